@@ -1,0 +1,224 @@
+//! The JSON-LD contexts civitas knows, bundled in the binary, and the offline loader that serves
+//! them. No context is ever fetched: a URL that is not bundled (or explicitly added by the caller)
+//! is an [`UnknownContext`] error.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ssi::json_ld::iref::{Iri, IriBuf};
+use ssi::json_ld::{LoadError, Loader, RemoteDocument};
+
+/// VC Data Model 2.0 context.
+pub const CREDENTIALS_V2: &str = "https://www.w3.org/ns/credentials/v2";
+/// VC Data Model 1.1 context.
+pub const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
+/// Data Integrity v1 context (legacy, for VC 1.1 documents).
+pub const DATA_INTEGRITY_V1: &str = "https://w3id.org/security/data-integrity/v1";
+/// Data Integrity v2 context: what a VC 1.1 credential needs for a `DataIntegrityProof`.
+pub const DATA_INTEGRITY_V2: &str = "https://w3id.org/security/data-integrity/v2";
+/// Multikey context (verification methods).
+pub const MULTIKEY_V1: &str = "https://w3id.org/security/multikey/v1";
+/// JsonWebKey context (verification methods).
+pub const JWK_V1: &str = "https://w3id.org/security/jwk/v1";
+/// The standalone Bitstring Status List context (its terms are also in the VC 2.0 context).
+pub const STATUS_LIST_V1: &str = "https://www.w3.org/ns/credentials/status/v1";
+/// civitas' own vocabulary for civil-registry documents, version 1.
+pub const CIVIL_REGISTRY_V1: &str = "https://w3id.org/civitas/civil-registry/v1";
+
+/// The bundled contexts: URL and the exact bytes served for it.
+pub const BUNDLED: &[(&str, &str)] = &[
+    (CREDENTIALS_V2, include_str!("../contexts/credentials-v2.jsonld")),
+    (CREDENTIALS_V1, include_str!("../contexts/credentials-v1.jsonld")),
+    (DATA_INTEGRITY_V1, include_str!("../contexts/data-integrity-v1.jsonld")),
+    (DATA_INTEGRITY_V2, include_str!("../contexts/data-integrity-v2.jsonld")),
+    (MULTIKEY_V1, include_str!("../contexts/multikey-v1.jsonld")),
+    (JWK_V1, include_str!("../contexts/jwk-v1.jsonld")),
+    (STATUS_LIST_V1, include_str!("../contexts/status-list-v1.jsonld")),
+    (CIVIL_REGISTRY_V1, include_str!("../contexts/civil-registry-v1.jsonld")),
+];
+
+/// Largest context document accepted by [`ContextLoader::with_context`] (256 KiB).
+pub const MAX_CONTEXT_BYTES: usize = 256 * 1024;
+
+/// Why a context could not be added to a loader.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    /// The URL is not an absolute IRI.
+    #[error("context URL `{url}` is not an absolute IRI")]
+    InvalidUrl {
+        /// The offending URL.
+        url: String,
+    },
+    /// The document is not JSON.
+    #[error("context `{url}` is not valid JSON: {reason}")]
+    InvalidJson {
+        /// The context URL.
+        url: String,
+        /// What the parser reported.
+        reason: String,
+    },
+    /// The document is not a JSON object with an `@context` entry.
+    #[error("context `{url}` has no top-level `@context` entry")]
+    NotAContext {
+        /// The context URL.
+        url: String,
+    },
+    /// The document is larger than [`MAX_CONTEXT_BYTES`].
+    #[error("context `{url}` is {size} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// The context URL.
+        url: String,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// A context URL that is neither bundled nor added by the caller. Never fetched.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown JSON-LD context `{0}`: civitas never fetches contexts; bundle or add it")]
+pub struct UnknownContext(pub String);
+
+/// An offline JSON-LD document loader: the bundled contexts plus any the caller adds.
+///
+/// Cloning is cheap (the documents are shared).
+#[derive(Clone)]
+pub struct ContextLoader {
+    documents: Arc<HashMap<IriBuf, RemoteDocument>>,
+    sources: Arc<HashMap<String, String>>,
+}
+
+impl std::fmt::Debug for ContextLoader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut urls: Vec<&String> = self.sources.keys().collect();
+        urls.sort();
+        f.debug_struct("ContextLoader").field("contexts", &urls).finish()
+    }
+}
+
+impl Default for ContextLoader {
+    fn default() -> Self {
+        Self::bundled()
+    }
+}
+
+impl ContextLoader {
+    /// A loader that serves exactly the contexts in [`BUNDLED`].
+    pub fn bundled() -> Self {
+        let mut loader = Self {
+            documents: Arc::new(HashMap::new()),
+            sources: Arc::new(HashMap::new()),
+        };
+        for (url, text) in BUNDLED {
+            // The bundled contexts are compiled in and checked by the test-suite.
+            if let Err(e) = loader.add(url, text) {
+                unreachable!("bundled context {url} is invalid: {e}");
+            }
+        }
+        loader
+    }
+
+    /// Returns a loader that also serves `text` for `url` (replacing any earlier document).
+    pub fn with_context(mut self, url: &str, text: &str) -> Result<Self, ContextError> {
+        self.add(url, text)?;
+        Ok(self)
+    }
+
+    fn add(&mut self, url: &str, text: &str) -> Result<(), ContextError> {
+        if text.len() > MAX_CONTEXT_BYTES {
+            return Err(ContextError::TooLarge {
+                url: url.to_owned(),
+                size: text.len(),
+                max: MAX_CONTEXT_BYTES,
+            });
+        }
+        let iri = IriBuf::new(url.to_owned()).map_err(|_| ContextError::InvalidUrl {
+            url: url.to_owned(),
+        })?;
+        let parsed: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ContextError::InvalidJson {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if parsed.get("@context").is_none() {
+            return Err(ContextError::NotAContext {
+                url: url.to_owned(),
+            });
+        }
+        let json = json_syntax::Value::from_serde_json(parsed);
+        let doc = RemoteDocument::new(
+            Some(iri.clone()),
+            "application/ld+json".parse().ok(),
+            json,
+        );
+        Arc::make_mut(&mut self.documents).insert(iri, doc);
+        Arc::make_mut(&mut self.sources).insert(url.to_owned(), text.to_owned());
+        Ok(())
+    }
+
+    /// Whether `url` is served by this loader.
+    pub fn contains(&self, url: &str) -> bool {
+        self.sources.contains_key(url)
+    }
+
+    /// The exact text served for `url`, if any.
+    pub fn source(&self, url: &str) -> Option<&str> {
+        self.sources.get(url).map(String::as_str)
+    }
+
+    /// Every URL this loader serves, sorted.
+    pub fn urls(&self) -> Vec<&str> {
+        let mut urls: Vec<&str> = self.sources.keys().map(String::as_str).collect();
+        urls.sort_unstable();
+        urls
+    }
+}
+
+impl Loader for ContextLoader {
+    async fn load(&self, url: &Iri) -> Result<RemoteDocument<IriBuf>, LoadError> {
+        match self.documents.get(url) {
+            Some(doc) => Ok(doc.clone()),
+            None => Err(LoadError::new(
+                url.to_owned(),
+                UnknownContext(url.as_str().to_owned()),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_context_loads() {
+        let loader = ContextLoader::bundled();
+        for (url, _) in BUNDLED {
+            assert!(loader.contains(url), "{url}");
+        }
+        assert_eq!(loader.urls().len(), BUNDLED.len());
+    }
+
+    #[test]
+    fn bad_additions_are_typed_errors() {
+        let l = ContextLoader::bundled();
+        assert!(matches!(
+            l.clone().with_context("not a url", "{}"),
+            Err(ContextError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            l.clone().with_context("https://x.example/c", "{"),
+            Err(ContextError::InvalidJson { .. })
+        ));
+        assert!(matches!(
+            l.clone().with_context("https://x.example/c", "{\"a\":1}"),
+            Err(ContextError::NotAContext { .. })
+        ));
+        let big = format!("{{\"@context\":{{}},\"x\":\"{}\"}}", "a".repeat(MAX_CONTEXT_BYTES));
+        assert!(matches!(
+            l.with_context("https://x.example/c", &big),
+            Err(ContextError::TooLarge { .. })
+        ));
+    }
+}

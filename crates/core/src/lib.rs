@@ -1,0 +1,4 @@
+//! civitas-core (work in progress)
+#![forbid(unsafe_code)]
+pub mod canon;
+pub mod contexts;
