@@ -1,0 +1,663 @@
+//! Credentials and presentations as JSON documents, checked against the VC Data Model (2.0, and
+//! 1.1 for interoperability), and the [`CredentialBuilder`] that turns a civil-registry document
+//! into an unsigned credential.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::contexts::{CIVIL_REGISTRY_V1, CREDENTIALS_V1, CREDENTIALS_V2};
+use crate::model::{CivilDocument, DocumentType, ModelError};
+
+/// Largest credential, presentation or JWT accepted from outside (1 MiB).
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+
+/// Which VC Data Model a document follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum VcVersion {
+    /// VC Data Model 1.1 (`https://www.w3.org/2018/credentials/v1`).
+    #[serde(rename = "1.1")]
+    V1_1,
+    /// VC Data Model 2.0 (`https://www.w3.org/ns/credentials/v2`).
+    #[serde(rename = "2.0")]
+    V2_0,
+}
+
+/// Why a document is not a well-formed credential or presentation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyntaxError {
+    /// More bytes than [`MAX_DOCUMENT_BYTES`].
+    #[error("the document is {size} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Not JSON.
+    #[error("not valid JSON at line {line}, column {column} (byte {offset}): {reason}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// 0-based byte offset.
+        offset: usize,
+        /// What the parser reported.
+        reason: String,
+    },
+    /// A member is missing or has the wrong shape.
+    #[error("`{pointer}`: {reason}")]
+    Field {
+        /// JSON pointer to the member (`/credentialSubject`).
+        pointer: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl SyntaxError {
+    pub(crate) fn field(pointer: &str, reason: impl Into<String>) -> Self {
+        Self::Field {
+            pointer: pointer.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Parses JSON from outside: size-limited, errors with line, column and byte offset.
+pub fn parse_json(bytes: &[u8]) -> Result<Value, SyntaxError> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(SyntaxError::TooLarge {
+            size: bytes.len(),
+            max: MAX_DOCUMENT_BYTES,
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        SyntaxError::Json {
+            line,
+            column,
+            offset: byte_offset(bytes, line, column),
+            reason: e.to_string(),
+        }
+    })
+}
+
+fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
+    let line_start: usize = bytes
+        .split(|b| *b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(bytes.len())
+}
+
+/// Parses an `xsd:dateTime` with a time zone (RFC 3339).
+pub fn parse_datetime(pointer: &str, value: &Value) -> Result<DateTime<Utc>, SyntaxError> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| SyntaxError::field(pointer, "must be a date-time string"))?;
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            SyntaxError::field(
+                pointer,
+                format!("`{text}` is not a date-time with a time zone (e.g. 2026-01-31T09:00:00Z)"),
+            )
+        })
+}
+
+/// Formats a time as civitas writes it: RFC 3339, UTC, whole seconds (`2026-01-31T09:00:00Z`).
+pub fn format_datetime(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn is_url(s: &str) -> bool {
+    let mut chars = s.chars();
+    let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    match s.split_once(':') {
+        Some((scheme, rest)) => {
+            scheme_ok
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && !rest.is_empty()
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// One value or an array of values, as a list.
+pub fn one_or_many(value: Option<&Value>) -> Vec<&Value> {
+    match value {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+    }
+}
+
+fn contexts(obj: &Map<String, Value>) -> Result<(VcVersion, Vec<&Value>), SyntaxError> {
+    let ctx = obj
+        .get("@context")
+        .ok_or_else(|| SyntaxError::field("/@context", "is required"))?;
+    let items = one_or_many(Some(ctx));
+    let version = match items.first().and_then(|v| v.as_str()) {
+        Some(CREDENTIALS_V2) => VcVersion::V2_0,
+        Some(CREDENTIALS_V1) => VcVersion::V1_1,
+        _ => {
+            return Err(SyntaxError::field(
+                "/@context/0",
+                format!("the first context must be {CREDENTIALS_V2} (or {CREDENTIALS_V1})"),
+            ));
+        }
+    };
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::String(s) if is_url(s) => {}
+            Value::Object(_) => {}
+            _ => {
+                return Err(SyntaxError::field(
+                    &format!("/@context/{i}"),
+                    "must be a URL or a context object",
+                ));
+            }
+        }
+    }
+    Ok((version, items))
+}
+
+fn types(obj: &Map<String, Value>, required: &str) -> Result<Vec<String>, SyntaxError> {
+    let types: Vec<String> = one_or_many(obj.get("type"))
+        .into_iter()
+        .map(|t| {
+            t.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| SyntaxError::field("/type", "every type must be a string"))
+        })
+        .collect::<Result<_, _>>()?;
+    if !types.iter().any(|t| t == required) {
+        return Err(SyntaxError::field(
+            "/type",
+            format!("must include `{required}`"),
+        ));
+    }
+    Ok(types)
+}
+
+fn optional_url(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, SyntaxError> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) if is_url(s) => Ok(Some(s.clone())),
+        Some(_) => Err(SyntaxError::field(&format!("/{key}"), "must be a URL")),
+    }
+}
+
+fn typed_objects(obj: &Map<String, Value>, key: &str, needs_id: bool) -> Result<(), SyntaxError> {
+    for (i, item) in one_or_many(obj.get(key)).into_iter().enumerate() {
+        let pointer = format!("/{key}/{i}");
+        let o = item
+            .as_object()
+            .ok_or_else(|| SyntaxError::field(&pointer, "must be an object"))?;
+        if o.get("type").is_none() {
+            return Err(SyntaxError::field(&format!("{pointer}/type"), "is required"));
+        }
+        match o.get("id") {
+            Some(Value::String(s)) if is_url(s) => {}
+            None if !needs_id => {}
+            _ => return Err(SyntaxError::field(&format!("{pointer}/id"), "must be a URL")),
+        }
+    }
+    Ok(())
+}
+
+/// A credential that follows the VC Data Model (2.0 or 1.1), secured or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential {
+    json: Value,
+    version: VcVersion,
+    issuer: String,
+    types: Vec<String>,
+}
+
+impl Credential {
+    /// Parses and checks a credential from bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Self, SyntaxError> {
+        Self::from_value(parse_json(bytes)?)
+    }
+
+    /// Checks a credential given as JSON.
+    pub fn from_value(json: Value) -> Result<Self, SyntaxError> {
+        let obj = json
+            .as_object()
+            .ok_or_else(|| SyntaxError::field("", "a credential must be a JSON object"))?;
+        let (version, _) = contexts(obj)?;
+        let types = types(obj, "VerifiableCredential")?;
+        optional_url(obj, "id")?;
+        let issuer = match obj.get("issuer") {
+            Some(Value::String(s)) if is_url(s) => s.clone(),
+            Some(Value::Object(o)) => match o.get("id") {
+                Some(Value::String(s)) if is_url(s) => s.clone(),
+                _ => return Err(SyntaxError::field("/issuer/id", "must be a URL")),
+            },
+            Some(_) => return Err(SyntaxError::field("/issuer", "must be a URL or an object with an `id`")),
+            None => return Err(SyntaxError::field("/issuer", "is required")),
+        };
+        let subjects = one_or_many(obj.get("credentialSubject"));
+        if subjects.is_empty() {
+            return Err(SyntaxError::field("/credentialSubject", "is required"));
+        }
+        for (i, s) in subjects.iter().enumerate() {
+            match s.as_object() {
+                Some(o) if !o.is_empty() => {
+                    if let Some(id) = o.get("id") {
+                        if !id.as_str().is_some_and(is_url) {
+                            return Err(SyntaxError::field(
+                                &format!("/credentialSubject/{i}/id"),
+                                "must be a URL",
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(SyntaxError::field(
+                        &format!("/credentialSubject/{i}"),
+                        "must be a non-empty object",
+                    ));
+                }
+            }
+        }
+        let (from_key, until_key) = match version {
+            VcVersion::V2_0 => ("validFrom", "validUntil"),
+            VcVersion::V1_1 => ("issuanceDate", "expirationDate"),
+        };
+        if version == VcVersion::V1_1 && obj.get("issuanceDate").is_none() {
+            return Err(SyntaxError::field("/issuanceDate", "is required in a VC 1.1 credential"));
+        }
+        let from = obj
+            .get(from_key)
+            .map(|v| parse_datetime(&format!("/{from_key}"), v))
+            .transpose()?;
+        let until = obj
+            .get(until_key)
+            .map(|v| parse_datetime(&format!("/{until_key}"), v))
+            .transpose()?;
+        if let (Some(f), Some(u)) = (from, until) {
+            if u < f {
+                return Err(SyntaxError::field(
+                    &format!("/{until_key}"),
+                    format!("is before {from_key}"),
+                ));
+            }
+        }
+        typed_objects(obj, "credentialStatus", false)?;
+        typed_objects(obj, "credentialSchema", true)?;
+        for (i, p) in one_or_many(obj.get("proof")).into_iter().enumerate() {
+            if !p.is_object() {
+                return Err(SyntaxError::field(&format!("/proof/{i}"), "must be an object"));
+            }
+        }
+        Ok(Self {
+            json,
+            version,
+            issuer,
+            types,
+        })
+    }
+
+    /// The whole document.
+    pub fn json(&self) -> &Value {
+        &self.json
+    }
+
+    /// The whole document, owned.
+    pub fn into_json(self) -> Value {
+        self.json
+    }
+
+    /// The data model version.
+    pub fn version(&self) -> VcVersion {
+        self.version
+    }
+
+    /// The credential's `id`, if any.
+    pub fn id(&self) -> Option<&str> {
+        self.json.get("id").and_then(Value::as_str)
+    }
+
+    /// The issuer's identifier.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The `type` values.
+    pub fn types(&self) -> &[String] {
+        &self.types
+    }
+
+    /// The civitas document type, if it is one.
+    pub fn document_type(&self) -> Option<DocumentType> {
+        DocumentType::from_types(self.types.iter().map(String::as_str))
+    }
+
+    /// The credential subjects.
+    pub fn subjects(&self) -> Vec<&Value> {
+        one_or_many(self.json.get("credentialSubject"))
+    }
+
+    /// The DIDs/URLs of the subjects, including (for a marriage) each spouse's id.
+    pub fn subject_ids(&self) -> Vec<&str> {
+        let mut ids = Vec::new();
+        for s in self.subjects() {
+            if let Some(id) = s.get("id").and_then(Value::as_str) {
+                ids.push(id);
+            }
+            for spouse in one_or_many(s.get("spouses")) {
+                if let Some(id) = spouse.get("id").and_then(Value::as_str) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
+    /// Start of validity (`validFrom`, or `issuanceDate` in 1.1).
+    pub fn valid_from(&self) -> Option<DateTime<Utc>> {
+        let key = match self.version {
+            VcVersion::V2_0 => "validFrom",
+            VcVersion::V1_1 => "issuanceDate",
+        };
+        self.json.get(key).and_then(|v| parse_datetime("", v).ok())
+    }
+
+    /// End of validity (`validUntil`, or `expirationDate` in 1.1).
+    pub fn valid_until(&self) -> Option<DateTime<Utc>> {
+        let key = match self.version {
+            VcVersion::V2_0 => "validUntil",
+            VcVersion::V1_1 => "expirationDate",
+        };
+        self.json.get(key).and_then(|v| parse_datetime("", v).ok())
+    }
+
+    /// The `credentialStatus` entries.
+    pub fn status_entries(&self) -> Vec<&Value> {
+        one_or_many(self.json.get("credentialStatus"))
+    }
+
+    /// The embedded proofs.
+    pub fn proofs(&self) -> Vec<&Value> {
+        one_or_many(self.json.get("proof"))
+    }
+
+    /// The document without its `proof`.
+    pub fn unsecured(&self) -> Value {
+        without_proof(&self.json)
+    }
+}
+
+/// `document` without its `proof` member.
+pub fn without_proof(document: &Value) -> Value {
+    let mut doc = document.clone();
+    if let Some(o) = doc.as_object_mut() {
+        o.shift_remove("proof");
+    }
+    doc
+}
+
+/// A verifiable presentation: a holder's envelope around credentials, proving control.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Presentation {
+    json: Value,
+    version: VcVersion,
+}
+
+impl Presentation {
+    /// Parses and checks a presentation from bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Self, SyntaxError> {
+        Self::from_value(parse_json(bytes)?)
+    }
+
+    /// Checks a presentation given as JSON.
+    pub fn from_value(json: Value) -> Result<Self, SyntaxError> {
+        let obj = json
+            .as_object()
+            .ok_or_else(|| SyntaxError::field("", "a presentation must be a JSON object"))?;
+        let (version, _) = contexts(obj)?;
+        types(obj, "VerifiablePresentation")?;
+        optional_url(obj, "id")?;
+        match obj.get("holder") {
+            None => {}
+            Some(Value::String(s)) if is_url(s) => {}
+            Some(Value::Object(o)) if o.get("id").and_then(Value::as_str).is_some_and(is_url) => {}
+            Some(_) => return Err(SyntaxError::field("/holder", "must be a URL or an object with an `id`")),
+        }
+        for (i, c) in one_or_many(obj.get("verifiableCredential")).into_iter().enumerate() {
+            if !c.is_object() {
+                return Err(SyntaxError::field(
+                    &format!("/verifiableCredential/{i}"),
+                    "must be an object (a credential or an EnvelopedVerifiableCredential)",
+                ));
+            }
+        }
+        Ok(Self { json, version })
+    }
+
+    /// The whole document.
+    pub fn json(&self) -> &Value {
+        &self.json
+    }
+
+    /// The data model version.
+    pub fn version(&self) -> VcVersion {
+        self.version
+    }
+
+    /// The holder's identifier, if given.
+    pub fn holder(&self) -> Option<&str> {
+        match self.json.get("holder") {
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Object(o)) => o.get("id").and_then(Value::as_str),
+            _ => None,
+        }
+    }
+
+    /// The embedded credentials (as given: secured documents or enveloped credentials).
+    pub fn credentials(&self) -> Vec<&Value> {
+        one_or_many(self.json.get("verifiableCredential"))
+    }
+
+    /// The embedded proofs.
+    pub fn proofs(&self) -> Vec<&Value> {
+        one_or_many(self.json.get("proof"))
+    }
+}
+
+/// Builds an unsigned credential for a civil-registry document, checked against the data model,
+/// the document's own rules and its JSON Schema.
+///
+/// ```
+/// # use chrono::NaiveDate;
+/// # use civitas_core::model::{BirthCertificate, Place, Registration, Sex};
+/// use civitas_core::credential::CredentialBuilder;
+/// # let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+/// # let birth = BirthCertificate::builder().child("Marie", "Lebon").sex(Sex::Female)
+/// #     .born_on(d("2024-02-28")).place(Place::new("Candos", "MU"))
+/// #     .registration(Registration::new("PW/B/2024/001234", "Rose Hill", d("2024-03-01"), "A. Ramdin"))
+/// #     .build().unwrap();
+/// let credential = CredentialBuilder::new("did:web:registry.gov.example")
+///     .document(&birth)
+///     .build()
+///     .unwrap();
+/// assert_eq!(credential.types(), ["VerifiableCredential", "BirthCertificate"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct CredentialBuilder {
+    issuer: String,
+    id: Option<String>,
+    valid_from: Option<DateTime<Utc>>,
+    valid_until: Option<DateTime<Utc>>,
+    status: Vec<Value>,
+    document: Option<(DocumentType, Result<Value, ModelError>)>,
+}
+
+/// Why a credential could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// No document was given.
+    #[error("no document: call `document(..)` before `build()`")]
+    NoDocument,
+    /// The document breaks its own rules.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The assembled credential breaks the data model.
+    #[error(transparent)]
+    Syntax(#[from] SyntaxError),
+    /// The assembled credential breaks its JSON Schema.
+    #[error(transparent)]
+    Schema(#[from] crate::schema::SchemaError),
+}
+
+impl CredentialBuilder {
+    /// A credential issued by `issuer` (a DID).
+    pub fn new(issuer: &str) -> Self {
+        Self {
+            issuer: issuer.to_owned(),
+            id: None,
+            valid_from: None,
+            valid_until: None,
+            status: Vec::new(),
+            document: None,
+        }
+    }
+
+    /// Sets the credential id (default: a random `urn:uuid:`).
+    pub fn id(mut self, id: &str) -> Self {
+        self.id = Some(id.to_owned());
+        self
+    }
+
+    /// Sets `validFrom` (default: now).
+    pub fn valid_from(mut self, t: DateTime<Utc>) -> Self {
+        self.valid_from = Some(t);
+        self
+    }
+
+    /// Sets `validUntil` (default: none; civil-registry documents do not expire).
+    pub fn valid_until(mut self, t: DateTime<Utc>) -> Self {
+        self.valid_until = Some(t);
+        self
+    }
+
+    /// Adds a `credentialStatus` entry.
+    pub fn status(mut self, entry: Value) -> Self {
+        self.status.push(entry);
+        self
+    }
+
+    /// Sets the document: its type, subject and schema.
+    pub fn document<D: CivilDocument>(mut self, document: &D) -> Self {
+        let json = document
+            .validate(crate::model::latest_date_today())
+            .and_then(|()| {
+                serde_json::to_value(document)
+                    .map_err(|e| ModelError::invalid("credentialSubject", e.to_string()))
+            });
+        self.document = Some((D::TYPE, json));
+        self
+    }
+
+    /// Assembles and checks the unsigned credential.
+    pub fn build(self) -> Result<Credential, BuildError> {
+        let (kind, subject) = self.document.ok_or(BuildError::NoDocument)?;
+        let subject = subject?;
+        let id = self
+            .id
+            .unwrap_or_else(|| format!("urn:uuid:{}", uuid::Uuid::new_v4()));
+        let mut vc = json!({
+            "@context": [CREDENTIALS_V2, CIVIL_REGISTRY_V1],
+            "id": id,
+            "type": ["VerifiableCredential", kind.as_str()],
+            "issuer": self.issuer,
+            "validFrom": format_datetime(self.valid_from.unwrap_or_else(Utc::now)),
+        });
+        let obj = vc.as_object_mut().ok_or(BuildError::NoDocument)?;
+        if let Some(until) = self.valid_until {
+            obj.insert("validUntil".into(), format_datetime(until).into());
+        }
+        obj.insert(
+            "credentialSchema".into(),
+            json!({"id": kind.schema_url(), "type": "JsonSchema"}),
+        );
+        obj.insert("credentialSubject".into(), subject);
+        match self.status.len() {
+            0 => {}
+            1 => {
+                obj.insert("credentialStatus".into(), self.status[0].clone());
+            }
+            _ => {
+                obj.insert("credentialStatus".into(), Value::Array(self.status));
+            }
+        }
+        crate::schema::validate(kind.schema_url(), &vc)?;
+        Ok(Credential::from_value(vc)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_carry_a_byte_offset() {
+        let err = parse_json(b"{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
+        match err {
+            SyntaxError::Json { line, offset, .. } => {
+                assert_eq!(line, 3);
+                assert_eq!(offset, 18);
+            }
+            other => panic!("{other:?}"),
+        }
+        let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
+        assert!(matches!(parse_json(&big), Err(SyntaxError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn data_model_errors_name_the_member() {
+        let base = json!({
+            "@context": [CREDENTIALS_V2],
+            "type": ["VerifiableCredential"],
+            "issuer": "did:key:z6Mk",
+            "credentialSubject": {"id": "did:example:1"}
+        });
+        assert!(Credential::from_value(base.clone()).is_ok());
+        let cases = [
+            ("/@context/0", json!({"@context": ["https://x.example"]})),
+            ("/type", json!({"type": ["Credential"]})),
+            ("/issuer", json!({"issuer": 5})),
+            ("/credentialSubject/0", json!({"credentialSubject": {}})),
+            ("/validFrom", json!({"validFrom": "yesterday"})),
+            ("/validUntil", json!({"validFrom": "2025-01-02T00:00:00Z", "validUntil": "2025-01-01T00:00:00Z"})),
+            ("/credentialStatus/0/type", json!({"credentialStatus": {"id": "https://s.example/1#5"}})),
+            ("/credentialSchema/0/id", json!({"credentialSchema": {"type": "JsonSchema"}})),
+            ("/id", json!({"id": "not a url"})),
+        ];
+        for (pointer, patch) in cases {
+            let mut doc = base.clone();
+            for (k, v) in patch.as_object().unwrap() {
+                doc[k] = v.clone();
+            }
+            match Credential::from_value(doc) {
+                Err(SyntaxError::Field { pointer: p, .. }) => assert_eq!(p, pointer),
+                other => panic!("{pointer}: {other:?}"),
+            }
+        }
+        let mut v1 = base.clone();
+        v1["@context"] = json!([CREDENTIALS_V1]);
+        assert!(matches!(
+            Credential::from_value(v1.clone()),
+            Err(SyntaxError::Field { pointer, .. }) if pointer == "/issuanceDate"
+        ));
+        v1["issuanceDate"] = json!("2020-01-01T00:00:00Z");
+        assert_eq!(Credential::from_value(v1).unwrap().version(), VcVersion::V1_1);
+    }
+}

@@ -1,0 +1,125 @@
+//! Resolving controller documents without the network: `did:key` is computed from the key, every
+//! other identifier (`did:web`, `https:` issuers) answers from documents pinned by the caller.
+//!
+//! [`Resolver`] is a trait so that a verifier can add opt-in online resolution on top.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::did::{self, ControllerDocument, DidError, ProofPurpose, VerificationMethod};
+use crate::keys::PublicKey;
+
+/// Why an identifier or verification method could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// No document is known for the identifier.
+    #[error("no controller document is known for `{0}` (civitas resolves did:key and pinned documents only)")]
+    NotFound(String),
+    /// The identifier or its document is invalid.
+    #[error(transparent)]
+    Invalid(#[from] DidError),
+    /// A resolver that goes online failed.
+    #[error("resolving `{id}` failed: {reason}")]
+    Failed {
+        /// The identifier.
+        id: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// Finds the controller document of a DID or URL.
+#[async_trait::async_trait]
+pub trait Resolver: Send + Sync {
+    /// The controller document of `id` (a DID or URL, without fragment).
+    async fn resolve(&self, id: &str) -> Result<ControllerDocument, ResolveError>;
+}
+
+/// The controller part of a verification method id: everything before `#`.
+pub fn controller_of(method_id: &str) -> &str {
+    method_id.split('#').next().unwrap_or(method_id)
+}
+
+/// Resolves `method_id` to its verification method and public key.
+pub async fn resolve_method(
+    resolver: &dyn Resolver,
+    method_id: &str,
+) -> Result<(VerificationMethod, PublicKey), ResolveError> {
+    let doc = resolver.resolve(controller_of(method_id)).await?;
+    let key = doc.public_key(method_id)?;
+    let vm = doc
+        .method(method_id)
+        .ok_or_else(|| DidError::UnknownMethod(method_id.to_owned()))?;
+    Ok((vm, key))
+}
+
+/// Whether `controller` (an issuer or holder) allows `method_id` for `purpose`.
+pub async fn check_relationship(
+    resolver: &dyn Resolver,
+    controller: &str,
+    method_id: &str,
+    purpose: ProofPurpose,
+) -> Result<(), String> {
+    let doc = resolver
+        .resolve(controller)
+        .await
+        .map_err(|e| e.to_string())?;
+    if doc.allows(method_id, purpose) {
+        Ok(())
+    } else if controller_of(method_id) != controller {
+        Err(format!(
+            "the key {method_id} is not controlled by {controller}, and {controller} does not list it under {purpose}"
+        ))
+    } else {
+        Err(format!(
+            "{controller} does not allow the key {method_id} for {purpose}"
+        ))
+    }
+}
+
+/// The offline resolver: `did:key` plus pinned documents.
+#[derive(Debug, Clone, Default)]
+pub struct OfflineResolver {
+    pinned: Arc<HashMap<String, ControllerDocument>>,
+}
+
+impl OfflineResolver {
+    /// A resolver that knows only `did:key`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Pins a controller document under its `id`.
+    pub fn pin(&mut self, document: ControllerDocument) {
+        Arc::make_mut(&mut self.pinned).insert(document.id.clone(), document);
+    }
+
+    /// Builder form of [`OfflineResolver::pin`].
+    pub fn with(mut self, document: ControllerDocument) -> Self {
+        self.pin(document);
+        self
+    }
+
+    /// The pinned documents.
+    pub fn pinned(&self) -> impl Iterator<Item = &ControllerDocument> {
+        self.pinned.values()
+    }
+
+    /// Resolves without awaiting (the offline resolver never blocks).
+    pub fn resolve_now(&self, id: &str) -> Result<ControllerDocument, ResolveError> {
+        if let Some(doc) = self.pinned.get(id) {
+            return Ok(doc.clone());
+        }
+        if id.starts_with("did:key:") {
+            return Ok(did::did_key_document(id)?);
+        }
+        Err(ResolveError::NotFound(id.to_owned()))
+    }
+}
+
+#[async_trait::async_trait]
+impl Resolver for OfflineResolver {
+    async fn resolve(&self, id: &str) -> Result<ControllerDocument, ResolveError> {
+        self.resolve_now(id)
+    }
+}

@@ -1,0 +1,132 @@
+//! The JSON Schemas of civitas' documents, bundled, and validation of a credential against the
+//! schemas its `credentialSchema` names.
+
+use std::sync::OnceLock;
+
+/// URL of the birth certificate's JSON Schema.
+pub const BIRTH_CERTIFICATE_SCHEMA: &str =
+    "https://w3id.org/civitas/civil-registry/v1/birth-certificate.schema.json";
+/// URL of the marriage certificate's JSON Schema.
+pub const MARRIAGE_CERTIFICATE_SCHEMA: &str =
+    "https://w3id.org/civitas/civil-registry/v1/marriage-certificate.schema.json";
+
+/// The bundled schemas: URL and text.
+pub const BUNDLED: &[(&str, &str)] = &[
+    (
+        BIRTH_CERTIFICATE_SCHEMA,
+        include_str!("../schemas/birth-certificate.schema.json"),
+    ),
+    (
+        MARRIAGE_CERTIFICATE_SCHEMA,
+        include_str!("../schemas/marriage-certificate.schema.json"),
+    ),
+];
+
+/// One way a document breaks its schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pointer}: {message}")]
+pub struct SchemaViolation {
+    /// JSON pointer to the offending value (`/credentialSubject/birthDate`).
+    pub pointer: String,
+    /// What the schema says about it.
+    pub message: String,
+}
+
+/// Why a credential could not be checked against a schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SchemaError {
+    /// The `credentialSchema` names a schema civitas does not bundle.
+    #[error("credentialSchema `{0}` is not a schema civitas knows (schemas are never fetched)")]
+    Unknown(String),
+    /// The document breaks the schema.
+    #[error("the document does not match {schema}: {}", violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        /// The schema URL.
+        schema: String,
+        /// Every violation found (at most 20).
+        violations: Vec<SchemaViolation>,
+    },
+}
+
+struct Compiled {
+    url: &'static str,
+    validator: jsonschema::Validator,
+}
+
+fn compiled() -> &'static [Compiled] {
+    static SCHEMAS: OnceLock<Vec<Compiled>> = OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        BUNDLED
+            .iter()
+            .filter_map(|(url, text)| {
+                // Bundled schemas are tested to parse and compile (tests below); a broken one
+                // would make every document of its type fail as `Unknown`.
+                let value: serde_json::Value = serde_json::from_str(text).ok()?;
+                let validator = jsonschema::validator_for(&value).ok()?;
+                Some(Compiled { url, validator })
+            })
+            .collect()
+    })
+}
+
+/// The schema URLs a credential's `credentialSchema` names (object or array; `id` members).
+pub fn schema_ids(credential: &serde_json::Value) -> Vec<String> {
+    let ids = |v: &serde_json::Value| v.get("id").and_then(|i| i.as_str()).map(str::to_owned);
+    match credential.get("credentialSchema") {
+        Some(serde_json::Value::Array(items)) => items.iter().filter_map(ids).collect(),
+        Some(one) => ids(one).into_iter().collect(),
+        None => Vec::new(),
+    }
+}
+
+/// Whether civitas bundles the schema at `url`.
+pub fn is_known(url: &str) -> bool {
+    BUNDLED.iter().any(|(u, _)| *u == url)
+}
+
+/// Validates `document` (a credential, with or without proof) against the bundled schema `url`.
+pub fn validate(url: &str, document: &serde_json::Value) -> Result<(), SchemaError> {
+    let schema = compiled()
+        .iter()
+        .find(|c| c.url == url)
+        .ok_or_else(|| SchemaError::Unknown(url.to_owned()))?;
+    let violations: Vec<SchemaViolation> = schema
+        .validator
+        .iter_errors(document)
+        .take(20)
+        .map(|e| SchemaViolation {
+            pointer: e.instance_path.to_string(),
+            message: e.to_string(),
+        })
+        .collect();
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(SchemaError::Invalid {
+            schema: url.to_owned(),
+            violations,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_schemas_compile() {
+        assert_eq!(compiled().len(), BUNDLED.len());
+        for (url, text) in BUNDLED {
+            let v: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(v["$id"], *url);
+        }
+    }
+
+    #[test]
+    fn unknown_schema_is_an_error() {
+        assert_eq!(
+            validate("https://x.example/s.json", &serde_json::json!({})),
+            Err(SchemaError::Unknown("https://x.example/s.json".into()))
+        );
+    }
+}

@@ -1,0 +1,527 @@
+//! Checking credentials and presentations: everything that can be decided from the document,
+//! its issuer's keys and the clock. Trust in the issuer and revocation status are decided by
+//! [`CredentialPolicy`] implementations that callers plug in (civitas-verifier provides them).
+//!
+//! ssi-style libraries check signatures only; civitas also checks that the signing key is
+//! controlled by the issuer and allowed for `assertionMethod`, the validity period, the schema,
+//! and for presentations the challenge, domain, holder binding and every embedded credential.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::contexts::ContextLoader;
+use crate::credential::{Credential, Presentation, SyntaxError, format_datetime, parse_json};
+use crate::data_integrity::{self, ProofVerification};
+use crate::did::ProofPurpose;
+use crate::jwt::{self, DecodedJwt, JwtError};
+use crate::model::{self, BirthCertificate, DocumentType, MarriageCertificate};
+use crate::report::{CheckKind, DocumentKind, Outcome, Report};
+use crate::resolver::{self, OfflineResolver, Resolver};
+use crate::schema;
+
+/// What the verifier expects of this verification.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// The time to verify at; default: now.
+    pub now: Option<DateTime<Utc>>,
+    /// The challenge the verifier gave the holder (presentations).
+    pub challenge: Option<String>,
+    /// The verifier's domain (presentations).
+    pub domain: Option<String>,
+}
+
+impl VerifyOptions {
+    /// The verification time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+}
+
+/// A credential and how it is secured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecuredCredential {
+    /// A credential with embedded Data Integrity proof(s) (or none).
+    DataIntegrity(Credential),
+    /// A credential secured as `vc+jwt`.
+    Jwt {
+        /// The decoded JWS.
+        jwt: Box<DecodedJwt>,
+        /// The credential it carries.
+        credential: Credential,
+    },
+}
+
+impl SecuredCredential {
+    /// The credential.
+    pub fn credential(&self) -> &Credential {
+        match self {
+            Self::DataIntegrity(c) => c,
+            Self::Jwt { credential, .. } => credential,
+        }
+    }
+
+    /// Reads a credential embedded in a presentation: a secured document, or an
+    /// `EnvelopedVerifiableCredential` with a `data:application/vc+jwt,` id.
+    pub fn from_embedded(value: &Value) -> Result<Self, String> {
+        let is_enveloped = crate::credential::one_or_many(value.get("type"))
+            .iter()
+            .any(|t| t.as_str() == Some("EnvelopedVerifiableCredential"));
+        if is_enveloped {
+            let id = value.get("id").and_then(Value::as_str).unwrap_or("");
+            let token = id
+                .strip_prefix("data:application/vc+jwt,")
+                .or_else(|| id.strip_prefix("data:application/vc-ld+jwt,"))
+                .ok_or("an EnvelopedVerifiableCredential must have a data:application/vc+jwt, id")?;
+            return Self::from_jwt(token).map_err(|e| e.to_string());
+        }
+        Credential::from_value(value.clone())
+            .map(Self::DataIntegrity)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Reads a `vc+jwt` credential.
+    pub fn from_jwt(token: &str) -> Result<Self, InputError> {
+        let jwt = jwt::decode(token)?;
+        let credential = Credential::from_value(jwt.payload.clone())?;
+        Ok(Self::Jwt {
+            jwt: Box::new(jwt),
+            credential,
+        })
+    }
+}
+
+/// A document to verify.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A credential.
+    Credential(SecuredCredential),
+    /// A presentation.
+    Presentation(Presentation),
+}
+
+/// Why input could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Empty input.
+    #[error("the input is empty")]
+    Empty,
+    /// JSON or data-model error.
+    #[error(transparent)]
+    Syntax(#[from] SyntaxError),
+    /// JWT error.
+    #[error(transparent)]
+    Jwt(#[from] JwtError),
+}
+
+impl Input {
+    /// Reads a JSON credential or presentation, or a `vc+jwt` compact JWS.
+    pub fn parse(bytes: &[u8]) -> Result<Self, InputError> {
+        let trimmed = bytes.trim_ascii();
+        if trimmed.is_empty() {
+            return Err(InputError::Empty);
+        }
+        if trimmed[0] != b'{' {
+            let text = std::str::from_utf8(trimmed).map_err(|e| SyntaxError::Json {
+                line: 1,
+                column: e.valid_up_to() + 1,
+                offset: e.valid_up_to(),
+                reason: "neither JSON nor a JWT: invalid UTF-8".into(),
+            })?;
+            return Ok(Self::Credential(SecuredCredential::from_jwt(text)?));
+        }
+        let json = parse_json(trimmed)?;
+        let is_vp = crate::credential::one_or_many(json.get("type"))
+            .iter()
+            .any(|t| t.as_str() == Some("VerifiablePresentation"));
+        if is_vp {
+            Ok(Self::Presentation(Presentation::from_value(json)?))
+        } else {
+            Ok(Self::Credential(SecuredCredential::DataIntegrity(
+                Credential::from_value(json)?,
+            )))
+        }
+    }
+}
+
+/// A check a deployment adds to every credential (top-level or inside a presentation): issuer
+/// trust, revocation, suspension.
+#[async_trait::async_trait]
+pub trait CredentialPolicy: Send + Sync {
+    /// Adds its checks to `report`.
+    async fn check(&self, credential: &SecuredCredential, options: &VerifyOptions, report: &mut Report);
+}
+
+/// Checks credentials and presentations against keys, clock and schema.
+#[derive(Clone)]
+pub struct Checker {
+    loader: ContextLoader,
+    resolver: Arc<dyn Resolver>,
+    policies: Vec<Arc<dyn CredentialPolicy>>,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker")
+            .field("loader", &self.loader)
+            .field("policies", &self.policies.len())
+            .finish()
+    }
+}
+
+impl Default for Checker {
+    fn default() -> Self {
+        Self::new(ContextLoader::bundled(), OfflineResolver::new())
+    }
+}
+
+impl Checker {
+    /// A checker with these contexts and this resolver.
+    pub fn new(loader: ContextLoader, resolver: impl Resolver + 'static) -> Self {
+        Self {
+            loader,
+            resolver: Arc::new(resolver),
+            policies: Vec::new(),
+        }
+    }
+
+    /// A checker sharing an existing resolver.
+    pub fn with_shared_resolver(loader: ContextLoader, resolver: Arc<dyn Resolver>) -> Self {
+        Self {
+            loader,
+            resolver,
+            policies: Vec::new(),
+        }
+    }
+
+    /// Adds a policy run on every credential.
+    pub fn with_policy(mut self, policy: Arc<dyn CredentialPolicy>) -> Self {
+        self.policies.push(policy);
+        self
+    }
+
+    /// The context loader.
+    pub fn loader(&self) -> &ContextLoader {
+        &self.loader
+    }
+
+    /// The resolver.
+    pub fn resolver(&self) -> &Arc<dyn Resolver> {
+        &self.resolver
+    }
+
+    /// Reads and verifies a credential or presentation from bytes.
+    pub async fn verify(&self, bytes: &[u8], options: &VerifyOptions) -> Report {
+        match Input::parse(bytes) {
+            Ok(input) => self.verify_input(&input, options).await,
+            Err(e) => {
+                let mut r = Report::new(DocumentKind::Unknown);
+                r.push(CheckKind::Syntax, Outcome::failed(e.to_string()));
+                r
+            }
+        }
+    }
+
+    /// Verifies parsed input.
+    pub async fn verify_input(&self, input: &Input, options: &VerifyOptions) -> Report {
+        match input {
+            Input::Credential(c) => self.check_credential(c, options).await,
+            Input::Presentation(p) => self.check_presentation(p, options).await,
+        }
+    }
+
+    /// All checks on one credential, including the policies.
+    pub async fn check_credential(&self, secured: &SecuredCredential, options: &VerifyOptions) -> Report {
+        let credential = secured.credential();
+        let now = options.now();
+        let mut report = Report::new(DocumentKind::Credential);
+        report.id = credential.id().map(str::to_owned);
+        report.issuer = Some(credential.issuer().to_owned());
+        report.types = credential.types().to_vec();
+        report.push(
+            CheckKind::Syntax,
+            Outcome::passed(format!("VC Data Model {:?}", credential.version()).replace("V1_1", "1.1").replace("V2_0", "2.0")),
+        );
+        match secured {
+            SecuredCredential::DataIntegrity(c) => {
+                let proofs = data_integrity::verify_proofs(c.json(), self.resolver.as_ref(), &self.loader, now).await;
+                report.secured_with = Some(suites(&proofs));
+                report.push(CheckKind::Signature, signature_outcome(&proofs));
+                report.push(
+                    CheckKind::IssuerBinding,
+                    self.binding_outcome(c.issuer(), &proofs, ProofPurpose::AssertionMethod).await,
+                );
+            }
+            SecuredCredential::Jwt { jwt, credential } => {
+                report.secured_with = Some(jwt::VC_JWT_TYPE.to_owned());
+                report.push(CheckKind::Signature, jwt_outcome(jwt, self.resolver.as_ref()).await);
+                let binding = resolver::check_relationship(
+                    self.resolver.as_ref(),
+                    credential.issuer(),
+                    &jwt.kid,
+                    ProofPurpose::AssertionMethod,
+                )
+                .await
+                .map(|()| format!("{} is an assertion key of the issuer", jwt.kid));
+                report.push(CheckKind::IssuerBinding, Outcome::from_result(binding));
+            }
+        }
+        report.push(CheckKind::ValidityPeriod, validity_outcome(secured, now));
+        report.push(CheckKind::Schema, schema_outcome(credential));
+        for policy in &self.policies {
+            policy.check(secured, options, &mut report).await;
+        }
+        report
+    }
+
+    async fn binding_outcome(&self, controller: &str, proofs: &[ProofVerification], purpose: ProofPurpose) -> Outcome {
+        if proofs.is_empty() {
+            return Outcome::failed("there is no proof to bind to the issuer");
+        }
+        let mut keys = Vec::new();
+        for p in proofs {
+            let Some(method) = &p.verification_method else {
+                return Outcome::failed(format!("proof {} has no verificationMethod", p.index));
+            };
+            if p.purpose.as_deref() != Some(purpose.as_str()) {
+                return Outcome::failed(format!(
+                    "proof {} has purpose {}, expected {purpose}",
+                    p.index,
+                    p.purpose.as_deref().unwrap_or("(none)")
+                ));
+            }
+            if let Err(reason) =
+                resolver::check_relationship(self.resolver.as_ref(), controller, method, purpose).await
+            {
+                return Outcome::failed(reason);
+            }
+            keys.push(method.as_str());
+        }
+        Outcome::passed(format!("signed by {} of {controller}", keys.join(", ")))
+    }
+
+    /// All checks on a presentation and on each credential inside it.
+    pub async fn check_presentation(&self, vp: &Presentation, options: &VerifyOptions) -> Report {
+        let now = options.now();
+        let mut report = Report::new(DocumentKind::Presentation);
+        report.id = vp.json().get("id").and_then(Value::as_str).map(str::to_owned);
+        report.issuer = vp.holder().map(str::to_owned);
+        report.types = crate::credential::one_or_many(vp.json().get("type"))
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect();
+        report.push(CheckKind::Syntax, Outcome::passed("verifiable presentation"));
+        let proofs = data_integrity::verify_proofs(vp.json(), self.resolver.as_ref(), &self.loader, now).await;
+        report.secured_with = Some(suites(&proofs));
+        report.push(CheckKind::Signature, signature_outcome(&proofs));
+        let purpose_ok = !proofs.is_empty()
+            && proofs.iter().all(|p| p.purpose.as_deref() == Some("authentication"));
+        report.push(
+            CheckKind::ProofPurpose,
+            if purpose_ok {
+                Outcome::passed("authentication")
+            } else {
+                Outcome::failed(format!(
+                    "a presentation must be signed for authentication, found {}",
+                    proofs
+                        .iter()
+                        .map(|p| p.purpose.clone().unwrap_or_else(|| "(none)".into()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            },
+        );
+        let holder = vp.holder();
+        report.push(
+            CheckKind::HolderBinding,
+            match holder {
+                None => Outcome::failed("the presentation names no holder"),
+                Some(h) => {
+                    self.binding_outcome(h, &proofs, ProofPurpose::Authentication).await
+                }
+            },
+        );
+        report.push(
+            CheckKind::Challenge,
+            expected_outcome("challenge", options.challenge.as_deref(), proofs.iter().map(|p| p.challenge.clone().into_iter().collect()).collect()),
+        );
+        report.push(
+            CheckKind::Domain,
+            expected_outcome("domain", options.domain.as_deref(), proofs.iter().map(|p| p.domains.clone()).collect()),
+        );
+        let mut not_subject = Vec::new();
+        let mut subject_checked = 0;
+        for (i, embedded) in vp.credentials().into_iter().enumerate() {
+            let nested = match SecuredCredential::from_embedded(embedded) {
+                Ok(c) => {
+                    if let (Some(h), Some(_)) = (holder, c.credential().document_type()) {
+                        subject_checked += 1;
+                        if !c.credential().subject_ids().contains(&h) {
+                            not_subject.push(format!("credential {i} is not about the holder {h}"));
+                        }
+                    }
+                    Box::pin(self.check_credential(&c, options)).await
+                }
+                Err(reason) => {
+                    let mut r = Report::new(DocumentKind::Credential);
+                    r.push(CheckKind::Syntax, Outcome::failed(reason));
+                    r
+                }
+            };
+            report.credentials.push(nested);
+        }
+        report.push(
+            CheckKind::HolderIsSubject,
+            if !not_subject.is_empty() {
+                Outcome::failed(not_subject.join("; "))
+            } else if subject_checked == 0 {
+                Outcome::not_applicable("no credential here requires the holder to be its subject")
+            } else {
+                Outcome::passed("the holder is the subject of each civil-registry document")
+            },
+        );
+        report.summarize_embedded();
+        report
+    }
+}
+
+fn suites(proofs: &[ProofVerification]) -> String {
+    let mut names: Vec<String> = proofs.iter().filter_map(|p| p.cryptosuite.clone()).collect();
+    names.dedup();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn signature_outcome(proofs: &[ProofVerification]) -> Outcome {
+    if proofs.is_empty() {
+        return Outcome::failed("the document carries no proof");
+    }
+    let failures: Vec<String> = proofs
+        .iter()
+        .filter_map(|p| p.result.as_ref().err().map(|e| {
+            if proofs.len() == 1 { e.to_string() } else { format!("proof {}: {e}", p.index) }
+        }))
+        .collect();
+    if failures.is_empty() {
+        let chained = proofs.len() > 1;
+        Outcome::passed(if chained {
+            format!("{} proofs verified", proofs.len())
+        } else {
+            "proof verified".to_owned()
+        })
+    } else {
+        Outcome::failed(failures.join("; "))
+    }
+}
+
+async fn jwt_outcome(jwt: &DecodedJwt, resolver: &dyn Resolver) -> Outcome {
+    match jwt.typ.as_deref() {
+        Some(jwt::VC_JWT_TYPE) | Some(jwt::VC_LD_JWT_TYPE) | None => {}
+        Some(other) => {
+            return Outcome::failed(format!("JWT `typ` is {other}, expected {}", jwt::VC_JWT_TYPE));
+        }
+    }
+    match jwt.verify_signature(resolver).await {
+        Ok(()) => Outcome::passed(format!("{} signature by {}", jwt.algorithm.jose_alg(), jwt.kid)),
+        Err(reason) => Outcome::failed(reason),
+    }
+}
+
+fn expected_outcome(what: &str, expected: Option<&str>, found: Vec<Vec<String>>) -> Outcome {
+    match expected {
+        None => Outcome::not_applicable(format!("the verifier asked for no {what}")),
+        Some(want) => {
+            if !found.is_empty() && found.iter().all(|values| values.iter().any(|v| v == want)) {
+                Outcome::passed(format!("{what} matches"))
+            } else {
+                let got: Vec<String> = found.into_iter().flatten().collect();
+                Outcome::failed(if got.is_empty() {
+                    format!("the presentation has no {what}; expected `{want}`")
+                } else {
+                    format!("{what} is `{}`, expected `{want}` (replayed from another exchange?)", got.join(", "))
+                })
+            }
+        }
+    }
+}
+
+fn validity_outcome(secured: &SecuredCredential, now: DateTime<Utc>) -> Outcome {
+    let credential = secured.credential();
+    let mut from = credential.valid_from();
+    let mut until = credential.valid_until();
+    if let SecuredCredential::Jwt { jwt, .. } = secured {
+        let claim = |k: &str| {
+            jwt.payload
+                .get(k)
+                .and_then(Value::as_i64)
+                .and_then(|s| DateTime::from_timestamp(s, 0))
+        };
+        if let Some(nbf) = claim("nbf") {
+            from = Some(from.map_or(nbf, |f| f.max(nbf)));
+        }
+        if let Some(exp) = claim("exp") {
+            until = Some(until.map_or(exp, |u| u.min(exp)));
+        }
+    }
+    if let Some(f) = from {
+        if now < f {
+            return Outcome::failed(format!("not valid yet: valid from {}", format_datetime(f)));
+        }
+    }
+    if let Some(u) = until {
+        if now > u {
+            return Outcome::failed(format!("expired on {}", format_datetime(u)));
+        }
+    }
+    Outcome::passed(match (from, until) {
+        (_, Some(u)) => format!("valid until {}", format_datetime(u)),
+        (Some(f), None) => format!("valid since {}, no expiry", format_datetime(f)),
+        (None, None) => "no validity period".into(),
+    })
+}
+
+fn schema_outcome(credential: &Credential) -> Outcome {
+    let ids = schema::schema_ids(credential.json());
+    let kind = credential.document_type();
+    if let Some(kind) = kind {
+        if !ids.iter().any(|i| i == kind.schema_url()) {
+            return Outcome::failed(format!(
+                "a {kind} must name its schema {} in credentialSchema",
+                kind.schema_url()
+            ));
+        }
+    }
+    let unsecured = credential.unsecured();
+    let mut checked = Vec::new();
+    for id in &ids {
+        if schema::is_known(id) {
+            if let Err(e) = schema::validate(id, &unsecured) {
+                return Outcome::failed(e.to_string());
+            }
+            checked.push(id.as_str());
+        }
+    }
+    if let Some(kind) = kind {
+        let subject = credential.subjects().first().map(|s| (*s).clone()).unwrap_or_default();
+        let rules = match kind {
+            DocumentType::BirthCertificate => model::parse_subject::<BirthCertificate>(&subject).map(|_| ()),
+            DocumentType::MarriageCertificate => model::parse_subject::<MarriageCertificate>(&subject).map(|_| ()),
+        };
+        if let Err(e) = rules {
+            return Outcome::failed(format!("credentialSubject.{e}"));
+        }
+    }
+    if checked.is_empty() {
+        if ids.is_empty() {
+            Outcome::not_applicable("the credential names no schema")
+        } else {
+            Outcome::not_applicable(format!("schema {} is not bundled with civitas; not checked", ids.join(", ")))
+        }
+    } else {
+        Outcome::passed(format!("matches {}", checked.join(", ")))
+    }
+}
