@@ -29,6 +29,18 @@ pub async fn canonicalize(
     Ok(lines.concat())
 }
 
+/// Checks that every term of `document` is defined by its contexts (JSON-LD expansion without
+/// canonicalization): what a `vc+jwt` credential, which is not canonicalized, is held to.
+pub async fn check_terms(document: &serde_json::Value, loader: &ContextLoader) -> Result<(), CanonError> {
+    let json = json_syntax::Value::from_serde_json(document.clone());
+    let mut ld = LdEnvironment::default();
+    CompactJsonLd(json)
+        .expand_with(&mut ld, loader)
+        .await
+        .map(|_| ())
+        .map_err(|e| CanonError::Expansion(e.to_string()))
+}
+
 /// Canonical N-Quads (RDFC-1.0) of a JSON-LD document, as sorted lines ending in `\n`.
 pub async fn canonical_lines(
     document: &serde_json::Value,

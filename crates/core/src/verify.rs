@@ -255,6 +255,9 @@ impl Checker {
             }
             SecuredCredential::Jwt { jwt, credential } => {
                 report.secured_with = Some(jwt::VC_JWT_TYPE.to_owned());
+                if let Err(e) = crate::canon::check_terms(credential.json(), &self.loader).await {
+                    report.push(CheckKind::Syntax, Outcome::failed(e.to_string()));
+                }
                 report.push(CheckKind::Signature, jwt_outcome(jwt, self.resolver.as_ref()).await);
                 let binding = resolver::check_relationship(
                     self.resolver.as_ref(),

@@ -7,6 +7,7 @@
 mod birth;
 mod common;
 mod marriage;
+pub mod samples;
 
 pub use birth::{BirthCertificate, BirthCertificateBuilder};
 pub use common::{

@@ -1,0 +1,115 @@
+//! Securing a credential in one call: Data Integrity (the default) or `vc+jwt`, for VC 2.0 and
+//! VC 1.1 documents, with the data-model and JSON-LD checks done before anything is signed.
+
+use serde_json::Value;
+
+use crate::canon::{self, CanonError};
+use crate::contexts::{ContextLoader, DATA_INTEGRITY_V2};
+use crate::credential::{Credential, SyntaxError, VcVersion};
+use crate::data_integrity::{self, ProofError, ProofOptions};
+use crate::jwt::{self, JwtError};
+use crate::signer::Signer;
+
+/// How a credential is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Securing {
+    /// An embedded Data Integrity proof (`eddsa-rdfc-2022` or `ecdsa-rdfc-2019`). The default.
+    #[default]
+    DataIntegrity,
+    /// A compact JWS with `typ: vc+jwt` (VC-JOSE).
+    VcJwt,
+}
+
+impl std::str::FromStr for Securing {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "di" | "data-integrity" | "dataintegrity" => Ok(Self::DataIntegrity),
+            "jwt" | "vc+jwt" | "vc-jwt" => Ok(Self::VcJwt),
+            other => Err(format!("`{other}` is not a securing mechanism (data-integrity, vc+jwt)")),
+        }
+    }
+}
+
+/// Why a credential could not be secured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecureError {
+    /// The credential breaks the data model.
+    #[error("not a valid credential: {0}")]
+    Syntax(#[from] SyntaxError),
+    /// A term is undefined or a context unknown.
+    #[error(transparent)]
+    JsonLd(#[from] CanonError),
+    /// Data Integrity signing failed.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    /// JWT signing failed.
+    #[error(transparent)]
+    Jwt(#[from] JwtError),
+    /// The signer's key does not belong to the issuer.
+    #[error("the signer's key {method} is not the issuer's ({issuer})")]
+    NotTheIssuer {
+        /// The signer's verification method.
+        method: String,
+        /// The credential's issuer.
+        issuer: String,
+    },
+}
+
+/// A VC 1.1 credential gets the Data Integrity v2 context it needs for a `DataIntegrityProof`.
+pub fn prepare_for_data_integrity(credential: &Value) -> Value {
+    let mut doc = credential.clone();
+    let is_v1 = Credential::from_value(doc.clone()).is_ok_and(|c| c.version() == VcVersion::V1_1);
+    if is_v1 {
+        if let Some(ctx) = doc.get_mut("@context") {
+            let mut list = match ctx.take() {
+                Value::Array(items) => items,
+                one => vec![one],
+            };
+            if !list.iter().any(|c| c.as_str() == Some(DATA_INTEGRITY_V2)) {
+                list.push(DATA_INTEGRITY_V2.into());
+            }
+            *ctx = Value::Array(list);
+        }
+    }
+    doc
+}
+
+/// Secures `credential` with `signer`. Returns the secured credential as text: JSON for Data
+/// Integrity, the compact JWS for `vc+jwt`.
+///
+/// The signer's verification method must belong to the credential's issuer (its DID is the
+/// issuer, as with `did:key` or `did:web`), so that verifiers can bind the two.
+pub async fn secure_credential(
+    credential: &Value,
+    signer: &dyn Signer,
+    securing: Securing,
+    options: &ProofOptions,
+    loader: &ContextLoader,
+) -> Result<String, SecureError> {
+    let prepared = match securing {
+        Securing::DataIntegrity => prepare_for_data_integrity(credential),
+        Securing::VcJwt => credential.clone(),
+    };
+    let parsed = Credential::from_value(prepared)?;
+    let controller = crate::resolver::controller_of(signer.verification_method());
+    if controller != parsed.issuer() {
+        return Err(SecureError::NotTheIssuer {
+            method: signer.verification_method().to_owned(),
+            issuer: parsed.issuer().to_owned(),
+        });
+    }
+    match securing {
+        Securing::DataIntegrity => {
+            let signed = data_integrity::add_proof(parsed.json(), signer, options, loader).await?;
+            serde_json::to_string_pretty(&signed).map_err(|e| {
+                SecureError::Syntax(SyntaxError::field("", e.to_string()))
+            })
+        }
+        Securing::VcJwt => {
+            canon::check_terms(parsed.json(), loader).await?;
+            Ok(jwt::sign_credential(parsed.json(), signer).await?)
+        }
+    }
+}

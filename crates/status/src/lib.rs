@@ -1,0 +1,2 @@
+//! civitas-status: W3C Bitstring Status Lists (work in progress).
+#![forbid(unsafe_code)]
