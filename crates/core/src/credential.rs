@@ -335,9 +335,17 @@ impl Credential {
         &self.types
     }
 
-    /// The civitas document type, if it is one.
+    /// The civitas document type, if it is one: a type term of civitas' (protected) context,
+    /// which the credential must use. A `BirthCertificate` of some other vocabulary is not ours.
     pub fn document_type(&self) -> Option<DocumentType> {
-        DocumentType::from_types(self.types.iter().map(String::as_str))
+        let uses_ours = one_or_many(self.json.get("@context"))
+            .iter()
+            .any(|c| c.as_str() == Some(CIVIL_REGISTRY_V1));
+        if uses_ours {
+            DocumentType::from_types(self.types.iter().map(String::as_str))
+        } else {
+            None
+        }
     }
 
     /// The credential subjects.
