@@ -102,7 +102,12 @@ pub async fn secure_credential(
     }
     match securing {
         Securing::DataIntegrity => {
-            let signed = data_integrity::add_proof(parsed.json(), signer, options, loader).await?;
+            let signed = data_integrity::add_proof(parsed.json(), signer, options, loader)
+                .await
+                .map_err(|e| match e {
+                    ProofError::Canonicalization(c) => SecureError::JsonLd(c),
+                    other => SecureError::Proof(other),
+                })?;
             serde_json::to_string_pretty(&signed).map_err(|e| {
                 SecureError::Syntax(SyntaxError::field("", e.to_string()))
             })
@@ -112,4 +117,59 @@ pub async fn secure_credential(
             Ok(jwt::sign_credential(parsed.json(), signer).await?)
         }
     }
+}
+
+/// A credential to put in a presentation: a Data Integrity-secured document, or a `vc+jwt`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Presentable {
+    /// A credential with embedded proof, as JSON.
+    Document(Value),
+    /// A `vc+jwt` compact JWS; it travels as an `EnvelopedVerifiableCredential`.
+    Jwt(String),
+}
+
+impl Presentable {
+    /// Reads a secured credential as given by a holder: JSON, or a compact JWS.
+    pub fn from_text(text: &str) -> Result<Self, SyntaxError> {
+        let t = text.trim();
+        if t.starts_with('{') {
+            Ok(Self::Document(crate::credential::parse_json(t.as_bytes())?))
+        } else {
+            Ok(Self::Jwt(t.to_owned()))
+        }
+    }
+
+    fn to_embedded(&self) -> Value {
+        match self {
+            Self::Document(v) => v.clone(),
+            Self::Jwt(token) => serde_json::json!({
+                "@context": [crate::contexts::CREDENTIALS_V2],
+                "id": format!("data:application/vc+jwt,{token}"),
+                "type": "EnvelopedVerifiableCredential",
+            }),
+        }
+    }
+}
+
+/// Builds and signs a VC 2.0 presentation of `credentials` by the holder behind `signer`, with
+/// proof purpose `authentication`, bound to the verifier's `challenge` and `domain`.
+pub async fn secure_presentation(
+    credentials: &[Presentable],
+    signer: &dyn Signer,
+    challenge: Option<&str>,
+    domain: Option<&str>,
+    loader: &ContextLoader,
+) -> Result<String, SecureError> {
+    let holder = crate::resolver::controller_of(signer.verification_method());
+    let vp = serde_json::json!({
+        "@context": [crate::contexts::CREDENTIALS_V2],
+        "id": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+        "type": ["VerifiablePresentation"],
+        "holder": holder,
+        "verifiableCredential": credentials.iter().map(Presentable::to_embedded).collect::<Vec<_>>(),
+    });
+    let options = ProofOptions::authentication(challenge, domain);
+    let signed = data_integrity::add_proof(&vp, signer, &options, loader).await?;
+    serde_json::to_string_pretty(&signed)
+        .map_err(|e| SecureError::Syntax(SyntaxError::field("", e.to_string())))
 }

@@ -490,25 +490,21 @@ fn validity_outcome(secured: &SecuredCredential, now: DateTime<Utc>) -> Outcome 
 fn schema_outcome(credential: &Credential) -> Outcome {
     let ids = schema::schema_ids(credential.json());
     let kind = credential.document_type();
+    let unsecured = credential.unsecured();
+    let mut checked: Vec<&str> = Vec::new();
     if let Some(kind) = kind {
-        if !ids.iter().any(|i| i == kind.schema_url()) {
+        // civitas documents are always held to their own schema and rules; a VC 2.0 one must
+        // also name the schema (VC 1.1 has no JsonSchema type in its context).
+        let names_it = ids.iter().any(|i| i == kind.schema_url());
+        if credential.version() == crate::credential::VcVersion::V2_0 && !names_it {
             return Outcome::failed(format!(
                 "a {kind} must name its schema {} in credentialSchema",
                 kind.schema_url()
             ));
         }
-    }
-    let unsecured = credential.unsecured();
-    let mut checked = Vec::new();
-    for id in &ids {
-        if schema::is_known(id) {
-            if let Err(e) = schema::validate(id, &unsecured) {
-                return Outcome::failed(e.to_string());
-            }
-            checked.push(id.as_str());
+        if let Err(e) = schema::validate(kind.schema_url(), &unsecured) {
+            return Outcome::failed(e.to_string());
         }
-    }
-    if let Some(kind) = kind {
         let subject = credential.subjects().first().map(|s| (*s).clone()).unwrap_or_default();
         let rules = match kind {
             DocumentType::BirthCertificate => model::parse_subject::<BirthCertificate>(&subject).map(|_| ()),
@@ -516,6 +512,15 @@ fn schema_outcome(credential: &Credential) -> Outcome {
         };
         if let Err(e) = rules {
             return Outcome::failed(format!("credentialSubject.{e}"));
+        }
+        checked.push(kind.schema_url());
+    }
+    for id in &ids {
+        if schema::is_known(id) && !checked.contains(&id.as_str()) {
+            if let Err(e) = schema::validate(id, &unsecured) {
+                return Outcome::failed(e.to_string());
+            }
+            checked.push(id.as_str());
         }
     }
     if checked.is_empty() {
