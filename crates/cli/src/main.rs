@@ -1,1 +1,70 @@
-fn main() {}
+//! `civitas`: one command line over the civitas crates.
+//!
+//! Exit codes: 0 valid / done, 1 invalid, 2 bad input or usage, 3 indeterminate.
+#![forbid(unsafe_code)]
+
+mod did_cmd;
+mod input;
+mod keys_cmd;
+mod sample_cmd;
+mod sign_cmd;
+mod verify_cmd;
+
+use clap::{Parser, Subcommand};
+
+/// civitas: official civil-registry documents as W3C Verifiable Credentials.
+#[derive(Debug, Parser)]
+#[command(name = "civitas", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate and inspect keys.
+    #[command(subcommand)]
+    Keys(keys_cmd::KeysCommand),
+    /// Build DID documents.
+    #[command(subcommand)]
+    Did(did_cmd::DidCommand),
+    /// Print a sample birth or marriage record (or unsigned credential).
+    Sample(sample_cmd::SampleArgs),
+    /// Secure an unsigned credential (Data Integrity or vc+jwt).
+    Sign(sign_cmd::SignArgs),
+    /// Verify a credential or presentation (exit 0 valid, 1 invalid, 2 bad input, 3 indeterminate).
+    Verify(verify_cmd::VerifyArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return std::process::ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Keys(cmd) => keys_cmd::run(cmd),
+            Command::Did(cmd) => did_cmd::run(cmd),
+            Command::Sample(args) => sample_cmd::run(args),
+            Command::Sign(args) => sign_cmd::run(args).await,
+            Command::Verify(args) => verify_cmd::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
