@@ -50,7 +50,8 @@ export function parseCli({options, positionals, usage}) {
       `${parsed.positionals.length}`);
   }
   for(const c of parsed.values.context) {
-    if(c.indexOf('=') <= 0) {
+    const eq = c.lastIndexOf('=');
+    if(eq <= 0 || eq === c.length - 1) {
       fail(`--context needs URL=FILE, got "${c}"`);
     }
   }
@@ -79,7 +80,7 @@ export function readJson(path) {
 
 /**
  * `--context URL=FILE` values -> Map(URL -> parsed context document). The
- * URL ends at the first '='.
+ * FILE starts after the last '=' (a URL may contain '=', e.g. `?v=1`).
  *
  * @param {string[]} contextArgs - The --context values.
  * @returns {Map<string, object>} URL -> document.
@@ -87,7 +88,7 @@ export function readJson(path) {
 export function readContexts(contextArgs) {
   const extra = new Map();
   for(const c of contextArgs) {
-    const eq = c.indexOf('=');
+    const eq = c.lastIndexOf('=');
     extra.set(c.slice(0, eq), readJson(c.slice(eq + 1)));
   }
   return extra;
@@ -118,7 +119,14 @@ export function collectErrors(err, out = [], seen = new Set()) {
   if(Array.isArray(err.errors) && err.errors.length > 0) {
     err.errors.forEach(e => collectErrors(e, out, seen));
   } else {
-    out.push(`${err.name || 'Error'}: ${err.message ?? String(err)}`);
+    let msg = `${err.name || 'Error'}: ${err.message ?? String(err)}`;
+    // jsonld.js safe mode: say which term/value was dropped and why
+    const event = err.details?.event;
+    if(event?.code) {
+      msg += ` (${event.code}: ${event.message ?? ''}` +
+        `${event.details ? ' ' + JSON.stringify(event.details) : ''})`;
+    }
+    out.push(msg);
   }
   if(err.cause) {
     collectErrors(err.cause, out, seen);

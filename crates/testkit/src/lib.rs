@@ -2,3 +2,5 @@
 //! interop peer.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod js;
