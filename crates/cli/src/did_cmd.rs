@@ -29,7 +29,12 @@ pub enum DidCommand {
 /// Runs a `did` subcommand.
 pub fn run(cmd: DidCommand) -> anyhow::Result<i32> {
     match cmd {
-        DidCommand::Web { host, path, keys, out } => {
+        DidCommand::Web {
+            host,
+            path,
+            keys,
+            out,
+        } => {
             let segments: Vec<&str> = path.iter().map(String::as_str).collect();
             let id = did::did_web(&host, &segments)?;
             let mut doc = ControllerDocument::new(&id);
@@ -43,7 +48,11 @@ pub fn run(cmd: DidCommand) -> anyhow::Result<i32> {
             }
             input::write_output(&out, &serde_json::to_string_pretty(&doc)?, false)?;
             if out.as_os_str() != "-" {
-                eprintln!("{id}: DID document written to {}; serve it at {}", out.display(), did::did_web_url(&id)?);
+                eprintln!(
+                    "{id}: DID document written to {}; serve it at {}",
+                    out.display(),
+                    did::did_web_url(&id)?
+                );
             }
         }
     }

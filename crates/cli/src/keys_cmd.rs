@@ -37,7 +37,8 @@ pub enum KeysCommand {
 /// Reads a private JWK file.
 pub fn load_key(path: &std::path::Path) -> anyhow::Result<KeyPair> {
     let text = input::read_text(path)?;
-    KeyPair::from_jwk_json(&text).with_context(|| format!("{} is not a private JWK", path.display()))
+    KeyPair::from_jwk_json(&text)
+        .with_context(|| format!("{} is not a private JWK", path.display()))
 }
 
 fn describe(pair: &KeyPair, json_out: bool) -> String {
@@ -65,7 +66,11 @@ fn describe(pair: &KeyPair, json_out: bool) -> String {
 /// Runs a `keys` subcommand.
 pub fn run(cmd: KeysCommand) -> anyhow::Result<i32> {
     match cmd {
-        KeysCommand::Generate { algorithm, out, json } => {
+        KeysCommand::Generate {
+            algorithm,
+            out,
+            json,
+        } => {
             let pair = KeyPair::generate(algorithm);
             let jwk = serde_json::to_string_pretty(&pair.to_private_jwk())?;
             input::write_output(&out, &jwk, true)?;

@@ -31,7 +31,10 @@ pub fn run(args: SampleArgs) -> anyhow::Result<i32> {
         Sample::Birth => {
             let mut b = samples::birth_certificate();
             b.id = args.holder.clone();
-            let c = args.issuer.as_deref().map(|i| CredentialBuilder::new(i).document(&b).build());
+            let c = args
+                .issuer
+                .as_deref()
+                .map(|i| CredentialBuilder::new(i).document(&b).build());
             (serde_json::to_value(&b)?, c)
         }
         Sample::Marriage => {
@@ -39,7 +42,10 @@ pub fn run(args: SampleArgs) -> anyhow::Result<i32> {
             if let Some(first) = m.spouses.first_mut() {
                 first.id = args.holder.clone();
             }
-            let c = args.issuer.as_deref().map(|i| CredentialBuilder::new(i).document(&m).build());
+            let c = args
+                .issuer
+                .as_deref()
+                .map(|i| CredentialBuilder::new(i).document(&m).build());
             (serde_json::to_value(&m)?, c)
         }
     };

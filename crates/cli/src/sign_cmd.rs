@@ -41,7 +41,14 @@ pub async fn run(args: SignArgs) -> anyhow::Result<i32> {
         None => LocalSigner::did_key(pair),
     };
     let loader = input::with_contexts(ContextLoader::bundled(), &args.contexts)?;
-    let secured = secure_credential(&credential, &signer, args.format, &ProofOptions::default(), &loader).await?;
+    let secured = secure_credential(
+        &credential,
+        &signer,
+        args.format,
+        &ProofOptions::default(),
+        &loader,
+    )
+    .await?;
     input::write_output(&args.out, &secured, false)?;
     Ok(0)
 }

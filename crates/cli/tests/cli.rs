@@ -13,7 +13,12 @@ fn civitas(args: &[&str], dir: &Path) -> Output {
 }
 
 fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "stderr: {}\nstdout: {}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "stderr: {}\nstdout: {}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -25,16 +30,32 @@ fn generate_sign_verify_tamper_with_exit_codes() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(d.join("issuer.jwk")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(d.join("issuer.jwk"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "private key file must be 0600");
     }
-    let info: serde_json::Value = serde_json::from_str(&ok(&civitas(&["keys", "show", "issuer.jwk", "--json"], d))).unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&ok(&civitas(&["keys", "show", "issuer.jwk", "--json"], d))).unwrap();
     let did = info["did"].as_str().unwrap();
     let unsigned = ok(&civitas(&["sample", "birth", "--issuer", did], d));
     std::fs::write(d.join("unsigned.json"), &unsigned).unwrap();
 
     for format in ["data-integrity", "vc+jwt"] {
-        ok(&civitas(&["sign", "unsigned.json", "--key", "issuer.jwk", "--format", format, "--out", "signed"], d));
+        ok(&civitas(
+            &[
+                "sign",
+                "unsigned.json",
+                "--key",
+                "issuer.jwk",
+                "--format",
+                format,
+                "--out",
+                "signed",
+            ],
+            d,
+        ));
         let out = civitas(&["verify", "signed"], d);
         let text = ok(&out);
         assert!(text.starts_with("VALID: credential"), "{text}");
@@ -46,22 +67,45 @@ fn generate_sign_verify_tamper_with_exit_codes() {
     }
 
     // Tampered → exit 1, with the reason.
-    ok(&civitas(&["sign", "unsigned.json", "--key", "issuer.jwk", "--out", "signed.json"], d));
-    let forged = std::fs::read_to_string(d.join("signed.json")).unwrap().replace("Marie-Claire", "Marie-Claude");
+    ok(&civitas(
+        &[
+            "sign",
+            "unsigned.json",
+            "--key",
+            "issuer.jwk",
+            "--out",
+            "signed.json",
+        ],
+        d,
+    ));
+    let forged = std::fs::read_to_string(d.join("signed.json"))
+        .unwrap()
+        .replace("Marie-Claire", "Marie-Claude");
     std::fs::write(d.join("forged.json"), forged).unwrap();
     let out = civitas(&["verify", "forged.json"], d);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("INVALID") && text.contains("[FAIL] signature"), "{text}");
+    assert!(
+        text.starts_with("INVALID") && text.contains("[FAIL] signature"),
+        "{text}"
+    );
 
     // Bad input → exit 2.
     std::fs::write(d.join("broken.json"), "{\"@context\": [").unwrap();
     let out = civitas(&["verify", "broken.json"], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("byte"));
-    assert_eq!(civitas(&["verify", "missing.json"], d).status.code(), Some(2));
+    assert_eq!(
+        civitas(&["verify", "missing.json"], d).status.code(),
+        Some(2)
+    );
     assert_eq!(civitas(&["verify"], d).status.code(), Some(2));
-    assert_eq!(civitas(&["sign", "unsigned.json", "--key", "unsigned.json"], d).status.code(), Some(2));
+    assert_eq!(
+        civitas(&["sign", "unsigned.json", "--key", "unsigned.json"], d)
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -69,19 +113,68 @@ fn did_web_document_verifies_a_did_web_credential() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(&civitas(&["keys", "generate", "--out", "k1.jwk"], d));
-    ok(&civitas(&["keys", "generate", "--algorithm", "p256", "--out", "k2.jwk"], d));
-    ok(&civitas(&["did", "web", "registry.gov.example", "--key", "k1.jwk", "--key", "k2.jwk", "--out", "did.json"], d));
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("did.json")).unwrap()).unwrap();
+    ok(&civitas(
+        &["keys", "generate", "--algorithm", "p256", "--out", "k2.jwk"],
+        d,
+    ));
+    ok(&civitas(
+        &[
+            "did",
+            "web",
+            "registry.gov.example",
+            "--key",
+            "k1.jwk",
+            "--key",
+            "k2.jwk",
+            "--out",
+            "did.json",
+        ],
+        d,
+    ));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("did.json")).unwrap()).unwrap();
     assert_eq!(doc["id"], "did:web:registry.gov.example");
-    assert_eq!(doc["assertionMethod"][1], "did:web:registry.gov.example#key-2");
+    assert_eq!(
+        doc["assertionMethod"][1],
+        "did:web:registry.gov.example#key-2"
+    );
 
-    let unsigned = ok(&civitas(&["sample", "marriage", "--issuer", "did:web:registry.gov.example"], d));
+    let unsigned = ok(&civitas(
+        &[
+            "sample",
+            "marriage",
+            "--issuer",
+            "did:web:registry.gov.example",
+        ],
+        d,
+    ));
     std::fs::write(d.join("unsigned.json"), unsigned).unwrap();
-    ok(&civitas(&["sign", "unsigned.json", "--key", "k2.jwk", "--method", "did:web:registry.gov.example#key-2", "--out", "signed.json"], d));
-    let text = ok(&civitas(&["verify", "signed.json", "--did-document", "did.json"], d));
-    assert!(text.contains("ecdsa-rdfc-2019") || text.starts_with("VALID"), "{text}");
+    ok(&civitas(
+        &[
+            "sign",
+            "unsigned.json",
+            "--key",
+            "k2.jwk",
+            "--method",
+            "did:web:registry.gov.example#key-2",
+            "--out",
+            "signed.json",
+        ],
+        d,
+    ));
+    let text = ok(&civitas(
+        &["verify", "signed.json", "--did-document", "did.json"],
+        d,
+    ));
+    assert!(
+        text.contains("ecdsa-rdfc-2019") || text.starts_with("VALID"),
+        "{text}"
+    );
     // Without the pinned DID document the issuer cannot be resolved: invalid, not a crash.
     let out = civitas(&["verify", "signed.json"], d);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("no controller document is known for `did:web:registry.gov.example`"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("no controller document is known for `did:web:registry.gov.example`")
+    );
 }

@@ -12,8 +12,12 @@ use civitas_core::verify::{Checker, VerifyOptions};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let signer = LocalSigner::did_key(KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[7; 32]).expect("key"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let signer = LocalSigner::did_key(
+        KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[7; 32]).expect("key"),
+    );
     let loader = ContextLoader::bundled();
     let doc = CredentialBuilder::new(signer.controller())
         .document(&samples::birth_certificate())
@@ -22,32 +26,67 @@ fn bench(c: &mut Criterion) {
         .into_json();
     let opts = ProofOptions::default();
     let di = rt
-        .block_on(secure_credential(&doc, &signer, Securing::DataIntegrity, &opts, &loader))
+        .block_on(secure_credential(
+            &doc,
+            &signer,
+            Securing::DataIntegrity,
+            &opts,
+            &loader,
+        ))
         .expect("sign");
     let jwt = rt
-        .block_on(secure_credential(&doc, &signer, Securing::VcJwt, &opts, &loader))
+        .block_on(secure_credential(
+            &doc,
+            &signer,
+            Securing::VcJwt,
+            &opts,
+            &loader,
+        ))
         .expect("sign");
-    let checker = Checker::new(loader.clone(), civitas_core::resolver::OfflineResolver::new());
+    let checker = Checker::new(
+        loader.clone(),
+        civitas_core::resolver::OfflineResolver::new(),
+    );
     let vopts = VerifyOptions::default();
 
     let mut g = c.benchmark_group("birth_certificate");
     g.bench_function("sign_eddsa_rdfc_2022", |b| {
-        b.iter(|| rt.block_on(secure_credential(&doc, &signer, Securing::DataIntegrity, &opts, &loader)))
+        b.iter(|| {
+            rt.block_on(secure_credential(
+                &doc,
+                &signer,
+                Securing::DataIntegrity,
+                &opts,
+                &loader,
+            ))
+        })
     });
     g.bench_function("verify_eddsa_rdfc_2022", |b| {
         b.iter(|| rt.block_on(checker.verify(di.as_bytes(), &vopts)))
     });
     g.bench_function("sign_vc_jwt", |b| {
-        b.iter(|| rt.block_on(secure_credential(&doc, &signer, Securing::VcJwt, &opts, &loader)))
+        b.iter(|| {
+            rt.block_on(secure_credential(
+                &doc,
+                &signer,
+                Securing::VcJwt,
+                &opts,
+                &loader,
+            ))
+        })
     });
-    g.bench_function("verify_vc_jwt", |b| b.iter(|| rt.block_on(checker.verify(jwt.as_bytes(), &vopts))));
+    g.bench_function("verify_vc_jwt", |b| {
+        b.iter(|| rt.block_on(checker.verify(jwt.as_bytes(), &vopts)))
+    });
 
     // The floor: a raw Ed25519 signature over the 64-byte hash data, and its verification.
     let key = KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[7; 32]).expect("key");
     let public = signer.public_key();
     let message = [0x5a_u8; 64];
     let signature = key.sign(&message);
-    g.bench_function("raw_ed25519_sign", |b| b.iter(|| key.sign(std::hint::black_box(&message))));
+    g.bench_function("raw_ed25519_sign", |b| {
+        b.iter(|| key.sign(std::hint::black_box(&message)))
+    });
     g.bench_function("raw_ed25519_verify", |b| {
         b.iter(|| public.verify(std::hint::black_box(&message), &signature))
     });

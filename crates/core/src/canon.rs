@@ -31,7 +31,10 @@ pub async fn canonicalize(
 
 /// Checks that every term of `document` is defined by its contexts (JSON-LD expansion without
 /// canonicalization): what a `vc+jwt` credential, which is not canonicalized, is held to.
-pub async fn check_terms(document: &serde_json::Value, loader: &ContextLoader) -> Result<(), CanonError> {
+pub async fn check_terms(
+    document: &serde_json::Value,
+    loader: &ContextLoader,
+) -> Result<(), CanonError> {
     let json = json_syntax::Value::from_serde_json(document.clone());
     let mut ld = LdEnvironment::default();
     CompactJsonLd(json)

@@ -27,14 +27,32 @@ pub const CIVIL_REGISTRY_V1: &str = "https://w3id.org/civitas/civil-registry/v1"
 
 /// The bundled contexts: URL and the exact bytes served for it.
 pub const BUNDLED: &[(&str, &str)] = &[
-    (CREDENTIALS_V2, include_str!("../contexts/credentials-v2.jsonld")),
-    (CREDENTIALS_V1, include_str!("../contexts/credentials-v1.jsonld")),
-    (DATA_INTEGRITY_V1, include_str!("../contexts/data-integrity-v1.jsonld")),
-    (DATA_INTEGRITY_V2, include_str!("../contexts/data-integrity-v2.jsonld")),
+    (
+        CREDENTIALS_V2,
+        include_str!("../contexts/credentials-v2.jsonld"),
+    ),
+    (
+        CREDENTIALS_V1,
+        include_str!("../contexts/credentials-v1.jsonld"),
+    ),
+    (
+        DATA_INTEGRITY_V1,
+        include_str!("../contexts/data-integrity-v1.jsonld"),
+    ),
+    (
+        DATA_INTEGRITY_V2,
+        include_str!("../contexts/data-integrity-v2.jsonld"),
+    ),
     (MULTIKEY_V1, include_str!("../contexts/multikey-v1.jsonld")),
     (JWK_V1, include_str!("../contexts/jwk-v1.jsonld")),
-    (STATUS_LIST_V1, include_str!("../contexts/status-list-v1.jsonld")),
-    (CIVIL_REGISTRY_V1, include_str!("../contexts/civil-registry-v1.jsonld")),
+    (
+        STATUS_LIST_V1,
+        include_str!("../contexts/status-list-v1.jsonld"),
+    ),
+    (
+        CIVIL_REGISTRY_V1,
+        include_str!("../contexts/civil-registry-v1.jsonld"),
+    ),
 ];
 
 /// Largest context document accepted by [`ContextLoader::with_context`] (256 KiB).
@@ -93,7 +111,9 @@ impl std::fmt::Debug for ContextLoader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut urls: Vec<&String> = self.sources.keys().collect();
         urls.sort();
-        f.debug_struct("ContextLoader").field("contexts", &urls).finish()
+        f.debug_struct("ContextLoader")
+            .field("contexts", &urls)
+            .finish()
     }
 }
 
@@ -147,11 +167,7 @@ impl ContextLoader {
             });
         }
         let json = json_syntax::Value::from_serde_json(parsed);
-        let doc = RemoteDocument::new(
-            Some(iri.clone()),
-            "application/ld+json".parse().ok(),
-            json,
-        );
+        let doc = RemoteDocument::new(Some(iri.clone()), "application/ld+json".parse().ok(), json);
         Arc::make_mut(&mut self.documents).insert(iri, doc);
         Arc::make_mut(&mut self.sources).insert(url.to_owned(), text.to_owned());
         Ok(())
@@ -215,7 +231,10 @@ mod tests {
             l.clone().with_context("https://x.example/c", "{\"a\":1}"),
             Err(ContextError::NotAContext { .. })
         ));
-        let big = format!("{{\"@context\":{{}},\"x\":\"{}\"}}", "a".repeat(MAX_CONTEXT_BYTES));
+        let big = format!(
+            "{{\"@context\":{{}},\"x\":\"{}\"}}",
+            "a".repeat(MAX_CONTEXT_BYTES)
+        );
         assert!(matches!(
             l.with_context("https://x.example/c", &big),
             Err(ContextError::TooLarge { .. })

@@ -200,12 +200,20 @@ fn typed_objects(obj: &Map<String, Value>, key: &str, needs_id: bool) -> Result<
             .as_object()
             .ok_or_else(|| SyntaxError::field(&pointer, "must be an object"))?;
         if o.get("type").is_none() {
-            return Err(SyntaxError::field(&format!("{pointer}/type"), "is required"));
+            return Err(SyntaxError::field(
+                &format!("{pointer}/type"),
+                "is required",
+            ));
         }
         match o.get("id") {
             Some(Value::String(s)) if is_url(s) => {}
             None if !needs_id => {}
-            _ => return Err(SyntaxError::field(&format!("{pointer}/id"), "must be a URL")),
+            _ => {
+                return Err(SyntaxError::field(
+                    &format!("{pointer}/id"),
+                    "must be a URL",
+                ));
+            }
         }
     }
     Ok(())
@@ -240,7 +248,12 @@ impl Credential {
                 Some(Value::String(s)) if is_url(s) => s.clone(),
                 _ => return Err(SyntaxError::field("/issuer/id", "must be a URL")),
             },
-            Some(_) => return Err(SyntaxError::field("/issuer", "must be a URL or an object with an `id`")),
+            Some(_) => {
+                return Err(SyntaxError::field(
+                    "/issuer",
+                    "must be a URL or an object with an `id`",
+                ));
+            }
             None => return Err(SyntaxError::field("/issuer", "is required")),
         };
         let subjects = one_or_many(obj.get("credentialSubject"));
@@ -250,13 +263,13 @@ impl Credential {
         for (i, s) in subjects.iter().enumerate() {
             match s.as_object() {
                 Some(o) if !o.is_empty() => {
-                    if let Some(id) = o.get("id") {
-                        if !id.as_str().is_some_and(is_url) {
-                            return Err(SyntaxError::field(
-                                &format!("/credentialSubject/{i}/id"),
-                                "must be a URL",
-                            ));
-                        }
+                    if let Some(id) = o.get("id")
+                        && !id.as_str().is_some_and(is_url)
+                    {
+                        return Err(SyntaxError::field(
+                            &format!("/credentialSubject/{i}/id"),
+                            "must be a URL",
+                        ));
                     }
                 }
                 _ => {
@@ -272,7 +285,10 @@ impl Credential {
             VcVersion::V1_1 => ("issuanceDate", "expirationDate"),
         };
         if version == VcVersion::V1_1 && obj.get("issuanceDate").is_none() {
-            return Err(SyntaxError::field("/issuanceDate", "is required in a VC 1.1 credential"));
+            return Err(SyntaxError::field(
+                "/issuanceDate",
+                "is required in a VC 1.1 credential",
+            ));
         }
         let from = obj
             .get(from_key)
@@ -282,19 +298,22 @@ impl Credential {
             .get(until_key)
             .map(|v| parse_datetime(&format!("/{until_key}"), v))
             .transpose()?;
-        if let (Some(f), Some(u)) = (from, until) {
-            if u < f {
-                return Err(SyntaxError::field(
-                    &format!("/{until_key}"),
-                    format!("is before {from_key}"),
-                ));
-            }
+        if let (Some(f), Some(u)) = (from, until)
+            && u < f
+        {
+            return Err(SyntaxError::field(
+                &format!("/{until_key}"),
+                format!("is before {from_key}"),
+            ));
         }
         typed_objects(obj, "credentialStatus", false)?;
         typed_objects(obj, "credentialSchema", true)?;
         for (i, p) in one_or_many(obj.get("proof")).into_iter().enumerate() {
             if !p.is_object() {
-                return Err(SyntaxError::field(&format!("/proof/{i}"), "must be an object"));
+                return Err(SyntaxError::field(
+                    &format!("/proof/{i}"),
+                    "must be an object",
+                ));
             }
         }
         Ok(Self {
@@ -437,9 +456,17 @@ impl Presentation {
             None => {}
             Some(Value::String(s)) if is_url(s) => {}
             Some(Value::Object(o)) if o.get("id").and_then(Value::as_str).is_some_and(is_url) => {}
-            Some(_) => return Err(SyntaxError::field("/holder", "must be a URL or an object with an `id`")),
+            Some(_) => {
+                return Err(SyntaxError::field(
+                    "/holder",
+                    "must be a URL or an object with an `id`",
+                ));
+            }
         }
-        for (i, c) in one_or_many(obj.get("verifiableCredential")).into_iter().enumerate() {
+        for (i, c) in one_or_many(obj.get("verifiableCredential"))
+            .into_iter()
+            .enumerate()
+        {
             if !c.is_object() {
                 return Err(SyntaxError::field(
                     &format!("/verifiableCredential/{i}"),
@@ -626,7 +653,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
-        assert!(matches!(parse_json(&big), Err(SyntaxError::TooLarge { .. })));
+        assert!(matches!(
+            parse_json(&big),
+            Err(SyntaxError::TooLarge { .. })
+        ));
     }
 
     #[test]
@@ -644,9 +674,18 @@ mod tests {
             ("/issuer", json!({"issuer": 5})),
             ("/credentialSubject/0", json!({"credentialSubject": {}})),
             ("/validFrom", json!({"validFrom": "yesterday"})),
-            ("/validUntil", json!({"validFrom": "2025-01-02T00:00:00Z", "validUntil": "2025-01-01T00:00:00Z"})),
-            ("/credentialStatus/0/type", json!({"credentialStatus": {"id": "https://s.example/1#5"}})),
-            ("/credentialSchema/0/id", json!({"credentialSchema": {"type": "JsonSchema"}})),
+            (
+                "/validUntil",
+                json!({"validFrom": "2025-01-02T00:00:00Z", "validUntil": "2025-01-01T00:00:00Z"}),
+            ),
+            (
+                "/credentialStatus/0/type",
+                json!({"credentialStatus": {"id": "https://s.example/1#5"}}),
+            ),
+            (
+                "/credentialSchema/0/id",
+                json!({"credentialSchema": {"type": "JsonSchema"}}),
+            ),
             ("/id", json!({"id": "not a url"})),
         ];
         for (pointer, patch) in cases {
@@ -666,6 +705,9 @@ mod tests {
             Err(SyntaxError::Field { pointer, .. }) if pointer == "/issuanceDate"
         ));
         v1["issuanceDate"] = json!("2020-01-01T00:00:00Z");
-        assert_eq!(Credential::from_value(v1).unwrap().version(), VcVersion::V1_1);
+        assert_eq!(
+            Credential::from_value(v1).unwrap().version(),
+            VcVersion::V1_1
+        );
     }
 }

@@ -260,7 +260,11 @@ pub async fn canonical_forms(
     let doc = canon::canonicalize(&without_proof(document), loader).await?;
     let opts = match proof_options.as_object() {
         Some(o) => canon::canonicalize(&options_with_context(o, document), loader).await?,
-        None => return Err(CanonError::Expansion("proof options must be an object".into())),
+        None => {
+            return Err(CanonError::Expansion(
+                "proof options must be an object".into(),
+            ));
+        }
     };
     Ok((doc, opts))
 }
@@ -323,7 +327,8 @@ pub async fn add_proof(
     let unsecured = document_for(document, &options.previous_proof, &existing)
         .map_err(ProofError::UnknownPreviousProof)?;
     let canonical_doc = canon::canonicalize(&unsecured, loader).await?;
-    let canonical_opts = canon::canonicalize(&options_with_context(&proof, document), loader).await?;
+    let canonical_opts =
+        canon::canonicalize(&options_with_context(&proof, document), loader).await?;
     let data = hash_data(&canonical_opts, &canonical_doc);
     let signature = signer.sign(&data).await?;
     signer

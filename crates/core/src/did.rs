@@ -105,7 +105,9 @@ pub fn did_web(host: &str, path: &[&str]) -> Result<String, DidError> {
     let mut did = format!("did:web:{}", host.replace(':', "%3A"));
     for segment in path {
         if segment.is_empty() || segment.contains([':', '/', '#', '?']) {
-            return Err(invalid("path segments must be non-empty and not contain : / # ?"));
+            return Err(invalid(
+                "path segments must be non-empty and not contain : / # ?",
+            ));
         }
         did.push(':');
         did.push_str(segment);
@@ -159,7 +161,11 @@ pub struct VerificationMethod {
     )]
     pub public_key_multibase: Option<String>,
     /// The public key as a JWK.
-    #[serde(rename = "publicKeyJwk", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "publicKeyJwk",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub public_key_jwk: Option<Jwk>,
 }
 
@@ -198,7 +204,7 @@ pub enum MethodRef {
     /// A method id (absolute, or relative `#fragment`).
     Reference(String),
     /// An embedded method.
-    Embedded(VerificationMethod),
+    Embedded(Box<VerificationMethod>),
 }
 
 impl MethodRef {
@@ -254,7 +260,11 @@ pub struct ControllerDocument {
     )]
     pub verification_method: Vec<VerificationMethod>,
     /// Methods allowed to issue.
-    #[serde(rename = "assertionMethod", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        rename = "assertionMethod",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub assertion_method: Vec<MethodRef>,
     /// Methods allowed to authenticate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -295,7 +305,12 @@ impl ControllerDocument {
 
     /// Adds a Multikey verification method `#fragment` for `public`, allowed for `purposes`.
     /// Returns the method's full id.
-    pub fn add_key(&mut self, fragment: &str, public: &PublicKey, purposes: &[ProofPurpose]) -> String {
+    pub fn add_key(
+        &mut self,
+        fragment: &str,
+        public: &PublicKey,
+        purposes: &[ProofPurpose],
+    ) -> String {
         let id = format!("{}#{}", self.id, fragment.trim_start_matches('#'));
         self.verification_method
             .push(VerificationMethod::multikey(&id, &self.id, public));
@@ -357,7 +372,7 @@ impl ControllerDocument {
             .into_iter()
             .flatten()
             .find_map(|r| match r {
-                MethodRef::Embedded(vm) if self.absolute(&vm.id) == method_id => Some(vm),
+                MethodRef::Embedded(vm) if self.absolute(&vm.id) == method_id => Some(vm.as_ref()),
                 _ => None,
             })
         };

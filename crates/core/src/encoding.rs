@@ -74,7 +74,10 @@ mod tests {
     #[test]
     fn round_trips() {
         let data = b"civitas \x00\xff";
-        assert_eq!(decode_multibase_base58(&multibase_base58(data)).unwrap(), data);
+        assert_eq!(
+            decode_multibase_base58(&multibase_base58(data)).unwrap(),
+            data
+        );
         assert_eq!(decode_base64url(&base64url(data)).unwrap(), data);
     }
 
@@ -84,7 +87,13 @@ mod tests {
             decode_multibase_base58("u123"),
             Err(DecodeError::MultibasePrefix { expected: 'z' })
         );
-        assert!(matches!(decode_multibase_base58("z0OIl"), Err(DecodeError::Base58(_))));
-        assert_eq!(decode_base64url("ab*d"), Err(DecodeError::Base64 { offset: 2 }));
+        assert!(matches!(
+            decode_multibase_base58("z0OIl"),
+            Err(DecodeError::Base58(_))
+        ));
+        assert_eq!(
+            decode_base64url("ab*d"),
+            Err(DecodeError::Base64 { offset: 2 })
+        );
     }
 }

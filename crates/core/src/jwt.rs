@@ -94,7 +94,11 @@ pub async fn sign(payload: &Value, typ: &str, signer: &dyn Signer) -> Result<Str
         part: "payload",
         reason: e.to_string(),
     })?;
-    let input = format!("{}.{}", encoding::base64url(&header), encoding::base64url(&body));
+    let input = format!(
+        "{}.{}",
+        encoding::base64url(&header),
+        encoding::base64url(&body)
+    );
     let signature = signer.sign(input.as_bytes()).await?;
     Ok(format!("{input}.{}", encoding::base64url(&signature)))
 }
@@ -147,9 +151,8 @@ pub fn decode(text: &str) -> Result<DecodedJwt, JwtError> {
         .get("alg")
         .and_then(Value::as_str)
         .ok_or_else(|| JwtError::Header("`alg` is missing".into()))?;
-    let algorithm = alg_of(alg).ok_or_else(|| {
-        JwtError::Header(format!("`alg` {alg} is not supported (EdDSA, ES256)"))
-    })?;
+    let algorithm = alg_of(alg)
+        .ok_or_else(|| JwtError::Header(format!("`alg` {alg} is not supported (EdDSA, ES256)")))?;
     let kid = header
         .get("kid")
         .and_then(Value::as_str)
@@ -191,7 +194,8 @@ impl DecodedJwt {
         }
         key.verify(self.signing_input.as_bytes(), &self.signature)
             .map_err(|_| {
-                "the JWT signature does not match: it was altered or signed by another key".to_owned()
+                "the JWT signature does not match: it was altered or signed by another key"
+                    .to_owned()
             })
     }
 }

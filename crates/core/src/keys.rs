@@ -166,7 +166,9 @@ impl PublicKey {
             Some(p) if p == multicodec::ED25519_PUB => {
                 Self::from_bytes(KeyAlgorithm::Ed25519, &bytes[2..])
             }
-            Some(p) if p == multicodec::P256_PUB => Self::from_bytes(KeyAlgorithm::P256, &bytes[2..]),
+            Some(p) if p == multicodec::P256_PUB => {
+                Self::from_bytes(KeyAlgorithm::P256, &bytes[2..])
+            }
             _ => Err(KeyError::UnknownMulticodec(
                 bytes.iter().take(2).copied().collect(),
             )),
@@ -189,7 +191,10 @@ impl PublicKey {
                 Jwk {
                     kty: "EC".into(),
                     crv: "P-256".into(),
-                    x: point.x().map(|x| encoding::base64url(x)).unwrap_or_default(),
+                    x: point
+                        .x()
+                        .map(|x| encoding::base64url(x))
+                        .unwrap_or_default(),
                     y: point.y().map(|y| encoding::base64url(y)),
                     d: None,
                     kid: None,
@@ -244,9 +249,9 @@ impl PublicKey {
 }
 
 fn fixed32(bytes: &[u8], member: &str) -> Result<[u8; 32], KeyError> {
-    bytes
-        .try_into()
-        .map_err(|_| KeyError::InvalidJwk(format!("`{member}` must be 32 bytes, got {}", bytes.len())))
+    bytes.try_into().map_err(|_| {
+        KeyError::InvalidJwk(format!("`{member}` must be 32 bytes, got {}", bytes.len()))
+    })
 }
 
 /// A JSON Web Key (RFC 7517) for the two key types civitas supports.
@@ -302,7 +307,11 @@ pub struct KeyPair {
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "KeyPair({}, secret redacted)", self.public_key().to_multikey())
+        write!(
+            f,
+            "KeyPair({}, secret redacted)",
+            self.public_key().to_multikey()
+        )
     }
 }
 
@@ -469,7 +478,10 @@ mod tests {
             let public = pair.public_key();
             public.verify(b"hello", &sig).unwrap();
             assert_eq!(public.verify(b"hellO", &sig), Err(KeyError::BadSignature));
-            assert_eq!(PublicKey::from_multikey(&public.to_multikey()).unwrap(), public);
+            assert_eq!(
+                PublicKey::from_multikey(&public.to_multikey()).unwrap(),
+                public
+            );
             assert_eq!(PublicKey::from_jwk(&public.to_jwk()).unwrap(), public);
             let again = KeyPair::from_jwk(&pair.to_private_jwk()).unwrap();
             assert_eq!(again.public_key(), public);
@@ -499,8 +511,15 @@ mod tests {
             Err(KeyError::InvalidJwk(_))
         ));
         let mut jwk = KeyPair::generate(KeyAlgorithm::Ed25519).to_private_jwk();
-        jwk.x = KeyPair::generate(KeyAlgorithm::Ed25519).public_key().to_jwk().x.clone();
-        assert!(matches!(KeyPair::from_jwk(&jwk), Err(KeyError::InvalidJwk(_))));
+        jwk.x = KeyPair::generate(KeyAlgorithm::Ed25519)
+            .public_key()
+            .to_jwk()
+            .x
+            .clone();
+        assert!(matches!(
+            KeyPair::from_jwk(&jwk),
+            Err(KeyError::InvalidJwk(_))
+        ));
         let pk = KeyPair::generate(KeyAlgorithm::Ed25519).public_key();
         assert!(matches!(
             pk.verify(b"x", &[0u8; 10]),

@@ -132,7 +132,9 @@ impl Outcome {
     pub fn text(&self) -> &str {
         match self {
             Self::Passed { detail } => detail,
-            Self::Failed { reason } | Self::NotApplicable { reason } | Self::Indeterminate { reason } => reason,
+            Self::Failed { reason }
+            | Self::NotApplicable { reason }
+            | Self::Indeterminate { reason } => reason,
         }
     }
 }
@@ -226,7 +228,10 @@ impl Report {
         let outcomes = self.checks.iter().map(|c| &c.outcome);
         if outcomes.clone().any(Outcome::is_failed) {
             Verdict::Invalid
-        } else if outcomes.clone().any(|o| matches!(o, Outcome::Indeterminate { .. })) {
+        } else if outcomes
+            .clone()
+            .any(|o| matches!(o, Outcome::Indeterminate { .. }))
+        {
             Verdict::Indeterminate
         } else {
             Verdict::Valid
@@ -235,7 +240,10 @@ impl Report {
 
     /// The outcome of `check`, if it ran.
     pub fn outcome(&self, check: CheckKind) -> Option<&Outcome> {
-        self.checks.iter().find(|c| c.check == check).map(|c| &c.outcome)
+        self.checks
+            .iter()
+            .find(|c| c.check == check)
+            .map(|c| &c.outcome)
     }
 
     /// Whether the verdict is valid.
@@ -259,7 +267,12 @@ impl Report {
                 let reason = r
                     .checks
                     .iter()
-                    .find(|c| !matches!(c.outcome, Outcome::Passed { .. } | Outcome::NotApplicable { .. }))
+                    .find(|c| {
+                        !matches!(
+                            c.outcome,
+                            Outcome::Passed { .. } | Outcome::NotApplicable { .. }
+                        )
+                    })
                     .map(|c| format!("{}: {}", c.check.label(), c.outcome.text()))
                     .unwrap_or_default();
                 format!("credential {i} is {:?} ({reason})", r.verdict).to_lowercase()
@@ -267,7 +280,11 @@ impl Report {
             .collect();
         let outcome = if n == 0 {
             Outcome::not_applicable("the presentation carries no credential")
-        } else if self.credentials.iter().any(|r| r.verdict == Verdict::Invalid) {
+        } else if self
+            .credentials
+            .iter()
+            .any(|r| r.verdict == Verdict::Invalid)
+        {
             Outcome::failed(bad.join("; "))
         } else if !bad.is_empty() {
             Outcome::indeterminate(bad.join("; "))
@@ -296,7 +313,11 @@ impl std::fmt::Display for Report {
             writeln!(f, "  type:    {t}")?;
         }
         if let Some(i) = &self.issuer {
-            let role = if self.kind == DocumentKind::Presentation { "holder: " } else { "issuer: " };
+            let role = if self.kind == DocumentKind::Presentation {
+                "holder: "
+            } else {
+                "issuer: "
+            };
             writeln!(f, "  {role} {i}")?;
         }
         if let Some(id) = &self.id {

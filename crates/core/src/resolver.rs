@@ -13,7 +13,9 @@ use crate::keys::PublicKey;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ResolveError {
     /// No document is known for the identifier.
-    #[error("no controller document is known for `{0}` (civitas resolves did:key and pinned documents only)")]
+    #[error(
+        "no controller document is known for `{0}` (civitas resolves did:key and pinned documents only)"
+    )]
     NotFound(String),
     /// The identifier or its document is invalid.
     #[error(transparent)]

@@ -11,7 +11,9 @@ use crate::jwt::{self, JwtError};
 use crate::signer::Signer;
 
 /// How a credential is secured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Securing {
     /// An embedded Data Integrity proof (`eddsa-rdfc-2022` or `ecdsa-rdfc-2019`). The default.
@@ -27,7 +29,9 @@ impl std::str::FromStr for Securing {
         match s {
             "di" | "data-integrity" | "dataintegrity" => Ok(Self::DataIntegrity),
             "jwt" | "vc+jwt" | "vc-jwt" => Ok(Self::VcJwt),
-            other => Err(format!("`{other}` is not a securing mechanism (data-integrity, vc+jwt)")),
+            other => Err(format!(
+                "`{other}` is not a securing mechanism (data-integrity, vc+jwt)"
+            )),
         }
     }
 }
@@ -61,17 +65,15 @@ pub enum SecureError {
 pub fn prepare_for_data_integrity(credential: &Value) -> Value {
     let mut doc = credential.clone();
     let is_v1 = Credential::from_value(doc.clone()).is_ok_and(|c| c.version() == VcVersion::V1_1);
-    if is_v1 {
-        if let Some(ctx) = doc.get_mut("@context") {
-            let mut list = match ctx.take() {
-                Value::Array(items) => items,
-                one => vec![one],
-            };
-            if !list.iter().any(|c| c.as_str() == Some(DATA_INTEGRITY_V2)) {
-                list.push(DATA_INTEGRITY_V2.into());
-            }
-            *ctx = Value::Array(list);
+    if is_v1 && let Some(ctx) = doc.get_mut("@context") {
+        let mut list = match ctx.take() {
+            Value::Array(items) => items,
+            one => vec![one],
+        };
+        if !list.iter().any(|c| c.as_str() == Some(DATA_INTEGRITY_V2)) {
+            list.push(DATA_INTEGRITY_V2.into());
         }
+        *ctx = Value::Array(list);
     }
     doc
 }
@@ -108,9 +110,8 @@ pub async fn secure_credential(
                     ProofError::Canonicalization(c) => SecureError::JsonLd(c),
                     other => SecureError::Proof(other),
                 })?;
-            serde_json::to_string_pretty(&signed).map_err(|e| {
-                SecureError::Syntax(SyntaxError::field("", e.to_string()))
-            })
+            serde_json::to_string_pretty(&signed)
+                .map_err(|e| SecureError::Syntax(SyntaxError::field("", e.to_string())))
         }
         Securing::VcJwt => {
             canon::check_terms(parsed.json(), loader).await?;

@@ -73,7 +73,9 @@ impl SecuredCredential {
             let token = id
                 .strip_prefix("data:application/vc+jwt,")
                 .or_else(|| id.strip_prefix("data:application/vc-ld+jwt,"))
-                .ok_or("an EnvelopedVerifiableCredential must have a data:application/vc+jwt, id")?;
+                .ok_or(
+                    "an EnvelopedVerifiableCredential must have a data:application/vc+jwt, id",
+                )?;
             return Self::from_jwt(token).map_err(|e| e.to_string());
         }
         Credential::from_value(value.clone())
@@ -150,7 +152,12 @@ impl Input {
 #[async_trait::async_trait]
 pub trait CredentialPolicy: Send + Sync {
     /// Adds its checks to `report`.
-    async fn check(&self, credential: &SecuredCredential, options: &VerifyOptions, report: &mut Report);
+    async fn check(
+        &self,
+        credential: &SecuredCredential,
+        options: &VerifyOptions,
+        report: &mut Report,
+    );
 }
 
 /// Checks credentials and presentations against keys, clock and schema.
@@ -232,7 +239,11 @@ impl Checker {
     }
 
     /// All checks on one credential, including the policies.
-    pub async fn check_credential(&self, secured: &SecuredCredential, options: &VerifyOptions) -> Report {
+    pub async fn check_credential(
+        &self,
+        secured: &SecuredCredential,
+        options: &VerifyOptions,
+    ) -> Report {
         let credential = secured.credential();
         let now = options.now();
         let mut report = Report::new(DocumentKind::Credential);
@@ -241,16 +252,27 @@ impl Checker {
         report.types = credential.types().to_vec();
         report.push(
             CheckKind::Syntax,
-            Outcome::passed(format!("VC Data Model {:?}", credential.version()).replace("V1_1", "1.1").replace("V2_0", "2.0")),
+            Outcome::passed(
+                format!("VC Data Model {:?}", credential.version())
+                    .replace("V1_1", "1.1")
+                    .replace("V2_0", "2.0"),
+            ),
         );
         match secured {
             SecuredCredential::DataIntegrity(c) => {
-                let proofs = data_integrity::verify_proofs(c.json(), self.resolver.as_ref(), &self.loader, now).await;
+                let proofs = data_integrity::verify_proofs(
+                    c.json(),
+                    self.resolver.as_ref(),
+                    &self.loader,
+                    now,
+                )
+                .await;
                 report.secured_with = Some(suites(&proofs));
                 report.push(CheckKind::Signature, signature_outcome(&proofs));
                 report.push(
                     CheckKind::IssuerBinding,
-                    self.binding_outcome(c.issuer(), &proofs, ProofPurpose::AssertionMethod).await,
+                    self.binding_outcome(c.issuer(), &proofs, ProofPurpose::AssertionMethod)
+                        .await,
                 );
             }
             SecuredCredential::Jwt { jwt, credential } => {
@@ -258,7 +280,10 @@ impl Checker {
                 if let Err(e) = crate::canon::check_terms(credential.json(), &self.loader).await {
                     report.push(CheckKind::Syntax, Outcome::failed(e.to_string()));
                 }
-                report.push(CheckKind::Signature, jwt_outcome(jwt, self.resolver.as_ref()).await);
+                report.push(
+                    CheckKind::Signature,
+                    jwt_outcome(jwt, self.resolver.as_ref()).await,
+                );
                 let binding = resolver::check_relationship(
                     self.resolver.as_ref(),
                     credential.issuer(),
@@ -278,7 +303,12 @@ impl Checker {
         report
     }
 
-    async fn binding_outcome(&self, controller: &str, proofs: &[ProofVerification], purpose: ProofPurpose) -> Outcome {
+    async fn binding_outcome(
+        &self,
+        controller: &str,
+        proofs: &[ProofVerification],
+        purpose: ProofPurpose,
+    ) -> Outcome {
         if proofs.is_empty() {
             return Outcome::failed("there is no proof to bind to the issuer");
         }
@@ -295,7 +325,8 @@ impl Checker {
                 ));
             }
             if let Err(reason) =
-                resolver::check_relationship(self.resolver.as_ref(), controller, method, purpose).await
+                resolver::check_relationship(self.resolver.as_ref(), controller, method, purpose)
+                    .await
             {
                 return Outcome::failed(reason);
             }
@@ -308,18 +339,29 @@ impl Checker {
     pub async fn check_presentation(&self, vp: &Presentation, options: &VerifyOptions) -> Report {
         let now = options.now();
         let mut report = Report::new(DocumentKind::Presentation);
-        report.id = vp.json().get("id").and_then(Value::as_str).map(str::to_owned);
+        report.id = vp
+            .json()
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         report.issuer = vp.holder().map(str::to_owned);
         report.types = crate::credential::one_or_many(vp.json().get("type"))
             .iter()
             .filter_map(|t| t.as_str().map(str::to_owned))
             .collect();
-        report.push(CheckKind::Syntax, Outcome::passed("verifiable presentation"));
-        let proofs = data_integrity::verify_proofs(vp.json(), self.resolver.as_ref(), &self.loader, now).await;
+        report.push(
+            CheckKind::Syntax,
+            Outcome::passed("verifiable presentation"),
+        );
+        let proofs =
+            data_integrity::verify_proofs(vp.json(), self.resolver.as_ref(), &self.loader, now)
+                .await;
         report.secured_with = Some(suites(&proofs));
         report.push(CheckKind::Signature, signature_outcome(&proofs));
         let purpose_ok = !proofs.is_empty()
-            && proofs.iter().all(|p| p.purpose.as_deref() == Some("authentication"));
+            && proofs
+                .iter()
+                .all(|p| p.purpose.as_deref() == Some("authentication"));
         report.push(
             CheckKind::ProofPurpose,
             if purpose_ok {
@@ -341,17 +383,29 @@ impl Checker {
             match holder {
                 None => Outcome::failed("the presentation names no holder"),
                 Some(h) => {
-                    self.binding_outcome(h, &proofs, ProofPurpose::Authentication).await
+                    self.binding_outcome(h, &proofs, ProofPurpose::Authentication)
+                        .await
                 }
             },
         );
         report.push(
             CheckKind::Challenge,
-            expected_outcome("challenge", options.challenge.as_deref(), proofs.iter().map(|p| p.challenge.clone().into_iter().collect()).collect()),
+            expected_outcome(
+                "challenge",
+                options.challenge.as_deref(),
+                proofs
+                    .iter()
+                    .map(|p| p.challenge.clone().into_iter().collect())
+                    .collect(),
+            ),
         );
         report.push(
             CheckKind::Domain,
-            expected_outcome("domain", options.domain.as_deref(), proofs.iter().map(|p| p.domains.clone()).collect()),
+            expected_outcome(
+                "domain",
+                options.domain.as_deref(),
+                proofs.iter().map(|p| p.domains.clone()).collect(),
+            ),
         );
         let mut not_subject = Vec::new();
         let mut subject_checked = 0;
@@ -390,7 +444,10 @@ impl Checker {
 }
 
 fn suites(proofs: &[ProofVerification]) -> String {
-    let mut names: Vec<String> = proofs.iter().filter_map(|p| p.cryptosuite.clone()).collect();
+    let mut names: Vec<String> = proofs
+        .iter()
+        .filter_map(|p| p.cryptosuite.clone())
+        .collect();
     names.dedup();
     if names.is_empty() {
         "none".into()
@@ -405,9 +462,15 @@ fn signature_outcome(proofs: &[ProofVerification]) -> Outcome {
     }
     let failures: Vec<String> = proofs
         .iter()
-        .filter_map(|p| p.result.as_ref().err().map(|e| {
-            if proofs.len() == 1 { e.to_string() } else { format!("proof {}: {e}", p.index) }
-        }))
+        .filter_map(|p| {
+            p.result.as_ref().err().map(|e| {
+                if proofs.len() == 1 {
+                    e.to_string()
+                } else {
+                    format!("proof {}: {e}", p.index)
+                }
+            })
+        })
         .collect();
     if failures.is_empty() {
         let chained = proofs.len() > 1;
@@ -425,11 +488,18 @@ async fn jwt_outcome(jwt: &DecodedJwt, resolver: &dyn Resolver) -> Outcome {
     match jwt.typ.as_deref() {
         Some(jwt::VC_JWT_TYPE) | Some(jwt::VC_LD_JWT_TYPE) | None => {}
         Some(other) => {
-            return Outcome::failed(format!("JWT `typ` is {other}, expected {}", jwt::VC_JWT_TYPE));
+            return Outcome::failed(format!(
+                "JWT `typ` is {other}, expected {}",
+                jwt::VC_JWT_TYPE
+            ));
         }
     }
     match jwt.verify_signature(resolver).await {
-        Ok(()) => Outcome::passed(format!("{} signature by {}", jwt.algorithm.jose_alg(), jwt.kid)),
+        Ok(()) => Outcome::passed(format!(
+            "{} signature by {}",
+            jwt.algorithm.jose_alg(),
+            jwt.kid
+        )),
         Err(reason) => Outcome::failed(reason),
     }
 }
@@ -445,7 +515,10 @@ fn expected_outcome(what: &str, expected: Option<&str>, found: Vec<Vec<String>>)
                 Outcome::failed(if got.is_empty() {
                     format!("the presentation has no {what}; expected `{want}`")
                 } else {
-                    format!("{what} is `{}`, expected `{want}` (replayed from another exchange?)", got.join(", "))
+                    format!(
+                        "{what} is `{}`, expected `{want}` (replayed from another exchange?)",
+                        got.join(", ")
+                    )
                 })
             }
         }
@@ -470,15 +543,15 @@ fn validity_outcome(secured: &SecuredCredential, now: DateTime<Utc>) -> Outcome 
             until = Some(until.map_or(exp, |u| u.min(exp)));
         }
     }
-    if let Some(f) = from {
-        if now < f {
-            return Outcome::failed(format!("not valid yet: valid from {}", format_datetime(f)));
-        }
+    if let Some(f) = from
+        && now < f
+    {
+        return Outcome::failed(format!("not valid yet: valid from {}", format_datetime(f)));
     }
-    if let Some(u) = until {
-        if now > u {
-            return Outcome::failed(format!("expired on {}", format_datetime(u)));
-        }
+    if let Some(u) = until
+        && now > u
+    {
+        return Outcome::failed(format!("expired on {}", format_datetime(u)));
     }
     Outcome::passed(match (from, until) {
         (_, Some(u)) => format!("valid until {}", format_datetime(u)),
@@ -505,10 +578,18 @@ fn schema_outcome(credential: &Credential) -> Outcome {
         if let Err(e) = schema::validate(kind.schema_url(), &unsecured) {
             return Outcome::failed(e.to_string());
         }
-        let subject = credential.subjects().first().map(|s| (*s).clone()).unwrap_or_default();
+        let subject = credential
+            .subjects()
+            .first()
+            .map(|s| (*s).clone())
+            .unwrap_or_default();
         let rules = match kind {
-            DocumentType::BirthCertificate => model::parse_subject::<BirthCertificate>(&subject).map(|_| ()),
-            DocumentType::MarriageCertificate => model::parse_subject::<MarriageCertificate>(&subject).map(|_| ()),
+            DocumentType::BirthCertificate => {
+                model::parse_subject::<BirthCertificate>(&subject).map(|_| ())
+            }
+            DocumentType::MarriageCertificate => {
+                model::parse_subject::<MarriageCertificate>(&subject).map(|_| ())
+            }
         };
         if let Err(e) = rules {
             return Outcome::failed(format!("credentialSubject.{e}"));
@@ -527,7 +608,10 @@ fn schema_outcome(credential: &Credential) -> Outcome {
         if ids.is_empty() {
             Outcome::not_applicable("the credential names no schema")
         } else {
-            Outcome::not_applicable(format!("schema {} is not bundled with civitas; not checked", ids.join(", ")))
+            Outcome::not_applicable(format!(
+                "schema {} is not bundled with civitas; not checked",
+                ids.join(", ")
+            ))
         }
     } else {
         Outcome::passed(format!("matches {}", checked.join(", ")))

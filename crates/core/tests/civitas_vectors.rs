@@ -46,9 +46,16 @@ fn check_or_write(name: &str, content: &str) {
         std::fs::write(&path, content).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with CIVITAS_UPDATE_VECTORS=1 to create)", path.display()));
-    assert_eq!(content, want, "{name} changed: output is no longer byte-identical");
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with CIVITAS_UPDATE_VECTORS=1 to create)",
+            path.display()
+        )
+    });
+    assert_eq!(
+        content, want,
+        "{name} changed: output is no longer byte-identical"
+    );
 }
 
 async fn derive(name: &str, subject: Value, id: &str) {
@@ -60,12 +67,16 @@ async fn derive(name: &str, subject: Value, id: &str) {
     for (suffix, signer) in [("", test_signer()), ("-p256", test_p256_signer())] {
         let doc = match name {
             "birth-certificate" => {
-                let mut b: civitas_core::model::BirthCertificate = serde_json::from_value(subject.clone()).unwrap();
+                let mut b: civitas_core::model::BirthCertificate =
+                    serde_json::from_value(subject.clone()).unwrap();
                 b.id = Some("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK".into());
                 unsigned(&b, id, &signer)
             }
             _ => unsigned(
-                &serde_json::from_value::<civitas_core::model::MarriageCertificate>(subject.clone()).unwrap(),
+                &serde_json::from_value::<civitas_core::model::MarriageCertificate>(
+                    subject.clone(),
+                )
+                .unwrap(),
                 id,
                 &signer,
             ),
@@ -82,13 +93,23 @@ async fn derive(name: &str, subject: Value, id: &str) {
         let (canon_doc, canon_proof) = canonical_forms(&doc, &proof_config, &loader).await.unwrap();
         check_or_write(&format!("{name}/canonical{suffix}.nq"), &canon_doc);
         check_or_write(&format!("{name}/proof-canonical{suffix}.nq"), &canon_proof);
-        let signed = secure_credential(&doc, &signer, Securing::DataIntegrity, &opts, &loader).await.unwrap();
-        check_or_write(&format!("{name}/signed-di{suffix}.json"), &(signed.clone() + "\n"));
+        let signed = secure_credential(&doc, &signer, Securing::DataIntegrity, &opts, &loader)
+            .await
+            .unwrap();
+        check_or_write(
+            &format!("{name}/signed-di{suffix}.json"),
+            &(signed.clone() + "\n"),
+        );
         let checker = Checker::default();
         let now = VerifyOptions::default();
-        assert_eq!(checker.verify(signed.as_bytes(), &now).await.verdict, Verdict::Valid);
+        assert_eq!(
+            checker.verify(signed.as_bytes(), &now).await.verdict,
+            Verdict::Valid
+        );
         if suffix.is_empty() {
-            let jwt = secure_credential(&doc, &signer, Securing::VcJwt, &opts, &loader).await.unwrap();
+            let jwt = secure_credential(&doc, &signer, Securing::VcJwt, &opts, &loader)
+                .await
+                .unwrap();
             check_or_write(&format!("{name}/signed.jwt"), &(jwt.clone() + "\n"));
             let report = checker.verify(jwt.as_bytes(), &now).await;
             assert_eq!(report.verdict, Verdict::Valid, "{report}");
@@ -99,13 +120,23 @@ async fn derive(name: &str, subject: Value, id: &str) {
 #[tokio::test]
 async fn birth_certificate_vectors_rederive_byte_for_byte() {
     let subject = serde_json::to_value(samples::birth_certificate()).unwrap();
-    derive("birth-certificate", subject, "urn:uuid:6f0d8a52-3c1e-4b7a-9f2e-1d5c8b4a7e30").await;
+    derive(
+        "birth-certificate",
+        subject,
+        "urn:uuid:6f0d8a52-3c1e-4b7a-9f2e-1d5c8b4a7e30",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn marriage_certificate_vectors_rederive_byte_for_byte() {
     let subject = serde_json::to_value(samples::marriage_certificate()).unwrap();
-    derive("marriage-certificate", subject, "urn:uuid:0c2b7e91-5d4f-4a36-8e1b-7f9a3c6d2b58").await;
+    derive(
+        "marriage-certificate",
+        subject,
+        "urn:uuid:0c2b7e91-5d4f-4a36-8e1b-7f9a3c6d2b58",
+    )
+    .await;
 }
 
 #[test]
@@ -124,5 +155,8 @@ fn key_file_matches_the_test_seed() {
             "verificationMethod": test_p256_signer().verification_method(),
         }
     });
-    check_or_write("test-key.json", &(serde_json::to_string_pretty(&key).unwrap() + "\n"));
+    check_or_write(
+        "test-key.json",
+        &(serde_json::to_string_pretty(&key).unwrap() + "\n"),
+    );
 }

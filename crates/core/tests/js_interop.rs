@@ -10,7 +10,10 @@ use civitas_testkit::js::JsPeer;
 
 fn our_context() -> (&'static str, &'static str) {
     let loader = ContextLoader::bundled();
-    let text = loader.source(CIVIL_REGISTRY_V1).expect("bundled").to_owned();
+    let text = loader
+        .source(CIVIL_REGISTRY_V1)
+        .expect("bundled")
+        .to_owned();
     (CIVIL_REGISTRY_V1, Box::leak(text.into_boxed_str()))
 }
 
@@ -22,7 +25,9 @@ fn civitas_birth_and_marriage_certificates_verify_in_the_js_stack() {
         let verdict = peer.verify(&signed, &[our_context()], &[], None);
         assert!(verdict.verified, "{doc}: {:?}", verdict.raw);
         // The JS stack sees tampering too.
-        let forged = signed.replace("Lebon", "Lebrun").replace("Doorgah", "Dorgah");
+        let forged = signed
+            .replace("Lebon", "Lebrun")
+            .replace("Doorgah", "Dorgah");
         let verdict = peer.verify(&forged, &[our_context()], &[], None);
         assert!(!verdict.verified, "{doc} tampered");
     }
@@ -34,11 +39,22 @@ async fn a_birth_certificate_signed_by_the_js_stack_verifies_in_civitas() {
     let mut unsigned = common::json("civitas/birth-certificate/unsigned.json");
     unsigned["issuer"] = serde_json::json!("$DID");
     let seed = [0x42u8; 32];
-    let signed = peer.sign(&unsigned.to_string(), &seed, "2026-02-01T10:00:00Z", &[our_context()]);
-    let report = Checker::default().verify(signed.as_bytes(), &VerifyOptions::default()).await;
+    let signed = peer.sign(
+        &unsigned.to_string(),
+        &seed,
+        "2026-02-01T10:00:00Z",
+        &[our_context()],
+    );
+    let report = Checker::default()
+        .verify(signed.as_bytes(), &VerifyOptions::default())
+        .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
     // And civitas, given the same key and time, produces the same proof.
-    let key = civitas_core::keys::KeyPair::from_secret_bytes(civitas_core::keys::KeyAlgorithm::Ed25519, &seed).unwrap();
+    let key = civitas_core::keys::KeyPair::from_secret_bytes(
+        civitas_core::keys::KeyAlgorithm::Ed25519,
+        &seed,
+    )
+    .unwrap();
     let signer = civitas_core::signer::LocalSigner::did_key(key);
     let js: serde_json::Value = serde_json::from_str(&signed).unwrap();
     let opts = civitas_core::data_integrity::ProofOptions {
@@ -61,6 +77,11 @@ fn the_reference_peer_sample_verifies_in_the_harness_too() {
     let Some(peer) = JsPeer::get() else { return };
     let signed = common::text("js-peer/sample-signed.json");
     let ctx = common::text("js-peer/birth-context.json");
-    let verdict = peer.verify(&signed, &[("https://example.org/contexts/birth-certificate/v1", &ctx)], &[], None);
+    let verdict = peer.verify(
+        &signed,
+        &[("https://example.org/contexts/birth-certificate/v1", &ctx)],
+        &[],
+        None,
+    );
     assert!(verdict.verified, "{:?}", verdict.raw);
 }

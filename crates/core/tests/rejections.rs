@@ -18,7 +18,9 @@ use common::{json, test_signer};
 use serde_json::{Value, json};
 
 async fn verify(doc: &str) -> Report {
-    Checker::default().verify(doc.as_bytes(), &VerifyOptions::default()).await
+    Checker::default()
+        .verify(doc.as_bytes(), &VerifyOptions::default())
+        .await
 }
 
 fn failed(report: &Report, check: CheckKind) -> String {
@@ -43,7 +45,11 @@ fn leaves(v: &Value, pointer: String, out: &mut Vec<String>) {
                 if pointer.is_empty() && k == "proof" {
                     continue;
                 }
-                leaves(child, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                leaves(
+                    child,
+                    format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(a) => {
@@ -88,7 +94,11 @@ async fn every_leaf_of_the_birth_certificate_is_protected() {
         assert_ne!(*leaf, changed, "{p}");
         *leaf = changed;
         let report = verify(&doc.to_string()).await;
-        assert_eq!(report.verdict, Verdict::Invalid, "tampering {p} went unnoticed\n{report}");
+        assert_eq!(
+            report.verdict,
+            Verdict::Invalid,
+            "tampering {p} went unnoticed\n{report}"
+        );
         // Either the signature fails, or the tampering broke the data model before that.
         let sig = report.outcome(CheckKind::Signature);
         let syntax = report.outcome(CheckKind::Syntax);
@@ -111,7 +121,8 @@ async fn tampered_name_says_the_signature_does_not_match() {
 #[tokio::test]
 async fn wrong_key_is_rejected() {
     let mut doc = json("civitas/birth-certificate/signed-di.json");
-    let other = civitas_core::did::did_key_method(&KeyPair::generate(KeyAlgorithm::Ed25519).public_key());
+    let other =
+        civitas_core::did::did_key_method(&KeyPair::generate(KeyAlgorithm::Ed25519).public_key());
     doc["proof"]["verificationMethod"] = json!(other);
     let report = verify(&doc.to_string()).await;
     failed(&report, CheckKind::Signature);
@@ -123,7 +134,11 @@ fn web_issuer() -> (String, KeyPair, KeyPair, OfflineResolver) {
     let key1 = KeyPair::generate(KeyAlgorithm::Ed25519);
     let key2 = KeyPair::generate(KeyAlgorithm::Ed25519);
     let mut doc = ControllerDocument::new(&did);
-    doc.add_key("key-1", &key1.public_key(), &[ProofPurpose::AssertionMethod]);
+    doc.add_key(
+        "key-1",
+        &key1.public_key(),
+        &[ProofPurpose::AssertionMethod],
+    );
     doc.add_key("key-2", &key2.public_key(), &[ProofPurpose::Authentication]);
     (did, key1, key2, OfflineResolver::new().with(doc))
 }
@@ -140,8 +155,18 @@ fn birth_for(issuer: &str) -> Value {
 async fn did_web_issuer_with_its_own_key_is_accepted() {
     let (did, key1, _, resolver) = web_issuer();
     let signer = LocalSigner::new(key1, format!("{did}#key-1"));
-    let signed = secure_credential(&birth_for(&did), &signer, Securing::DataIntegrity, &ProofOptions::default(), &ContextLoader::bundled()).await.unwrap();
-    let report = Checker::new(ContextLoader::bundled(), resolver).verify(signed.as_bytes(), &VerifyOptions::default()).await;
+    let signed = secure_credential(
+        &birth_for(&did),
+        &signer,
+        Securing::DataIntegrity,
+        &ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap();
+    let report = Checker::new(ContextLoader::bundled(), resolver)
+        .verify(signed.as_bytes(), &VerifyOptions::default())
+        .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
 }
 
@@ -150,40 +175,87 @@ async fn did_web_issuer_signed_by_an_unrelated_did_key_is_rejected() {
     let (did, _, _, resolver) = web_issuer();
     let rogue = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
     // The facade refuses to sign for someone else...
-    let refused = secure_credential(&birth_for(&did), &rogue, Securing::DataIntegrity, &ProofOptions::default(), &ContextLoader::bundled()).await;
+    let refused = secure_credential(
+        &birth_for(&did),
+        &rogue,
+        Securing::DataIntegrity,
+        &ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await;
     assert!(matches!(refused, Err(SecureError::NotTheIssuer { .. })));
     // ...but an attacker can build the proof directly: the signature is fine, the binding is not.
-    let forged = data_integrity::add_proof(&birth_for(&did), &rogue, &ProofOptions::default(), &ContextLoader::bundled()).await.unwrap();
-    let report = Checker::new(ContextLoader::bundled(), resolver).verify(forged.to_string().as_bytes(), &VerifyOptions::default()).await;
+    let forged = data_integrity::add_proof(
+        &birth_for(&did),
+        &rogue,
+        &ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap();
+    let report = Checker::new(ContextLoader::bundled(), resolver)
+        .verify(forged.to_string().as_bytes(), &VerifyOptions::default())
+        .await;
     passed(&report, CheckKind::Signature);
     let reason = failed(&report, CheckKind::IssuerBinding);
-    assert!(reason.contains("not controlled by did:web:registry.gov.example"), "{reason}");
+    assert!(
+        reason.contains("not controlled by did:web:registry.gov.example"),
+        "{reason}"
+    );
 }
 
 #[tokio::test]
 async fn key_outside_assertion_method_is_rejected() {
     let (did, _, key2, resolver) = web_issuer();
     let signer = LocalSigner::new(key2, format!("{did}#key-2"));
-    let signed = secure_credential(&birth_for(&did), &signer, Securing::DataIntegrity, &ProofOptions::default(), &ContextLoader::bundled()).await.unwrap();
-    let report = Checker::new(ContextLoader::bundled(), resolver).verify(signed.as_bytes(), &VerifyOptions::default()).await;
+    let signed = secure_credential(
+        &birth_for(&did),
+        &signer,
+        Securing::DataIntegrity,
+        &ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap();
+    let report = Checker::new(ContextLoader::bundled(), resolver)
+        .verify(signed.as_bytes(), &VerifyOptions::default())
+        .await;
     passed(&report, CheckKind::Signature);
-    assert!(failed(&report, CheckKind::IssuerBinding).contains("does not allow the key did:web:registry.gov.example#key-2 for assertionMethod"));
+    assert!(
+        failed(&report, CheckKind::IssuerBinding).contains(
+            "does not allow the key did:web:registry.gov.example#key-2 for assertionMethod"
+        )
+    );
 }
 
-async fn signed_with_validity(from: chrono::DateTime<Utc>, until: Option<chrono::DateTime<Utc>>) -> String {
+async fn signed_with_validity(
+    from: chrono::DateTime<Utc>,
+    until: Option<chrono::DateTime<Utc>>,
+) -> String {
     let signer = test_signer();
-    let mut b = CredentialBuilder::new(signer.controller()).valid_from(from).document(&samples::birth_certificate());
+    let mut b = CredentialBuilder::new(signer.controller())
+        .valid_from(from)
+        .document(&samples::birth_certificate());
     if let Some(u) = until {
         b = b.valid_until(u);
     }
     let doc = b.build().unwrap().into_json();
-    secure_credential(&doc, &signer, Securing::DataIntegrity, &ProofOptions::default(), &ContextLoader::bundled()).await.unwrap()
+    secure_credential(
+        &doc,
+        &signer,
+        Securing::DataIntegrity,
+        &ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
 async fn expired_credential_is_rejected() {
     let now = Utc::now();
-    let signed = signed_with_validity(now - Duration::days(30), Some(now - Duration::days(1))).await;
+    let signed =
+        signed_with_validity(now - Duration::days(30), Some(now - Duration::days(1))).await;
     let report = verify(&signed).await;
     passed(&report, CheckKind::Signature);
     assert!(failed(&report, CheckKind::ValidityPeriod).starts_with("expired on"));
@@ -196,20 +268,47 @@ async fn not_yet_valid_credential_is_rejected() {
     passed(&report, CheckKind::Signature);
     assert!(failed(&report, CheckKind::ValidityPeriod).starts_with("not valid yet"));
     // ...and valid once its time has come.
-    let later = VerifyOptions { now: Some(Utc::now() + Duration::days(3)), ..Default::default() };
-    assert_eq!(Checker::default().verify(signed.as_bytes(), &later).await.verdict, Verdict::Valid);
+    let later = VerifyOptions {
+        now: Some(Utc::now() + Duration::days(3)),
+        ..Default::default()
+    };
+    assert_eq!(
+        Checker::default()
+            .verify(signed.as_bytes(), &later)
+            .await
+            .verdict,
+        Verdict::Valid
+    );
 }
 
 #[tokio::test]
 async fn unknown_context_is_refused_at_signing_and_at_verification() {
     let signer = test_signer();
     let mut doc = birth_for(signer.controller());
-    doc["@context"].as_array_mut().unwrap().push(json!("https://contexts.example/unknown/v1"));
-    let err = secure_credential(&doc, &signer, Securing::DataIntegrity, &ProofOptions::default(), &ContextLoader::bundled()).await.unwrap_err();
-    assert!(err.to_string().contains("unknown JSON-LD context `https://contexts.example/unknown/v1`"), "{err}");
+    doc["@context"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("https://contexts.example/unknown/v1"));
+    let err = secure_credential(
+        &doc,
+        &signer,
+        Securing::DataIntegrity,
+        &ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unknown JSON-LD context `https://contexts.example/unknown/v1`"),
+        "{err}"
+    );
 
     let mut signed = json("civitas/birth-certificate/signed-di.json");
-    signed["@context"].as_array_mut().unwrap().push(json!("https://contexts.example/unknown/v1"));
+    signed["@context"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("https://contexts.example/unknown/v1"));
     let report = verify(&signed.to_string()).await;
     assert!(failed(&report, CheckKind::Signature).contains("https://contexts.example/unknown/v1"));
 }
@@ -220,7 +319,15 @@ async fn undefined_term_is_refused_at_signing_and_at_verification() {
     let mut doc = birth_for(signer.controller());
     doc["credentialSubject"]["favouriteColour"] = json!("blue");
     for securing in [Securing::DataIntegrity, Securing::VcJwt] {
-        let err = secure_credential(&doc, &signer, securing, &ProofOptions::default(), &ContextLoader::bundled()).await.unwrap_err();
+        let err = secure_credential(
+            &doc,
+            &signer,
+            securing,
+            &ProofOptions::default(),
+            &ContextLoader::bundled(),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, SecureError::JsonLd(_)), "{securing:?}: {err}");
         assert!(err.to_string().contains("favouriteColour"), "{err}");
     }
@@ -236,7 +343,9 @@ async fn undefined_term_in_a_jwt_is_reported_even_with_a_good_signature() {
     let mut doc = birth_for(signer.controller());
     doc["credentialSubject"]["favouriteColour"] = json!("blue");
     // Sign below the facade (which would refuse), as a careless issuer might.
-    let jwt = civitas_core::jwt::sign_credential(&doc, &signer).await.unwrap();
+    let jwt = civitas_core::jwt::sign_credential(&doc, &signer)
+        .await
+        .unwrap();
     let report = verify(&jwt).await;
     passed(&report, CheckKind::Signature);
     assert!(failed(&report, CheckKind::Syntax).contains("favouriteColour"));
@@ -244,11 +353,16 @@ async fn undefined_term_in_a_jwt_is_reported_even_with_a_good_signature() {
 
 #[tokio::test]
 async fn malformed_json_says_where() {
-    let text = std::fs::read_to_string(common::vectors().join("civitas/birth-certificate/signed-di.json")).unwrap();
+    let text =
+        std::fs::read_to_string(common::vectors().join("civitas/birth-certificate/signed-di.json"))
+            .unwrap();
     let broken = text.replacen("\"issuer\":", "\"issuer\"", 1);
     let report = verify(&broken).await;
     let reason = failed(&report, CheckKind::Syntax);
-    assert!(reason.contains("line 11") && reason.contains("byte"), "{reason}");
+    assert!(
+        reason.contains("line 11") && reason.contains("byte"),
+        "{reason}"
+    );
     assert_eq!(report.verdict, Verdict::Invalid);
 }
 
@@ -259,7 +373,10 @@ async fn truncated_and_tampered_jwts_are_rejected() {
     assert_eq!(verify(jwt).await.verdict, Verdict::Valid);
     let (head, _) = jwt.rsplit_once('.').unwrap();
     let report = verify(head).await;
-    assert!(failed(&report, CheckKind::Syntax).contains("3 parts"), "{report}");
+    assert!(
+        failed(&report, CheckKind::Syntax).contains("3 parts"),
+        "{report}"
+    );
     let report = verify(&jwt[..jwt.len() - 10]).await;
     failed(&report, CheckKind::Signature);
     // Flip a payload character.
@@ -272,7 +389,10 @@ async fn truncated_and_tampered_jwts_are_rejected() {
     assert!(failed(&report, CheckKind::Signature).contains("does not match"));
     // Garbage in a part.
     let report = verify("eyJhbGciOiJFZERTQSJ9.@@@.xyz").await;
-    assert!(failed(&report, CheckKind::Syntax).contains("base64url"), "{report}");
+    assert!(
+        failed(&report, CheckKind::Syntax).contains("base64url"),
+        "{report}"
+    );
 }
 
 #[tokio::test]
@@ -280,7 +400,10 @@ async fn key_that_does_not_fit_the_cryptosuite_is_rejected() {
     let mut doc = json("civitas/birth-certificate/signed-di-p256.json");
     doc["proof"]["cryptosuite"] = json!("eddsa-rdfc-2022");
     let report = verify(&doc.to_string()).await;
-    assert!(failed(&report, CheckKind::Signature).contains("needs a Ed25519 key"), "{report}");
+    assert!(
+        failed(&report, CheckKind::Signature).contains("needs a Ed25519 key"),
+        "{report}"
+    );
 }
 
 #[tokio::test]
@@ -289,23 +412,53 @@ async fn schema_and_record_rules_are_checked_at_verification() {
     let signer = test_signer();
     let mut doc = birth_for(signer.controller());
     doc["credentialSubject"]["registration"]["registrationDate"] = json!("2024-01-01");
-    let signed = data_integrity::add_proof(&doc, &signer, &ProofOptions::default(), &ContextLoader::bundled()).await.unwrap();
+    let signed = data_integrity::add_proof(
+        &doc,
+        &signer,
+        &ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap();
     let report = verify(&signed.to_string()).await;
     passed(&report, CheckKind::Signature);
-    assert!(failed(&report, CheckKind::Schema).contains("registration.registrationDate"), "{report}");
+    assert!(
+        failed(&report, CheckKind::Schema).contains("registration.registrationDate"),
+        "{report}"
+    );
     // A signed credential that breaks the JSON Schema (sex not F/M/X).
     let mut doc = birth_for(signer.controller());
     doc["credentialSubject"]["sex"] = json!("female");
-    let signed = data_integrity::add_proof(&doc, &signer, &ProofOptions::default(), &ContextLoader::bundled()).await.unwrap();
+    let signed = data_integrity::add_proof(
+        &doc,
+        &signer,
+        &ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap();
     let report = verify(&signed.to_string()).await;
-    assert!(failed(&report, CheckKind::Schema).contains("/credentialSubject/sex"), "{report}");
+    assert!(
+        failed(&report, CheckKind::Schema).contains("/credentialSubject/sex"),
+        "{report}"
+    );
 }
 
 #[tokio::test]
 async fn expired_proof_is_rejected() {
     let signer = test_signer();
-    let opts = ProofOptions { expires: Some(Utc::now() - Duration::hours(1)), ..Default::default() };
-    let signed = data_integrity::add_proof(&birth_for(signer.controller()), &signer, &opts, &ContextLoader::bundled()).await.unwrap();
+    let opts = ProofOptions {
+        expires: Some(Utc::now() - Duration::hours(1)),
+        ..Default::default()
+    };
+    let signed = data_integrity::add_proof(
+        &birth_for(signer.controller()),
+        &signer,
+        &opts,
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap();
     let report = verify(&signed.to_string()).await;
     assert!(failed(&report, CheckKind::Signature).contains("expired at"));
     let _ = format_datetime(Utc::now());

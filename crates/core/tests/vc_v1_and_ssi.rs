@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use civitas_core::contexts::{ContextLoader, CREDENTIALS_V1};
+use civitas_core::contexts::{CREDENTIALS_V1, ContextLoader};
 use civitas_core::credential::format_datetime;
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::report::{CheckKind, Verdict};
@@ -35,14 +35,24 @@ async fn vc_1_1_credentials_sign_and_verify_with_both_securing_mechanisms() {
     let loader = ContextLoader::bundled();
     let doc = v1_credential(signer.controller(), "2025-01-01T00:00:00Z", None);
     for securing in [Securing::DataIntegrity, Securing::VcJwt] {
-        let signed = secure_credential(&doc, &signer, securing, &ProofOptions::default(), &loader).await.unwrap();
+        let signed = secure_credential(&doc, &signer, securing, &ProofOptions::default(), &loader)
+            .await
+            .unwrap();
         if securing == Securing::DataIntegrity {
             // The data-integrity context a v1 credential lacks was added.
             assert!(signed.contains("https://w3id.org/security/data-integrity/v2"));
         }
-        let report = Checker::default().verify(signed.as_bytes(), &VerifyOptions::default()).await;
+        let report = Checker::default()
+            .verify(signed.as_bytes(), &VerifyOptions::default())
+            .await;
         assert_eq!(report.verdict, Verdict::Valid, "{securing:?}\n{report}");
-        assert!(report.outcome(CheckKind::Syntax).unwrap().text().contains("1.1"));
+        assert!(
+            report
+                .outcome(CheckKind::Syntax)
+                .unwrap()
+                .text()
+                .contains("1.1")
+        );
     }
 }
 
@@ -55,21 +65,38 @@ async fn vc_1_1_expiration_and_issuance_dates_are_enforced() {
     let expired = v1_credential(signer.controller(), "2020-01-01T00:00:00Z", Some(&past));
     let premature = v1_credential(signer.controller(), &future, None);
     for (doc, want) in [(expired, "expired"), (premature, "not valid yet")] {
-        let signed = secure_credential(&doc, &signer, Securing::DataIntegrity, &ProofOptions::default(), &loader).await.unwrap();
-        let report = Checker::default().verify(signed.as_bytes(), &VerifyOptions::default()).await;
-        assert!(report.outcome(CheckKind::ValidityPeriod).unwrap().text().starts_with(want), "{report}");
+        let signed = secure_credential(
+            &doc,
+            &signer,
+            Securing::DataIntegrity,
+            &ProofOptions::default(),
+            &loader,
+        )
+        .await
+        .unwrap();
+        let report = Checker::default()
+            .verify(signed.as_bytes(), &VerifyOptions::default())
+            .await;
+        assert!(
+            report
+                .outcome(CheckKind::ValidityPeriod)
+                .unwrap()
+                .text()
+                .starts_with(want),
+            "{report}"
+        );
         assert_eq!(report.verdict, Verdict::Invalid);
     }
 }
 
 mod ssi_side {
+    use ssi::JWK;
     use ssi::claims::data_integrity::{AnySuite, CryptographicSuite, DataIntegrity};
     use ssi::claims::vc::v2::JsonCredential;
     use ssi::claims::vc_jose_cose::JoseVc;
     use ssi::claims::{JwsBuf, SignatureEnvironment, VerificationParameters};
     use ssi::dids::{DIDKey, VerificationMethodDIDResolver};
     use ssi::verification_methods::{AnyMethod, ReferenceOrOwned, SingleSecretSigner};
-    use ssi::JWK;
     use std::collections::HashMap;
 
     pub fn loader() -> ssi::json_ld::ContextLoader {
@@ -77,7 +104,9 @@ mod ssi_side {
             .iter()
             .map(|(u, t)| ((*u).to_owned(), (*t).to_owned()))
             .collect();
-        ssi::json_ld::ContextLoader::empty().with_context_map_from(map).unwrap()
+        ssi::json_ld::ContextLoader::empty()
+            .with_context_map_from(map)
+            .unwrap()
     }
 
     fn resolver() -> VerificationMethodDIDResolver<DIDKey, AnyMethod> {
@@ -85,25 +114,36 @@ mod ssi_side {
     }
 
     pub async fn verify_di(json: &str) -> bool {
-        let vc: DataIntegrity<JsonCredential, AnySuite> = ssi::claims::data_integrity::from_json_str(json).unwrap();
-        let params = VerificationParameters::from_resolver(resolver()).with_json_ld_loader(loader());
+        let vc: DataIntegrity<JsonCredential, AnySuite> =
+            ssi::claims::data_integrity::from_json_str(json).unwrap();
+        let params =
+            VerificationParameters::from_resolver(resolver()).with_json_ld_loader(loader());
         matches!(vc.verify(&params).await, Ok(Ok(())))
     }
 
     pub async fn verify_jwt(jwt: &str) -> bool {
         let jws = JwsBuf::new(jwt.trim().as_bytes().to_vec()).unwrap();
         let decoded = JoseVc::<JsonCredential>::decode(&jws).unwrap();
-        let params = VerificationParameters::from_resolver(resolver()).with_json_ld_loader(loader());
+        let params =
+            VerificationParameters::from_resolver(resolver()).with_json_ld_loader(loader());
         matches!(decoded.verify(&params).await, Ok(Ok(())))
     }
 
     pub async fn sign_di(unsigned: &serde_json::Value, jwk: JWK, suite: AnySuite) -> String {
         let cred: JsonCredential = serde_json::from_value(unsigned.clone()).unwrap();
         let vm = DIDKey::generate_url(&jwk.to_public()).unwrap();
-        let env = SignatureEnvironment { json_ld_loader: loader(), eip712_loader: () };
+        let env = SignatureEnvironment {
+            json_ld_loader: loader(),
+            eip712_loader: (),
+        };
         let signer = SingleSecretSigner::new(jwk).into_local();
-        let opts = ssi::claims::data_integrity::ProofOptions::from_method(ReferenceOrOwned::Reference(vm.into_iri()));
-        let signed = suite.sign_with(env, cred, resolver(), &signer, opts, Default::default()).await.unwrap();
+        let opts = ssi::claims::data_integrity::ProofOptions::from_method(
+            ReferenceOrOwned::Reference(vm.into_iri()),
+        );
+        let signed = suite
+            .sign_with(env, cred, resolver(), &signer, opts, Default::default())
+            .await
+            .unwrap();
         serde_json::to_string(&signed).unwrap()
     }
 }
@@ -126,15 +166,33 @@ async fn ssi_verifies_what_civitas_signs() {
 
 #[tokio::test]
 async fn civitas_verifies_what_ssi_signs() {
-    let ed = civitas_core::keys::KeyPair::from_secret_bytes(civitas_core::keys::KeyAlgorithm::Ed25519, &TEST_SEED).unwrap();
-    let p256 = civitas_core::keys::KeyPair::from_secret_bytes(civitas_core::keys::KeyAlgorithm::P256, &[0x11; 32]).unwrap();
+    let ed = civitas_core::keys::KeyPair::from_secret_bytes(
+        civitas_core::keys::KeyAlgorithm::Ed25519,
+        &TEST_SEED,
+    )
+    .unwrap();
+    let p256 = civitas_core::keys::KeyPair::from_secret_bytes(
+        civitas_core::keys::KeyAlgorithm::P256,
+        &[0x11; 32],
+    )
+    .unwrap();
     for (pair, suite, unsigned) in [
-        (ed, ssi::claims::data_integrity::AnySuite::EdDsaRdfc2022, "unsigned.json"),
-        (p256, ssi::claims::data_integrity::AnySuite::EcdsaRdfc2019, "unsigned-p256.json"),
+        (
+            ed,
+            ssi::claims::data_integrity::AnySuite::EdDsaRdfc2022,
+            "unsigned.json",
+        ),
+        (
+            p256,
+            ssi::claims::data_integrity::AnySuite::EcdsaRdfc2019,
+            "unsigned-p256.json",
+        ),
     ] {
         let doc = common::json(&format!("civitas/birth-certificate/{unsigned}"));
         let signed = ssi_side::sign_di(&doc, jwk_for(&pair), suite).await;
-        let report = Checker::default().verify(signed.as_bytes(), &VerifyOptions::default()).await;
+        let report = Checker::default()
+            .verify(signed.as_bytes(), &VerifyOptions::default())
+            .await;
         assert_eq!(report.verdict, Verdict::Valid, "{unsigned}\n{report}");
     }
     // Same key, same document, same `created`: Ed25519 proofs are identical.

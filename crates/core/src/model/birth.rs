@@ -82,13 +82,14 @@ impl CivilDocument for BirthCertificate {
         if let Some(f) = &self.father {
             f.validate("father")?;
         }
-        if let (Some(m), Some(f)) = (&self.mother, &self.father) {
-            if m.national_id.is_some() && m.national_id == f.national_id {
-                return Err(ModelError::invalid(
-                    "father.nationalId",
-                    "is the same as the mother's: one person listed as both parents",
-                ));
-            }
+        if let (Some(m), Some(f)) = (&self.mother, &self.father)
+            && m.national_id.is_some()
+            && m.national_id == f.national_id
+        {
+            return Err(ModelError::invalid(
+                "father.nationalId",
+                "is the same as the mother's: one person listed as both parents",
+            ));
         }
         self.registration.validate(self.birth_date, "birth", today)
     }
@@ -146,7 +147,11 @@ pub struct BirthCertificateBuilder {
 
 impl BirthCertificateBuilder {
     /// The child's names.
-    pub fn child(mut self, given: impl Into<LocalizedText>, family: impl Into<LocalizedText>) -> Self {
+    pub fn child(
+        mut self,
+        given: impl Into<LocalizedText>,
+        family: impl Into<LocalizedText>,
+    ) -> Self {
         self.given_name = Some(given.into());
         self.family_name = Some(family.into());
         self
@@ -210,12 +215,20 @@ impl BirthCertificateBuilder {
         let cert = BirthCertificate {
             id: self.holder,
             kind: person(),
-            given_name: self.given_name.ok_or_else(|| ModelError::missing("givenName"))?,
-            family_name: self.family_name.ok_or_else(|| ModelError::missing("familyName"))?,
+            given_name: self
+                .given_name
+                .ok_or_else(|| ModelError::missing("givenName"))?,
+            family_name: self
+                .family_name
+                .ok_or_else(|| ModelError::missing("familyName"))?,
             sex: self.sex.ok_or_else(|| ModelError::missing("sex"))?,
-            birth_date: self.birth_date.ok_or_else(|| ModelError::missing("birthDate"))?,
+            birth_date: self
+                .birth_date
+                .ok_or_else(|| ModelError::missing("birthDate"))?,
             birth_time: self.birth_time,
-            birth_place: self.place.ok_or_else(|| ModelError::missing("birthPlace"))?,
+            birth_place: self
+                .place
+                .ok_or_else(|| ModelError::missing("birthPlace"))?,
             mother: self.mother,
             father: self.father,
             registration: self

@@ -142,7 +142,8 @@ pub fn check_country(field: &str, code: &str) -> Result<(), ModelError> {
 
 /// Checks a national identity number: 1–32 letters, digits or `-`.
 pub fn check_national_id(field: &str, id: &str) -> Result<(), ModelError> {
-    if !id.is_empty() && id.len() <= 32 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if !id.is_empty() && id.len() <= 32 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
         Ok(())
     } else {
         Err(ModelError::invalid(
@@ -155,7 +156,9 @@ pub fn check_national_id(field: &str, id: &str) -> Result<(), ModelError> {
 /// Checks that an optional holder identifier is a DID.
 pub fn check_did(field: &str, id: &Option<String>) -> Result<(), ModelError> {
     match id {
-        Some(did) if !did.starts_with("did:") || did.len() > 512 || did.contains(char::is_whitespace) => {
+        Some(did)
+            if !did.starts_with("did:") || did.len() > 512 || did.contains(char::is_whitespace) =>
+        {
             Err(ModelError::invalid(field, format!("`{did}` is not a DID")))
         }
         _ => Ok(()),
@@ -262,7 +265,10 @@ impl Place {
     /// Checks every field.
     pub fn validate(&self, field: &str) -> Result<(), ModelError> {
         if self.kind != "Place" {
-            return Err(ModelError::invalid(&format!("{field}.type"), "must be `Place`"));
+            return Err(ModelError::invalid(
+                &format!("{field}.type"),
+                "must be `Place`",
+            ));
         }
         check_optional_text(&format!("{field}.name"), &self.name)?;
         check_text(&format!("{field}.addressLocality"), &self.locality)?;
@@ -285,7 +291,11 @@ pub struct Person {
     #[serde(rename = "familyName")]
     pub family_name: LocalizedText,
     /// National identity number, where known.
-    #[serde(rename = "nationalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "nationalId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub national_id: Option<String>,
     /// Nationality (ISO 3166-1 alpha-2), where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -294,7 +304,10 @@ pub struct Person {
 
 impl Person {
     /// A person with these names.
-    pub fn new(given_name: impl Into<LocalizedText>, family_name: impl Into<LocalizedText>) -> Self {
+    pub fn new(
+        given_name: impl Into<LocalizedText>,
+        family_name: impl Into<LocalizedText>,
+    ) -> Self {
         Self {
             kind: person_type(),
             given_name: given_name.into(),
@@ -319,7 +332,10 @@ impl Person {
     /// Checks every field.
     pub fn validate(&self, field: &str) -> Result<(), ModelError> {
         if self.kind != "Person" {
-            return Err(ModelError::invalid(&format!("{field}.type"), "must be `Person`"));
+            return Err(ModelError::invalid(
+                &format!("{field}.type"),
+                "must be `Person`",
+            ));
         }
         self.given_name.validate(&format!("{field}.givenName"))?;
         self.family_name.validate(&format!("{field}.familyName"))?;
@@ -334,7 +350,11 @@ impl Person {
 
     /// `Given Family`, in `language` where the names are tagged.
     pub fn full_name(&self, language: &str) -> String {
-        format!("{} {}", self.given_name.get(language), self.family_name.get(language))
+        format!(
+            "{} {}",
+            self.given_name.get(language),
+            self.family_name.get(language)
+        )
     }
 }
 
@@ -382,9 +402,17 @@ impl Registration {
 
     /// Checks every field; the registration may not be later than `today` nor earlier than the
     /// event it records.
-    pub fn validate(&self, event_date: NaiveDate, event: &str, today: NaiveDate) -> Result<(), ModelError> {
+    pub fn validate(
+        &self,
+        event_date: NaiveDate,
+        event: &str,
+        today: NaiveDate,
+    ) -> Result<(), ModelError> {
         if self.kind != "CivilRegistration" {
-            return Err(ModelError::invalid("registration.type", "must be `CivilRegistration`"));
+            return Err(ModelError::invalid(
+                "registration.type",
+                "must be `CivilRegistration`",
+            ));
         }
         check_text("registration.registrationNumber", &self.number)?;
         check_text("registration.registrationOffice", &self.office)?;

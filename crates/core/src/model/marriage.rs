@@ -3,7 +3,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::common::{LocalizedText, Person, Place, Registration, Sex, check_did, check_national_id, check_text};
+use super::common::{
+    LocalizedText, Person, Place, Registration, Sex, check_did, check_national_id, check_text,
+};
 use super::{CivilDocument, DocumentType, ModelError, latest_date_today};
 
 /// Fewest witnesses a civil marriage is registered with.
@@ -26,7 +28,11 @@ pub struct Spouse {
     #[serde(rename = "familyName")]
     pub family_name: LocalizedText,
     /// Family name taken at marriage, if any.
-    #[serde(rename = "familyNameAfterMarriage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "familyNameAfterMarriage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub family_name_after_marriage: Option<LocalizedText>,
     /// Sex as registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,7 +41,11 @@ pub struct Spouse {
     #[serde(rename = "birthDate", default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<NaiveDate>,
     /// National identity number.
-    #[serde(rename = "nationalId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "nationalId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub national_id: Option<String>,
     /// Nationality (ISO 3166-1 alpha-2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,26 +108,33 @@ impl Spouse {
 
     /// `Given Family`.
     pub fn full_name(&self, language: &str) -> String {
-        format!("{} {}", self.given_name.get(language), self.family_name.get(language))
+        format!(
+            "{} {}",
+            self.given_name.get(language),
+            self.family_name.get(language)
+        )
     }
 
     fn validate(&self, field: &str, marriage_date: NaiveDate) -> Result<(), ModelError> {
         check_did(&format!("{field}.id"), &self.id)?;
         if self.kind != "Person" {
-            return Err(ModelError::invalid(&format!("{field}.type"), "must be `Person`"));
+            return Err(ModelError::invalid(
+                &format!("{field}.type"),
+                "must be `Person`",
+            ));
         }
         self.given_name.validate(&format!("{field}.givenName"))?;
         self.family_name.validate(&format!("{field}.familyName"))?;
         if let Some(n) = &self.family_name_after_marriage {
             n.validate(&format!("{field}.familyNameAfterMarriage"))?;
         }
-        if let Some(b) = self.birth_date {
-            if b >= marriage_date {
-                return Err(ModelError::invalid(
-                    &format!("{field}.birthDate"),
-                    format!("{b} is not before the marriage ({marriage_date})"),
-                ));
-            }
+        if let Some(b) = self.birth_date
+            && b >= marriage_date
+        {
+            return Err(ModelError::invalid(
+                &format!("{field}.birthDate"),
+                format!("{b} is not before the marriage ({marriage_date})"),
+            ));
         }
         if let Some(id) = &self.national_id {
             check_national_id(&format!("{field}.nationalId"), id)?;
@@ -191,14 +208,20 @@ impl CivilDocument for MarriageCertificate {
             s.validate(&format!("spouses[{i}]"), self.marriage_date)?;
         }
         if self.spouses[0].same_person(&self.spouses[1]) {
-            return Err(ModelError::invalid("spouses[1]", "is the same person as spouses[0]: a spouse is listed twice"));
+            return Err(ModelError::invalid(
+                "spouses[1]",
+                "is the same person as spouses[0]: a spouse is listed twice",
+            ));
         }
         self.marriage_place.validate("marriagePlace")?;
         check_text("officer", &self.officer)?;
         if self.witnesses.len() < MIN_WITNESSES {
             return Err(ModelError::invalid(
                 "witnesses",
-                format!("at least {MIN_WITNESSES} witnesses are required, {} given", self.witnesses.len()),
+                format!(
+                    "at least {MIN_WITNESSES} witnesses are required, {} given",
+                    self.witnesses.len()
+                ),
             ));
         }
         for (i, w) in self.witnesses.iter().enumerate() {
@@ -209,19 +232,30 @@ impl CivilDocument for MarriageCertificate {
                     || (w.given_name == s.given_name && w.family_name == s.family_name)
             });
             if is_spouse {
-                return Err(ModelError::invalid(&field, "a spouse cannot witness their own marriage"));
+                return Err(ModelError::invalid(
+                    &field,
+                    "a spouse cannot witness their own marriage",
+                ));
             }
         }
-        self.registration.validate(self.marriage_date, "marriage", today)
+        self.registration
+            .validate(self.marriage_date, "marriage", today)
     }
 
     fn holders(&self) -> Vec<&str> {
-        self.spouses.iter().filter_map(|s| s.id.as_deref()).collect()
+        self.spouses
+            .iter()
+            .filter_map(|s| s.id.as_deref())
+            .collect()
     }
 
     fn summary(&self) -> String {
         let names: Vec<String> = self.spouses.iter().map(|s| s.full_name("en")).collect();
-        format!("Marriage certificate of {}, married {}", names.join(" and "), self.marriage_date)
+        format!(
+            "Marriage certificate of {}, married {}",
+            names.join(" and "),
+            self.marriage_date
+        )
     }
 }
 
@@ -304,8 +338,12 @@ impl MarriageCertificateBuilder {
         let cert = MarriageCertificate {
             kind: marriage(),
             spouses: self.spouses,
-            marriage_date: self.date.ok_or_else(|| ModelError::missing("marriageDate"))?,
-            marriage_place: self.place.ok_or_else(|| ModelError::missing("marriagePlace"))?,
+            marriage_date: self
+                .date
+                .ok_or_else(|| ModelError::missing("marriageDate"))?,
+            marriage_place: self
+                .place
+                .ok_or_else(|| ModelError::missing("marriagePlace"))?,
             officer: self.officer.ok_or_else(|| ModelError::missing("officer"))?,
             witnesses: self.witnesses,
             registration: self

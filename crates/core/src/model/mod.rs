@@ -47,7 +47,9 @@ impl ModelError {
 }
 
 /// The kinds of document civitas issues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum DocumentType {
     /// A birth certificate.
     BirthCertificate,
@@ -105,7 +107,9 @@ impl std::str::FromStr for DocumentType {
             }
             other => Err(ModelError::invalid(
                 "type",
-                format!("`{other}` is not a civitas document type (BirthCertificate, MarriageCertificate)"),
+                format!(
+                    "`{other}` is not a civitas document type (BirthCertificate, MarriageCertificate)"
+                ),
             )),
         }
     }
