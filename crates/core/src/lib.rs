@@ -56,6 +56,7 @@ pub mod model;
 pub mod report;
 pub mod resolver;
 pub mod schema;
+pub mod sealed;
 pub mod secure;
 pub mod signer;
 pub mod verify;
