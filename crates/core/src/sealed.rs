@@ -148,7 +148,7 @@ impl SealingKey {
         // Encryption with a valid key and nonce cannot fail for in-memory buffers.
         let ct = cipher
             .encrypt(
-                XNonce::from_slice(&nonce),
+                XNonce::from(nonce),
                 Payload {
                     msg: plaintext,
                     aad: associated,
@@ -173,10 +173,13 @@ impl SealingKey {
             )));
         }
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce
+            .try_into()
+            .map_err(|_| SealError::Malformed("nonce".into()))?;
         let cipher = XChaCha20Poly1305::new(self.key.as_ref().into());
         cipher
             .decrypt(
-                XNonce::from_slice(nonce),
+                XNonce::from(nonce),
                 Payload {
                     msg: ct,
                     aad: associated,
