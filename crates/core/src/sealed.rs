@@ -148,7 +148,7 @@ impl SealingKey {
         // Encryption with a valid key and nonce cannot fail for in-memory buffers.
         let ct = cipher
             .encrypt(
-                XNonce::from(nonce),
+                &XNonce::from(nonce),
                 Payload {
                     msg: plaintext,
                     aad: associated,
@@ -179,7 +179,7 @@ impl SealingKey {
         let cipher = XChaCha20Poly1305::new(self.key.as_ref().into());
         cipher
             .decrypt(
-                XNonce::from(nonce),
+                &XNonce::from(nonce),
                 Payload {
                     msg: ct,
                     aad: associated,
