@@ -8,6 +8,7 @@ mod input;
 mod keys_cmd;
 mod sample_cmd;
 mod sign_cmd;
+mod status_cmd;
 mod verify_cmd;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,9 @@ enum Command {
     Sign(sign_cmd::SignArgs),
     /// Verify a credential or presentation (exit 0 valid, 1 invalid, 2 bad input, 3 indeterminate).
     Verify(verify_cmd::VerifyArgs),
+    /// Inspect status lists and check a credential's status against them.
+    #[command(subcommand)]
+    Status(status_cmd::StatusCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,6 +65,7 @@ fn main() -> std::process::ExitCode {
             Command::Sample(args) => sample_cmd::run(args),
             Command::Sign(args) => sign_cmd::run(args).await,
             Command::Verify(args) => verify_cmd::run(args).await,
+            Command::Status(cmd) => status_cmd::run(cmd).await,
         }
     });
     match result {

@@ -1,0 +1,501 @@
+//! `BitstringStatusListEntry`: what a credential carries in `credentialStatus` to point at its
+//! entry in a status list, and the status purposes.
+
+use serde_json::{Map, Value, json};
+
+use crate::bitstring::StatusSize;
+use crate::error::StatusError;
+
+/// The `type` of a status entry.
+pub const ENTRY_TYPE: &str = "BitstringStatusListEntry";
+
+/// What a status list (and an entry in it) is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StatusPurpose {
+    /// `revocation`: the credential is cancelled for good. Final: a revoked entry is never
+    /// cleared.
+    Revocation,
+    /// `suspension`: the credential is not to be accepted for now. Can be lifted.
+    Suspension,
+    /// `message`: a multi-bit status whose values are explained by the entry's `statusMessage`.
+    Message,
+    /// `refresh`: a newer version of the credential is available.
+    Refresh,
+}
+
+impl StatusPurpose {
+    /// Every purpose.
+    pub const ALL: [Self; 4] = [
+        Self::Revocation,
+        Self::Suspension,
+        Self::Message,
+        Self::Refresh,
+    ];
+
+    /// The name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revocation => "revocation",
+            Self::Suspension => "suspension",
+            Self::Message => "message",
+            Self::Refresh => "refresh",
+        }
+    }
+
+    /// Parses a purpose name.
+    pub fn parse(value: &str) -> Result<Self, StatusError> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == value)
+            .ok_or_else(|| StatusError::UnknownPurpose {
+                value: value.to_owned(),
+            })
+    }
+}
+
+impl std::fmt::Display for StatusPurpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for StatusPurpose {
+    type Err = StatusError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl serde::Serialize for StatusPurpose {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StatusPurpose {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// One element of `statusMessage`: what a status value means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    /// The value (written as hexadecimal, `0x2`).
+    pub status: u8,
+    /// What it means.
+    pub message: String,
+}
+
+impl StatusMessage {
+    /// A message for `status`.
+    pub fn new(status: u8, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses `statusListIndex`: a non-negative integer written in base 10 (`"94567"`).
+///
+/// Rejected with [`StatusError::InvalidIndex`]: the empty string, signs (`-1`, `+1`),
+/// anything that is not an ASCII digit (`1.0`, `0x10`, ` 7`), and values over `u64::MAX`.
+pub fn parse_index(value: &str) -> Result<u64, StatusError> {
+    let invalid = |reason| StatusError::InvalidIndex {
+        value: value.to_owned(),
+        reason,
+    };
+    if value.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    if value.starts_with('-') {
+        return Err(invalid("it is negative; indexes start at 0"));
+    }
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(
+            "it must be a base-10 integer made of the digits 0-9 only",
+        ));
+    }
+    value.parse::<u64>().map_err(|_| invalid("it is too large"))
+}
+
+pub(crate) fn is_url(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((scheme, rest)) => {
+            scheme
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && !rest.is_empty()
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn parse_status_value(text: &str, size: StatusSize) -> Option<u8> {
+    let hex = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))?;
+    if hex.is_empty() || hex.len() > 4 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let value = u16::from_str_radix(hex, 16).ok()?;
+    u8::try_from(value).ok().filter(|v| *v <= size.max_value())
+}
+
+/// A `credentialStatus` entry of type `BitstringStatusListEntry`.
+///
+/// ```
+/// use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};
+///
+/// let entry = BitstringStatusListEntry::new(
+///     "https://registry.gov.example/status/revocation/1", 94567, StatusPurpose::Revocation);
+/// let json = entry.to_json();
+/// assert_eq!(json["statusListIndex"], "94567");
+/// assert_eq!(json["id"], "https://registry.gov.example/status/revocation/1#94567");
+/// assert_eq!(BitstringStatusListEntry::from_json(&json).unwrap(), entry);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BitstringStatusListEntry {
+    /// The entry's `id` (civitas always writes one: `<list URL>#<index>`). Optional when read.
+    pub id: Option<String>,
+    /// `statusPurpose`.
+    pub purpose: StatusPurpose,
+    /// `statusListIndex`.
+    pub index: u64,
+    /// `statusListCredential`: the URL of the status list credential.
+    pub list_credential: String,
+    /// `statusSize` (1 when absent).
+    pub size: StatusSize,
+    /// `statusMessage`: what each value means (required when `size` > 1).
+    pub messages: Vec<StatusMessage>,
+    /// `statusReference`: URLs of material about the status.
+    pub references: Vec<String>,
+}
+
+impl BitstringStatusListEntry {
+    /// A one-bit entry at `index` of the list at `list_url`, with the id `<list_url>#<index>`.
+    pub fn new(list_url: &str, index: u64, purpose: StatusPurpose) -> Self {
+        Self {
+            id: Some(format!("{list_url}#{index}")),
+            purpose,
+            index,
+            list_credential: list_url.to_owned(),
+            size: StatusSize::ONE,
+            messages: Vec::new(),
+            references: Vec::new(),
+        }
+    }
+
+    /// A `message` entry of `size` bits with one message per possible value.
+    pub fn message(
+        list_url: &str,
+        index: u64,
+        size: StatusSize,
+        messages: Vec<StatusMessage>,
+    ) -> Result<Self, StatusError> {
+        let entry = Self {
+            size,
+            messages,
+            ..Self::new(list_url, index, StatusPurpose::Message)
+        };
+        check_messages(&entry.messages, size, true)?;
+        Ok(entry)
+    }
+
+    /// Adds a `statusReference` URL.
+    pub fn with_reference(mut self, url: &str) -> Self {
+        self.references.push(url.to_owned());
+        self
+    }
+
+    /// The message for `value`, if the entry has one.
+    pub fn message_for(&self, value: u8) -> Option<&str> {
+        self.messages
+            .iter()
+            .find(|m| m.status == value)
+            .map(|m| m.message.as_str())
+    }
+
+    /// Reads an entry from JSON bytes (at most
+    /// [`MAX_DOCUMENT_BYTES`](civitas_core::credential::MAX_DOCUMENT_BYTES)).
+    pub fn parse(bytes: &[u8]) -> Result<Self, StatusError> {
+        Self::from_json(&civitas_core::credential::parse_json(bytes)?)
+    }
+
+    /// Reads an entry from JSON, checking every member.
+    pub fn from_json(value: &Value) -> Result<Self, StatusError> {
+        Self::from_json_at(value, "")
+    }
+
+    pub(crate) fn from_json_at(value: &Value, at: &str) -> Result<Self, StatusError> {
+        let ptr = |k: &str| format!("{at}/{k}");
+        let obj = value
+            .as_object()
+            .ok_or_else(|| StatusError::field(at, "a status entry must be a JSON object"))?;
+        let types: Vec<&str> = match obj.get("type") {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => {
+                return Err(StatusError::field(
+                    &ptr("type"),
+                    format!("is required and must be `{ENTRY_TYPE}`"),
+                ));
+            }
+        };
+        if !types.contains(&ENTRY_TYPE) {
+            return Err(StatusError::field(
+                &ptr("type"),
+                format!("is {}, not {ENTRY_TYPE}", types.join(", ")),
+            ));
+        }
+        let purpose = match obj.get("statusPurpose") {
+            Some(Value::String(s)) => StatusPurpose::parse(s)?,
+            Some(_) => {
+                return Err(StatusError::field(
+                    &ptr("statusPurpose"),
+                    "must be a string",
+                ));
+            }
+            None => return Err(StatusError::field(&ptr("statusPurpose"), "is required")),
+        };
+        let index = match obj.get("statusListIndex") {
+            Some(Value::String(s)) => parse_index(s)?,
+            Some(other) => {
+                return Err(StatusError::InvalidIndex {
+                    value: other.to_string(),
+                    reason: "it must be a string of base-10 digits (e.g. \"94567\"), not a JSON number or other value",
+                });
+            }
+            None => return Err(StatusError::field(&ptr("statusListIndex"), "is required")),
+        };
+        let list_credential = match obj.get("statusListCredential") {
+            Some(Value::String(s)) if is_url(s) => s.clone(),
+            Some(_) => {
+                return Err(StatusError::field(
+                    &ptr("statusListCredential"),
+                    "must be a URL",
+                ));
+            }
+            None => {
+                return Err(StatusError::field(
+                    &ptr("statusListCredential"),
+                    "is required",
+                ));
+            }
+        };
+        let id = match obj.get("id") {
+            None => None,
+            Some(Value::String(s)) if is_url(s) => {
+                if *s == list_credential {
+                    return Err(StatusError::field(
+                        &ptr("id"),
+                        "must not be the URL of the status list (use e.g. <list URL>#<index>)",
+                    ));
+                }
+                Some(s.clone())
+            }
+            Some(_) => return Err(StatusError::field(&ptr("id"), "must be a URL")),
+        };
+        let size = match obj.get("statusSize") {
+            None => StatusSize::ONE,
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u8::try_from(n).ok())
+                .ok_or(())
+                .and_then(|n| StatusSize::new(n).map_err(|_| ()))
+                .map_err(|()| StatusError::InvalidStatusSize {
+                    value: v.to_string(),
+                })?,
+        };
+        let messages = match obj.get("statusMessage") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len().min(256));
+                for (i, item) in items.iter().enumerate() {
+                    let status = item.get("status").and_then(Value::as_str);
+                    let message = item.get("message").and_then(Value::as_str);
+                    let (Some(status), Some(message)) = (status, message) else {
+                        return Err(StatusError::InvalidStatusMessage {
+                            reason: format!(
+                                "element {i} must be an object with a string `status` (e.g. \"0x1\") and a string `message`"
+                            ),
+                        });
+                    };
+                    let value = parse_status_value(status, size).ok_or_else(|| {
+                        StatusError::InvalidStatusMessage {
+                            reason: format!(
+                                "element {i}: status `{status}` is not a hexadecimal value (0x0 to {:#x}) that fits statusSize {size}",
+                                size.max_value()
+                            ),
+                        }
+                    })?;
+                    out.push(StatusMessage::new(value, message));
+                }
+                out
+            }
+            Some(_) => {
+                return Err(StatusError::InvalidStatusMessage {
+                    reason: "must be an array".into(),
+                });
+            }
+        };
+        check_messages(&messages, size, false)?;
+        let references = match obj.get("statusReference") {
+            None => Vec::new(),
+            Some(Value::String(s)) if is_url(s) => vec![s.clone()],
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v.as_str() {
+                    Some(s) if is_url(s) => Ok(s.to_owned()),
+                    _ => Err(StatusError::field(
+                        &ptr("statusReference"),
+                        "must be a URL or an array of URLs",
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(StatusError::field(
+                    &ptr("statusReference"),
+                    "must be a URL or an array of URLs",
+                ));
+            }
+        };
+        Ok(Self {
+            id,
+            purpose,
+            index,
+            list_credential,
+            size,
+            messages,
+            references,
+        })
+    }
+
+    /// The entry as JSON, ready for `credentialStatus`.
+    pub fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        if let Some(id) = &self.id {
+            o.insert("id".into(), id.clone().into());
+        }
+        o.insert("type".into(), ENTRY_TYPE.into());
+        o.insert("statusPurpose".into(), self.purpose.as_str().into());
+        o.insert("statusListIndex".into(), self.index.to_string().into());
+        o.insert(
+            "statusListCredential".into(),
+            self.list_credential.clone().into(),
+        );
+        if self.size != StatusSize::ONE {
+            o.insert("statusSize".into(), json!(self.size.bits()));
+        }
+        if !self.messages.is_empty() {
+            let messages: Vec<Value> = self
+                .messages
+                .iter()
+                .map(|m| json!({"status": format!("{:#x}", m.status), "message": m.message}))
+                .collect();
+            o.insert("statusMessage".into(), Value::Array(messages));
+        }
+        match self.references.as_slice() {
+            [] => {}
+            [one] => {
+                o.insert("statusReference".into(), one.clone().into());
+            }
+            many => {
+                o.insert("statusReference".into(), many.to_vec().into());
+            }
+        }
+        Value::Object(o)
+    }
+}
+
+/// `statusMessage` is required when `statusSize` > 1 (and `always` asks for it at size 1 too);
+/// when present it has one element per possible value, each value once.
+fn check_messages(
+    messages: &[StatusMessage],
+    size: StatusSize,
+    always: bool,
+) -> Result<(), StatusError> {
+    if messages.is_empty() {
+        if size.bits() > 1 || always {
+            return Err(StatusError::InvalidStatusMessage {
+                reason: format!(
+                    "statusSize {size} needs a statusMessage with {} elements, one per possible value",
+                    size.values()
+                ),
+            });
+        }
+        return Ok(());
+    }
+    if messages.len() != usize::from(size.values()) {
+        return Err(StatusError::InvalidStatusMessage {
+            reason: format!(
+                "has {} elements, but statusSize {size} has {} possible values",
+                messages.len(),
+                size.values()
+            ),
+        });
+    }
+    let mut seen = [false; 256];
+    for m in messages {
+        let slot = &mut seen[usize::from(m.status)];
+        if *slot {
+            return Err(StatusError::InvalidStatusMessage {
+                reason: format!("status {:#x} appears twice", m.status),
+            });
+        }
+        *slot = true;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_are_strict_base_10() {
+        assert_eq!(parse_index("0").unwrap(), 0);
+        assert_eq!(parse_index("94567").unwrap(), 94567);
+        for bad in ["", "-1", "+1", "1.0", "0x10", " 7", "7 ", "1e3", "١"] {
+            assert!(
+                matches!(parse_index(bad), Err(StatusError::InvalidIndex { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            parse_index("18446744073709551616"),
+            Err(StatusError::InvalidIndex {
+                reason: "it is too large",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn message_entries_round_trip() {
+        let two = StatusSize::new(2).unwrap();
+        let messages = vec![
+            StatusMessage::new(0, "valid"),
+            StatusMessage::new(1, "under review"),
+            StatusMessage::new(2, "superseded"),
+            StatusMessage::new(3, "cancelled"),
+        ];
+        let entry = BitstringStatusListEntry::message("https://s.example/m/1", 7, two, messages)
+            .unwrap()
+            .with_reference("https://registry.gov.example/status-codes");
+        let json = entry.to_json();
+        assert_eq!(json["statusSize"], 2);
+        assert_eq!(json["statusMessage"][3]["status"], "0x3");
+        let back = BitstringStatusListEntry::from_json(&json).unwrap();
+        assert_eq!(back, entry);
+        assert_eq!(back.message_for(2), Some("superseded"));
+    }
+}
