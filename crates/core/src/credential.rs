@@ -112,7 +112,8 @@ pub fn format_datetime(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn is_url(s: &str) -> bool {
+/// Whether `s` is an absolute URL as the data model needs one: `scheme:rest`, no whitespace.
+pub fn is_url(s: &str) -> bool {
     let mut chars = s.chars();
     let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     match s.split_once(':') {

@@ -122,22 +122,7 @@ pub fn parse_index(value: &str) -> Result<u64, StatusError> {
     value.parse::<u64>().map_err(|_| invalid("it is too large"))
 }
 
-pub(crate) fn is_url(s: &str) -> bool {
-    match s.split_once(':') {
-        Some((scheme, rest)) => {
-            scheme
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-                && !rest.is_empty()
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
-}
+pub(crate) use civitas_core::credential::is_url;
 
 fn parse_status_value(text: &str, size: StatusSize) -> Option<u8> {
     let hex = text
