@@ -3,8 +3,10 @@
 //! Exit codes: 0 valid / done, 1 invalid, 2 bad input or usage, 3 indeterminate.
 #![forbid(unsafe_code)]
 
+mod audit_cmd;
 mod did_cmd;
 mod input;
+mod issuer_cmd;
 mod keys_cmd;
 mod sample_cmd;
 mod sign_cmd;
@@ -35,6 +37,12 @@ enum Command {
     Sign(sign_cmd::SignArgs),
     /// Verify a credential or presentation (exit 0 valid, 1 invalid, 2 bad input, 3 indeterminate).
     Verify(verify_cmd::VerifyArgs),
+    /// Run and operate the government issuer service.
+    #[command(subcommand)]
+    Issuer(issuer_cmd::IssuerCommand),
+    /// Check the issuer's hash-chained audit log.
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
     /// Inspect status lists and check a credential's status against them.
     #[command(subcommand)]
     Status(status_cmd::StatusCommand),
@@ -66,6 +74,8 @@ fn main() -> std::process::ExitCode {
             Command::Sign(args) => sign_cmd::run(args).await,
             Command::Verify(args) => verify_cmd::run(args).await,
             Command::Status(cmd) => status_cmd::run(cmd).await,
+            Command::Issuer(cmd) => issuer_cmd::run(cmd).await,
+            Command::Audit(cmd) => audit_cmd::run(cmd).await,
         }
     });
     match result {

@@ -1,0 +1,554 @@
+//! The committer: the issuer's single writer, with group commit.
+//!
+//! Requests prepare their writes in parallel (validation, status allocation, signing) and hand
+//! them to the committer as [`Job`]s. The committer takes every job waiting in its queue, turns
+//! them into one atomic [`WriteBatch`] — applying status changes to the [`StatusBook`] and
+//! appending audit entries in order — applies it, calls [`RegistryStore::flush`] once, and only
+//! then answers every job of the group. While it flushes, the next group gathers. One flush per
+//! group is what makes both concurrent single requests and batches fast without weakening the
+//! promise that nothing is acknowledged before it is on disk.
+//!
+//! If the store fails to apply or flush, the in-memory state may be ahead of the disk: the
+//! committer answers the group with the error and refuses every later job (the issuer answers
+//! 503 until restarted, and a restart reloads the truth from disk).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use civitas_status::StatusPurpose;
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::audit::{AuditAction, AuditEvent, ChainHead};
+use crate::error::IssuerError;
+use crate::status::StatusBook;
+use crate::store::{CredentialRecord, RegistryStore, Write, WriteBatch};
+
+/// Most jobs in one group.
+const MAX_GROUP: usize = 4096;
+
+/// A credential ready to be recorded.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) record: CredentialRecord,
+    pub(crate) text: String,
+    /// The credential this one supersedes (revoked in the same commit).
+    pub(crate) supersedes: Option<String>,
+}
+
+/// A status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusAction {
+    /// Revoke (final).
+    Revoke,
+    /// Suspend (can be lifted).
+    Suspend,
+    /// Lift a suspension.
+    Reinstate,
+}
+
+impl StatusAction {
+    /// The action's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revoke => "revoke",
+            Self::Suspend => "suspend",
+            Self::Reinstate => "reinstate",
+        }
+    }
+}
+
+impl std::str::FromStr for StatusAction {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "revoke" | "revoked" => Ok(Self::Revoke),
+            "suspend" | "suspended" => Ok(Self::Suspend),
+            "reinstate" | "lift" | "active" | "unsuspend" => Ok(Self::Reinstate),
+            other => Err(format!(
+                "`{other}` is not a status action (revoke, suspend, reinstate)"
+            )),
+        }
+    }
+}
+
+/// What a status change did.
+#[derive(Debug, Clone)]
+pub(crate) struct StatusResult {
+    pub(crate) record: CredentialRecord,
+    pub(crate) changed: bool,
+    /// Lists changed, with the version to wait for.
+    pub(crate) lists: Vec<(String, u64)>,
+}
+
+/// Work for the committer.
+pub(crate) enum Job {
+    Issue {
+        items: Vec<Prepared>,
+        actor: String,
+        reply: oneshot::Sender<Result<Vec<(String, u64)>, IssuerError>>,
+    },
+    Status {
+        id: String,
+        action: StatusAction,
+        reason: Option<String>,
+        actor: String,
+        reply: oneshot::Sender<Result<StatusResult, IssuerError>>,
+    },
+    Records {
+        writes: Vec<Write>,
+        events: Vec<AuditEvent>,
+        reply: oneshot::Sender<Result<(), IssuerError>>,
+    },
+}
+
+/// The handle requests use to submit jobs.
+#[derive(Debug, Clone)]
+pub(crate) struct Committer {
+    tx: mpsc::UnboundedSender<Job>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Committer {
+    /// Starts the committer task.
+    pub(crate) fn start(
+        store: Arc<dyn RegistryStore>,
+        book: Arc<Mutex<StatusBook>>,
+        head: ChainHead,
+        count: u64,
+    ) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let failed = Arc::new(AtomicBool::new(false));
+        let task = Task {
+            store,
+            book,
+            head,
+            count,
+            failed: failed.clone(),
+        };
+        tokio::spawn(task.run(rx));
+        Self { tx, failed }
+    }
+
+    fn send(&self, job: Job) -> Result<(), IssuerError> {
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(IssuerError::Unavailable(
+                "an earlier write to the registry failed; restart the issuer".into(),
+            ));
+        }
+        self.tx
+            .send(job)
+            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))
+    }
+
+    /// Records issued credentials; returns the lists changed (by supersessions).
+    pub(crate) async fn issue(
+        &self,
+        items: Vec<Prepared>,
+        actor: &str,
+    ) -> Result<Vec<(String, u64)>, IssuerError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Job::Issue {
+            items,
+            actor: actor.to_owned(),
+            reply,
+        })?;
+        rx.await
+            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+    }
+
+    /// Changes a credential's status.
+    pub(crate) async fn status(
+        &self,
+        id: &str,
+        action: StatusAction,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StatusResult, IssuerError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Job::Status {
+            id: id.to_owned(),
+            action,
+            reason: reason.map(str::to_owned),
+            actor: actor.to_owned(),
+            reply,
+        })?;
+        rx.await
+            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+    }
+
+    /// Writes records with audit events.
+    pub(crate) async fn records(
+        &self,
+        writes: Vec<Write>,
+        events: Vec<AuditEvent>,
+    ) -> Result<(), IssuerError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Job::Records {
+            writes,
+            events,
+            reply,
+        })?;
+        rx.await
+            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+    }
+}
+
+struct Task {
+    store: Arc<dyn RegistryStore>,
+    book: Arc<Mutex<StatusBook>>,
+    head: ChainHead,
+    count: u64,
+    failed: Arc<AtomicBool>,
+}
+
+enum Reply {
+    Issue(
+        oneshot::Sender<Result<Vec<(String, u64)>, IssuerError>>,
+        Vec<String>,
+    ),
+    Status(
+        oneshot::Sender<Result<StatusResult, IssuerError>>,
+        Box<Result<StatusResult, IssuerError>>,
+    ),
+    Records(oneshot::Sender<Result<(), IssuerError>>),
+}
+
+/// One group being assembled.
+struct Group<'a> {
+    task: &'a mut Task,
+    now: DateTime<Utc>,
+    batch: WriteBatch,
+    /// Records changed in this group (later jobs must see earlier jobs' changes).
+    overlay: HashMap<String, CredentialRecord>,
+    /// Lists changed in this group.
+    lists: BTreeMap<String, u64>,
+}
+
+impl Group<'_> {
+    fn audit(&mut self, event: AuditEvent) {
+        let entry = self.task.head.append(event, self.now);
+        self.batch.push(Write::Audit(entry));
+    }
+
+    fn record(&self, id: &str) -> Result<Option<CredentialRecord>, IssuerError> {
+        match self.overlay.get(id) {
+            Some(r) => Ok(Some(r.clone())),
+            None => self.task.store.credential(id),
+        }
+    }
+
+    fn put_record(&mut self, record: CredentialRecord) {
+        self.overlay.insert(record.id.clone(), record.clone());
+        self.batch.push(Write::Credential(record));
+    }
+
+    /// Sets (`true`) or clears the bit of `purpose` for `record` in the book.
+    fn set_bit(
+        &mut self,
+        record: &CredentialRecord,
+        purpose: StatusPurpose,
+        on: bool,
+    ) -> Result<bool, IssuerError> {
+        let Some(r) = record.status_ref(purpose) else {
+            return Ok(false);
+        };
+        let mut book = self
+            .task
+            .book
+            .lock()
+            .map_err(|_| IssuerError::Unavailable("status book poisoned".into()))?;
+        let list = book.list_mut(&r.list)?;
+        let changed = match (purpose, on) {
+            (StatusPurpose::Revocation, true) => list.revoke(r.index)?,
+            (StatusPurpose::Suspension, true) => list.suspend(r.index)?,
+            (StatusPurpose::Suspension, false) => list.lift_suspension(r.index)?,
+            _ => false,
+        };
+        if changed {
+            self.lists.insert(r.list.clone(), list.version());
+        }
+        Ok(changed)
+    }
+
+    fn revoke_superseded(
+        &mut self,
+        old_id: &str,
+        new_id: &str,
+        actor: &str,
+    ) -> Result<(), IssuerError> {
+        let Some(mut old) = self.record(old_id)? else {
+            return Err(IssuerError::UnknownCredential(old_id.to_owned()));
+        };
+        if self.set_bit(&old, StatusPurpose::Revocation, true)? {
+            old.revoked_at = Some(self.now);
+            self.audit(AuditEvent::new(
+                actor,
+                AuditAction::Revoke,
+                old_id,
+                json!({"reason": format!("superseded by {new_id}"), "supersededBy": new_id,
+                       "list": old.revocation.list, "index": old.revocation.index}),
+            ));
+        }
+        old.superseded_by = Some(new_id.to_owned());
+        self.put_record(old);
+        Ok(())
+    }
+
+    fn issue(&mut self, items: Vec<Prepared>, actor: &str) -> Result<(), IssuerError> {
+        for item in items {
+            let new_id = item.record.id.clone();
+            if let Some(old) = &item.supersedes {
+                self.revoke_superseded(old, &new_id, actor)?;
+            }
+            let r = &item.record;
+            let mut details = json!({
+                "type": r.types.last(),
+                "subjectDigest": r.subject_digest,
+                "revocation": {"list": r.revocation.list, "index": r.revocation.index},
+                "suspension": {"list": r.suspension.list, "index": r.suspension.index},
+                "verificationMethod": r.verification_method,
+            });
+            if let Some(source) = &r.source_record_id {
+                details["sourceRecordId"] = source.clone().into();
+                self.batch.push(Write::Source {
+                    source_record_id: source.clone(),
+                    credential_id: new_id.clone(),
+                });
+            }
+            if let Some(old) = &item.supersedes {
+                details["supersedes"] = old.clone().into();
+            }
+            self.audit(AuditEvent::new(actor, AuditAction::Issue, &new_id, details));
+            self.batch.push(Write::CredentialText {
+                id: new_id,
+                text: item.text,
+            });
+            self.put_record(item.record);
+            self.task.count += 1;
+        }
+        Ok(())
+    }
+
+    fn status(
+        &mut self,
+        id: &str,
+        action: StatusAction,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StatusResult, IssuerError> {
+        let mut record = self
+            .record(id)?
+            .ok_or_else(|| IssuerError::UnknownCredential(id.to_owned()))?;
+        let revoked = record.revoked_at.is_some();
+        let conflict = |reason: &str| IssuerError::StatusConflict {
+            credential: id.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let changed = match action {
+            StatusAction::Revoke => {
+                let c = self.set_bit(&record, StatusPurpose::Revocation, true)?;
+                if c {
+                    record.revoked_at = Some(self.now);
+                }
+                c
+            }
+            StatusAction::Suspend => {
+                if revoked {
+                    return Err(conflict(
+                        "it is revoked; a revoked credential cannot be suspended",
+                    ));
+                }
+                let c = self.set_bit(&record, StatusPurpose::Suspension, true)?;
+                record.suspended = true;
+                c
+            }
+            StatusAction::Reinstate => {
+                if revoked {
+                    return Err(conflict("it is revoked, and revocation is final"));
+                }
+                let c = self.set_bit(&record, StatusPurpose::Suspension, false)?;
+                record.suspended = false;
+                c
+            }
+        };
+        let target = match action {
+            StatusAction::Revoke => &record.revocation.list,
+            _ => &record.suspension.list,
+        };
+        let lists = match self.lists.get(target) {
+            Some(v) if changed => vec![(target.clone(), *v)],
+            _ => Vec::new(),
+        };
+        if changed {
+            let purpose = match action {
+                StatusAction::Revoke => &record.revocation,
+                _ => &record.suspension,
+            };
+            let details = json!({"reason": reason, "list": purpose.list, "index": purpose.index});
+            let audit_action = match action {
+                StatusAction::Revoke => AuditAction::Revoke,
+                StatusAction::Suspend => AuditAction::Suspend,
+                StatusAction::Reinstate => AuditAction::Reinstate,
+            };
+            self.audit(AuditEvent::new(actor, audit_action, id, details));
+            self.put_record(record.clone());
+        }
+        Ok(StatusResult {
+            record,
+            changed,
+            lists,
+        })
+    }
+}
+
+impl Task {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
+        while let Some(first) = rx.recv().await {
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.commit(jobs).await;
+        }
+    }
+
+    async fn commit(&mut self, jobs: Vec<Job>) {
+        if self.failed.load(Ordering::SeqCst) {
+            for job in jobs {
+                let e =
+                    || IssuerError::Unavailable("an earlier write to the registry failed".into());
+                match job {
+                    Job::Issue { reply, .. } => drop(reply.send(Err(e()))),
+                    Job::Status { reply, .. } => drop(reply.send(Err(e()))),
+                    Job::Records { reply, .. } => drop(reply.send(Err(e()))),
+                }
+            }
+            return;
+        }
+        let head_before = self.head.clone();
+        let count_before = self.count;
+        let mut replies = Vec::with_capacity(jobs.len());
+        let (batch, lists) = {
+            let mut group = Group {
+                task: self,
+                now: Utc::now(),
+                batch: WriteBatch::default(),
+                overlay: HashMap::new(),
+                lists: BTreeMap::new(),
+            };
+            for job in jobs {
+                match job {
+                    Job::Issue {
+                        items,
+                        actor,
+                        reply,
+                    } => {
+                        let ids: Vec<String> =
+                            items.iter().filter_map(|i| i.supersedes.clone()).collect();
+                        // All of a job or none of it (an error here means a record that
+                        // should exist is missing: corruption).
+                        let mark = (
+                            group.batch.writes.len(),
+                            group.task.head.clone(),
+                            group.task.count,
+                        );
+                        match group.issue(items, &actor) {
+                            Ok(()) => replies.push(Reply::Issue(reply, ids)),
+                            Err(e) => {
+                                group.batch.writes.truncate(mark.0);
+                                group.task.head = mark.1;
+                                group.task.count = mark.2;
+                                let _ = reply.send(Err(e));
+                            }
+                        }
+                    }
+                    Job::Status {
+                        id,
+                        action,
+                        reason,
+                        actor,
+                        reply,
+                    } => {
+                        let r = group.status(&id, action, reason.as_deref(), &actor);
+                        replies.push(Reply::Status(reply, Box::new(r)));
+                    }
+                    Job::Records {
+                        writes,
+                        events,
+                        reply,
+                    } => {
+                        group.batch.writes.extend(writes);
+                        for e in events {
+                            group.audit(e);
+                        }
+                        replies.push(Reply::Records(reply));
+                    }
+                }
+            }
+            let mut batch = group.batch;
+            let lists = group.lists;
+            if let Ok(book) = group.task.book.lock() {
+                for url in lists.keys() {
+                    if let Some(l) = book.list(url) {
+                        batch.push(Write::StatusList(Box::new(l.clone())));
+                    }
+                }
+            }
+            if group.task.count != count_before {
+                batch.push(Write::CredentialCount(group.task.count));
+            }
+            (batch, lists)
+        };
+        let store = self.store.clone();
+        let outcome = if batch.is_empty() {
+            Ok(())
+        } else {
+            tokio::task::spawn_blocking(move || {
+                store.apply(batch)?;
+                store.flush()
+            })
+            .await
+            .unwrap_or_else(|e| Err(IssuerError::Store(format!("the writer panicked: {e}"))))
+        };
+        if let Err(e) = outcome {
+            self.failed.store(true, Ordering::SeqCst);
+            self.head = head_before;
+            self.count = count_before;
+            let msg = e.to_string();
+            for r in replies {
+                let e = || IssuerError::Store(msg.clone());
+                match r {
+                    Reply::Issue(tx, _) => drop(tx.send(Err(e()))),
+                    Reply::Status(tx, _) => drop(tx.send(Err(e()))),
+                    Reply::Records(tx) => drop(tx.send(Err(e()))),
+                }
+            }
+            return;
+        }
+        for r in replies {
+            match r {
+                Reply::Issue(tx, superseded) => {
+                    let changed: Vec<(String, u64)> = if superseded.is_empty() {
+                        Vec::new()
+                    } else {
+                        lists.iter().map(|(u, v)| (u.clone(), *v)).collect()
+                    };
+                    let _ = tx.send(Ok(changed));
+                }
+                Reply::Status(tx, result) => {
+                    let _ = tx.send(*result);
+                }
+                Reply::Records(tx) => {
+                    let _ = tx.send(Ok(()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! [`IssuerConfig`]: where the issuer keeps its data, who it is (its DID), where it publishes,
+//! what it may issue, and how its keys are protected.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use civitas_core::keys::KeyAlgorithm;
+use civitas_core::model::DocumentType;
+use civitas_core::sealed::KdfParams;
+use civitas_core::secure::Securing;
+use zeroize::Zeroizing;
+
+use crate::error::IssuerError;
+
+/// The environment variable holding the key-file passphrase.
+pub const PASSPHRASE_ENV: &str = "CIVITAS_ISSUER_PASSPHRASE";
+/// The environment variable naming a file that holds the key-file passphrase.
+pub const PASSPHRASE_FILE_ENV: &str = "CIVITAS_ISSUER_PASSPHRASE_FILE";
+/// The passphrase file created in the data directory on first run when no passphrase is given.
+pub const DEFAULT_PASSPHRASE_FILE: &str = "passphrase";
+
+/// Which kind of DID the issuer uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DidMethod {
+    /// `did:web` derived from the base URL's host, port and path (production). Its document is
+    /// served at `GET /.well-known/did.json` and lists every key, old and new.
+    Web,
+    /// The current key's `did:key` (local use and tests). Cannot rotate: the DID is the key.
+    Key,
+}
+
+/// Where the private key passphrase comes from.
+#[derive(Clone)]
+pub enum PassphraseSource {
+    /// `CIVITAS_ISSUER_PASSPHRASE`, else the file named by `CIVITAS_ISSUER_PASSPHRASE_FILE`, else
+    /// `<data dir>/passphrase`, which is created (random, mode 0600) when the data directory is
+    /// first initialised.
+    Default,
+    /// The passphrase itself.
+    Value(Zeroizing<String>),
+    /// A file holding the passphrase (surrounding whitespace is ignored).
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for PassphraseSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Default => f.write_str("Default"),
+            Self::Value(_) => f.write_str("Value(<redacted>)"),
+            Self::File(p) => f.debug_tuple("File").field(p).finish(),
+        }
+    }
+}
+
+/// How the HTTPS server gets its certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsConfig {
+    /// A self-signed certificate for `localhost`, `127.0.0.1`, `::1` and the base URL's host,
+    /// generated on first run and kept in `<data dir>/tls/` (`cert.pem`, `key.pem`).
+    SelfSigned,
+    /// A certificate chain and private key in PEM files.
+    Files {
+        /// The certificate chain (PEM).
+        cert: PathBuf,
+        /// The private key (PEM, PKCS#8, SEC1 or PKCS#1).
+        key: PathBuf,
+    },
+    /// Plain HTTP, for a TLS-terminating reverse proxy in front. Never expose it directly.
+    Disabled,
+}
+
+/// The issuer's configuration. Identity settings (base URL, DID method, key algorithm, list
+/// layout) are fixed when the data directory is initialised; opening it later with different
+/// values is an error, so status list URLs and the DID never change under issued credentials.
+#[derive(Debug, Clone)]
+pub struct IssuerConfig {
+    /// The data directory (registry, key files, TLS files).
+    pub data_dir: PathBuf,
+    /// The public base URL, e.g. `https://registry.gov.example` or `https://localhost:8443`.
+    /// Status lists are published under `<base>/status/…`.
+    pub base_url: String,
+    /// The DID method.
+    pub did_method: DidMethod,
+    /// The key algorithm of new keys (Ed25519 by default).
+    pub key_algorithm: KeyAlgorithm,
+    /// The document types this issuer may issue.
+    pub document_types: Vec<DocumentType>,
+    /// Where the key passphrase comes from.
+    pub passphrase: PassphraseSource,
+    /// Argon2id parameters for new key files.
+    pub kdf: KdfParams,
+    /// How long verifiers may cache a status list (`ttl` in the list, `Cache-Control: max-age`).
+    pub status_list_ttl: Duration,
+    /// Entries per status list (at least 131,072).
+    pub entries_per_list: u64,
+    /// Allocator lease size: status positions reserved per state write.
+    pub lease_size: u64,
+    /// How credentials are secured when the request does not say.
+    pub default_securing: Securing,
+    /// TLS for the HTTP server.
+    pub tls: TlsConfig,
+}
+
+impl IssuerConfig {
+    /// A configuration with the defaults: did:web, Ed25519, both document types, passphrase from
+    /// the environment or the data directory, a 5-minute list TTL, lists of 131,072 entries,
+    /// Data Integrity, a self-signed certificate.
+    pub fn new(data_dir: impl Into<PathBuf>, base_url: &str) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            did_method: DidMethod::Web,
+            key_algorithm: KeyAlgorithm::Ed25519,
+            document_types: DocumentType::ALL.to_vec(),
+            passphrase: PassphraseSource::Default,
+            kdf: KdfParams::default(),
+            status_list_ttl: Duration::from_secs(300),
+            entries_per_list: civitas_status::MIN_ENTRIES,
+            lease_size: civitas_status::allocator::DEFAULT_LEASE_SIZE,
+            default_securing: Securing::DataIntegrity,
+            tls: TlsConfig::SelfSigned,
+        }
+    }
+
+    /// Sets the DID method.
+    pub fn did_method(mut self, method: DidMethod) -> Self {
+        self.did_method = method;
+        self
+    }
+
+    /// Sets the passphrase source.
+    pub fn passphrase(mut self, source: PassphraseSource) -> Self {
+        self.passphrase = source;
+        self
+    }
+
+    /// Sets the Argon2id parameters of new key files (tests use [`KdfParams::testing`]).
+    pub fn kdf(mut self, kdf: KdfParams) -> Self {
+        self.kdf = kdf;
+        self
+    }
+
+    /// Sets the TLS configuration.
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Sets the status list TTL.
+    pub fn status_list_ttl(mut self, ttl: Duration) -> Self {
+        self.status_list_ttl = ttl;
+        self
+    }
+
+    /// Sets the document types this issuer may issue.
+    pub fn document_types(mut self, types: &[DocumentType]) -> Self {
+        self.document_types = types.to_vec();
+        self
+    }
+
+    /// The registry database directory.
+    pub fn registry_dir(&self) -> PathBuf {
+        self.data_dir.join("registry")
+    }
+
+    /// The key files directory.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
+    }
+
+    /// The TLS files directory.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.data_dir.join("tls")
+    }
+
+    /// The base URL of the lists of `purpose` (`<base>/status/revocation`).
+    pub fn status_base(&self, purpose: &str) -> String {
+        format!("{}/status/{purpose}", self.base_url)
+    }
+
+    /// The host (with port, if any) and path segments of the base URL.
+    pub fn host_and_path(&self) -> Result<(String, Vec<String>), IssuerError> {
+        host_and_path(&self.base_url)
+    }
+}
+
+/// Splits an `https://host[:port][/path…]` (or `http://`) URL into host-with-port and path
+/// segments.
+pub(crate) fn host_and_path(base_url: &str) -> Result<(String, Vec<String>), IssuerError> {
+    let rest = base_url
+        .strip_prefix("https://")
+        .or_else(|| base_url.strip_prefix("http://"))
+        .ok_or_else(|| {
+            IssuerError::Config(format!(
+                "base URL `{base_url}` must start with https:// (or http://)"
+            ))
+        })?;
+    if rest.contains(['?', '#', ' ']) {
+        return Err(IssuerError::Config(format!(
+            "base URL `{base_url}` must have no query, fragment or space"
+        )));
+    }
+    let mut parts = rest.split('/').filter(|s| !s.is_empty());
+    let host = parts
+        .next()
+        .ok_or_else(|| IssuerError::Config(format!("base URL `{base_url}` has no host")))?;
+    Ok((host.to_owned(), parts.map(str::to_owned).collect()))
+}
+
+impl PassphraseSource {
+    /// Reads the passphrase. `data_dir` is where the default file lives; with `create`, a
+    /// missing default file is created with a random passphrase (mode 0600) and its path is
+    /// returned as the second value.
+    pub fn resolve(
+        &self,
+        data_dir: &Path,
+        create: bool,
+    ) -> Result<(Zeroizing<String>, Option<PathBuf>), IssuerError> {
+        match self {
+            Self::Value(v) => Ok((v.clone(), None)),
+            Self::File(path) => Ok((read_passphrase_file(path)?, None)),
+            Self::Default => {
+                if let Ok(v) = std::env::var(PASSPHRASE_ENV)
+                    && !v.is_empty()
+                {
+                    return Ok((Zeroizing::new(v), None));
+                }
+                if let Some(path) = std::env::var_os(PASSPHRASE_FILE_ENV) {
+                    return Ok((read_passphrase_file(Path::new(&path))?, None));
+                }
+                let path = data_dir.join(DEFAULT_PASSPHRASE_FILE);
+                if path.exists() {
+                    return Ok((read_passphrase_file(&path)?, None));
+                }
+                if !create {
+                    return Err(IssuerError::Passphrase(format!(
+                        "no passphrase: set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}, or restore {}",
+                        path.display()
+                    )));
+                }
+                let passphrase = Zeroizing::new(crate::tokens::random_secret(32));
+                crate::fsutil::write_private(&path, passphrase.as_bytes())?;
+                Ok((passphrase, Some(path)))
+            }
+        }
+    }
+}
+
+fn read_passphrase_file(path: &Path) -> Result<Zeroizing<String>, IssuerError> {
+    let text =
+        Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            IssuerError::Passphrase(format!("cannot read {}: {e}", path.display()))
+        })?);
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(IssuerError::Passphrase(format!(
+            "{} is empty",
+            path.display()
+        )));
+    }
+    Ok(Zeroizing::new(trimmed.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_split_into_host_and_path() {
+        assert_eq!(
+            host_and_path("https://localhost:8443").unwrap(),
+            ("localhost:8443".to_owned(), vec![])
+        );
+        assert_eq!(
+            host_and_path("https://gov.example/civil/registry/").unwrap(),
+            (
+                "gov.example".to_owned(),
+                vec!["civil".to_owned(), "registry".to_owned()]
+            )
+        );
+        assert!(host_and_path("ftp://x").is_err());
+        assert!(host_and_path("https://x/?a").is_err());
+    }
+}

@@ -1,0 +1,201 @@
+//! [`IssuerError`]: everything that can go wrong in the issuer, each variant naming what is
+//! wrong. The HTTP layer maps each to a status code and an RFC 9457 problem type
+//! ([`IssuerError::kind`]).
+
+use civitas_core::credential::SyntaxError;
+use civitas_core::model::ModelError;
+
+/// Everything that can go wrong in civitas-issuer.
+#[derive(Debug, thiserror::Error)]
+pub enum IssuerError {
+    /// The request body or a document is malformed: not JSON, wrong shape, bad data model.
+    #[error(transparent)]
+    Syntax(#[from] SyntaxError),
+    /// The record breaks the document's rules (or its JSON Schema).
+    #[error("invalid record: {0}")]
+    Record(#[from] ModelError),
+    /// The credential breaks its JSON Schema.
+    #[error("the credential does not match its schema: {0}")]
+    Schema(String),
+    /// A term is undefined by the credential's contexts, or a context is unknown.
+    #[error("JSON-LD: {0}")]
+    JsonLd(String),
+    /// Anything else wrong with the request, with the member it concerns.
+    #[error("`{member}`: {reason}")]
+    InvalidRequest {
+        /// The request member (a JSON pointer, or a parameter name).
+        member: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The document type is not one this issuer is configured to issue.
+    #[error("this issuer does not issue {0} documents")]
+    TypeNotAllowed(String),
+    /// The source record was issued before with different content, and superseding was not
+    /// asked for.
+    #[error(
+        "source record `{source_record_id}` was already issued as {existing} with different content; resend with `supersede: true` to revoke it and issue the new version"
+    )]
+    Conflict {
+        /// The source record id.
+        source_record_id: String,
+        /// The credential already issued for it.
+        existing: String,
+    },
+    /// A credential with this id exists already.
+    #[error("a credential with id `{0}` was issued already")]
+    DuplicateId(String),
+    /// No credential with this id was issued here.
+    #[error("no credential `{0}` was issued by this issuer")]
+    UnknownCredential(String),
+    /// A status change that the credential's status forbids (a revoked credential cannot be
+    /// reinstated or suspended).
+    #[error("credential {credential}: {reason}")]
+    StatusConflict {
+        /// The credential id.
+        credential: String,
+        /// Why.
+        reason: String,
+    },
+    /// Key rotation is not possible for this issuer.
+    #[error("key rotation: {0}")]
+    Rotation(String),
+    /// A key file could not be read, written or opened.
+    #[error("key file {path}: {reason}")]
+    KeyFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The passphrase that protects the key files is missing or wrong.
+    #[error("passphrase: {0}")]
+    Passphrase(String),
+    /// The configuration is not usable, or does not match the data directory.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Signing failed.
+    #[error("signing failed: {0}")]
+    Signing(String),
+    /// A status list operation failed.
+    #[error(transparent)]
+    Status(#[from] civitas_status::StatusError),
+    /// The registry store failed (disk, corruption).
+    #[error("registry store: {0}")]
+    Store(String),
+    /// The audit log is broken.
+    #[error("audit log: {0}")]
+    Audit(String),
+    /// A file or directory could not be used.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// TLS setup failed (certificate generation or loading).
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The issuer stopped accepting writes after a store failure, or is shutting down.
+    #[error("the issuer is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// What kind of failure an [`IssuerError`] is, for status codes and problem types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The caller sent something wrong (400).
+    BadRequest,
+    /// The request conflicts with what the registry holds (409).
+    Conflict,
+    /// Not found (404).
+    NotFound,
+    /// The server failed (500).
+    Internal,
+    /// The server cannot take writes now (503).
+    Unavailable,
+}
+
+impl IssuerError {
+    /// An [`IssuerError::InvalidRequest`].
+    pub fn invalid(member: &str, reason: impl Into<String>) -> Self {
+        Self::InvalidRequest {
+            member: member.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn store(e: impl std::fmt::Display) -> Self {
+        Self::Store(e.to_string())
+    }
+
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Syntax(_)
+            | Self::Record(_)
+            | Self::Schema(_)
+            | Self::JsonLd(_)
+            | Self::InvalidRequest { .. }
+            | Self::TypeNotAllowed(_) => ErrorKind::BadRequest,
+            Self::Conflict { .. }
+            | Self::DuplicateId(_)
+            | Self::StatusConflict { .. }
+            | Self::Rotation(_) => ErrorKind::Conflict,
+            Self::UnknownCredential(_) => ErrorKind::NotFound,
+            Self::Unavailable(_) => ErrorKind::Unavailable,
+            Self::Status(_)
+            | Self::KeyFile { .. }
+            | Self::Passphrase(_)
+            | Self::Config(_)
+            | Self::Signing(_)
+            | Self::Store(_)
+            | Self::Audit(_)
+            | Self::Io { .. }
+            | Self::Tls(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// A short, stable slug naming the problem (the last segment of the problem `type` URL).
+    pub fn slug(&self) -> &'static str {
+        match self {
+            Self::Syntax(SyntaxError::Json { .. }) => "malformed-json",
+            Self::Syntax(SyntaxError::TooLarge { .. }) => "too-large",
+            Self::Syntax(SyntaxError::Field { .. }) => "invalid-credential",
+            Self::Record(_) => "invalid-record",
+            Self::Schema(_) => "schema-violation",
+            Self::JsonLd(_) => "undefined-term",
+            Self::InvalidRequest { .. } => "invalid-request",
+            Self::TypeNotAllowed(_) => "type-not-allowed",
+            Self::Conflict { .. } => "source-record-conflict",
+            Self::DuplicateId(_) => "duplicate-id",
+            Self::UnknownCredential(_) => "unknown-credential",
+            Self::StatusConflict { .. } => "status-conflict",
+            Self::Rotation(_) => "rotation-not-possible",
+            Self::Unavailable(_) => "unavailable",
+            Self::Status(_)
+            | Self::KeyFile { .. }
+            | Self::Passphrase(_)
+            | Self::Config(_)
+            | Self::Signing(_)
+            | Self::Store(_)
+            | Self::Audit(_)
+            | Self::Io { .. }
+            | Self::Tls(_) => "internal",
+        }
+    }
+}
+
+impl From<sled::Error> for IssuerError {
+    fn from(e: sled::Error) -> Self {
+        Self::Store(e.to_string())
+    }
+}

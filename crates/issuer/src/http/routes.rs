@@ -1,0 +1,674 @@
+//! The routes: VC-API issue and status, typed endpoints, batch, status lists, DID document,
+//! key history, registry and audit reads, health. See ISSUER.md for the request and response
+//! shapes.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use civitas_core::credential::parse_json;
+use civitas_core::model::DocumentType;
+use civitas_core::secure::Securing;
+use civitas_status::StatusPurpose;
+use serde_json::{Map, Value, json};
+
+use super::auth::require;
+use super::problem::{Problem, embedded};
+use crate::commit::StatusAction;
+use crate::error::IssuerError;
+use crate::issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
+use crate::issuer::{Issuer, StatusChange};
+use crate::tokens::Action;
+
+/// Largest request body, except batches (1 MiB).
+pub const MAX_BODY: usize = civitas_core::credential::MAX_DOCUMENT_BYTES;
+/// Largest batch request body (16 MiB).
+pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
+/// Most items in one batch.
+pub const MAX_BATCH_ITEMS: usize = 10_000;
+
+type Shared = Arc<Issuer>;
+
+/// The router for `issuer`.
+pub fn router(issuer: Issuer) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/.well-known/did.json", get(did_json))
+        .route("/did.json", get(did_json))
+        .route("/keys", get(keys))
+        .route("/status/{purpose}/{number}", get(status_list))
+        .route("/credentials/issue", post(issue_vc_api))
+        .route("/credentials/status", post(update_status))
+        .route("/credentials/batch", post(batch))
+        .route("/birth-certificates", post(issue_birth))
+        .route("/marriage-certificates", post(issue_marriage))
+        .route("/credentials", get(list_credentials))
+        .route("/credentials/{id}", get(get_credential))
+        .route("/keys/rotate", post(rotate_key))
+        .route("/tokens", post(create_token))
+        .route("/audit", get(audit))
+        .route("/audit/verify", get(audit_verify))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(Arc::new(issuer))
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such endpoint")
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "this endpoint does not take that method",
+    )
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    let mut r = (status, value.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// Reads a JSON body of at most `limit` bytes: 413 beyond, 400 with line and column when it is
+/// not JSON.
+async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Problem> {
+    // A body somewhat over the limit is read (and dropped) before answering 413, so that an
+    // HTTP/1.1 client still writing it gets the answer instead of a broken pipe; a body far
+    // over it is refused at once.
+    let drain = limit.saturating_add(limit.min(8 * 1024 * 1024));
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > drain as u64
+    {
+        return Err(Problem::too_large(limit));
+    }
+    let bytes = axum::body::to_bytes(body, drain)
+        .await
+        .map_err(|_| Problem::too_large(limit))?;
+    if bytes.len() > limit {
+        return Err(Problem::too_large(limit));
+    }
+    if limit > MAX_BODY {
+        // batches: serde directly (parse_json caps at 1 MiB)
+        return serde_json::from_slice(&bytes).map_err(|e| {
+            Problem::from(IssuerError::Syntax(
+                civitas_core::credential::SyntaxError::Json {
+                    line: e.line(),
+                    column: e.column(),
+                    offset: 0,
+                    reason: e.to_string(),
+                },
+            ))
+        });
+    }
+    parse_json(&bytes).map_err(|e| Problem::from(IssuerError::Syntax(e)))
+}
+
+async fn healthz(State(issuer): State<Shared>) -> Response {
+    match issuer.credential_count() {
+        Ok(n) => json_response(
+            StatusCode::OK,
+            &json!({"status": "ok", "did": issuer.did(), "credentials": n}),
+        ),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+async fn did_json(State(issuer): State<Shared>) -> Response {
+    if issuer.meta().did_method != crate::config::DidMethod::Web {
+        return Problem::not_found(format!(
+            "this issuer is {}, a did:key: it has no did:web document",
+            issuer.did()
+        ))
+        .into_response();
+    }
+    match issuer.did_document() {
+        Ok(doc) => {
+            let mut r = json_response(StatusCode::OK, &json!(doc));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/did+json"),
+            );
+            r
+        }
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+async fn keys(State(issuer): State<Shared>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({"issuer": issuer.did(), "keys": issuer.keys()}),
+    )
+}
+
+async fn status_list(
+    State(issuer): State<Shared>,
+    Path((purpose, number)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let purpose = match purpose.as_str() {
+        "revocation" => StatusPurpose::Revocation,
+        "suspension" => StatusPurpose::Suspension,
+        _ => return Problem::not_found(format!("no `{purpose}` status lists")).into_response(),
+    };
+    let Ok(number) = number.parse::<u64>() else {
+        return Problem::not_found(format!("`{number}` is not a list number")).into_response();
+    };
+    let url = issuer.list_url(purpose, number);
+    let Some(list) = issuer.published_list(&url) else {
+        return Problem::not_found(format!("no status list {url}")).into_response();
+    };
+    let ttl = issuer.config().status_list_ttl.as_secs();
+    let cache = HeaderValue::from_str(&format!("public, max-age={ttl}"))
+        .unwrap_or(HeaderValue::from_static("no-cache"));
+    let etag = HeaderValue::from_str(&list.etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == list.etag || t.trim() == "*")
+        });
+    let mut r = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut r = (StatusCode::OK, list.body.clone()).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/vc"),
+        );
+        r
+    };
+    r.headers_mut().insert(header::CACHE_CONTROL, cache);
+    r.headers_mut().insert(header::ETAG, etag);
+    r
+}
+
+/// Options shared by the issuing endpoints; unknown keys are ignored.
+#[derive(Debug, Default, Clone)]
+struct Options {
+    source_record_id: Option<String>,
+    supersede: bool,
+    securing: Option<Securing>,
+}
+
+fn read_options(value: Option<&Value>, at: &str) -> Result<Options, IssuerError> {
+    let mut o = Options::default();
+    let Some(value) = value else { return Ok(o) };
+    let map = value
+        .as_object()
+        .ok_or_else(|| IssuerError::invalid(at, "must be an object"))?;
+    if let Some(v) = map.get("sourceRecordId") {
+        o.source_record_id = Some(
+            v.as_str()
+                .ok_or_else(|| {
+                    IssuerError::invalid(&format!("{at}/sourceRecordId"), "must be a string")
+                })?
+                .to_owned(),
+        );
+    }
+    if let Some(v) = map.get("supersede") {
+        o.supersede = v.as_bool().ok_or_else(|| {
+            IssuerError::invalid(&format!("{at}/supersede"), "must be true or false")
+        })?;
+    }
+    for key in ["securing", "format"] {
+        if let Some(v) = map.get(key) {
+            let s = v
+                .as_str()
+                .ok_or_else(|| IssuerError::invalid(&format!("{at}/{key}"), "must be a string"))?;
+            o.securing = Some(
+                Securing::from_str(s)
+                    .map_err(|e| IssuerError::invalid(&format!("{at}/{key}"), e))?,
+            );
+        }
+    }
+    Ok(o)
+}
+
+fn issued_response(issued: &Issued) -> Response {
+    let status = match issued.outcome {
+        IssueOutcome::Replayed => StatusCode::OK,
+        _ => StatusCode::CREATED,
+    };
+    let mut body = json!({
+        "verifiableCredential": issued.verifiable_credential(),
+        "credentialId": issued.credential_id,
+    });
+    match &issued.outcome {
+        IssueOutcome::Replayed => body["replayed"] = true.into(),
+        IssueOutcome::Superseded { previous } => body["supersedes"] = previous.clone().into(),
+        IssueOutcome::Issued => {}
+    }
+    let mut r = json_response(status, &body);
+    if let Ok(loc) = HeaderValue::from_str(&format!("/credentials/{}", issued.credential_id)) {
+        r.headers_mut().insert(header::LOCATION, loc);
+    }
+    r
+}
+
+async fn issue_vc_api(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let who = require(&issuer, &headers, Action::Issue)?;
+    let mut request = read_json(&headers, body, MAX_BODY).await?;
+    let obj = request.as_object_mut().ok_or_else(|| {
+        Problem::bad_request("", "the body must be an object `{credential, options}`")
+    })?;
+    let credential = obj
+        .remove("credential")
+        .ok_or_else(|| Problem::bad_request("/credential", "is required"))?;
+    let options = read_options(obj.get("options"), "/options")?;
+    let issued = issuer
+        .issue_credential(
+            CredentialRequest {
+                credential,
+                source_record_id: options.source_record_id,
+                supersede: options.supersede,
+                securing: options.securing,
+            },
+            &who.name,
+        )
+        .await?;
+    Ok(issued_response(&issued))
+}
+
+/// A typed record from a request object: `record` if present, else the object itself without
+/// `sourceRecordId` and `options`.
+fn typed_request(
+    kind: DocumentType,
+    mut obj: Map<String, Value>,
+    defaults: &Options,
+    at: &str,
+) -> Result<IssueRequest, IssuerError> {
+    let mut options = read_options(obj.get("options"), &format!("{at}/options"))?;
+    obj.remove("options");
+    if let Some(v) = obj.remove("sourceRecordId") {
+        options.source_record_id = Some(
+            v.as_str()
+                .ok_or_else(|| {
+                    IssuerError::invalid(&format!("{at}/sourceRecordId"), "must be a string")
+                })?
+                .to_owned(),
+        );
+    }
+    obj.remove("type").filter(|_| obj.contains_key("record"));
+    let record = match obj.remove("record") {
+        Some(r) => r,
+        None => Value::Object(obj),
+    };
+    let source = options
+        .source_record_id
+        .or_else(|| defaults.source_record_id.clone())
+        .ok_or_else(|| IssuerError::invalid(&format!("{at}/sourceRecordId"), "is required"))?;
+    let document = Document::parse(kind, &record)?;
+    Ok(IssueRequest {
+        document,
+        source_record_id: Some(source),
+        supersede: options.supersede || defaults.supersede,
+        securing: options.securing.or(defaults.securing),
+    })
+}
+
+async fn issue_typed(
+    issuer: Shared,
+    headers: HeaderMap,
+    body: Body,
+    kind: DocumentType,
+) -> Result<Response, Problem> {
+    let who = require(&issuer, &headers, Action::Issue)?;
+    let request = read_json(&headers, body, MAX_BODY).await?;
+    let Value::Object(obj) = request else {
+        return Err(Problem::bad_request("", "the body must be a JSON object"));
+    };
+    let request = typed_request(kind, obj, &Options::default(), "")?;
+    let issued = issuer.issue(request, &who.name).await?;
+    Ok(issued_response(&issued))
+}
+
+async fn issue_birth(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    issue_typed(issuer, headers, body, DocumentType::BirthCertificate).await
+}
+
+async fn issue_marriage(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    issue_typed(issuer, headers, body, DocumentType::MarriageCertificate).await
+}
+
+async fn batch(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let who = require(&issuer, &headers, Action::Issue)?;
+    let request = read_json(&headers, body, MAX_BATCH_BODY).await?;
+    let defaults = read_options(request.get("options"), "/options")?;
+    let items = request
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Problem::bad_request("/items", "is required: an array of records"))?;
+    if items.len() > MAX_BATCH_ITEMS {
+        return Err(Problem::bad_request(
+            "/items",
+            format!("{} items; at most {MAX_BATCH_ITEMS} per batch", items.len()),
+        ));
+    }
+    let mut requests = Vec::with_capacity(items.len());
+    let mut early: Vec<Option<IssuerError>> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("/items/{i}");
+        let parsed = (|| {
+            let obj = item
+                .as_object()
+                .ok_or_else(|| IssuerError::invalid(&at, "must be an object"))?;
+            let kind = obj
+                .get("type")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    IssuerError::invalid(
+                        &format!("{at}/type"),
+                        "is required (BirthCertificate or MarriageCertificate)",
+                    )
+                })?
+                .parse::<DocumentType>()?;
+            typed_request(kind, obj.clone(), &defaults, &at)
+        })();
+        match parsed {
+            Ok(r) => {
+                requests.push(r);
+                early.push(None);
+            }
+            Err(e) => early.push(Some(e)),
+        }
+    }
+    let mut issued = issuer.issue_batch(requests, &who.name).await.into_iter();
+    let (mut n_issued, mut n_replayed, mut n_failed) = (0u64, 0u64, 0u64);
+    let mut results = Vec::with_capacity(early.len());
+    for (index, e) in early.into_iter().enumerate() {
+        let r = match e {
+            Some(e) => Err(e),
+            None => issued
+                .next()
+                .unwrap_or_else(|| Err(IssuerError::Unavailable("no result".into()))),
+        };
+        results.push(match r {
+            Ok(i) => {
+                let status = if i.outcome == IssueOutcome::Replayed {
+                    n_replayed += 1;
+                    200
+                } else {
+                    n_issued += 1;
+                    201
+                };
+                json!({"index": index, "status": status, "credentialId": i.credential_id,
+                       "verifiableCredential": i.verifiable_credential()})
+            }
+            Err(e) => {
+                n_failed += 1;
+                let p = embedded(e);
+                json!({"index": index, "status": p["status"], "problem": p})
+            }
+        });
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"issued": n_issued, "replayed": n_replayed, "failed": n_failed, "results": results}),
+    ))
+}
+
+fn status_body(change: &StatusChange) -> Value {
+    json!({
+        "credentialId": change.credential_id,
+        "changed": change.changed,
+        "revoked": change.revoked,
+        "suspended": change.suspended,
+        "statusListCredentials": change.lists,
+        "published": change.published,
+    })
+}
+
+/// What a status update asks for: `{credentialId, credentialStatus: [{statusPurpose, status}]}`
+/// (VC-API), or `{credentialId, action}` (civitas).
+fn status_actions(
+    request: &Value,
+) -> Result<(String, Vec<StatusAction>, Option<String>), IssuerError> {
+    let id = request
+        .get("credentialId")
+        .and_then(Value::as_str)
+        .ok_or_else(|| IssuerError::invalid("/credentialId", "is required"))?
+        .to_owned();
+    let reason = match request.get("reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.len() <= 1000 => Some(s.clone()),
+        Some(_) => {
+            return Err(IssuerError::invalid(
+                "/reason",
+                "must be a string of at most 1000 characters",
+            ));
+        }
+    };
+    if let Some(a) = request.get("action") {
+        let action = a
+            .as_str()
+            .ok_or_else(|| IssuerError::invalid("/action", "must be a string"))?
+            .parse::<StatusAction>()
+            .map_err(|e| IssuerError::invalid("/action", e))?;
+        return Ok((id, vec![action], reason));
+    }
+    let entries = request
+        .get("credentialStatus")
+        .map(|v| match v {
+            Value::Array(a) => a.clone(),
+            one => vec![one.clone()],
+        })
+        .ok_or_else(|| IssuerError::invalid("/credentialStatus", "is required (or `action`)"))?;
+    let mut actions = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let at = format!("/credentialStatus/{i}");
+        let purpose = e.get("statusPurpose").and_then(Value::as_str);
+        let status = e.get("status");
+        let on = match status {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) if s == "1" || s == "true" => true,
+            Some(Value::String(s)) if s == "0" || s == "false" => false,
+            Some(Value::String(s)) => {
+                actions.push(
+                    s.parse::<StatusAction>()
+                        .map_err(|e| IssuerError::invalid(&format!("{at}/status"), e))?,
+                );
+                continue;
+            }
+            Some(Value::Number(n)) => n.as_u64() == Some(1),
+            _ => return Err(IssuerError::invalid(&format!("{at}/status"), "is required")),
+        };
+        actions.push(match (purpose, on) {
+            (Some("revocation"), true) => StatusAction::Revoke,
+            (Some("revocation"), false) => {
+                return Err(IssuerError::invalid(
+                    &format!("{at}/status"),
+                    "revocation is final: it cannot be set back to false",
+                ));
+            }
+            (Some("suspension"), true) => StatusAction::Suspend,
+            (Some("suspension"), false) => StatusAction::Reinstate,
+            _ => {
+                return Err(IssuerError::invalid(
+                    &format!("{at}/statusPurpose"),
+                    "must be revocation or suspension",
+                ));
+            }
+        });
+    }
+    if actions.is_empty() {
+        return Err(IssuerError::invalid("/credentialStatus", "is empty"));
+    }
+    Ok((id, actions, reason))
+}
+
+async fn update_status(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let who = require(&issuer, &headers, Action::Status)?;
+    let request = read_json(&headers, body, MAX_BODY).await?;
+    let (id, actions, reason) = status_actions(&request)?;
+    let mut last = None;
+    for action in actions {
+        last = Some(
+            issuer
+                .change_status(&id, action, reason.as_deref(), &who.name)
+                .await?,
+        );
+    }
+    match last {
+        Some(change) => Ok(json_response(StatusCode::OK, &status_body(&change))),
+        None => Err(Problem::bad_request("/credentialStatus", "is empty")),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Page {
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_credentials(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Query(page): Query<Page>,
+) -> Result<Response, Problem> {
+    require(&issuer, &headers, Action::Admin)?;
+    let limit = page.limit.unwrap_or(100).clamp(1, 1000);
+    let records = issuer.credentials(page.after.as_deref(), limit)?;
+    let next = (records.len() == limit)
+        .then(|| records.last().map(|r| r.id.clone()))
+        .flatten();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"total": issuer.credential_count()?, "credentials": records, "next": next}),
+    ))
+}
+
+async fn get_credential(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    require(&issuer, &headers, Action::Admin)?;
+    let (record, text) = issuer
+        .credential(&id)?
+        .ok_or_else(|| Problem::from(IssuerError::UnknownCredential(id.clone())))?;
+    let vc = match (record.securing, text) {
+        (Securing::DataIntegrity, Some(t)) => serde_json::from_str(&t).unwrap_or(Value::Null),
+        (Securing::VcJwt, Some(t)) => Value::String(t),
+        (_, None) => Value::Null,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"record": record, "verifiableCredential": vc}),
+    ))
+}
+
+async fn rotate_key(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
+    let who = require(&issuer, &headers, Action::Admin)?;
+    let key = issuer.rotate_key(&who.name).await?;
+    Ok(json_response(StatusCode::OK, &json!({"key": key})))
+}
+
+async fn create_token(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let who = require(&issuer, &headers, Action::Admin)?;
+    let request = read_json(&headers, body, MAX_BODY).await?;
+    let name = request
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Problem::bad_request("/name", "is required"))?;
+    let actions = request
+        .get("actions")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Problem::bad_request("/actions", "is required: e.g. [\"issue\"]"))?
+        .iter()
+        .map(|a| {
+            a.as_str()
+                .ok_or_else(|| "must be strings".to_owned())
+                .and_then(Action::from_str)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Problem::bad_request("/actions", e))?;
+    let token = issuer.create_token(name, &actions, &who.name).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({"name": name, "actions": actions, "token": token}),
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct AuditPage {
+    from: Option<u64>,
+    limit: Option<usize>,
+}
+
+async fn audit(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Query(page): Query<AuditPage>,
+) -> Result<Response, Problem> {
+    require(&issuer, &headers, Action::Admin)?;
+    let limit = page.limit.unwrap_or(1000).clamp(1, 100_000);
+    let entries = issuer.audit(page.from.unwrap_or(1).max(1), limit)?;
+    let mut body = String::new();
+    for e in entries {
+        body.push_str(&serde_json::to_string(&e).map_err(IssuerError::store)?);
+        body.push('\n');
+    }
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    Ok(r)
+}
+
+async fn audit_verify(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    require(&issuer, &headers, Action::Admin)?;
+    Ok(match issuer.verify_audit()? {
+        Ok(report) => json_response(
+            StatusCode::OK,
+            &json!({"valid": true, "entries": report.entries, "head": report.head}),
+        ),
+        Err(broken) => json_response(
+            StatusCode::OK,
+            &json!({"valid": false, "firstBrokenEntry": broken.seq, "reason": broken.reason}),
+        ),
+    })
+}

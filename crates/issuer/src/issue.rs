@@ -1,0 +1,443 @@
+//! What can be issued, and how one credential is prepared: the request types
+//! ([`IssueRequest`] for a typed registry record, [`CredentialRequest`] for a VC-API
+//! credential), their validation, and building and signing the credential once its status
+//! entries are allocated.
+
+use chrono::{DateTime, Utc};
+use civitas_core::contexts::{CREDENTIALS_V1, ContextLoader, STATUS_LIST_V1};
+use civitas_core::credential::{Credential, CredentialBuilder, VcVersion, format_datetime};
+use civitas_core::data_integrity::ProofOptions;
+use civitas_core::model::{
+    BirthCertificate, CivilDocument, DocumentType, MarriageCertificate, ModelError,
+    latest_date_today, parse_subject,
+};
+use civitas_core::secure::{SecureError, Securing, secure_credential};
+use civitas_core::signer::Signer;
+use serde_json::{Value, json};
+
+use crate::error::IssuerError;
+use crate::jcs;
+use crate::status::EntryPair;
+use crate::store::CredentialRecord;
+
+/// Longest accepted source record id.
+pub const MAX_SOURCE_RECORD_ID: usize = 256;
+
+/// A civil-registry document to issue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    /// A birth certificate.
+    Birth(Box<BirthCertificate>),
+    /// A marriage certificate.
+    Marriage(Box<MarriageCertificate>),
+}
+
+impl Document {
+    /// Reads a registry record of type `kind` (the typed model's JSON) and checks its rules.
+    pub fn parse(kind: DocumentType, record: &Value) -> Result<Self, IssuerError> {
+        Ok(match kind {
+            DocumentType::BirthCertificate => Self::Birth(Box::new(typed(record)?)),
+            DocumentType::MarriageCertificate => Self::Marriage(Box::new(typed(record)?)),
+        })
+    }
+
+    /// The document type.
+    pub fn document_type(&self) -> DocumentType {
+        match self {
+            Self::Birth(_) => DocumentType::BirthCertificate,
+            Self::Marriage(_) => DocumentType::MarriageCertificate,
+        }
+    }
+
+    /// The document as the credential's subject.
+    pub fn subject(&self) -> Result<Value, IssuerError> {
+        match self {
+            Self::Birth(b) => serde_json::to_value(b),
+            Self::Marriage(m) => serde_json::to_value(m),
+        }
+        .map_err(|e| IssuerError::invalid("record", e.to_string()))
+    }
+}
+
+impl From<BirthCertificate> for Document {
+    fn from(b: BirthCertificate) -> Self {
+        Self::Birth(Box::new(b))
+    }
+}
+
+impl From<MarriageCertificate> for Document {
+    fn from(m: MarriageCertificate) -> Self {
+        Self::Marriage(Box::new(m))
+    }
+}
+
+/// Reads a typed document, naming the field a JSON error is at (`sex`, `mother.nationality`),
+/// then checks its rules.
+fn typed<D: CivilDocument>(record: &Value) -> Result<D, IssuerError> {
+    let doc: D = serde_path_to_error::deserialize(record).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." {
+            "credentialSubject".to_owned()
+        } else {
+            path
+        };
+        ModelError::invalid(&field, e.into_inner().to_string())
+    })?;
+    doc.validate(latest_date_today())?;
+    Ok(doc)
+}
+
+/// A request to issue a typed registry record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueRequest {
+    /// The document.
+    pub document: Document,
+    /// The registry's id for the record: issuing the same record again returns the credential
+    /// already issued (idempotency).
+    pub source_record_id: Option<String>,
+    /// When the record was issued before with different content: revoke that credential and
+    /// issue this one (otherwise: [`IssuerError::Conflict`]).
+    pub supersede: bool,
+    /// How to secure it (default: the issuer's).
+    pub securing: Option<Securing>,
+}
+
+impl IssueRequest {
+    /// A request for `document` without a source record id.
+    pub fn new(document: impl Into<Document>) -> Self {
+        Self {
+            document: document.into(),
+            source_record_id: None,
+            supersede: false,
+            securing: None,
+        }
+    }
+
+    /// Sets the source record id.
+    pub fn source(mut self, id: &str) -> Self {
+        self.source_record_id = Some(id.to_owned());
+        self
+    }
+
+    /// Asks to supersede an earlier, different version of the record.
+    pub fn supersede(mut self, yes: bool) -> Self {
+        self.supersede = yes;
+        self
+    }
+
+    /// Sets the securing mechanism.
+    pub fn securing(mut self, securing: Securing) -> Self {
+        self.securing = Some(securing);
+        self
+    }
+}
+
+/// A VC-API request: an unsigned credential (VC 2.0 or 1.1) whose subject is a civitas
+/// document. The issuer sets `issuer` (or checks it is its own), `id` and the validity start
+/// when missing, adds `credentialSchema` (VC 2.0) and the status entries, and signs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialRequest {
+    /// The unsigned credential.
+    pub credential: Value,
+    /// See [`IssueRequest::source_record_id`].
+    pub source_record_id: Option<String>,
+    /// See [`IssueRequest::supersede`].
+    pub supersede: bool,
+    /// See [`IssueRequest::securing`].
+    pub securing: Option<Securing>,
+}
+
+/// How an issuance request was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueOutcome {
+    /// A new credential.
+    Issued,
+    /// The same record was issued before: the credential issued then.
+    Replayed,
+    /// A new credential, and the one issued before for the same source record was revoked.
+    Superseded {
+        /// The revoked credential.
+        previous: String,
+    },
+}
+
+/// An issued (or replayed) credential.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issued {
+    /// Its id.
+    pub credential_id: String,
+    /// The secured credential: JSON text (Data Integrity) or a compact JWS (`vc+jwt`).
+    pub credential: String,
+    /// What happened.
+    pub outcome: IssueOutcome,
+    /// The registry's record.
+    pub record: CredentialRecord,
+}
+
+impl Issued {
+    /// The credential as the VC-API returns it: the JSON document, or for `vc+jwt` an
+    /// `EnvelopedVerifiableCredential` carrying the JWS as a `data:` URL.
+    pub fn verifiable_credential(&self) -> Value {
+        match self.record.securing {
+            Securing::DataIntegrity => {
+                serde_json::from_str(&self.credential).unwrap_or(Value::Null)
+            }
+            Securing::VcJwt => json!({
+                "@context": [civitas_core::contexts::CREDENTIALS_V2],
+                "id": format!("data:application/vc+jwt,{}", self.credential),
+                "type": "EnvelopedVerifiableCredential",
+            }),
+        }
+    }
+}
+
+/// What is issued: a typed document, or a VC-API credential (normalised, without status).
+#[derive(Debug, Clone)]
+pub(crate) enum Payload {
+    Typed(Document),
+    Raw(Value),
+}
+
+/// One validated request.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) payload: Payload,
+    pub(crate) source: Option<String>,
+    pub(crate) supersede: bool,
+    pub(crate) securing: Securing,
+    pub(crate) digest: String,
+    pub(crate) types: Vec<String>,
+}
+
+pub(crate) fn check_source(source: Option<&str>) -> Result<(), IssuerError> {
+    if let Some(s) = source
+        && (s.is_empty()
+            || s.len() > MAX_SOURCE_RECORD_ID
+            || s.chars().any(char::is_control)
+            || s.trim() != s)
+    {
+        return Err(IssuerError::invalid(
+            "sourceRecordId",
+            format!(
+                "must be 1 to {MAX_SOURCE_RECORD_ID} characters, without control characters or surrounding spaces"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_allowed(kind: DocumentType, allowed: &[DocumentType]) -> Result<(), IssuerError> {
+    if allowed.contains(&kind) {
+        Ok(())
+    } else {
+        Err(IssuerError::TypeNotAllowed(kind.as_str().to_owned()))
+    }
+}
+
+impl Item {
+    pub(crate) fn typed(
+        request: IssueRequest,
+        allowed: &[DocumentType],
+        default_securing: Securing,
+    ) -> Result<Self, IssuerError> {
+        check_source(request.source_record_id.as_deref())?;
+        let kind = request.document.document_type();
+        check_allowed(kind, allowed)?;
+        let digest = jcs::digest(&request.document.subject()?);
+        Ok(Self {
+            payload: Payload::Typed(request.document),
+            source: request.source_record_id,
+            supersede: request.supersede,
+            securing: request.securing.unwrap_or(default_securing),
+            digest,
+            types: vec!["VerifiableCredential".into(), kind.as_str().into()],
+        })
+    }
+
+    pub(crate) fn raw(
+        request: CredentialRequest,
+        issuer: &str,
+        allowed: &[DocumentType],
+        default_securing: Securing,
+        now: DateTime<Utc>,
+    ) -> Result<Self, IssuerError> {
+        check_source(request.source_record_id.as_deref())?;
+        let credential = normalize(request.credential, issuer, allowed, now)?;
+        let parsed = Credential::from_value(credential.clone())?;
+        let subject = credential
+            .get("credentialSubject")
+            .cloned()
+            .unwrap_or(Value::Null);
+        Ok(Self {
+            digest: jcs::digest(&subject),
+            types: parsed.types().to_vec(),
+            payload: Payload::Raw(credential),
+            source: request.source_record_id,
+            supersede: request.supersede,
+            securing: request.securing.unwrap_or(default_securing),
+        })
+    }
+}
+
+/// Checks and completes a VC-API credential (everything but the status entries).
+fn normalize(
+    credential: Value,
+    issuer: &str,
+    allowed: &[DocumentType],
+    now: DateTime<Utc>,
+) -> Result<Value, IssuerError> {
+    let Value::Object(mut obj) = credential else {
+        return Err(IssuerError::invalid("/credential", "must be a JSON object"));
+    };
+    if obj.contains_key("proof") {
+        return Err(IssuerError::invalid(
+            "/credential/proof",
+            "an unsigned credential is expected",
+        ));
+    }
+    if obj.contains_key("credentialStatus") {
+        return Err(IssuerError::invalid(
+            "/credential/credentialStatus",
+            "status entries are assigned by the issuer",
+        ));
+    }
+    match obj.get("issuer") {
+        None => {
+            obj.insert("issuer".into(), issuer.into());
+        }
+        Some(Value::String(s)) if s == issuer => {}
+        Some(Value::Object(o)) if o.get("id").and_then(Value::as_str) == Some(issuer) => {}
+        Some(_) => {
+            return Err(IssuerError::invalid(
+                "/credential/issuer",
+                format!("this issuer is {issuer}"),
+            ));
+        }
+    }
+    if !obj.contains_key("id") {
+        obj.insert(
+            "id".into(),
+            format!("urn:uuid:{}", uuid::Uuid::new_v4()).into(),
+        );
+    }
+    let is_v1 = match obj.get("@context") {
+        Some(Value::Array(a)) => a.first().and_then(Value::as_str) == Some(CREDENTIALS_V1),
+        Some(Value::String(s)) => s == CREDENTIALS_V1,
+        _ => false,
+    };
+    let start = if is_v1 { "issuanceDate" } else { "validFrom" };
+    if !obj.contains_key(start) {
+        obj.insert(start.into(), format_datetime(now).into());
+    }
+    let parsed = Credential::from_value(Value::Object(obj.clone()))?;
+    let Some(kind) = parsed.document_type() else {
+        return Err(IssuerError::invalid(
+            "/credential/type",
+            "civitas issues BirthCertificate and MarriageCertificate credentials of the https://w3id.org/civitas/civil-registry/v1 context",
+        ));
+    };
+    check_allowed(kind, allowed)?;
+    if parsed.version() == VcVersion::V2_0 && !obj.contains_key("credentialSchema") {
+        obj.insert(
+            "credentialSchema".into(),
+            json!({"id": kind.schema_url(), "type": "JsonSchema"}),
+        );
+    }
+    if parsed.version() == VcVersion::V1_1
+        && let Some(ctx) = obj.get_mut("@context")
+    {
+        let mut list = match ctx.take() {
+            Value::Array(items) => items,
+            one => vec![one],
+        };
+        if !list.iter().any(|c| c.as_str() == Some(STATUS_LIST_V1)) {
+            list.push(STATUS_LIST_V1.into());
+        }
+        *ctx = Value::Array(list);
+    }
+    let subjects = parsed.subjects();
+    let [subject] = subjects.as_slice() else {
+        return Err(IssuerError::invalid(
+            "/credential/credentialSubject",
+            "must be exactly one document",
+        ));
+    };
+    match kind {
+        DocumentType::BirthCertificate => {
+            parse_subject::<BirthCertificate>(subject)?;
+        }
+        DocumentType::MarriageCertificate => {
+            parse_subject::<MarriageCertificate>(subject)?;
+        }
+    }
+    let value = Value::Object(obj);
+    civitas_core::schema::validate(kind.schema_url(), &value)
+        .map_err(|e| IssuerError::Schema(e.to_string()))?;
+    Ok(value)
+}
+
+/// Checks that every term of a VC-API credential is defined (before anything is allocated).
+pub(crate) async fn check_terms(item: &Item, loader: &ContextLoader) -> Result<(), IssuerError> {
+    if let Payload::Raw(v) = &item.payload {
+        civitas_core::canon::check_terms(v, loader)
+            .await
+            .map_err(|e| IssuerError::JsonLd(e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn secure_error(e: SecureError) -> IssuerError {
+    match e {
+        SecureError::Syntax(s) => IssuerError::Syntax(s),
+        SecureError::JsonLd(c) => IssuerError::JsonLd(c.to_string()),
+        other => IssuerError::Signing(other.to_string()),
+    }
+}
+
+/// Builds the credential of `item` with its status entries and signs it.
+pub(crate) async fn build_and_sign(
+    item: &Item,
+    entries: &EntryPair,
+    issuer: &str,
+    signer: &dyn Signer,
+    loader: &ContextLoader,
+    now: DateTime<Utc>,
+) -> Result<(String, String), IssuerError> {
+    let revocation = entries.revocation.entry().to_json();
+    let suspension = entries.suspension.entry().to_json();
+    let unsigned = match &item.payload {
+        Payload::Typed(doc) => {
+            let builder = CredentialBuilder::new(issuer)
+                .valid_from(now)
+                .status(revocation)
+                .status(suspension);
+            let built = match doc {
+                Document::Birth(b) => builder.document(b.as_ref()).build(),
+                Document::Marriage(m) => builder.document(m.as_ref()).build(),
+            };
+            built
+                .map_err(|e| IssuerError::invalid("record", e.to_string()))?
+                .into_json()
+        }
+        Payload::Raw(v) => {
+            let mut v = v.clone();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("credentialStatus".into(), json!([revocation, suspension]));
+            }
+            v
+        }
+    };
+    let id = unsigned
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let options = ProofOptions {
+        created: Some(now),
+        ..ProofOptions::default()
+    };
+    let text = secure_credential(&unsigned, signer, item.securing, &options, loader)
+        .await
+        .map_err(secure_error)?;
+    Ok((id, text))
+}

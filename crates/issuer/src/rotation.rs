@@ -1,0 +1,88 @@
+//! Key rotation: a new key signs from now on; the old one stays in the DID document (under
+//! `assertionMethod`) so that everything it signed keeps verifying, and its validity window is
+//! closed in the key history.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::audit::{AuditAction, AuditEvent};
+use crate::config::DidMethod;
+use crate::error::IssuerError;
+use crate::issuer::Issuer;
+use crate::keystore::{KeyRecord, create_key};
+use crate::store::Write;
+
+impl Issuer {
+    /// Adds a new key and makes it the signing key for new credentials and status lists (every
+    /// list is re-signed with it). Returns the new key's record. Only did:web issuers can
+    /// rotate: a did:key issuer's DID is its key.
+    pub async fn rotate_key(&self, actor: &str) -> Result<KeyRecord, IssuerError> {
+        let inner = self.inner();
+        if inner.meta.did_method == DidMethod::Key {
+            return Err(IssuerError::Rotation(
+                "a did:key issuer cannot rotate: its DID is its key (use did:web)".into(),
+            ));
+        }
+        let _turn = inner.rotation.lock().await;
+        let keys = self.keys();
+        let Some(current) = keys.iter().rev().find(|k| k.valid_until.is_none()).cloned() else {
+            return Err(IssuerError::Store(
+                "the key history has no current key".into(),
+            ));
+        };
+        let number = keys.iter().map(|k| k.number).max().unwrap_or(0) + 1;
+        let now = Utc::now();
+        let did = inner.meta.did.clone();
+        let keys_dir = inner.config.keys_dir();
+        let algorithm = inner.config.key_algorithm;
+        let kdf = inner.config.kdf;
+        let passphrase = inner.passphrase.clone();
+        let (record, signer) = tokio::task::spawn_blocking(move || {
+            create_key(
+                &keys_dir,
+                number,
+                algorithm,
+                |_| format!("{did}#key-{number}"),
+                passphrase.as_bytes(),
+                kdf,
+                now,
+            )
+        })
+        .await
+        .map_err(|e| IssuerError::Rotation(format!("key generation failed: {e}")))??;
+        let mut retired = current.clone();
+        retired.valid_until = Some(now);
+        let event = AuditEvent::new(
+            actor,
+            AuditAction::KeyRotate,
+            &record.verification_method,
+            json!({"previous": current.verification_method,
+                   "publicKeyMultibase": record.public_key_multibase,
+                   "algorithm": record.algorithm}),
+        );
+        inner
+            .committer
+            .records(
+                vec![Write::Key(retired.clone()), Write::Key(record.clone())],
+                vec![event],
+            )
+            .await?;
+        if let Ok(mut k) = inner.keys.write() {
+            for key in k.iter_mut() {
+                if key.number == retired.number {
+                    *key = retired.clone();
+                }
+            }
+            k.push(record.clone());
+        }
+        if let Ok(mut s) = inner.signer.write() {
+            *s = Arc::new(signer);
+        }
+        let urls = inner.book.lock().map(|b| b.urls()).unwrap_or_default();
+        // Every list is re-signed with the new key in the background.
+        inner.publisher.request_all(urls);
+        Ok(record)
+    }
+}

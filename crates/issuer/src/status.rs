@@ -1,0 +1,315 @@
+//! Status management: the [`StatusBook`] (allocators and status lists, in memory, mirrored in
+//! the store) and the [`Publisher`], a background task that signs changed lists and publishes
+//! them, coalescing changes that arrive while it signs.
+//!
+//! Every credential gets a revocation entry and a suspension entry, in separate lists
+//! (`<base>/status/revocation/<n>`, `<base>/status/suspension/<n>`), at indices handed out by
+//! civitas-status' [`Allocator`] (random-looking, never reused). The allocator's persistence
+//! contract is followed: a state that says `must_persist` is written to the store before its
+//! index goes into a credential, and the flush that precedes every acknowledgement makes it
+//! durable. On open, the state is also moved past every index found in the registry
+//! ([`AllocatorState::recover`]), so even a store that lost the last lease write never hands out
+//! an index twice.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use chrono::Utc;
+use civitas_core::contexts::ContextLoader;
+use civitas_core::data_integrity::{ProofOptions, add_proof};
+use civitas_core::signer::Signer;
+use civitas_status::allocator::AllocatorConfig;
+use civitas_status::{
+    Allocation, Allocator, AllocatorState, PublishOptions, StatusList, StatusPurpose,
+};
+use tokio::sync::{Notify, watch};
+
+use crate::error::IssuerError;
+use crate::jcs::sha256_hex;
+use crate::store::{PublishedList, RegistryStore};
+
+/// The two purposes every credential carries.
+pub const PURPOSES: [StatusPurpose; 2] = [StatusPurpose::Revocation, StatusPurpose::Suspension];
+
+/// The path segment of a purpose in list URLs.
+pub fn purpose_segment(purpose: StatusPurpose) -> &'static str {
+    purpose.as_str()
+}
+
+/// Allocators and lists.
+#[derive(Debug)]
+pub struct StatusBook {
+    allocators: HashMap<StatusPurpose, Allocator>,
+    lists: HashMap<String, StatusList>,
+}
+
+/// The two allocations of one credential, and the lists they opened.
+#[derive(Debug, Clone)]
+pub struct EntryPair {
+    /// The revocation entry's allocation.
+    pub revocation: Allocation,
+    /// The suspension entry's allocation.
+    pub suspension: Allocation,
+}
+
+impl StatusBook {
+    /// Loads the book from the store: allocator states (created from `configs` when missing),
+    /// moved past every `(purpose, list number, index)` in `used`, and the lists.
+    pub fn load(
+        store: &dyn RegistryStore,
+        configs: Vec<AllocatorConfig>,
+        used: &HashMap<StatusPurpose, Vec<(u64, u64)>>,
+    ) -> Result<Self, IssuerError> {
+        let mut allocators = HashMap::new();
+        for config in configs {
+            let purpose = config.purpose;
+            let mut state = match store.allocator_state(purpose)? {
+                Some(s) => {
+                    if s.config() != &config {
+                        return Err(IssuerError::Config(format!(
+                            "the {} lists were set up as {:?}, the configuration now says {:?}",
+                            purpose.as_str(),
+                            s.config(),
+                            config
+                        )));
+                    }
+                    s
+                }
+                None => AllocatorState::new(config)?,
+            };
+            if let Some(used) = used.get(&purpose)
+                && !used.is_empty()
+            {
+                state.recover(used.iter().copied())?;
+            }
+            store.put_allocator_state(purpose, &state)?;
+            allocators.insert(purpose, Allocator::restore(state)?);
+        }
+        let lists = store
+            .status_lists()?
+            .into_iter()
+            .map(|l| (l.url().to_owned(), l))
+            .collect();
+        Ok(Self { allocators, lists })
+    }
+
+    /// Allocates the revocation and suspension entries of `n` credentials. Lists they open are
+    /// created and stored, and returned; allocator states are stored whenever a lease is taken.
+    pub fn allocate(
+        &mut self,
+        n: usize,
+        store: &dyn RegistryStore,
+    ) -> Result<(Vec<EntryPair>, Vec<String>), IssuerError> {
+        let mut pairs = Vec::with_capacity(n);
+        let mut opened = Vec::new();
+        for _ in 0..n {
+            let mut one = |purpose: StatusPurpose| -> Result<Allocation, IssuerError> {
+                let allocator = self.allocators.get_mut(&purpose).ok_or_else(|| {
+                    IssuerError::Config(format!("no {} allocator", purpose.as_str()))
+                })?;
+                let a = allocator.allocate()?;
+                if a.must_persist {
+                    store.put_allocator_state(purpose, allocator.state())?;
+                }
+                if a.opened_list {
+                    let list = StatusList::for_allocation(&a)?;
+                    store.put_status_list(&list)?;
+                    opened.push(list.url().to_owned());
+                    self.lists.insert(list.url().to_owned(), list);
+                }
+                Ok(a)
+            };
+            let revocation = one(StatusPurpose::Revocation)?;
+            let suspension = one(StatusPurpose::Suspension)?;
+            pairs.push(EntryPair {
+                revocation,
+                suspension,
+            });
+        }
+        Ok((pairs, opened))
+    }
+
+    /// The list at `url`.
+    pub fn list(&self, url: &str) -> Option<&StatusList> {
+        self.lists.get(url)
+    }
+
+    /// The list at `url`, to change.
+    pub fn list_mut(&mut self, url: &str) -> Result<&mut StatusList, IssuerError> {
+        self.lists
+            .get_mut(url)
+            .ok_or_else(|| IssuerError::Store(format!("status list {url} is missing")))
+    }
+
+    /// Every list URL.
+    pub fn urls(&self) -> Vec<String> {
+        self.lists.keys().cloned().collect()
+    }
+}
+
+/// Signs and publishes status lists in the background.
+pub struct Publisher {
+    pending: Mutex<(BTreeSet<String>, bool)>,
+    notify: Notify,
+    published: RwLock<HashMap<String, Arc<PublishedList>>>,
+    round: watch::Sender<u64>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher").finish_non_exhaustive()
+    }
+}
+
+/// What the publisher needs to sign.
+pub(crate) struct SigningContext {
+    pub(crate) signer: Arc<dyn Signer>,
+    pub(crate) issuer: String,
+    pub(crate) ttl: Duration,
+    pub(crate) loader: ContextLoader,
+}
+
+/// The strong ETag of a body: the first 128 bits of its SHA-256, hex, quoted.
+pub fn etag_of(body: &str) -> String {
+    let hash = sha256_hex(body.as_bytes());
+    format!("\"{}\"", &hash[..32])
+}
+
+impl Publisher {
+    /// A publisher serving the lists already signed in `store`.
+    pub fn new(store: &dyn RegistryStore, urls: &[String]) -> Result<Self, IssuerError> {
+        let mut published = HashMap::new();
+        for url in urls {
+            if let Some(p) = store.published(url)? {
+                published.insert(url.clone(), Arc::new(p));
+            }
+        }
+        Ok(Self {
+            pending: Mutex::new((BTreeSet::new(), false)),
+            notify: Notify::new(),
+            published: RwLock::new(published),
+            round: watch::channel(0).0,
+        })
+    }
+
+    /// Asks for `urls` to be signed and published (if they changed since last published).
+    pub fn request(&self, urls: impl IntoIterator<Item = String>) {
+        if let Ok(mut p) = self.pending.lock() {
+            p.0.extend(urls);
+        }
+        self.notify.notify_one();
+    }
+
+    /// Asks for every list to be signed again even if unchanged (after a key rotation).
+    pub fn request_all(&self, urls: impl IntoIterator<Item = String>) {
+        if let Ok(mut p) = self.pending.lock() {
+            p.0.extend(urls);
+            p.1 = true;
+        }
+        self.notify.notify_one();
+    }
+
+    /// Wakes the task (to notice shutdown).
+    pub(crate) fn wake(&self) {
+        self.notify.notify_one();
+    }
+
+    /// The published list at `url`.
+    pub fn get(&self, url: &str) -> Option<Arc<PublishedList>> {
+        self.published.read().ok()?.get(url).cloned()
+    }
+
+    /// The version published at `url` (0: none).
+    pub fn version(&self, url: &str) -> u64 {
+        self.get(url).map_or(0, |p| p.version)
+    }
+
+    /// Waits until the list at `url` is published at `version` or later; false on time-out.
+    pub async fn wait_for(&self, url: &str, version: u64, timeout: Duration) -> bool {
+        let mut rx = self.round.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.version(url) >= version {
+                return true;
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return self.version(url) >= version,
+            }
+        }
+    }
+
+    /// One round: signs every pending list that changed (or all pending, when forced).
+    /// Returns false when there was nothing to do.
+    pub(crate) async fn round(
+        &self,
+        book: &Mutex<StatusBook>,
+        store: &dyn RegistryStore,
+        ctx: &SigningContext,
+    ) -> Result<bool, IssuerError> {
+        let (urls, force) = match self.pending.lock() {
+            Ok(mut p) => (std::mem::take(&mut p.0), std::mem::take(&mut p.1)),
+            Err(_) => return Err(IssuerError::Unavailable("publisher state poisoned".into())),
+        };
+        if urls.is_empty() {
+            return Ok(false);
+        }
+        for url in urls {
+            let snapshot = match book.lock() {
+                Ok(b) => b.list(&url).cloned(),
+                Err(_) => return Err(IssuerError::Unavailable("status book poisoned".into())),
+            };
+            let Some(list) = snapshot else { continue };
+            if !force && self.version(&url) >= list.version() {
+                continue;
+            }
+            let now = Utc::now();
+            let options = PublishOptions::new(&ctx.issuer).ttl(ctx.ttl);
+            let unsigned = list.to_credential(&options, now).to_json();
+            let proof = ProofOptions {
+                created: Some(now),
+                ..ProofOptions::default()
+            };
+            let signed = add_proof(&unsigned, ctx.signer.as_ref(), &proof, &ctx.loader)
+                .await
+                .map_err(|e| IssuerError::Signing(format!("status list {url}: {e}")))?;
+            let body = serde_json::to_string(&signed).map_err(IssuerError::store)?;
+            let published = PublishedList {
+                url: url.clone(),
+                version: list.version(),
+                etag: etag_of(&body),
+                body,
+                signed_at: now,
+            };
+            store.put_published(&published)?;
+            if let Ok(mut b) = book.lock()
+                && let Ok(l) = b.list_mut(&url)
+            {
+                l.mark_signed(list.version());
+            }
+            if let Ok(mut map) = self.published.write() {
+                map.insert(url, Arc::new(published));
+            }
+            self.round.send_modify(|r| *r += 1);
+        }
+        Ok(true)
+    }
+
+    /// Waits for a request (or a wake-up).
+    pub(crate) async fn wait(&self) {
+        self.notify.notified().await;
+    }
+}
+
+/// The allocator configuration of `purpose`.
+pub fn allocator_config(
+    base: &str,
+    purpose: StatusPurpose,
+    entries: u64,
+    lease: u64,
+) -> AllocatorConfig {
+    AllocatorConfig::new(base, purpose)
+        .entries_per_list(entries)
+        .lease_size(lease)
+}

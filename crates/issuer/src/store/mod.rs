@@ -1,0 +1,242 @@
+//! The registry store: what the issuer must not forget, behind the small [`RegistryStore`]
+//! trait ([`SledStore`] is the embedded default; a PostgreSQL backend can implement the same
+//! trait).
+//!
+//! Writes come in two kinds:
+//! - [`RegistryStore::apply`] applies a [`WriteBatch`] atomically (all of it or none of it after
+//!   a crash). The issuer's single writer (the committer) applies one batch per group of
+//!   requests and then calls [`RegistryStore::flush`]; nothing is acknowledged before the flush
+//!   returns.
+//! - [`RegistryStore::put_allocator_state`] and [`RegistryStore::put_status_list`] /
+//!   [`RegistryStore::put_published`] write outside batches: allocator leases (written before
+//!   the leased indices are used, and made durable by the next flush, before anything using
+//!   them is acknowledged), new empty lists, and signed lists (which can always be signed again).
+
+mod sled_store;
+
+pub use sled_store::SledStore;
+
+use chrono::{DateTime, Utc};
+use civitas_core::secure::Securing;
+use civitas_status::{AllocatorState, StatusList, StatusPurpose};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::AuditEntry;
+use crate::error::IssuerError;
+use crate::keystore::KeyRecord;
+use crate::tokens::TokenRecord;
+
+/// What the issuer is, fixed when its data directory is initialised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerMeta {
+    /// Registry format version.
+    pub format: u32,
+    /// The issuer's DID.
+    pub did: String,
+    /// The public base URL.
+    pub base_url: String,
+    /// `web` or `key`.
+    pub did_method: crate::config::DidMethod,
+    /// When it was initialised.
+    pub created: DateTime<Utc>,
+}
+
+/// Where one of a credential's status entries points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusRef {
+    /// The list URL (`statusListCredential`).
+    pub list: String,
+    /// The list number.
+    pub list_number: u64,
+    /// The index (`statusListIndex`).
+    pub index: u64,
+}
+
+/// What the registry keeps about an issued credential (its metadata; the signed credential
+/// itself is kept beside it, see [`RegistryStore::credential_text`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialRecord {
+    /// The credential id (`urn:uuid:…`).
+    pub id: String,
+    /// The credential's `type` values.
+    pub types: Vec<String>,
+    /// SHA-256 (hex) of the canonical JSON of its `credentialSubject`.
+    pub subject_digest: String,
+    /// The source record it was issued from, if the caller named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_record_id: Option<String>,
+    /// The revocation entry.
+    pub revocation: StatusRef,
+    /// The suspension entry.
+    pub suspension: StatusRef,
+    /// When it was issued.
+    pub issued_at: DateTime<Utc>,
+    /// Who asked (token name).
+    pub issued_by: String,
+    /// The verification method that signed it.
+    pub verification_method: String,
+    /// How it is secured.
+    pub securing: Securing,
+    /// When it was revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Whether it is suspended now.
+    #[serde(default)]
+    pub suspended: bool,
+    /// The credential that superseded it (same source record, newer content).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
+}
+
+impl CredentialRecord {
+    /// The status ref of `purpose` (revocation or suspension).
+    pub fn status_ref(&self, purpose: StatusPurpose) -> Option<&StatusRef> {
+        match purpose {
+            StatusPurpose::Revocation => Some(&self.revocation),
+            StatusPurpose::Suspension => Some(&self.suspension),
+            _ => None,
+        }
+    }
+}
+
+/// A signed status list credential as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishedList {
+    /// The list URL.
+    pub url: String,
+    /// The list version that was signed.
+    pub version: u64,
+    /// The signed credential (JSON text, as served).
+    pub body: String,
+    /// The strong ETag (with quotes).
+    pub etag: String,
+    /// When it was signed.
+    pub signed_at: DateTime<Utc>,
+}
+
+/// One write of a [`WriteBatch`].
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// The issuer's identity.
+    Meta(IssuerMeta),
+    /// A credential record (new or updated).
+    Credential(CredentialRecord),
+    /// The signed credential text of a new credential.
+    CredentialText {
+        /// Its id.
+        id: String,
+        /// The text (JSON, or a compact JWS).
+        text: String,
+    },
+    /// The source record index: source record id → latest credential id.
+    Source {
+        /// The source record id.
+        source_record_id: String,
+        /// The credential id.
+        credential_id: String,
+    },
+    /// A status list (its bits).
+    StatusList(Box<StatusList>),
+    /// An audit entry.
+    Audit(AuditEntry),
+    /// A key record (new, or retired).
+    Key(KeyRecord),
+    /// A token.
+    Token(TokenRecord),
+    /// The number of credentials issued.
+    CredentialCount(u64),
+}
+
+/// Writes applied atomically.
+#[derive(Debug, Clone, Default)]
+pub struct WriteBatch {
+    /// The writes, in order.
+    pub writes: Vec<Write>,
+}
+
+impl WriteBatch {
+    /// Adds a write.
+    pub fn push(&mut self, write: Write) {
+        self.writes.push(write);
+    }
+
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+}
+
+/// The issuer's durable state.
+pub trait RegistryStore: Send + Sync {
+    /// Applies `batch` atomically (not yet durable: see [`flush`](Self::flush)).
+    fn apply(&self, batch: WriteBatch) -> Result<(), IssuerError>;
+
+    /// Makes every write so far durable; returns when it is on disk.
+    fn flush(&self) -> Result<(), IssuerError>;
+
+    /// The issuer's identity, if initialised.
+    fn meta(&self) -> Result<Option<IssuerMeta>, IssuerError>;
+
+    /// A credential record.
+    fn credential(&self, id: &str) -> Result<Option<CredentialRecord>, IssuerError>;
+
+    /// The signed credential text.
+    fn credential_text(&self, id: &str) -> Result<Option<String>, IssuerError>;
+
+    /// The latest credential issued for a source record.
+    fn by_source(&self, source_record_id: &str) -> Result<Option<String>, IssuerError>;
+
+    /// Credential records in id order, after `after` (exclusive), at most `limit`.
+    fn credentials(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<CredentialRecord>, IssuerError>;
+
+    /// The number of credentials issued.
+    fn credential_count(&self) -> Result<u64, IssuerError>;
+
+    /// Every status list.
+    fn status_lists(&self) -> Result<Vec<StatusList>, IssuerError>;
+
+    /// Stores a status list outside a batch (a new, empty list).
+    fn put_status_list(&self, list: &StatusList) -> Result<(), IssuerError>;
+
+    /// The published (signed) list at `url`.
+    fn published(&self, url: &str) -> Result<Option<PublishedList>, IssuerError>;
+
+    /// Stores a signed list.
+    fn put_published(&self, list: &PublishedList) -> Result<(), IssuerError>;
+
+    /// The allocator state of `purpose`.
+    fn allocator_state(
+        &self,
+        purpose: StatusPurpose,
+    ) -> Result<Option<AllocatorState>, IssuerError>;
+
+    /// Stores the allocator state of `purpose` (before any index of its new lease is used).
+    fn put_allocator_state(
+        &self,
+        purpose: StatusPurpose,
+        state: &AllocatorState,
+    ) -> Result<(), IssuerError>;
+
+    /// Audit entries with `seq >= from`, in order, at most `limit`.
+    fn audit(&self, from: u64, limit: usize) -> Result<Vec<AuditEntry>, IssuerError>;
+
+    /// The last audit entry.
+    fn audit_head(&self) -> Result<Option<AuditEntry>, IssuerError>;
+
+    /// The key history, oldest first.
+    fn keys(&self) -> Result<Vec<KeyRecord>, IssuerError>;
+
+    /// A token by its hash.
+    fn token(&self, hash: &str) -> Result<Option<TokenRecord>, IssuerError>;
+
+    /// Every token record.
+    fn tokens(&self) -> Result<Vec<TokenRecord>, IssuerError>;
+}

@@ -1,0 +1,262 @@
+//! [`SledStore`]: the registry in an embedded sled database (`<data dir>/registry`).
+//!
+//! Everything lives in one sled tree, under key prefixes, so that one [`WriteBatch`] is one
+//! atomic sled batch:
+//!
+//! | key | value |
+//! | --- | --- |
+//! | `meta` | [`IssuerMeta`] |
+//! | `n/credentials` | credential count (u64, big-endian) |
+//! | `c/<credential id>` | [`CredentialRecord`] |
+//! | `v/<credential id>` | the signed credential (text) |
+//! | `s/<source record id>` | the latest credential id for that source record |
+//! | `l/<list url>` | [`StatusList`] (bits as `encodedList`) |
+//! | `p/<list url>` | [`PublishedList`] |
+//! | `g/<purpose>` | [`AllocatorState`] |
+//! | `a/<seq, u64 big-endian>` | [`AuditEntry`] |
+//! | `k/<number, u32 big-endian>` | [`KeyRecord`] |
+//! | `t/<token hash>` | [`TokenRecord`] |
+//!
+//! Values are JSON. sled takes an exclusive lock on the directory: one process at a time.
+
+use std::path::Path;
+
+use civitas_status::{AllocatorState, StatusList, StatusPurpose};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, Write, WriteBatch};
+use crate::audit::AuditEntry;
+use crate::error::IssuerError;
+use crate::keystore::KeyRecord;
+use crate::tokens::TokenRecord;
+
+/// The registry in a sled database.
+#[derive(Debug, Clone)]
+pub struct SledStore {
+    db: sled::Db,
+}
+
+fn key(prefix: &str, rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + rest.len());
+    k.extend_from_slice(prefix.as_bytes());
+    k.extend_from_slice(rest);
+    k
+}
+
+fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, IssuerError> {
+    serde_json::to_vec(value).map_err(IssuerError::store)
+}
+
+fn parse<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, IssuerError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| IssuerError::Store(format!("corrupt {what} record: {e}")))
+}
+
+impl SledStore {
+    /// Opens (or creates) the database in `dir`. Fails if another process holds it.
+    pub fn open(dir: &Path) -> Result<Self, IssuerError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(256 * 1024 * 1024)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|e| {
+                IssuerError::Store(format!(
+                    "cannot open the registry at {} (is another issuer process using this data directory?): {e}",
+                    dir.display()
+                ))
+            })?;
+        Ok(Self { db })
+    }
+
+    fn get<T: DeserializeOwned>(&self, what: &str, k: &[u8]) -> Result<Option<T>, IssuerError> {
+        match self.db.get(k)? {
+            Some(v) => Ok(Some(parse(what, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn scan<T: DeserializeOwned>(&self, what: &str, prefix: &str) -> Result<Vec<T>, IssuerError> {
+        self.db
+            .scan_prefix(prefix.as_bytes())
+            .map(|item| {
+                let (_, v) = item?;
+                parse(what, &v)
+            })
+            .collect()
+    }
+}
+
+impl RegistryStore for SledStore {
+    fn apply(&self, batch: WriteBatch) -> Result<(), IssuerError> {
+        let mut b = sled::Batch::default();
+        for write in batch.writes {
+            match write {
+                Write::Meta(m) => b.insert(b"meta".to_vec(), json(&m)?),
+                Write::Credential(r) => b.insert(key("c/", r.id.as_bytes()), json(&r)?),
+                Write::CredentialText { id, text } => {
+                    b.insert(key("v/", id.as_bytes()), text.into_bytes())
+                }
+                Write::Source {
+                    source_record_id,
+                    credential_id,
+                } => b.insert(
+                    key("s/", source_record_id.as_bytes()),
+                    credential_id.into_bytes(),
+                ),
+                Write::StatusList(l) => b.insert(key("l/", l.url().as_bytes()), json(&*l)?),
+                Write::Audit(e) => b.insert(key("a/", &e.seq.to_be_bytes()), json(&e)?),
+                Write::Key(k) => b.insert(key("k/", &k.number.to_be_bytes()), json(&k)?),
+                Write::Token(t) => b.insert(key("t/", t.hash.as_bytes()), json(&t)?),
+                Write::CredentialCount(n) => {
+                    b.insert(b"n/credentials".to_vec(), n.to_be_bytes().to_vec())
+                }
+            }
+        }
+        self.db.apply_batch(b)?;
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), IssuerError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn meta(&self) -> Result<Option<IssuerMeta>, IssuerError> {
+        self.get("meta", b"meta")
+    }
+
+    fn credential(&self, id: &str) -> Result<Option<CredentialRecord>, IssuerError> {
+        self.get("credential", &key("c/", id.as_bytes()))
+    }
+
+    fn credential_text(&self, id: &str) -> Result<Option<String>, IssuerError> {
+        match self.db.get(key("v/", id.as_bytes()))? {
+            Some(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|_| IssuerError::Store(format!("credential text of {id} is not UTF-8"))),
+            None => Ok(None),
+        }
+    }
+
+    fn by_source(&self, source_record_id: &str) -> Result<Option<String>, IssuerError> {
+        match self.db.get(key("s/", source_record_id.as_bytes()))? {
+            Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
+                IssuerError::Store(format!("source index of {source_record_id} is not UTF-8"))
+            }),
+            None => Ok(None),
+        }
+    }
+
+    fn credentials(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<CredentialRecord>, IssuerError> {
+        let start = match after {
+            Some(a) => {
+                let mut k = key("c/", a.as_bytes());
+                k.push(0);
+                k
+            }
+            None => b"c/".to_vec(),
+        };
+        let mut out = Vec::new();
+        for item in self.db.range(start..b"c0".to_vec()) {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, v) = item?;
+            out.push(parse("credential", &v)?);
+        }
+        Ok(out)
+    }
+
+    fn credential_count(&self) -> Result<u64, IssuerError> {
+        match self.db.get(b"n/credentials")? {
+            Some(v) => {
+                let bytes: [u8; 8] = v
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| IssuerError::Store("corrupt credential count".into()))?;
+                Ok(u64::from_be_bytes(bytes))
+            }
+            None => Ok(0),
+        }
+    }
+
+    fn status_lists(&self) -> Result<Vec<StatusList>, IssuerError> {
+        self.scan("status list", "l/")
+    }
+
+    fn put_status_list(&self, list: &StatusList) -> Result<(), IssuerError> {
+        self.db
+            .insert(key("l/", list.url().as_bytes()), json(list)?)?;
+        Ok(())
+    }
+
+    fn published(&self, url: &str) -> Result<Option<PublishedList>, IssuerError> {
+        self.get("published list", &key("p/", url.as_bytes()))
+    }
+
+    fn put_published(&self, list: &PublishedList) -> Result<(), IssuerError> {
+        self.db
+            .insert(key("p/", list.url.as_bytes()), json(list)?)?;
+        Ok(())
+    }
+
+    fn allocator_state(
+        &self,
+        purpose: StatusPurpose,
+    ) -> Result<Option<AllocatorState>, IssuerError> {
+        self.get("allocator", &key("g/", purpose.as_str().as_bytes()))
+    }
+
+    fn put_allocator_state(
+        &self,
+        purpose: StatusPurpose,
+        state: &AllocatorState,
+    ) -> Result<(), IssuerError> {
+        self.db
+            .insert(key("g/", purpose.as_str().as_bytes()), json(state)?)?;
+        Ok(())
+    }
+
+    fn audit(&self, from: u64, limit: usize) -> Result<Vec<AuditEntry>, IssuerError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .range(key("a/", &from.to_be_bytes())..b"a0".to_vec())
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, v) = item?;
+            out.push(parse("audit", &v)?);
+        }
+        Ok(out)
+    }
+
+    fn audit_head(&self) -> Result<Option<AuditEntry>, IssuerError> {
+        match self.db.range(b"a/".to_vec()..b"a0".to_vec()).next_back() {
+            Some(item) => {
+                let (_, v) = item?;
+                Ok(Some(parse("audit", &v)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn keys(&self) -> Result<Vec<KeyRecord>, IssuerError> {
+        self.scan("key", "k/")
+    }
+
+    fn token(&self, hash: &str) -> Result<Option<TokenRecord>, IssuerError> {
+        self.get("token", &key("t/", hash.as_bytes()))
+    }
+
+    fn tokens(&self) -> Result<Vec<TokenRecord>, IssuerError> {
+        self.scan("token", "t/")
+    }
+}

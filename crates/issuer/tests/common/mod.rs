@@ -1,0 +1,176 @@
+//! A real issuer on 127.0.0.1 over HTTPS (self-signed certificate from the data directory) and
+//! a reqwest client that trusts exactly that certificate.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use civitas_core::contexts::ContextLoader;
+use civitas_core::did::ControllerDocument;
+use civitas_core::model::samples;
+use civitas_core::resolver::OfflineResolver;
+use civitas_core::sealed::KdfParams;
+use civitas_core::verify::Checker;
+use civitas_issuer::http::tls;
+use civitas_issuer::{DidMethod, Issuer, IssuerConfig, PassphraseSource};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub const PASSPHRASE: &str = "test passphrase";
+
+pub fn config(dir: &Path, port: u16, method: DidMethod) -> IssuerConfig {
+    IssuerConfig::new(dir, &format!("https://127.0.0.1:{port}"))
+        .did_method(method)
+        .passphrase(PassphraseSource::Value(PASSPHRASE.to_owned().into()))
+        .kdf(KdfParams::testing())
+}
+
+pub struct TestServer {
+    pub issuer: Issuer,
+    pub base: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub token: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts on a free port (first run: `token` is the admin token).
+    pub async fn start(dir: &Path, method: DidMethod) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        Self::start_with(dir, listener, port, method).await
+    }
+
+    /// Starts again on `port` (a restart).
+    pub async fn restart(dir: &Path, port: u16, method: DidMethod) -> Self {
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", port)).await {
+                Ok(l) => break l,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("rebinding {port}: {e}"),
+            }
+        };
+        Self::start_with(dir, listener, port, method).await
+    }
+
+    async fn start_with(dir: &Path, listener: TcpListener, port: u16, method: DidMethod) -> Self {
+        let config = config(dir, port, method);
+        let tls_config = tls::server_config(&config).unwrap();
+        // the registry may still be held by a server shutting down
+        let mut tries = 0;
+        let (issuer, opened) = loop {
+            match Issuer::open(config.clone()).await {
+                Ok(x) => break x,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("opening the issuer: {e}"),
+            }
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let served = issuer.clone();
+        let task = tokio::spawn(async move {
+            civitas_issuer::http::serve(served, listener, tls_config, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        let cert = std::fs::read(tls::self_signed_cert_path(dir)).unwrap();
+        let client = reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(&cert).unwrap()])
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
+        Self {
+            issuer,
+            base: format!("https://127.0.0.1:{port}"),
+            port,
+            client,
+            token: opened.admin_token,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn token(&self) -> &str {
+        self.token.as_deref().expect("first run token")
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_as(path, body, Some(self.token())).await
+    }
+
+    pub async fn post_as(&self, path: &str, body: &Value, token: Option<&str>) -> (u16, Value) {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// Stops serving and closes the registry.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+
+    /// A checker trusting this issuer's DID document (as served).
+    pub async fn checker(&self) -> Checker {
+        let r = self.get("/.well-known/did.json").await;
+        if r.status() != 200 {
+            return Checker::default();
+        }
+        let doc: ControllerDocument = r.json().await.unwrap();
+        Checker::new(ContextLoader::bundled(), OfflineResolver::new().with(doc))
+    }
+}
+
+/// A birth record request body with a source record id.
+pub fn birth_body(source: &str) -> Value {
+    let mut v = serde_json::to_value(samples::birth_certificate()).unwrap();
+    v["sourceRecordId"] = json!(source);
+    v
+}
+
+/// A birth record with a distinct registration number (and name), as a batch item.
+pub fn birth_item(n: usize) -> Value {
+    let mut rec = serde_json::to_value(samples::birth_certificate()).unwrap();
+    rec["registration"]["registrationNumber"] = json!(format!("PW/B/2024/{n:06}"));
+    rec["givenName"] = json!(format!("Marie-{n}"));
+    json!({"type": "BirthCertificate", "sourceRecordId": format!("src-{n}"), "record": rec})
+}
+
+pub fn marriage_body(source: &str) -> Value {
+    let mut v = serde_json::to_value(samples::marriage_certificate()).unwrap();
+    v["sourceRecordId"] = json!(source);
+    v
+}

@@ -1,0 +1,79 @@
+//! The government issuer service, in one command:
+//!
+//! ```text
+//! cargo run --release --example issuer
+//! ```
+//!
+//! On first run it creates the data directory (`./civitas-data`), the signing key (sealed under
+//! a passphrase: `CIVITAS_ISSUER_PASSPHRASE`, the file named by `CIVITAS_ISSUER_PASSPHRASE_FILE`,
+//! or a random one written to `<data dir>/passphrase` with mode 0600), the DID, a self-signed
+//! TLS certificate and an admin token; later runs reuse them. It prints its URLs, its DID and a
+//! ready-to-paste `curl` command that issues a birth certificate.
+//!
+//! Settings (arguments override environment variables):
+//! - `--data-dir DIR` / `CIVITAS_DATA_DIR` (default `./civitas-data`)
+//! - `--listen ADDR` / `CIVITAS_LISTEN` (default `127.0.0.1:8443`)
+//! - `--base-url URL` / `CIVITAS_BASE_URL` (default `https://localhost:<port>`)
+//! - `--did-key` / `CIVITAS_DID_METHOD=key`: a did:key issuer instead of did:web
+//! - `--cert FILE --key FILE` / `CIVITAS_TLS_CERT`, `CIVITAS_TLS_KEY`: a real certificate
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use civitas_issuer::launch::launch;
+use civitas_issuer::{DidMethod, IssuerConfig, TlsConfig};
+
+fn setting(args: &[String], flag: &str, env: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| std::env::var(env).ok().filter(|v| !v.is_empty()))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE]"
+        );
+        return Ok(());
+    }
+    let data_dir = PathBuf::from(
+        setting(&args, "--data-dir", "CIVITAS_DATA_DIR").unwrap_or_else(|| "civitas-data".into()),
+    );
+    let listen: SocketAddr = setting(&args, "--listen", "CIVITAS_LISTEN")
+        .unwrap_or_else(|| "127.0.0.1:8443".into())
+        .parse()
+        .context("--listen must be an address such as 127.0.0.1:8443")?;
+    let base_url = setting(&args, "--base-url", "CIVITAS_BASE_URL")
+        .unwrap_or_else(|| format!("https://localhost:{}", listen.port()));
+    let did_key = args.iter().any(|a| a == "--did-key")
+        || std::env::var("CIVITAS_DID_METHOD").is_ok_and(|v| v == "key");
+    let mut config = IssuerConfig::new(&data_dir, &base_url).did_method(if did_key {
+        DidMethod::Key
+    } else {
+        DidMethod::Web
+    });
+    if let (Some(cert), Some(key)) = (
+        setting(&args, "--cert", "CIVITAS_TLS_CERT"),
+        setting(&args, "--key", "CIVITAS_TLS_KEY"),
+    ) {
+        config = config.tls(TlsConfig::Files {
+            cert: cert.into(),
+            key: key.into(),
+        });
+    }
+    let service = launch(config, listen)
+        .await
+        .with_context(|| format!("starting the issuer on {}", data_dir.display()))?;
+    println!("{}", service.banner());
+    println!("Press Ctrl-C to stop.");
+    service
+        .serve(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
