@@ -17,7 +17,7 @@
 //! - [`tokens`]: bearer tokens (stored hashed) and their actions.
 //! - [`http`]: the axum/rustls server; [`launch`]: open + bind + banner in one call.
 //!
-//! ISSUER.md (beside this crate's Cargo.toml) describes the HTTP API, the store layout, the
+//! SPEC.md §12 (at the repository root) describes the HTTP API, the store layout, the
 //! durability and crash semantics, the audit format and the key files.
 //!
 //! # Issue, revoke, verify

@@ -1,5 +1,5 @@
 //! The routes: VC-API issue and status, typed endpoints, batch, status lists, DID document,
-//! key history, registry and audit reads, health. See ISSUER.md for the request and response
+//! key history, registry and audit reads, health. See SPEC.md §12 for the request and response
 //! shapes.
 
 use std::str::FromStr;
