@@ -8,6 +8,7 @@ mod did_cmd;
 mod input;
 mod issuer_cmd;
 mod keys_cmd;
+mod render_cmd;
 mod sample_cmd;
 mod sign_cmd;
 mod status_cmd;
@@ -37,6 +38,11 @@ enum Command {
     Sign(sign_cmd::SignArgs),
     /// Verify a credential or presentation (exit 0 valid, 1 invalid, 2 bad input, 3 indeterminate).
     Verify(verify_cmd::VerifyArgs),
+    /// Render a printable certificate (PDF, SVG, PNG) with its QR code.
+    Render(render_cmd::RenderArgs),
+    /// Make, read and verify the compact QR form of a credential.
+    #[command(subcommand)]
+    Qr(render_cmd::QrCommand),
     /// Run and operate the government issuer service.
     #[command(subcommand)]
     Issuer(issuer_cmd::IssuerCommand),
@@ -75,6 +81,8 @@ fn main() -> std::process::ExitCode {
             Command::Verify(args) => verify_cmd::run(args).await,
             Command::Status(cmd) => status_cmd::run(cmd).await,
             Command::Issuer(cmd) => issuer_cmd::run(cmd).await,
+            Command::Render(args) => render_cmd::run_render(args).await,
+            Command::Qr(cmd) => render_cmd::run_qr(cmd).await,
             Command::Audit(cmd) => audit_cmd::run(cmd).await,
         }
     });

@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 
 pub mod canon;
+pub mod compact;
 pub mod contexts;
 pub mod credential;
 pub mod data_integrity;
