@@ -206,7 +206,7 @@ mod tests {
         assert_eq!(d.len(), 348);
         assert!(d.ends_with(&[0xa2, 0x01, 0x27, 0x04, 0x58]));
         assert!(d.starts_with("Bureau de l'état civil".as_bytes()));
-        // sha256 of the dictionary, as COMPACT.md gives it.
+        // sha256 of the dictionary, as SPEC.md §13 gives it.
         use sha2::Digest as _;
         let digest = hex(&sha2::Sha256::digest(d));
         assert_eq!(digest, DICTIONARY_SHA256);

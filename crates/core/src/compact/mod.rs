@@ -10,7 +10,7 @@
 //! The compact form carries the same claims as the full credential: id, issuer, validity, the
 //! whole `credentialSubject` and the status entries, so that a verifier rebuilds the credential
 //! ([`CompactCredential::to_credential_json`]) and runs the same trust, validity, status and
-//! schema checks as for the full one. The format is specified in `crates/core/COMPACT.md`.
+//! schema checks as for the full one. The format is specified in SPEC.md §13.
 //!
 //! ```
 //! use civitas_core::{
