@@ -9,8 +9,13 @@ use civitas_core::credential::MAX_DOCUMENT_BYTES;
 
 /// Reads `path` (or standard input for `-`), refusing more than [`MAX_DOCUMENT_BYTES`].
 pub fn read_limited(path: &Path) -> anyhow::Result<Vec<u8>> {
+    read_up_to(path, MAX_DOCUMENT_BYTES)
+}
+
+/// Reads `path` (or standard input for `-`), refusing more than `max` bytes.
+pub fn read_up_to(path: &Path, max: usize) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    let limit = MAX_DOCUMENT_BYTES as u64 + 1;
+    let limit = max as u64 + 1;
     if path.as_os_str() == "-" {
         std::io::stdin()
             .take(limit)
@@ -23,12 +28,8 @@ pub fn read_limited(path: &Path) -> anyhow::Result<Vec<u8>> {
             .read_to_end(&mut buf)
             .with_context(|| format!("reading {}", path.display()))?;
     }
-    if buf.len() > MAX_DOCUMENT_BYTES {
-        bail!(
-            "{} is larger than {} bytes: not a credential",
-            path.display(),
-            MAX_DOCUMENT_BYTES
-        );
+    if buf.len() > max {
+        bail!("{} is larger than {max} bytes", path.display());
     }
     Ok(buf)
 }

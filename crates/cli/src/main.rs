@@ -12,6 +12,8 @@ mod render_cmd;
 mod sample_cmd;
 mod sign_cmd;
 mod status_cmd;
+mod trust_list_cmd;
+mod verifier_cmd;
 mod verify_cmd;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +51,12 @@ enum Command {
     /// Check the issuer's hash-chained audit log.
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// Build, sign and inspect trust lists (which issuers a verifier believes).
+    #[command(subcommand)]
+    TrustList(trust_list_cmd::TrustListCommand),
+    /// Offline bundles, and the VC-API verify service.
+    #[command(subcommand)]
+    Verifier(verifier_cmd::VerifierCommand),
     /// Inspect status lists and check a credential's status against them.
     #[command(subcommand)]
     Status(status_cmd::StatusCommand),
@@ -80,6 +88,8 @@ fn main() -> std::process::ExitCode {
             Command::Sign(args) => sign_cmd::run(args).await,
             Command::Verify(args) => verify_cmd::run(args).await,
             Command::Status(cmd) => status_cmd::run(cmd).await,
+            Command::TrustList(cmd) => trust_list_cmd::run(cmd).await,
+            Command::Verifier(cmd) => verifier_cmd::run(cmd).await,
             Command::Issuer(cmd) => issuer_cmd::run(cmd).await,
             Command::Render(args) => render_cmd::run_render(args).await,
             Command::Qr(cmd) => render_cmd::run_qr(cmd).await,

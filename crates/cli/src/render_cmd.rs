@@ -8,11 +8,10 @@ use anyhow::{Context, bail};
 use civitas_core::compact;
 use civitas_core::credential::Credential;
 use civitas_core::signer::LocalSigner;
-use civitas_core::verify::VerifyOptions;
 use civitas_render::certificate::{self, Format, RenderOptions};
 use civitas_render::qr::{self, EcLevel, QrSymbol};
 
-use crate::{input, keys_cmd, verify_cmd};
+use crate::{input, keys_cmd};
 
 /// Arguments of `civitas render`.
 #[derive(Debug, clap::Args)]
@@ -52,9 +51,6 @@ pub enum QrCommand {
     Encode(QrEncodeArgs),
     /// Read the text of a QR code from a PNG or JPEG photo or scan.
     Decode(QrDecodeArgs),
-    /// Verify a compact credential: a QR photo (PNG/JPEG) or its text (exit 0 valid, 1 invalid,
-    /// 2 bad input, 3 indeterminate).
-    Verify(QrVerifyArgs),
 }
 
 /// Arguments of `civitas qr encode`.
@@ -90,22 +86,6 @@ pub struct QrDecodeArgs {
     /// Print the credential the compact text carries (JSON) instead of the text.
     #[arg(long)]
     pub credential: bool,
-}
-
-/// Arguments of `civitas qr verify`.
-#[derive(Debug, clap::Args)]
-pub struct QrVerifyArgs {
-    /// A PNG or JPEG image of the QR code, or a file holding its text (`-` for standard input).
-    pub input: PathBuf,
-    /// Pinned DID documents of issuers (did:key needs none).
-    #[arg(long = "did-document")]
-    pub did_documents: Vec<PathBuf>,
-    /// Verify as of this time (RFC 3339) instead of now.
-    #[arg(long)]
-    pub now: Option<String>,
-    /// Print the full report as JSON.
-    #[arg(long)]
-    pub json: bool,
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -148,21 +128,7 @@ fn write_bytes(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Reads a QR text from a file: an image (PNG/JPEG, by its magic bytes) or text.
 fn read_qr_input(path: &Path) -> anyhow::Result<String> {
-    let bytes = if path.as_os_str() == "-" {
-        input::read_limited(path)?
-    } else {
-        let len = std::fs::metadata(path)
-            .with_context(|| format!("reading {}", path.display()))?
-            .len();
-        if len > qr::MAX_IMAGE_BYTES as u64 {
-            bail!(
-                "{} is larger than {} bytes",
-                path.display(),
-                qr::MAX_IMAGE_BYTES
-            );
-        }
-        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?
-    };
+    let bytes = input::read_up_to(path, qr::MAX_IMAGE_BYTES)?;
     if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xff\xd8") {
         return qr::decode_image(&bytes).with_context(|| format!("{}", path.display()));
     }
@@ -241,34 +207,6 @@ pub async fn run_qr(command: QrCommand) -> anyhow::Result<i32> {
                 println!("{text}");
             }
             Ok(0)
-        }
-        QrCommand::Verify(args) => {
-            let text = read_qr_input(&args.input)?;
-            let options = VerifyOptions {
-                now: args
-                    .now
-                    .as_deref()
-                    .map(|t| {
-                        chrono::DateTime::parse_from_rfc3339(t)
-                            .map(|d| d.with_timezone(&chrono::Utc))
-                            .map_err(|_| {
-                                anyhow::anyhow!("--now `{t}` is not an RFC 3339 date-time")
-                            })
-                    })
-                    .transpose()?,
-                ..VerifyOptions::default()
-            };
-            let checker = verify_cmd::checker(&args.did_documents, &[])?;
-            let report = compact::check_compact_text(&checker, &text, &options).await;
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{report}");
-            }
-            if report.kind == civitas_core::report::DocumentKind::Unknown {
-                return Ok(2);
-            }
-            Ok(verify_cmd::exit_code(report.verdict))
         }
     }
 }

@@ -1,26 +1,23 @@
-//! `civitas verify`: verify a credential or presentation and say so in words a clerk can read.
+//! `civitas verify`: verify a credential (Data Integrity, vc+jwt, compact QR text) or a
+//! presentation against a trust list and status lists, and say so in words a clerk can read.
 
 use std::path::PathBuf;
 
-use civitas_core::contexts::ContextLoader;
-use civitas_core::did::ControllerDocument;
 use civitas_core::report::{DocumentKind, Verdict};
-use civitas_core::resolver::OfflineResolver;
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::VerifyOptions;
 
 use crate::input;
+use crate::verifier_cmd::TrustArgs;
 
 /// Arguments of `civitas verify`.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The credential, presentation or vc+jwt (file, or `-` for standard input).
+    /// The credential, presentation, vc+jwt, QR text, or PNG/JPEG photo of the QR code (file, or
+    /// `-` for standard input).
     pub input: PathBuf,
-    /// Pinned DID/controller documents of issuers and holders (did:key needs none).
-    #[arg(long = "did-document")]
-    pub did_documents: Vec<PathBuf>,
-    /// Extra JSON-LD contexts, as URL=FILE.
-    #[arg(long = "context")]
-    pub contexts: Vec<String>,
+    /// Trust and status sources (--bundle, --trust-list, --trust-anchor, --online, …).
+    #[command(flatten)]
+    pub trust: TrustArgs,
     /// The challenge the holder was given (presentations).
     #[arg(long)]
     pub challenge: Option<String>,
@@ -44,41 +41,35 @@ pub fn exit_code(verdict: Verdict) -> i32 {
     }
 }
 
-/// Builds the offline checker from the arguments.
-pub fn checker(did_documents: &[PathBuf], contexts: &[String]) -> anyhow::Result<Checker> {
-    let mut resolver = OfflineResolver::new();
-    for path in did_documents {
-        let doc: ControllerDocument = serde_json::from_value(input::read_json(path)?)
-            .map_err(|e| anyhow::anyhow!("{}: not a DID document: {e}", path.display()))?;
-        resolver.pin(doc);
-    }
-    let loader = input::with_contexts(ContextLoader::bundled(), contexts)?;
-    Ok(Checker::new(loader, resolver))
-}
-
 /// Runs `civitas verify`.
 pub async fn run(args: VerifyArgs) -> anyhow::Result<i32> {
-    let bytes = input::read_limited(&args.input)?;
+    // A QR photo may be larger than a document; the verifier applies each format's own limit.
+    let bytes = input::read_up_to(&args.input, civitas_render::qr::MAX_IMAGE_BYTES)?;
+    let now = args
+        .now
+        .as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&chrono::Utc))
+                .map_err(|_| anyhow::anyhow!("--now `{t}` is not an RFC 3339 date-time"))
+        })
+        .transpose()?;
+    let verifier = args.trust.build(now).await?;
     let options = VerifyOptions {
-        now: args
-            .now
-            .as_deref()
-            .map(|t| {
-                chrono::DateTime::parse_from_rfc3339(t)
-                    .map(|d| d.with_timezone(&chrono::Utc))
-                    .map_err(|_| anyhow::anyhow!("--now `{t}` is not an RFC 3339 date-time"))
-            })
-            .transpose()?,
+        now,
         challenge: args.challenge,
         domain: args.domain,
     };
-    let report = checker(&args.did_documents, &args.contexts)?
-        .verify(&bytes, &options)
-        .await;
+    let report = verifier.verify(&bytes, &options).await;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{report}");
+        print!("{}", verifier.summarize(&bytes, &report));
+        if !args.trust.has_trust_list() {
+            println!(
+                "  note: no --bundle or --trust-list: the issuer was not checked against a trust list"
+            );
+        }
     }
     Ok(if report.kind == DocumentKind::Unknown {
         2

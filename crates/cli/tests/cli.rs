@@ -58,7 +58,7 @@ fn generate_sign_verify_tamper_with_exit_codes() {
         ));
         let out = civitas(&["verify", "signed"], d);
         let text = ok(&out);
-        assert!(text.starts_with("VALID: credential"), "{text}");
+        assert!(text.starts_with("VALID — Birth certificate of Marie-Claire Lebon"), "{text}");
         assert!(text.contains("BirthCertificate"));
 
         let json_out = ok(&civitas(&["verify", "signed", "--json"], d));

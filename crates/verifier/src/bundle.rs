@@ -1,0 +1,376 @@
+//! The offline bundle: one JSON file with everything a verifier needs to work without the
+//! network — the signed trust list, snapshots of the issuers' signed status list credentials
+//! (each with the time it was fetched), the JSON-LD contexts civitas-core does not bundle, and
+//! the time the bundle was made.
+//!
+//! Nothing in a bundle is believed because it is in the bundle: the trust list must be signed
+//! by a trust anchor the verifier is configured with, and each status list by its issuer's key
+//! (as pinned by the trust list). A bundle is rebuilt and redistributed regularly (nightly,
+//! say); a status snapshot older than the verifier's maximum age makes status checks
+//! *indeterminate*.
+//!
+//! ```json
+//! {
+//!   "type": "CivitasVerifierBundle",
+//!   "version": 1,
+//!   "createdAt": "2026-03-01T02:00:00Z",
+//!   "trustList": "eyJhbGciOiJFZERTQSIs…",
+//!   "statusLists": [
+//!     {"url": "https://registry.gov.mu/status/revocation/1",
+//!      "fetchedAt": "2026-03-01T01:59:58Z",
+//!      "credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "…": "…"}}
+//!   ],
+//!   "contexts": []
+//! }
+//! ```
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use civitas_core::contexts::ContextLoader;
+use civitas_core::resolver::OfflineResolver;
+use civitas_core::verify::Checker;
+use civitas_status::verify::verify_status_list;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::BundleError;
+use crate::online::HttpFetcher;
+use crate::trust::{TrustAnchor, VerifiedTrustList, verify_trust_list};
+
+/// The `type` of a bundle.
+pub const BUNDLE_TYPE: &str = "CivitasVerifierBundle";
+
+/// The format version this crate writes and reads.
+pub const BUNDLE_VERSION: u64 = 1;
+
+/// Largest bundle accepted (64 MiB: hundreds of status lists).
+pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
+
+/// One status list credential as it was fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StatusSnapshot {
+    /// The list's URL (its `id`).
+    pub url: String,
+    /// When it was fetched: the snapshot's age is counted from here.
+    #[serde(with = "whole_seconds")]
+    pub fetched_at: DateTime<Utc>,
+    /// The signed status list credential: a JSON object (Data Integrity) or a string (`vc+jwt`).
+    pub credential: Value,
+}
+
+/// A JSON-LD context carried by the bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BundledContext {
+    /// The context URL.
+    pub url: String,
+    /// The context document (an object with `@context`).
+    pub document: Value,
+}
+
+/// An offline bundle. See the [module documentation](self).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Bundle {
+    /// Always [`BUNDLE_TYPE`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Always [`BUNDLE_VERSION`].
+    pub version: u64,
+    /// When the bundle was made.
+    #[serde(with = "whole_seconds")]
+    pub created_at: DateTime<Utc>,
+    /// The signed trust list: a string (`vc+jwt`) or a JSON object (Data Integrity).
+    pub trust_list: Value,
+    /// Status list snapshots.
+    #[serde(default)]
+    pub status_lists: Vec<StatusSnapshot>,
+    /// Contexts that civitas-core does not bundle.
+    #[serde(default)]
+    pub contexts: Vec<BundledContext>,
+}
+
+/// Times as `2026-03-01T02:00:00Z` (whole seconds, UTC), read back with any RFC 3339 offset.
+mod whole_seconds {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&civitas_core::credential::format_datetime(*t))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not an RFC 3339 date-time")))
+    }
+}
+
+/// Truncates to whole seconds (what the bundle stores).
+fn seconds(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+}
+
+/// The bytes of a signed credential carried as a JSON value: a string is a `vc+jwt`, anything
+/// else is JSON.
+pub(crate) fn credential_bytes(value: &Value) -> Vec<u8> {
+    match value {
+        Value::String(s) => s.as_bytes().to_vec(),
+        other => serde_json::to_vec(other).unwrap_or_default(),
+    }
+}
+
+/// A signed credential's text as a JSON value for a bundle (see [`credential_bytes`]).
+fn credential_value(bytes: &[u8]) -> Result<Value, String> {
+    let trimmed = bytes.trim_ascii();
+    if trimmed.first() == Some(&b'{') {
+        civitas_core::credential::parse_json(trimmed).map_err(|e| e.to_string())
+    } else {
+        std::str::from_utf8(trimmed)
+            .map(|s| Value::String(s.to_owned()))
+            .map_err(|_| "neither JSON nor a JWT (invalid UTF-8)".to_owned())
+    }
+}
+
+impl Bundle {
+    /// Reads a bundle (size-limited; the format and version are checked, the signatures are
+    /// checked when a verifier loads it).
+    pub fn parse(bytes: &[u8]) -> Result<Self, BundleError> {
+        if bytes.len() > MAX_BUNDLE_BYTES {
+            return Err(BundleError::TooLarge {
+                size: bytes.len(),
+                max: MAX_BUNDLE_BYTES,
+            });
+        }
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+            BundleError::Format(format!("line {}, column {}: {e}", e.line(), e.column()))
+        })?;
+        match value.get("type").and_then(Value::as_str) {
+            Some(BUNDLE_TYPE) => {}
+            other => {
+                return Err(BundleError::Format(format!(
+                    "`type` is {}, expected {BUNDLE_TYPE}",
+                    other.map_or("missing".to_owned(), |t| format!("`{t}`"))
+                )));
+            }
+        }
+        match value.get("version").and_then(Value::as_u64) {
+            Some(BUNDLE_VERSION) => {}
+            Some(v) => return Err(BundleError::Version(v)),
+            None => return Err(BundleError::Format("`version` is missing".to_owned())),
+        }
+        serde_json::from_value(value).map_err(|e| BundleError::Format(e.to_string()))
+    }
+
+    /// The bundle as pretty-printed JSON.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The signed trust list's bytes.
+    pub fn trust_list_bytes(&self) -> Vec<u8> {
+        credential_bytes(&self.trust_list)
+    }
+
+    /// The oldest status snapshot's fetch time, if any.
+    pub fn oldest_snapshot(&self) -> Option<DateTime<Utc>> {
+        self.status_lists.iter().map(|s| s.fetched_at).min()
+    }
+
+    /// A loader with the bundled contexts plus the bundle's. A bundle context for a URL that
+    /// civitas-core bundles must be the same document.
+    pub fn loader(&self) -> Result<ContextLoader, BundleError> {
+        let mut loader = ContextLoader::bundled();
+        for c in &self.contexts {
+            let text = serde_json::to_string(&c.document).map_err(|e| BundleError::Context {
+                url: c.url.clone(),
+                reason: e.to_string(),
+            })?;
+            loader = add_context(loader, &c.url, &text)?;
+        }
+        Ok(loader)
+    }
+}
+
+/// Adds a context, refusing to replace a bundled one with a different document.
+pub(crate) fn add_context(
+    loader: ContextLoader,
+    url: &str,
+    text: &str,
+) -> Result<ContextLoader, BundleError> {
+    if let Some(existing) = loader.source(url) {
+        let same = serde_json::from_str::<Value>(existing).ok()
+            == serde_json::from_str::<Value>(text).ok();
+        if same {
+            return Ok(loader);
+        }
+        return Err(BundleError::Context {
+            url: url.to_owned(),
+            reason: "differs from the context civitas bundles for this URL".to_owned(),
+        });
+    }
+    Ok(loader.with_context(url, text)?)
+}
+
+/// Makes a bundle from files or from an issuer's published URLs, checking everything it packs.
+///
+/// ```no_run
+/// # async fn f(trust_list: Vec<u8>, list: Vec<u8>, anchor: civitas_verifier::trust::TrustAnchor) -> Result<(), civitas_verifier::error::BundleError> {
+/// use civitas_verifier::bundle::BundleBuilder;
+/// let bundle = BundleBuilder::new(vec![anchor])
+///     .trust_list(trust_list)
+///     .status_list(list, chrono::Utc::now())
+///     .build()
+///     .await?;
+/// std::fs::write("verifier-bundle.json", bundle.to_json_pretty()).ok();
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct BundleBuilder {
+    anchors: Vec<TrustAnchor>,
+    trust_list: Option<Vec<u8>>,
+    status_lists: Vec<(Vec<u8>, DateTime<Utc>)>,
+    contexts: Vec<(String, String)>,
+    created_at: Option<DateTime<Utc>>,
+}
+
+impl BundleBuilder {
+    /// A bundle whose trust list must be signed by one of `anchors`.
+    pub fn new(anchors: Vec<TrustAnchor>) -> Self {
+        Self {
+            anchors,
+            trust_list: None,
+            status_lists: Vec::new(),
+            contexts: Vec::new(),
+            created_at: None,
+        }
+    }
+
+    /// The signed trust list.
+    pub fn trust_list(mut self, signed: impl Into<Vec<u8>>) -> Self {
+        self.trust_list = Some(signed.into());
+        self
+    }
+
+    /// A signed status list credential, fetched at `fetched_at`.
+    pub fn status_list(mut self, signed: impl Into<Vec<u8>>, fetched_at: DateTime<Utc>) -> Self {
+        self.status_lists.push((signed.into(), fetched_at));
+        self
+    }
+
+    /// A JSON-LD context the documents need that civitas-core does not bundle.
+    pub fn context(mut self, url: &str, text: &str) -> Self {
+        self.contexts.push((url.to_owned(), text.to_owned()));
+        self
+    }
+
+    /// The bundle's creation time (default: now).
+    pub fn created_at(mut self, t: DateTime<Utc>) -> Self {
+        self.created_at = Some(t);
+        self
+    }
+
+    /// Fetches the trust list from `url`.
+    pub async fn fetch_trust_list(
+        mut self,
+        fetcher: &HttpFetcher,
+        url: &str,
+    ) -> Result<Self, BundleError> {
+        let fetched = fetcher
+            .get(url, "application/vc+jwt, application/vc, application/json")
+            .await?;
+        self.trust_list = Some(fetched.body.as_ref().clone());
+        Ok(self)
+    }
+
+    /// Fetches a status list credential from `url`.
+    pub async fn fetch_status_list(
+        mut self,
+        fetcher: &HttpFetcher,
+        url: &str,
+    ) -> Result<Self, BundleError> {
+        let fetched = fetcher
+            .get(url, "application/vc+jwt, application/vc, application/json")
+            .await?;
+        self.status_lists
+            .push((fetched.body.as_ref().clone(), fetched.fetched_at));
+        Ok(self)
+    }
+
+    /// Verifies everything and assembles the bundle: the trust list against the anchors, each
+    /// status list against its issuer's keys (from the trust list's pinned documents, or
+    /// did:key). The same list given twice keeps the newest version.
+    pub async fn build(self) -> Result<Bundle, BundleError> {
+        let created_at = seconds(self.created_at.unwrap_or_else(Utc::now));
+        let trust_bytes = self
+            .trust_list
+            .ok_or_else(|| BundleError::Format("a bundle needs a signed trust list".to_owned()))?;
+        let trust = verify_trust_list(&trust_bytes, &self.anchors, created_at).await?;
+        let mut loader = ContextLoader::bundled();
+        let mut contexts = Vec::new();
+        for (url, text) in &self.contexts {
+            loader = add_context(loader, url, text)?;
+            let document: Value = serde_json::from_str(text).map_err(|e| BundleError::Context {
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+            if !ContextLoader::bundled().contains(url) {
+                contexts.push(BundledContext {
+                    url: url.clone(),
+                    document,
+                });
+            }
+        }
+        let checker = list_checker(&trust, loader);
+        let mut snapshots: Vec<(StatusSnapshot, Option<DateTime<Utc>>)> = Vec::new();
+        for (bytes, fetched_at) in &self.status_lists {
+            let list = verify_status_list(bytes, &checker, *fetched_at)
+                .await
+                .map_err(|e| BundleError::StatusList {
+                    url: status_url_hint(bytes),
+                    reason: e.to_string(),
+                })?;
+            let credential = credential_value(bytes).map_err(|reason| BundleError::StatusList {
+                url: list.url().to_owned(),
+                reason,
+            })?;
+            let snapshot = StatusSnapshot {
+                url: list.url().to_owned(),
+                fetched_at: seconds(*fetched_at),
+                credential,
+            };
+            let valid_from = list.credential().valid_from;
+            match snapshots.iter_mut().find(|(s, _)| s.url == snapshot.url) {
+                Some(existing) if existing.1 <= valid_from => *existing = (snapshot, valid_from),
+                Some(_) => {}
+                None => snapshots.push((snapshot, valid_from)),
+            }
+        }
+        let trust_list = trust.signed().clone();
+        Ok(Bundle {
+            kind: BUNDLE_TYPE.to_owned(),
+            version: BUNDLE_VERSION,
+            created_at,
+            trust_list,
+            status_lists: snapshots.into_iter().map(|(s, _)| s).collect(),
+            contexts,
+        })
+    }
+}
+
+fn status_url_hint(bytes: &[u8]) -> String {
+    credential_value(bytes)
+        .ok()
+        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| "(unknown)".to_owned())
+}
+
+/// The checker that verifies status lists: the contexts, and the trust list's pinned documents.
+pub(crate) fn list_checker(trust: &VerifiedTrustList, loader: ContextLoader) -> Checker {
+    let mut resolver = OfflineResolver::new();
+    trust.pin_into(&mut resolver);
+    Checker::with_shared_resolver(loader, Arc::new(resolver))
+}

@@ -1,0 +1,413 @@
+//! [`Verifier`]: civitas-core's [`Checker`] with the deployment's policies — the trust list
+//! ([`TrustPolicy`]) and revocation/suspension ([`StatusPolicy`], or its online variant) — built
+//! from a trust configuration, an offline bundle, or online mode.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use civitas_core::contexts::ContextLoader;
+use civitas_core::did::ControllerDocument;
+use civitas_core::report::{CheckKind, DocumentKind, Outcome, Report};
+use civitas_core::resolver::{OfflineResolver, Resolver};
+use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_status::cache::{FreshnessPolicy, StatusListCache};
+use civitas_status::policy::StatusPolicy;
+
+use crate::bundle::{Bundle, add_context, credential_bytes};
+use crate::error::{BundleError, VerifierError};
+use crate::online::{HttpFetcher, OnlineConfig, OnlineResolver, OnlineStatusPolicy};
+use crate::policy::{Signing, TrustMode, TrustPolicy, issued_at};
+use crate::summary::Summary;
+use crate::trust::{TrustAnchor, VerifiedTrustList, verify_trust_list};
+
+/// The default maximum age of a status snapshot in offline mode: 7 days.
+pub const DEFAULT_MAX_STATUS_AGE: Duration = Duration::from_secs(7 * 86_400);
+
+/// What kind of input a byte string is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// JSON: a credential with Data Integrity proofs, or a presentation.
+    Json,
+    /// A compact JWS (`vc+jwt`).
+    Jwt,
+    /// The compact QR form (`CV1:…`).
+    Compact,
+    /// A PNG or JPEG photo or scan of a QR code.
+    Image,
+}
+
+impl InputFormat {
+    /// Tells the format from the first characters (no parsing).
+    pub fn detect(bytes: &[u8]) -> Self {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Self::Image;
+        }
+        let t = bytes.trim_ascii_start();
+        if t.first() == Some(&b'{') {
+            return Self::Json;
+        }
+        let digits = t
+            .strip_prefix(b"CV")
+            .map(|rest| (rest.iter().take_while(|b| b.is_ascii_digit()).count(), rest));
+        match digits {
+            Some((n, rest)) if n > 0 && rest.get(n) == Some(&b':') => Self::Compact,
+            _ => Self::Jwt,
+        }
+    }
+}
+
+/// Where the verifier's status lists come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Snapshots only (from a bundle or files); never touches the network.
+    Offline,
+    /// Fetches status lists and `did:web` documents as needed.
+    Online,
+}
+
+/// Verifies credentials (Data Integrity, `vc+jwt`, compact QR) and presentations against a trust
+/// list and status lists. Cheap to share behind an `Arc`; every method takes `&self`.
+///
+/// ```
+/// # async fn f(bundle_bytes: &[u8], anchor: &str, input: &[u8]) -> Result<(), civitas_verifier::error::VerifierError> {
+/// use civitas_verifier::{Verifier, VerifyOptions, bundle::Bundle, trust::TrustAnchor};
+/// let verifier = Verifier::builder()
+///     .trust_anchor(TrustAnchor::did(anchor))
+///     .bundle(&Bundle::parse(bundle_bytes)?)
+///     .build()
+///     .await?;
+/// let report = verifier.verify(input, &VerifyOptions::default()).await;
+/// println!("{}", verifier.summarize(input, &report));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    checker: Checker,
+    trust: TrustPolicy,
+    cache: Arc<StatusListCache>,
+    freshness: FreshnessPolicy,
+    mode: Mode,
+    fetcher: Option<Arc<HttpFetcher>>,
+    bundle_created_at: Option<DateTime<Utc>>,
+}
+
+/// Builds a [`Verifier`]. Nothing is checked until [`VerifierBuilder::build`].
+#[derive(Debug, Clone, Default)]
+pub struct VerifierBuilder {
+    anchors: Vec<TrustAnchor>,
+    trust_list: Option<Vec<u8>>,
+    any_issuer: bool,
+    status_lists: Vec<(Vec<u8>, Option<DateTime<Utc>>)>,
+    contexts: Vec<(String, String)>,
+    pinned: Vec<ControllerDocument>,
+    max_status_age: Option<Duration>,
+    max_list_age: Option<Duration>,
+    online: Option<OnlineConfig>,
+    bundle_created_at: Option<DateTime<Utc>>,
+    now: Option<DateTime<Utc>>,
+}
+
+impl VerifierBuilder {
+    /// Trusts trust lists signed by `anchor` (repeatable).
+    pub fn trust_anchor(mut self, anchor: TrustAnchor) -> Self {
+        self.anchors.push(anchor);
+        self
+    }
+
+    /// The signed trust list (`vc+jwt` or Data Integrity JSON); it must be signed by a trust
+    /// anchor.
+    pub fn trust_list(mut self, signed: impl Into<Vec<u8>>) -> Self {
+        self.trust_list = Some(signed.into());
+        self
+    }
+
+    /// No trust list: `trustedIssuer` is reported *not applicable* instead of *indeterminate*.
+    /// For development, or for callers that decide trust themselves.
+    pub fn trust_any_issuer(mut self) -> Self {
+        self.any_issuer = true;
+        self
+    }
+
+    /// A signed status list credential, fetched at `fetched_at` (default: when the verifier is
+    /// built).
+    pub fn status_list(
+        mut self,
+        signed: impl Into<Vec<u8>>,
+        fetched_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        self.status_lists.push((signed.into(), fetched_at));
+        self
+    }
+
+    /// A JSON-LD context that civitas-core does not bundle.
+    pub fn context(mut self, url: &str, text: &str) -> Self {
+        self.contexts.push((url.to_owned(), text.to_owned()));
+        self
+    }
+
+    /// Pins a DID document (holders' `did:web`, issuers outside the trust list). The trust
+    /// list's own pinned documents take precedence.
+    pub fn pin(mut self, document: ControllerDocument) -> Self {
+        self.pinned.push(document);
+        self
+    }
+
+    /// Everything in an offline bundle: trust list, status snapshots, contexts.
+    pub fn bundle(mut self, bundle: &Bundle) -> Self {
+        self.trust_list = Some(bundle.trust_list_bytes());
+        for s in &bundle.status_lists {
+            self.status_lists
+                .push((credential_bytes(&s.credential), Some(s.fetched_at)));
+        }
+        for c in &bundle.contexts {
+            let text = serde_json::to_string(&c.document).unwrap_or_default();
+            self.contexts.push((c.url.clone(), text));
+        }
+        self.bundle_created_at = Some(bundle.created_at);
+        self
+    }
+
+    /// Offline: a status snapshot fetched longer ago than this is stale (status checks
+    /// *indeterminate*). Default [`DEFAULT_MAX_STATUS_AGE`]. Online it bounds cache use too.
+    pub fn max_status_age(mut self, age: Duration) -> Self {
+        self.max_status_age = Some(age);
+        self
+    }
+
+    /// A status list whose `validFrom` (signed by the issuer) is longer ago than this is stale,
+    /// whenever it was fetched. Default: no limit.
+    pub fn max_list_age(mut self, age: Duration) -> Self {
+        self.max_list_age = Some(age);
+        self
+    }
+
+    /// Opt in to online mode: status lists and `did:web` documents are fetched when missing or
+    /// stale (see [`crate::online`]).
+    pub fn online(mut self, config: OnlineConfig) -> Self {
+        self.online = Some(config);
+        self
+    }
+
+    /// The time at which the trust list and status lists are checked while building (default:
+    /// now). Verifications use [`VerifyOptions::now`].
+    pub fn at(mut self, now: DateTime<Utc>) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// Checks the trust list against the anchors and every status list against its issuer's
+    /// keys, and assembles the verifier.
+    pub async fn build(self) -> Result<Verifier, VerifierError> {
+        let now = self.now.unwrap_or_else(Utc::now);
+        let mut loader = ContextLoader::bundled();
+        for (url, text) in &self.contexts {
+            loader = add_context(loader, url, text).map_err(|e| match e {
+                BundleError::Context { url, reason } => {
+                    VerifierError::Context(format!("{url}: {reason}"))
+                }
+                other => VerifierError::Bundle(other),
+            })?;
+        }
+        let trust_list = match &self.trust_list {
+            Some(bytes) => Some(Arc::new(
+                verify_trust_list(bytes, &self.anchors, now).await?,
+            )),
+            None => None,
+        };
+        let mode = match &trust_list {
+            Some(list) => TrustMode::List(list.clone()),
+            None if self.any_issuer => TrustMode::AnyIssuer,
+            None => TrustMode::NotConfigured,
+        };
+        let mut pinned = OfflineResolver::new();
+        for doc in self.pinned {
+            pinned.pin(doc);
+        }
+        if let Some(list) = &trust_list {
+            list.pin_into(&mut pinned);
+        }
+        let fetcher = match &self.online {
+            Some(config) => Some(Arc::new(HttpFetcher::new(config.clone())?)),
+            None => None,
+        };
+        let resolver: Arc<dyn Resolver> = match &fetcher {
+            Some(f) => Arc::new(OnlineResolver::new(pinned, f.clone())),
+            None => Arc::new(pinned),
+        };
+        let list_checker = Checker::with_shared_resolver(loader.clone(), resolver.clone());
+        let cache = Arc::new(StatusListCache::new());
+        for (bytes, fetched_at) in &self.status_lists {
+            cache
+                .load(bytes, &list_checker, fetched_at.unwrap_or(now))
+                .await?;
+        }
+        let max_status_age = self.max_status_age.unwrap_or(DEFAULT_MAX_STATUS_AGE);
+        let freshness = match &self.online {
+            None => FreshnessPolicy {
+                honor_ttl: false,
+                default_ttl: civitas_status::cache::DEFAULT_TTL,
+                max_age: Some(max_status_age),
+                max_list_age: self.max_list_age,
+            },
+            Some(_) => FreshnessPolicy {
+                max_age: Some(max_status_age),
+                max_list_age: self.max_list_age,
+                ..FreshnessPolicy::online()
+            },
+        };
+        let trust = TrustPolicy::new(mode);
+        let status = StatusPolicy::new(cache.clone(), freshness);
+        let status_policy: Arc<dyn civitas_core::verify::CredentialPolicy> = match &fetcher {
+            Some(f) => Arc::new(OnlineStatusPolicy::new(
+                status,
+                f.clone(),
+                list_checker,
+                trust_list.clone(),
+            )),
+            None => Arc::new(status),
+        };
+        let checker = Checker::with_shared_resolver(loader, resolver)
+            .with_policy(Arc::new(trust.clone()))
+            .with_policy(status_policy);
+        Ok(Verifier {
+            checker,
+            trust,
+            cache,
+            freshness,
+            mode: if fetcher.is_some() {
+                Mode::Online
+            } else {
+                Mode::Offline
+            },
+            fetcher,
+            bundle_created_at: self.bundle_created_at,
+        })
+    }
+}
+
+impl Verifier {
+    /// A builder.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// An offline verifier from a bundle whose trust list is signed by one of `anchors`.
+    pub async fn from_bundle(
+        bundle: &Bundle,
+        anchors: Vec<TrustAnchor>,
+        max_status_age: Duration,
+    ) -> Result<Self, VerifierError> {
+        let mut builder = Self::builder()
+            .bundle(bundle)
+            .max_status_age(max_status_age);
+        for a in anchors {
+            builder = builder.trust_anchor(a);
+        }
+        builder.build().await
+    }
+
+    /// Verifies a credential (Data Integrity JSON, `vc+jwt`, compact QR text, or a PNG/JPEG
+    /// photo of the QR code) or a presentation. Every check is in the report; see
+    /// [`Report::verdict`].
+    pub async fn verify(&self, input: &[u8], options: &VerifyOptions) -> Report {
+        match InputFormat::detect(input) {
+            InputFormat::Compact => self.verify_compact(input, options).await,
+            InputFormat::Image => match civitas_render::qr::decode_image(input) {
+                Ok(text) => self.verify_compact(text.as_bytes(), options).await,
+                Err(e) => {
+                    let mut report = Report::new(DocumentKind::Unknown);
+                    report.push(CheckKind::Syntax, Outcome::failed(format!("QR image: {e}")));
+                    report
+                }
+            },
+            InputFormat::Json | InputFormat::Jwt => self.checker.verify(input, options).await,
+        }
+    }
+
+    /// Verifies a compact QR payload (`CV1:…`): the COSE signature and its `kid`'s binding to the
+    /// issuer, then — on the credential it rebuilds — everything else, policies included; the
+    /// key windows are judged against the credential's `validFrom`.
+    async fn verify_compact(&self, input: &[u8], options: &VerifyOptions) -> Report {
+        let unreadable = |reason: String| {
+            let mut report = Report::new(DocumentKind::Unknown);
+            report.push(CheckKind::Syntax, Outcome::failed(reason));
+            report
+        };
+        let Ok(text) = std::str::from_utf8(input) else {
+            return unreadable("the compact text is not UTF-8".to_owned());
+        };
+        let compact = match civitas_core::compact::decode(text.trim()) {
+            Ok(c) => c,
+            Err(e) => return unreadable(e.to_string()),
+        };
+        let mut report =
+            civitas_core::compact::check_compact(&self.checker, &compact, options).await;
+        let signing = Signing {
+            key: compact.kid().to_owned(),
+            signed_at: issued_at(compact.credential_json()),
+        };
+        self.trust
+            .apply_key_windows(compact.issuer(), &[signing], &mut report);
+        report
+    }
+
+    /// A summary of `report` for people (see [`Summary`]); `input` is what was verified.
+    pub fn summarize<'a>(&self, input: &[u8], report: &'a Report) -> Summary<'a> {
+        Summary::new(input, report, self.trust_list())
+    }
+
+    /// The verified trust list, if one is configured.
+    pub fn trust_list(&self) -> Option<&VerifiedTrustList> {
+        self.trust.trust_list()
+    }
+
+    /// The trust policy.
+    pub fn trust_policy(&self) -> &TrustPolicy {
+        &self.trust
+    }
+
+    /// The status list cache (shared with the status policy).
+    pub fn status_cache(&self) -> &Arc<StatusListCache> {
+        &self.cache
+    }
+
+    /// The freshness rules for status lists.
+    pub fn freshness(&self) -> &FreshnessPolicy {
+        &self.freshness
+    }
+
+    /// Offline or online.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The online fetcher, if online.
+    pub fn fetcher(&self) -> Option<&Arc<HttpFetcher>> {
+        self.fetcher.as_ref()
+    }
+
+    /// When the bundle it was loaded from was made.
+    pub fn bundle_created_at(&self) -> Option<DateTime<Utc>> {
+        self.bundle_created_at
+    }
+
+    /// The underlying checker (with the policies).
+    pub fn checker(&self) -> &Checker {
+        &self.checker
+    }
+
+    /// Adds (or refreshes) a status list snapshot, verified against its issuer's keys.
+    pub async fn add_status_list(
+        &self,
+        signed: &[u8],
+        fetched_at: DateTime<Utc>,
+    ) -> Result<(), VerifierError> {
+        let plain = Checker::with_shared_resolver(
+            self.checker.loader().clone(),
+            self.checker.resolver().clone(),
+        );
+        self.cache.load(signed, &plain, fetched_at).await?;
+        Ok(())
+    }
+}
