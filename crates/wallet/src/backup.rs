@@ -1,0 +1,125 @@
+//! The backup file: one JSON object carrying the wallet's header (KDF parameters, salt, check
+//! tag) in the clear and everything else — documents, holder keys, consent log — sealed as one
+//! authenticated ciphertext whose associated data is the clear part. A changed byte anywhere
+//! makes it refused; a wrong passphrase is told apart by the check tag.
+
+use civitas_core::encoding;
+use civitas_core::sealed::SealingKey;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::consent::ConsentEntry;
+use crate::document::StoredDocument;
+use crate::error::WalletError;
+use crate::header::{FORMAT_VERSION, Header};
+use crate::holder::HolderKeyRecord;
+
+/// The `format` member of a backup file.
+pub const BACKUP_FORMAT: &str = "civitas-wallet-backup";
+
+/// Largest backup file accepted: 64 MiB.
+pub const MAX_BACKUP_BYTES: usize = 64 * 1024 * 1024;
+
+const CONTENT_AAD_PREFIX: &[u8] = b"civitas-wallet-backup/v1\n";
+
+/// The file as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BackupFile {
+    format: String,
+    version: u32,
+    created: String,
+    header: Header,
+    content: String,
+}
+
+/// What a backup holds once opened.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BackupContent {
+    pub(crate) documents: Vec<StoredDocument>,
+    pub(crate) holder_keys: Vec<HolderKeyRecord>,
+    pub(crate) consent_log: Vec<ConsentEntry>,
+}
+
+fn content_aad(file: &BackupFile) -> Vec<u8> {
+    let mut aad = CONTENT_AAD_PREFIX.to_vec();
+    aad.extend_from_slice(file.created.as_bytes());
+    aad.push(b'\n');
+    aad.extend_from_slice(&file.header.to_bytes());
+    aad
+}
+
+/// Seals `content` into backup file bytes, under the wallet's key and header.
+pub(crate) fn write(
+    header: &Header,
+    key: &SealingKey,
+    content: &BackupContent,
+) -> Result<Vec<u8>, WalletError> {
+    let plain = Zeroizing::new(
+        serde_json::to_vec(content).map_err(|e| WalletError::corrupt("backup", e.to_string()))?,
+    );
+    let mut file = BackupFile {
+        format: BACKUP_FORMAT.to_owned(),
+        version: FORMAT_VERSION,
+        created: civitas_core::credential::format_datetime(chrono::Utc::now()),
+        header: header.clone(),
+        content: String::new(),
+    };
+    file.content = encoding::base64url(&key.encrypt(&content_aad(&file), &plain));
+    let mut bytes = serde_json::to_vec_pretty(&file)
+        .map_err(|e| WalletError::corrupt("backup", e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Opens backup file bytes with `passphrase`: the header it carries, the key, and the content.
+pub(crate) fn read(
+    bytes: &[u8],
+    passphrase: &[u8],
+) -> Result<(Header, SealingKey, BackupContent), WalletError> {
+    if bytes.len() > MAX_BACKUP_BYTES {
+        return Err(WalletError::BackupDamaged(format!(
+            "it is {} bytes, more than the {MAX_BACKUP_BYTES} a backup may have",
+            bytes.len()
+        )));
+    }
+    let file: BackupFile = serde_json::from_slice(bytes).map_err(|e| {
+        WalletError::BackupDamaged(format!(
+            "not a civitas wallet backup (line {}, column {}): {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if file.format != BACKUP_FORMAT {
+        return Err(WalletError::BackupDamaged(format!(
+            "`format` is {:?}, expected {BACKUP_FORMAT:?}",
+            file.format
+        )));
+    }
+    if file.version != FORMAT_VERSION {
+        return Err(WalletError::Version {
+            what: "backup",
+            found: file.version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if file.header.version != FORMAT_VERSION {
+        return Err(WalletError::Version {
+            what: "backup",
+            found: file.header.version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let key = file.header.unlock(passphrase, "backup")?;
+    let sealed = encoding::decode_base64url(&file.content)
+        .map_err(|e| WalletError::BackupDamaged(format!("`content`: {e}")))?;
+    let plain = key.decrypt(&content_aad(&file), &sealed).map_err(|_| {
+        WalletError::BackupDamaged(
+            "the content does not authenticate: the file was altered or truncated".into(),
+        )
+    })?;
+    let content: BackupContent = serde_json::from_slice(&plain)
+        .map_err(|e| WalletError::BackupDamaged(format!("the content cannot be read: {e}")))?;
+    Ok((file.header, key, content))
+}

@@ -1,0 +1,273 @@
+//! The sled database under the wallet: a `meta` tree with the unencrypted [`Header`], and three
+//! trees of sealed records. A record's sled key is a random id (or, in the consent log, a
+//! sequence number), never anything taken from its content; its value is
+//! `nonce ‖ XChaCha20-Poly1305(JSON)` with the tree and key as associated data, so a record
+//! cannot be moved to another place unnoticed.
+
+use std::path::{Path, PathBuf};
+
+use civitas_core::sealed::SealingKey;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::Transactional;
+use zeroize::Zeroizing;
+
+use crate::error::WalletError;
+use crate::header::Header;
+
+const META_TREE: &str = "meta";
+const HEADER_KEY: &[u8] = b"header";
+const AAD_PREFIX: &str = "civitas-wallet/v1/";
+
+/// One of the wallet's sealed tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Table {
+    Documents,
+    HolderKeys,
+    ConsentLog,
+}
+
+impl Table {
+    pub(crate) const ALL: [Table; 3] = [Table::Documents, Table::HolderKeys, Table::ConsentLog];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Documents => "documents",
+            Self::HolderKeys => "holder-keys",
+            Self::ConsentLog => "consent-log",
+        }
+    }
+
+    /// How errors name a record of this table.
+    pub(crate) fn label(self, key: &[u8]) -> String {
+        match self {
+            Self::Documents => format!("document {}", String::from_utf8_lossy(key)),
+            Self::HolderKeys => format!("holder key {}", String::from_utf8_lossy(key)),
+            Self::ConsentLog => match <[u8; 8]>::try_from(key) {
+                Ok(b) => format!("consent log entry {}", u64::from_be_bytes(b)),
+                Err(_) => "consent log entry (bad key)".to_owned(),
+            },
+        }
+    }
+
+    pub(crate) fn aad(self, key: &[u8]) -> Vec<u8> {
+        let mut aad = format!("{AAD_PREFIX}{}/", self.name()).into_bytes();
+        aad.extend_from_slice(key);
+        aad
+    }
+}
+
+/// The open database.
+pub(crate) struct Store {
+    db: sled::Db,
+    meta: sled::Tree,
+    documents: sled::Tree,
+    holder_keys: sled::Tree,
+    consent_log: sled::Tree,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the sled database in `path`.
+    pub(crate) fn open(path: &Path) -> Result<Self, WalletError> {
+        let db_err = |e: sled::Error| WalletError::Database {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        // sled asserts on some kinds of damage instead of returning an error; a damaged file
+        // must be an error for the holder, never a crash.
+        let opened = std::panic::catch_unwind(|| sled::Config::new().path(path).open());
+        let db = match opened {
+            Ok(result) => result.map_err(db_err)?,
+            Err(_) => {
+                return Err(WalletError::Database {
+                    path: path.display().to_string(),
+                    reason: "the database files are damaged and cannot be read".into(),
+                });
+            }
+        };
+        let tree = |name: &str| db.open_tree(name).map_err(db_err);
+        Ok(Self {
+            meta: tree(META_TREE)?,
+            documents: tree(Table::Documents.name())?,
+            holder_keys: tree(Table::HolderKeys.name())?,
+            consent_log: tree(Table::ConsentLog.name())?,
+            db,
+            path: path.to_owned(),
+        })
+    }
+
+    fn db_err(&self, e: impl std::fmt::Display) -> WalletError {
+        WalletError::Database {
+            path: self.path.display().to_string(),
+            reason: e.to_string(),
+        }
+    }
+
+    fn tree(&self, table: Table) -> &sled::Tree {
+        match table {
+            Table::Documents => &self.documents,
+            Table::HolderKeys => &self.holder_keys,
+            Table::ConsentLog => &self.consent_log,
+        }
+    }
+
+    /// The stored header bytes, if the wallet was initialised.
+    pub(crate) fn header_bytes(&self) -> Result<Option<Vec<u8>>, WalletError> {
+        self.meta
+            .get(HEADER_KEY)
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Seals `value` for `table` under `key` (the sled key).
+    pub(crate) fn seal<T: Serialize>(
+        sealing: &SealingKey,
+        table: Table,
+        key: &[u8],
+        value: &T,
+    ) -> Result<Vec<u8>, WalletError> {
+        let plain = Zeroizing::new(
+            serde_json::to_vec(value)
+                .map_err(|e| WalletError::corrupt(table.label(key), e.to_string()))?,
+        );
+        Ok(sealing.encrypt(&table.aad(key), &plain))
+    }
+
+    /// Opens a sealed record.
+    pub(crate) fn unseal<T: DeserializeOwned>(
+        sealing: &SealingKey,
+        table: Table,
+        key: &[u8],
+        sealed: &[u8],
+    ) -> Result<T, WalletError> {
+        let plain = sealing.decrypt(&table.aad(key), sealed).map_err(|e| {
+            WalletError::corrupt(
+                table.label(key),
+                format!("{e} (the record does not authenticate)"),
+            )
+        })?;
+        serde_json::from_slice(&plain)
+            .map_err(|e| WalletError::corrupt(table.label(key), e.to_string()))
+    }
+
+    /// Writes one record, durably.
+    pub(crate) fn put<T: Serialize>(
+        &self,
+        sealing: &SealingKey,
+        table: Table,
+        key: &[u8],
+        value: &T,
+    ) -> Result<(), WalletError> {
+        let sealed = Self::seal(sealing, table, key, value)?;
+        self.tree(table)
+            .insert(key, sealed)
+            .map_err(|e| self.db_err(e))?;
+        self.flush()
+    }
+
+    /// Whether a record exists.
+    pub(crate) fn contains(&self, table: Table, key: &[u8]) -> Result<bool, WalletError> {
+        self.tree(table)
+            .contains_key(key)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Removes one record, durably.
+    pub(crate) fn remove(&self, table: Table, key: &[u8]) -> Result<bool, WalletError> {
+        let removed = self
+            .tree(table)
+            .remove(key)
+            .map_err(|e| self.db_err(e))?
+            .is_some();
+        self.flush()?;
+        Ok(removed)
+    }
+
+    /// Every record of `table`, opened, in key order.
+    pub(crate) fn all<T: DeserializeOwned>(
+        &self,
+        sealing: &SealingKey,
+        table: Table,
+    ) -> Result<Vec<(Vec<u8>, T)>, WalletError> {
+        let mut out = Vec::new();
+        for item in self.tree(table).iter() {
+            let (k, v) = item.map_err(|e| self.db_err(e))?;
+            out.push((k.to_vec(), Self::unseal(sealing, table, &k, &v)?));
+        }
+        Ok(out)
+    }
+
+    /// The raw sealed values of `table` (for re-encryption).
+    pub(crate) fn raw(&self, table: Table) -> Result<Vec<(Vec<u8>, Vec<u8>)>, WalletError> {
+        self.tree(table)
+            .iter()
+            .map(|item| {
+                item.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                    .map_err(|e| self.db_err(e))
+            })
+            .collect()
+    }
+
+    /// The next consent log sequence number: one more than the last (the caller serialises
+    /// appends).
+    pub(crate) fn next_log_seq(&self) -> Result<u64, WalletError> {
+        let last = self
+            .consent_log
+            .last()
+            .map_err(|e| self.db_err(e))?
+            .map(|(k, _)| {
+                <[u8; 8]>::try_from(k.as_ref())
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| {
+                        WalletError::corrupt("consent log", "a key is not a sequence number")
+                    })
+            })
+            .transpose()?;
+        Ok(last.map_or(1, |n| n.saturating_add(1)))
+    }
+
+    /// Replaces the header and every record in one transaction: either all of it is written,
+    /// or none. `records` holds, per table, the sealed values to store.
+    pub(crate) fn replace_all(
+        &self,
+        header: &Header,
+        records: &[(Table, Vec<(Vec<u8>, Vec<u8>)>)],
+    ) -> Result<(), WalletError> {
+        let header_bytes = header.to_bytes();
+        let result: sled::transaction::TransactionResult<(), ()> = (
+            &self.meta,
+            &self.documents,
+            &self.holder_keys,
+            &self.consent_log,
+        )
+            .transaction(|(meta, documents, holder_keys, consent_log)| {
+                meta.insert(HEADER_KEY, header_bytes.as_slice())?;
+                for (table, values) in records {
+                    let tree = match table {
+                        Table::Documents => documents,
+                        Table::HolderKeys => holder_keys,
+                        Table::ConsentLog => consent_log,
+                    };
+                    for (k, v) in values {
+                        tree.insert(k.as_slice(), v.as_slice())?;
+                    }
+                }
+                Ok(())
+            });
+        result.map_err(|e| self.db_err(format!("{e:?}")))?;
+        self.flush()
+    }
+
+    /// Flushes everything written so far to disk.
+    pub(crate) fn flush(&self) -> Result<(), WalletError> {
+        self.db.flush().map_err(|e| self.db_err(e))?;
+        Ok(())
+    }
+}
