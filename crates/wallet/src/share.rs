@@ -64,12 +64,12 @@ fn check_text(what: &str, text: &str) -> Result<(), WalletError> {
 }
 
 fn check_recipient(recipient: Option<&str>) -> Result<(), WalletError> {
-    if let Some(r) = recipient {
-        if r.chars().count() > MAX_RECIPIENT_CHARS || r.contains(char::is_control) {
-            return Err(WalletError::Share(format!(
-                "the recipient must be at most {MAX_RECIPIENT_CHARS} printable characters"
-            )));
-        }
+    if let Some(r) = recipient
+        && (r.chars().count() > MAX_RECIPIENT_CHARS || r.contains(char::is_control))
+    {
+        return Err(WalletError::Share(format!(
+            "the recipient must be at most {MAX_RECIPIENT_CHARS} printable characters"
+        )));
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use civitas_core::sealed::SealingKey;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
 use zeroize::Zeroizing;
 
 use crate::error::WalletError;
@@ -17,7 +18,13 @@ use crate::header::Header;
 
 const META_TREE: &str = "meta";
 const HEADER_KEY: &[u8] = b"header";
+const WRITES_KEY: &[u8] = b"writes";
+/// The file beside sled's that holds the write counter.
+pub(crate) const WRITES_FILE: &str = "wallet.writes";
 const AAD_PREFIX: &str = "civitas-wallet/v1/";
+
+/// A record as stored: its sled key and its sealed value.
+pub(crate) type RawRecord = (Vec<u8>, Vec<u8>);
 
 /// One of the wallet's sealed tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +64,16 @@ impl Table {
     }
 }
 
+/// sled's error in words; damage says what to do.
+fn describe(e: &sled::Error) -> String {
+    match e {
+        sled::Error::Corruption { .. } => {
+            "the database files are damaged and cannot be read (restore a backup)".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
 /// The open database.
 pub(crate) struct Store {
     db: sled::Db,
@@ -78,7 +95,7 @@ impl Store {
     pub(crate) fn open(path: &Path) -> Result<Self, WalletError> {
         let db_err = |e: sled::Error| WalletError::Database {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: describe(&e),
         };
         // sled asserts on some kinds of damage instead of returning an error; a damaged file
         // must be an error for the holder, never a crash.
@@ -103,10 +120,10 @@ impl Store {
         })
     }
 
-    fn db_err(&self, e: impl std::fmt::Display) -> WalletError {
+    fn db_err(&self, e: sled::Error) -> WalletError {
         WalletError::Database {
             path: self.path.display().to_string(),
-            reason: e.to_string(),
+            reason: describe(&e),
         }
     }
 
@@ -157,7 +174,7 @@ impl Store {
             .map_err(|e| WalletError::corrupt(table.label(key), e.to_string()))
     }
 
-    /// Writes one record, durably.
+    /// Writes one record, durably (and counts the write, see [`Store::check_writes`]).
     pub(crate) fn put<T: Serialize>(
         &self,
         sealing: &SealingKey,
@@ -166,10 +183,9 @@ impl Store {
         value: &T,
     ) -> Result<(), WalletError> {
         let sealed = Self::seal(sealing, table, key, value)?;
-        self.tree(table)
-            .insert(key, sealed)
-            .map_err(|e| self.db_err(e))?;
-        self.flush()
+        self.counted(table, |tree| {
+            tree.insert(key, sealed.as_slice()).map(|_| ())
+        })
     }
 
     /// Whether a record exists.
@@ -179,15 +195,104 @@ impl Store {
             .map_err(|e| self.db_err(e))
     }
 
-    /// Removes one record, durably.
+    /// Removes one record, durably; whether it was there.
     pub(crate) fn remove(&self, table: Table, key: &[u8]) -> Result<bool, WalletError> {
-        let removed = self
-            .tree(table)
-            .remove(key)
-            .map_err(|e| self.db_err(e))?
-            .is_some();
+        if !self.contains(table, key)? {
+            return Ok(false);
+        }
+        self.counted(table, |tree| tree.remove(key).map(|_| ()))?;
+        Ok(true)
+    }
+
+    /// Runs `op` on `table` and adds one to the write counter in the same transaction, then
+    /// flushes and records the counter outside the database.
+    fn counted(
+        &self,
+        table: Table,
+        op: impl Fn(
+            &sled::transaction::TransactionalTree,
+        ) -> Result<(), sled::transaction::UnabortableTransactionError>,
+    ) -> Result<(), WalletError> {
+        let result: sled::transaction::TransactionResult<u64, ()> = (&self.meta, self.tree(table))
+            .transaction(|(meta, tree)| {
+                let count = match meta.get(WRITES_KEY)? {
+                    None => 0,
+                    Some(v) => match <[u8; 8]>::try_from(v.as_ref()) {
+                        Ok(b) => u64::from_be_bytes(b),
+                        Err(_) => return Err(ConflictableTransactionError::Abort(())),
+                    },
+                };
+                op(tree)?;
+                let next = count.saturating_add(1);
+                meta.insert(WRITES_KEY, &next.to_be_bytes())?;
+                Ok(next)
+            });
+        let count = result.map_err(|e| match e {
+            TransactionError::Abort(()) => {
+                WalletError::corrupt("write counter", "it is not an 8-byte number")
+            }
+            TransactionError::Storage(e) => self.db_err(e),
+        })?;
         self.flush()?;
-        Ok(removed)
+        self.record_writes(count)
+    }
+
+    /// The write counter kept inside the database.
+    fn writes_inside(&self) -> Result<u64, WalletError> {
+        match self.meta.get(WRITES_KEY).map_err(|e| self.db_err(e))? {
+            None => Ok(0),
+            Some(v) => <[u8; 8]>::try_from(v.as_ref())
+                .map(u64::from_be_bytes)
+                .map_err(|_| WalletError::corrupt("write counter", "it is not an 8-byte number")),
+        }
+    }
+
+    /// Records the write counter in `wallet.writes` (write, sync, rename, sync the directory).
+    fn record_writes(&self, count: u64) -> Result<(), WalletError> {
+        let path = self.path.join(WRITES_FILE);
+        let tmp = self.path.join(format!("{WRITES_FILE}.tmp"));
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut file, format!("{count}\n").as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            std::fs::File::open(&self.path)?.sync_all()
+        };
+        write().map_err(|e| WalletError::io(&path, e))
+    }
+
+    /// Checks that the database holds every write the wallet acknowledged. sled treats a
+    /// damaged log as a torn write and silently recovers the state before it; the counter
+    /// outside the database (`wallet.writes`) tells that apart from a clean state.
+    pub(crate) fn check_writes(&self) -> Result<(), WalletError> {
+        let inside = self.writes_inside()?;
+        let path = self.path.join(WRITES_FILE);
+        let outside = match std::fs::read(&path) {
+            Ok(bytes) => std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|t| t.trim().parse::<u64>().ok())
+                .ok_or_else(|| WalletError::corrupt(WRITES_FILE, "it is not a number"))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(WalletError::corrupt(
+                    WRITES_FILE,
+                    "it is missing: the wallet cannot tell whether its database is complete",
+                ));
+            }
+            Err(e) => return Err(WalletError::io(&path, e)),
+        };
+        if inside < outside {
+            return Err(WalletError::corrupt(
+                "database",
+                format!(
+                    "it holds {inside} of the {outside} writes made: damaged data was dropped when it was opened (restore a backup)"
+                ),
+            ));
+        }
+        if inside > outside {
+            // A crash after the database write and before the counter file's: complete.
+            self.record_writes(inside)?;
+        }
+        Ok(())
     }
 
     /// Every record of `table`, opened, in key order.
@@ -205,7 +310,7 @@ impl Store {
     }
 
     /// The raw sealed values of `table` (for re-encryption).
-    pub(crate) fn raw(&self, table: Table) -> Result<Vec<(Vec<u8>, Vec<u8>)>, WalletError> {
+    pub(crate) fn raw(&self, table: Table) -> Result<Vec<RawRecord>, WalletError> {
         self.tree(table)
             .iter()
             .map(|item| {
@@ -238,10 +343,10 @@ impl Store {
     pub(crate) fn replace_all(
         &self,
         header: &Header,
-        records: &[(Table, Vec<(Vec<u8>, Vec<u8>)>)],
+        records: &[(Table, Vec<RawRecord>)],
     ) -> Result<(), WalletError> {
         let header_bytes = header.to_bytes();
-        let result: sled::transaction::TransactionResult<(), ()> = (
+        let result: sled::transaction::TransactionResult<u64, ()> = (
             &self.meta,
             &self.documents,
             &self.holder_keys,
@@ -249,6 +354,12 @@ impl Store {
         )
             .transaction(|(meta, documents, holder_keys, consent_log)| {
                 meta.insert(HEADER_KEY, header_bytes.as_slice())?;
+                let count = match meta.get(WRITES_KEY)? {
+                    None => 0,
+                    Some(v) => <[u8; 8]>::try_from(v.as_ref()).map_or(0, u64::from_be_bytes),
+                };
+                let next = count.saturating_add(1);
+                meta.insert(WRITES_KEY, &next.to_be_bytes())?;
                 for (table, values) in records {
                     let tree = match table {
                         Table::Documents => documents,
@@ -259,10 +370,14 @@ impl Store {
                         tree.insert(k.as_slice(), v.as_slice())?;
                     }
                 }
-                Ok(())
+                Ok(next)
             });
-        result.map_err(|e| self.db_err(format!("{e:?}")))?;
-        self.flush()
+        let count = result.map_err(|e| match e {
+            TransactionError::Abort(()) => WalletError::corrupt("write counter", "aborted"),
+            TransactionError::Storage(e) => self.db_err(e),
+        })?;
+        self.flush()?;
+        self.record_writes(count)
     }
 
     /// Flushes everything written so far to disk.

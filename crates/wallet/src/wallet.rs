@@ -107,6 +107,7 @@ impl Wallet {
             })?;
         let header = Header::parse(&bytes, "wallet")?;
         let key = header.unlock(passphrase, "wallet")?;
+        store.check_writes()?;
         Ok(Self::assemble(store, header, key, dir))
     }
 
