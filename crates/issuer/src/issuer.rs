@@ -270,6 +270,11 @@ impl Issuer {
         &self.inner.loader
     }
 
+    /// The passphrase that opens the key files (crate-internal: older keys are opened on demand).
+    pub(crate) fn passphrase(&self) -> &str {
+        &self.inner.passphrase
+    }
+
     /// The current signer.
     pub fn signer(&self) -> Arc<FileSigner> {
         match self.inner.signer.read() {

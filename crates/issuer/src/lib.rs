@@ -69,6 +69,7 @@ pub mod jcs;
 pub mod keystore;
 pub mod launch;
 mod locks;
+mod printable;
 mod rotation;
 pub mod status;
 pub mod store;

@@ -7,9 +7,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use civitas_core::compact::{self, check_compact_text};
 use civitas_core::report::Verdict;
 use civitas_core::verify::VerifyOptions;
 use civitas_issuer::DidMethod;
+use civitas_render::qr::decode_image;
 use civitas_status::{StatusSize, verify_status_list};
 use common::{TestServer, birth_body, marriage_body};
 use serde_json::{Value, json};
@@ -338,5 +340,86 @@ async fn key_rotation_keeps_old_credentials_verifying() {
     }
     assert!(resigned);
     assert_eq!(server.issuer.verify_audit().unwrap().unwrap().entries, 5);
+    server.stop().await;
+}
+
+/// Every issued certificate can be fetched as its compact QR form (text or image) and as a
+/// printable PDF whose QR code reads back as the same, verifying, text — also for a credential
+/// signed before a key rotation (the QR is signed by the credential's own key).
+#[tokio::test]
+async fn qr_and_printable_certificate_over_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), DidMethod::Web).await;
+    let (status, birth) = server.post("/birth-certificates", &birth_body("P-1")).await;
+    assert_eq!(status, 201, "{birth}");
+    let id = birth["credentialId"].as_str().unwrap().to_owned();
+    let (status, _) = server.post("/keys/rotate", &json!({})).await;
+    assert_eq!(status, 200);
+    let checker = server.checker().await;
+    let fetch = |path: String| {
+        let req = server
+            .client
+            .get(server.url(&path))
+            .bearer_auth(server.token());
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            let content_type = r.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (status, content_type, r.bytes().await.unwrap().to_vec())
+        }
+    };
+
+    // the QR text, signed by key-1 (the credential's key), verifies
+    let (status, content_type, text) = fetch(format!("/credentials/{id}/qr")).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/plain; charset=utf-8")
+    );
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.starts_with("CV1:"), "{text}");
+    let report = check_compact_text(&checker, &text, &VerifyOptions::default()).await;
+    assert_eq!(report.verdict, Verdict::Valid, "{report}");
+    assert!(
+        compact::decode(&text).unwrap().kid().ends_with("#key-1"),
+        "the QR is signed by the key that signed the credential"
+    );
+
+    // the QR image reads back as the same text
+    let (status, content_type, png) = fetch(format!("/credentials/{id}/qr?format=png")).await;
+    assert_eq!((status, content_type.as_str()), (200, "image/png"));
+    assert_eq!(decode_image(&png).unwrap(), text);
+    let (status, _, svg) = fetch(format!("/credentials/{id}/qr?format=svg")).await;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(svg).unwrap().contains("<svg"));
+
+    // the printable certificate: SVG, and a PDF whose page image carries the same QR code
+    let (status, content_type, svg) =
+        fetch(format!("/credentials/{id}/certificate?format=svg")).await;
+    assert_eq!((status, content_type.as_str()), (200, "image/svg+xml"));
+    assert!(String::from_utf8(svg).unwrap().contains("<svg"));
+    let (status, content_type, pdf) = fetch(format!("/credentials/{id}/certificate")).await;
+    assert_eq!((status, content_type.as_str()), (200, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF-"));
+    if civitas_testkit::pdf::pdftoppm_available() {
+        let file = dir.path().join("certificate.pdf");
+        std::fs::write(&file, &pdf).unwrap();
+        // 300 dpi, as printed: a version-14 code has 0.6 mm modules
+        let page = civitas_testkit::pdf::first_page_png(&file, 300);
+        assert_eq!(decode_image(&page).unwrap(), text);
+    }
+
+    // refusals: an unknown format, an unknown credential, no token
+    let (status, _, body) = fetch(format!("/credentials/{id}/certificate?format=doc")).await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) = fetch(format!("/credentials/{id}/qr?format=gif")).await;
+    assert_eq!(status, 400);
+    let (status, _, _) =
+        fetch("/credentials/urn:uuid:00000000-0000-4000-8000-000000000000/qr".into()).await;
+    assert_eq!(status, 404);
+    let anonymous = server.get(&format!("/credentials/{id}/certificate")).await;
+    assert_eq!(anonymous.status(), 401);
     server.stop().await;
 }

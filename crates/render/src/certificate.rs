@@ -814,7 +814,7 @@ impl Page {
             self,
             "How to verify",
             "Comment vérifier",
-            "Scan the QR code with a civitas verifier (civitas qr verify photo.png): it checks the \
+            "Scan the QR code with a civitas verifier (civitas verify photo.png): it checks the \
              issuer's signature, the validity and the revocation status, offline.",
             2.4,
         );

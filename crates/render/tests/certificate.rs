@@ -3,7 +3,7 @@
 //! compact credential. Without `pdftoppm` these checks are skipped with a message, except under
 //! `CI=true`, where they fail (Debian: `apt-get install -y poppler-utils`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use civitas_core::compact;
@@ -14,6 +14,7 @@ use civitas_core::resolver::OfflineResolver;
 use civitas_core::signer::LocalSigner;
 use civitas_render::certificate::{self, Format, RenderError, RenderOptions, layout};
 use civitas_render::qr::{EcLevel, decode_image};
+use civitas_testkit::pdf;
 use serde_json::Value;
 
 fn vector(path: &str) -> Value {
@@ -120,33 +121,6 @@ async fn svg_and_png_carry_a_readable_qr_code() {
     }
 }
 
-fn pdftoppm() -> Option<PathBuf> {
-    let found = Command::new("pdftoppm").arg("-v").output().is_ok();
-    if found {
-        return Some(PathBuf::from("pdftoppm"));
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("pdftoppm (poppler-utils) is required under CI: apt-get install -y poppler-utils");
-    }
-    eprintln!(
-        "SKIPPED: pdftoppm is not installed (apt-get install -y poppler-utils); \
-         the PDF was not opened"
-    );
-    None
-}
-
-fn page_image(pdftoppm: &Path, pdf: &Path, dpi: u32) -> Vec<u8> {
-    let prefix = pdf.with_extension("");
-    let status = Command::new(pdftoppm)
-        .args(["-r", &dpi.to_string(), "-png", "-singlefile"])
-        .arg(pdf)
-        .arg(&prefix)
-        .status()
-        .unwrap();
-    assert!(status.success(), "pdftoppm failed on {}", pdf.display());
-    std::fs::read(prefix.with_extension("png")).unwrap()
-}
-
 #[tokio::test]
 async fn the_pdf_opens_with_pdftoppm_and_its_qr_reads_back() {
     for path in DOCUMENTS {
@@ -156,10 +130,10 @@ async fn the_pdf_opens_with_pdftoppm_and_its_qr_reads_back() {
         let file = out_dir().join(format!("{}.pdf", name_of(path)));
         std::fs::write(&file, &pdf).unwrap();
         println!("{path}: PDF {} bytes", pdf.len());
-        let Some(tool) = pdftoppm() else {
+        if !pdf::pdftoppm_available() {
             return;
-        };
-        let page = page_image(&tool, &file, 150);
+        }
+        let page = pdf::first_page_png(&file, 150);
         let decoded = image::load_from_memory(&page).unwrap();
         // A4 at 150 dpi: 1240 x 1754 pixels, give or take rounding.
         assert!(decoded.width().abs_diff(1240) <= 1 && decoded.height().abs_diff(1754) <= 1);

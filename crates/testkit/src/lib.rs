@@ -1,6 +1,7 @@
-//! Test support shared by the civitas crates (not published): fixtures and the JavaScript
-//! interop peer.
+//! Test support shared by the civitas crates (not published): fixtures, the JavaScript
+//! interop peer, and PDF pages as images.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod js;
+pub mod pdf;

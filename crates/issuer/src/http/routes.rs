@@ -49,6 +49,8 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/marriage-certificates", post(issue_marriage))
         .route("/credentials", get(list_credentials))
         .route("/credentials/{id}", get(get_credential))
+        .route("/credentials/{id}/qr", get(get_qr))
+        .route("/credentials/{id}/certificate", get(get_certificate))
         .route("/keys/rotate", post(rotate_key))
         .route("/tokens", post(create_token))
         .route("/audit", get(audit))
@@ -591,6 +593,78 @@ async fn get_credential(
         StatusCode::OK,
         &json!({"record": record, "verifiableCredential": vc}),
     ))
+}
+
+#[derive(serde::Deserialize)]
+struct QrQuery {
+    format: Option<String>,
+}
+
+/// The compact QR form of a certificate: `text/plain` (`CV1:…`), or `?format=png` / `svg` for the
+/// QR code image. Needs an `issue` token (the clerk who prints it).
+async fn get_qr(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<QrQuery>,
+) -> Result<Response, Problem> {
+    require(&issuer, &headers, Action::Issue)?;
+    let text = issuer.compact(&id).await?;
+    let image = |format: &str| -> Result<(Vec<u8>, &'static str), Problem> {
+        let symbol = civitas_render::qr::QrSymbol::encode(&text, civitas_render::qr::EcLevel::M)
+            .map_err(|e| Problem::from(IssuerError::Signing(e.to_string())))?;
+        let bytes = match format {
+            "png" => symbol.to_png(8),
+            _ => Ok(symbol.to_svg("100%").into_bytes()),
+        }
+        .map_err(|e| Problem::from(IssuerError::Signing(e.to_string())))?;
+        Ok((
+            bytes,
+            if format == "png" {
+                "image/png"
+            } else {
+                "image/svg+xml"
+            },
+        ))
+    };
+    let (body, content_type) = match q.format.as_deref() {
+        None | Some("text") => (text.into_bytes(), "text/plain; charset=utf-8"),
+        Some(f @ ("png" | "svg")) => image(f)?,
+        Some(other) => {
+            return Err(IssuerError::InvalidRequest {
+                member: "format".into(),
+                reason: format!("`{other}` is not text, png or svg"),
+            }
+            .into());
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
+/// The printable certificate: `?format=pdf` (default), `svg` or `png`. Needs an `issue` token.
+async fn get_certificate(
+    State(issuer): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<QrQuery>,
+) -> Result<Response, Problem> {
+    require(&issuer, &headers, Action::Issue)?;
+    let format: civitas_render::certificate::Format =
+        q.format.as_deref().unwrap_or("pdf").parse().map_err(
+            |e: civitas_render::certificate::RenderError| {
+                Problem::from(IssuerError::InvalidRequest {
+                    member: "format".into(),
+                    reason: e.to_string(),
+                })
+            },
+        )?;
+    let bytes = issuer.certificate(&id, format).await?;
+    let content_type = match format {
+        civitas_render::certificate::Format::Pdf => "application/pdf",
+        civitas_render::certificate::Format::Svg => "image/svg+xml",
+        civitas_render::certificate::Format::Png => "image/png",
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
 async fn rotate_key(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
