@@ -111,22 +111,8 @@ impl Office {
 
     /// A birth certificate of `holder`, status entries at `index`/`index + 1`, secured as asked.
     pub async fn birth(&self, holder: &str, index: u64, securing: Securing) -> String {
-        let mut doc = samples::birth_certificate();
-        doc.id = Some(holder.to_owned());
-        let unsigned = self
-            .status(CredentialBuilder::new(&self.did).document(&doc), index)
-            .valid_from(Utc::now() - Duration::days(1))
-            .build()
-            .expect("birth");
-        secure_credential(
-            unsigned.json(),
-            &self.signer,
-            securing,
-            &ProofOptions::default(),
-            &ContextLoader::bundled(),
-        )
-        .await
-        .expect("sign")
+        self.secure(self.birth_unsigned(Some(holder), index), securing)
+            .await
     }
 
     /// A marriage certificate whose first spouse is `holder`.
@@ -138,6 +124,14 @@ impl Office {
             .valid_from(Utc::now() - Duration::days(1))
             .build()
             .expect("marriage");
+        self.secure(unsigned, securing).await
+    }
+
+    async fn secure(
+        &self,
+        unsigned: civitas_core::credential::Credential,
+        securing: Securing,
+    ) -> String {
         secure_credential(
             unsigned.json(),
             &self.signer,
