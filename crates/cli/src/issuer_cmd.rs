@@ -113,6 +113,20 @@ pub enum IssuerCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write an issued credential as issued, its QR text (`CV1:…`), or its printable
+    /// certificate (PDF, SVG or PNG with the QR code).
+    Export {
+        #[command(flatten)]
+        dir: DataDir,
+        /// The credential id (urn:uuid:…).
+        id: String,
+        /// credential (default), qr, pdf, svg or png.
+        #[arg(long = "as", default_value = "credential", value_parser = ["credential", "qr", "pdf", "svg", "png"])]
+        what: String,
+        /// Write it here instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// List issued credentials (id order).
     List {
         #[command(flatten)]
@@ -313,6 +327,41 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
                     Ok(1)
                 }
                 Err(e) => Err(e.into()),
+            }
+        }
+        IssuerCommand::Export { dir, id, what, out } => {
+            let issuer = open_existing(&dir.path()).await?;
+            let bytes = match what.as_str() {
+                "credential" => match issuer.credential(&id)? {
+                    Some((_, Some(text))) => Ok(text.into_bytes()),
+                    _ => Err(IssuerError::UnknownCredential(id.clone())),
+                },
+                "qr" => issuer.compact(&id).await.map(String::into_bytes),
+                format => match format.parse() {
+                    Ok(format) => issuer.certificate(&id, format).await,
+                    Err(e) => {
+                        eprintln!("error: --as: {e}");
+                        return Ok(2);
+                    }
+                },
+            };
+            match bytes {
+                Ok(bytes) => {
+                    match out {
+                        Some(path) => std::fs::write(&path, &bytes)
+                            .with_context(|| format!("writing {}", path.display()))?,
+                        None => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
+                    }
+                    Ok(0)
+                }
+                Err(e) if refused(&e) => {
+                    eprintln!("refused: {e}");
+                    Ok(1)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(2)
+                }
             }
         }
         IssuerCommand::List {

@@ -58,7 +58,10 @@ fn generate_sign_verify_tamper_with_exit_codes() {
         ));
         let out = civitas(&["verify", "signed"], d);
         let text = ok(&out);
-        assert!(text.starts_with("VALID — Birth certificate of Marie-Claire Lebon"), "{text}");
+        assert!(
+            text.starts_with("VALID — Birth certificate of Marie-Claire Lebon"),
+            "{text}"
+        );
         assert!(text.contains("BirthCertificate"));
 
         let json_out = ok(&civitas(&["verify", "signed", "--json"], d));
@@ -176,5 +179,121 @@ fn did_web_document_verifies_a_did_web_credential() {
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .contains("no controller document is known for `did:web:registry.gov.example`")
+    );
+}
+
+/// The issuer's offline commands on a data directory: init, issue, list, export (credential, QR
+/// text, printable PDF), revoke, and the audit chain over all of it.
+#[test]
+fn issuer_init_issue_list_export_revoke_and_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = ["--data-dir", "registry"];
+    let init = ok(&civitas(
+        &[
+            &["issuer", "init"][..],
+            &data,
+            &["--base-url", "https://registry.gov.example", "--did-key"],
+        ]
+        .concat(),
+        d,
+    ));
+    assert!(init.contains("DID       did:key:z6Mk"), "{init}");
+    assert!(init.contains("admin token (shown once): civ_"), "{init}");
+
+    std::fs::write(d.join("record.json"), ok(&civitas(&["sample", "birth"], d))).unwrap();
+    let issue = civitas(
+        &[
+            &["issuer", "issue"][..],
+            &data,
+            &[
+                "birth",
+                "record.json",
+                "--source",
+                "PW/B/2024/001234",
+                "--out",
+                "birth.json",
+            ],
+        ]
+        .concat(),
+        d,
+    );
+    ok(&issue);
+    // signed and bound to the issuer; with no status list at hand its status cannot be
+    // confirmed (exit 3), which is never reported as valid
+    let verified = civitas(&["verify", "birth.json"], d);
+    let text = String::from_utf8_lossy(&verified.stdout).into_owned();
+    assert_eq!(verified.status.code(), Some(3), "{text}");
+    assert!(text.starts_with("CANNOT BE CONFIRMED") && !text.contains("FAIL"), "{text}");
+
+    let list = ok(&civitas(&[&["issuer", "list"][..], &data].concat(), d));
+    let line = list.lines().next().expect("one credential");
+    assert!(
+        line.contains("BirthCertificate")
+            && line.contains("active")
+            && line.contains("PW/B/2024/001234"),
+        "{list}"
+    );
+    let id = line.split_whitespace().next().unwrap().to_owned();
+
+    // export: as issued, the QR text, the printable PDF
+    let exported = ok(&civitas(
+        &[&["issuer", "export"][..], &data, &[&id]].concat(),
+        d,
+    ));
+    assert_eq!(
+        exported,
+        std::fs::read_to_string(d.join("birth.json")).unwrap()
+    );
+    let qr = ok(&civitas(
+        &[&["issuer", "export"][..], &data, &[&id, "--as", "qr"]].concat(),
+        d,
+    ));
+    assert!(qr.starts_with("CV1:"), "{qr}");
+    std::fs::write(d.join("qr.txt"), &qr).unwrap();
+    let verified = civitas(&["verify", "qr.txt"], d);
+    assert_eq!(verified.status.code(), Some(3), "the QR text checks as the credential does");
+    ok(&civitas(
+        &[
+            &["issuer", "export"][..],
+            &data,
+            &[&id, "--as", "pdf", "--out", "birth.pdf"],
+        ]
+        .concat(),
+        d,
+    ));
+    assert!(
+        std::fs::read(d.join("birth.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
+    let unknown = civitas(
+        &[
+            &["issuer", "export"][..],
+            &data,
+            &["urn:uuid:00000000-0000-4000-8000-000000000000"],
+        ]
+        .concat(),
+        d,
+    );
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("refused"));
+
+    // revoke: final, visible in the list; the audit chain holds
+    let revoke = ok(&civitas(
+        &[
+            &["issuer", "revoke"][..],
+            &data,
+            &[&id, "--reason", "registered in error"],
+        ]
+        .concat(),
+        d,
+    ));
+    assert!(revoke.contains("is revoked"), "{revoke}");
+    assert!(ok(&civitas(&[&["issuer", "list"][..], &data].concat(), d)).contains("revoked"));
+    let audit = ok(&civitas(&[&["audit", "verify"][..], &data].concat(), d));
+    assert!(
+        audit.to_lowercase().contains("valid") || audit.contains("intact"),
+        "{audit}"
     );
 }
