@@ -1,0 +1,473 @@
+//! File exports: JSON Lines (one JSON object per line) and CSV (a header row, then one record
+//! per row), read as streams in constant memory: one line or row at a time, through bounded
+//! buffers, whatever the size of the file.
+//!
+//! A line or row that cannot be read as a record (malformed JSON, not an object, a row with the
+//! wrong number of fields, invalid UTF-8, longer than the limit) is a bad record, not a bad
+//! file: it is reported and reading goes on. Only an I/O error, or a CSV line longer than the
+//! limit (a CSV parser cannot resynchronise safely), stops the file.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Map, Value};
+
+use crate::error::IngestError;
+use crate::mapping::CsvOptions;
+
+/// Longest accepted line (JSON Lines) or physical CSV line: 1 MiB.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// The format of an export file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// JSON Lines: one JSON object per line (`.jsonl`, `.ndjson`).
+    JsonLines,
+    /// CSV with a header row (`.csv`; the delimiter comes from the mapping's `[csv]`).
+    Csv,
+}
+
+impl FileFormat {
+    /// Guesses the format from the file extension.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("jsonl" | "ndjson" | "json") => Some(Self::JsonLines),
+            Some("csv" | "tsv" | "txt") => Some(Self::Csv),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for FileFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "jsonl" | "ndjson" | "json-lines" | "jsonlines" => Ok(Self::JsonLines),
+            "csv" => Ok(Self::Csv),
+            other => Err(format!("`{other}` is not a file format (csv, jsonl)")),
+        }
+    }
+}
+
+/// One thing read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileEvent {
+    /// A record (a JSON object; a CSV row as an object of strings keyed by column name).
+    Record {
+        /// `line N`.
+        position: String,
+        /// The record.
+        record: Value,
+    },
+    /// A line or row that is not a record.
+    Malformed {
+        /// `line N`.
+        position: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Counts the bytes read from the file (for progress) and refuses physical lines longer than
+/// the limit (so that a CSV parser never buffers more than that).
+struct Guard<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+    since_newline: usize,
+    max_line: Option<usize>,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(max) = self.max_line {
+            for &b in &buf[..n] {
+                if b == b'\n' {
+                    self.since_newline = 0;
+                } else {
+                    self.since_newline += 1;
+                    if self.since_newline > max {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            format!(
+                                "a line longer than {max} bytes near byte {}",
+                                self.read.load(Ordering::Relaxed)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+enum Inner {
+    Lines {
+        reader: BufReader<Guard<std::fs::File>>,
+        buf: Vec<u8>,
+        line: u64,
+    },
+    Csv {
+        reader: Box<csv::Reader<Guard<std::fs::File>>>,
+        headers: Vec<String>,
+        row: csv::ByteRecord,
+    },
+}
+
+/// A streaming reader of an export file.
+pub struct FileReader {
+    path: PathBuf,
+    inner: Inner,
+    read: Arc<AtomicU64>,
+    total: u64,
+    max_line: usize,
+}
+
+impl std::fmt::Debug for FileReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileReader")
+            .field("path", &self.path)
+            .field("total", &self.total)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileReader {
+    /// Opens `path` as `format` (CSV options from the mapping).
+    pub fn open(path: &Path, format: FileFormat, csv: &CsvOptions) -> Result<Self, IngestError> {
+        Self::open_with_limit(path, format, csv, MAX_LINE_BYTES)
+    }
+
+    /// [`FileReader::open`] with another line limit.
+    pub fn open_with_limit(
+        path: &Path,
+        format: FileFormat,
+        csv_options: &CsvOptions,
+        max_line: usize,
+    ) -> Result<Self, IngestError> {
+        let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+        let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let read = Arc::new(AtomicU64::new(0));
+        let inner = match format {
+            FileFormat::JsonLines => Inner::Lines {
+                reader: BufReader::with_capacity(
+                    64 * 1024,
+                    Guard {
+                        inner: file,
+                        read: read.clone(),
+                        since_newline: 0,
+                        max_line: None,
+                    },
+                ),
+                buf: Vec::new(),
+                line: 0,
+            },
+            FileFormat::Csv => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .delimiter(csv_options.delimiter)
+                    .has_headers(csv_options.headers.is_none())
+                    .flexible(false)
+                    .buffer_capacity(64 * 1024)
+                    .from_reader(Guard {
+                        inner: file,
+                        read: read.clone(),
+                        since_newline: 0,
+                        max_line: Some(max_line),
+                    });
+                let headers = match &csv_options.headers {
+                    Some(h) => h.clone(),
+                    None => {
+                        let h = reader.byte_headers().map_err(|e| csv_fatal(path, &e))?;
+                        let mut names = Vec::new();
+                        for (i, field) in h.iter().enumerate() {
+                            let name =
+                                std::str::from_utf8(field).map_err(|_| IngestError::Input {
+                                    path: path.display().to_string(),
+                                    reason: format!("the header of column {} is not UTF-8", i + 1),
+                                })?;
+                            let name = name.trim_start_matches('\u{feff}').trim();
+                            names.push(name.to_owned());
+                        }
+                        if names.iter().all(String::is_empty) {
+                            return Err(IngestError::Input {
+                                path: path.display().to_string(),
+                                reason: "no header row (the first line names the columns)".into(),
+                            });
+                        }
+                        names
+                    }
+                };
+                Inner::Csv {
+                    reader: Box::new(reader),
+                    headers,
+                    row: csv::ByteRecord::new(),
+                }
+            }
+        };
+        Ok(Self {
+            path: path.to_owned(),
+            inner,
+            read,
+            total,
+            max_line,
+        })
+    }
+
+    /// Bytes read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    /// The file's size.
+    pub fn total_bytes(&self) -> u64 {
+        self.total
+    }
+
+    /// The next record, malformed line, or the end of the file.
+    pub fn next_event(&mut self) -> Result<Option<FileEvent>, IngestError> {
+        match &mut self.inner {
+            Inner::Lines { reader, buf, line } => loop {
+                *line += 1;
+                let position = format!("line {line}");
+                match read_bounded_line(reader, buf, self.max_line)
+                    .map_err(|e| IngestError::io(&self.path, e))?
+                {
+                    LineRead::Eof => return Ok(None),
+                    LineRead::TooLong(n) => {
+                        return Ok(Some(FileEvent::Malformed {
+                            position,
+                            reason: format!(
+                                "the line is {n} bytes long, longer than the limit of {} bytes",
+                                self.max_line
+                            ),
+                        }));
+                    }
+                    LineRead::Line => {
+                        let bytes = buf.strip_suffix(b"\r").unwrap_or(buf);
+                        if bytes.iter().all(u8::is_ascii_whitespace) {
+                            continue;
+                        }
+                        return Ok(Some(match serde_json::from_slice::<Value>(bytes) {
+                            Ok(record @ Value::Object(_)) => FileEvent::Record { position, record },
+                            Ok(_) => FileEvent::Malformed {
+                                position,
+                                reason: "the line is JSON but not an object".into(),
+                            },
+                            Err(e) => FileEvent::Malformed {
+                                position,
+                                reason: format!("malformed JSON at column {}: {e}", e.column()),
+                            },
+                        }));
+                    }
+                }
+            },
+            Inner::Csv {
+                reader,
+                headers,
+                row,
+            } => match reader.read_byte_record(row) {
+                Ok(false) => Ok(None),
+                Ok(true) => {
+                    let line = row.position().map_or(0, csv::Position::line);
+                    let position = format!("line {line}");
+                    let mut map = Map::new();
+                    for (i, field) in row.iter().enumerate() {
+                        let Ok(text) = std::str::from_utf8(field) else {
+                            return Ok(Some(FileEvent::Malformed {
+                                position,
+                                reason: format!(
+                                    "column {} ({}) is not UTF-8",
+                                    i + 1,
+                                    headers.get(i).map_or("?", String::as_str)
+                                ),
+                            }));
+                        };
+                        let key = headers
+                            .get(i)
+                            .cloned()
+                            .unwrap_or_else(|| format!("{}", i + 1));
+                        map.insert(key, Value::String(text.to_owned()));
+                    }
+                    Ok(Some(FileEvent::Record {
+                        position,
+                        record: Value::Object(map),
+                    }))
+                }
+                Err(e) => match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        pos,
+                        expected_len,
+                        len,
+                    } => Ok(Some(FileEvent::Malformed {
+                        position: format!("line {}", pos.as_ref().map_or(0, csv::Position::line)),
+                        reason: format!("{len} fields, the header has {expected_len}"),
+                    })),
+                    csv::ErrorKind::Utf8 { pos, err } => Ok(Some(FileEvent::Malformed {
+                        position: format!("line {}", pos.as_ref().map_or(0, csv::Position::line)),
+                        reason: format!("not UTF-8: {err}"),
+                    })),
+                    _ => Err(csv_fatal(&self.path, &e)),
+                },
+            },
+        }
+    }
+}
+
+fn csv_fatal(path: &Path, e: &csv::Error) -> IngestError {
+    IngestError::Input {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+enum LineRead {
+    Eof,
+    Line,
+    TooLong(usize),
+}
+
+/// Reads one line into `buf` (without the newline), never holding more than `max` bytes: a
+/// longer line is consumed and dropped.
+fn read_bounded_line<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<LineRead> {
+    buf.clear();
+    let mut any = false;
+    let mut length = 0usize;
+    let mut too_long = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (&available[..i], Some(i + 1)),
+            None => (available, None),
+        };
+        length += chunk.len();
+        if !too_long {
+            if length > max {
+                too_long = true;
+                buf.clear();
+                buf.shrink_to(max.min(64 * 1024));
+            } else {
+                buf.extend_from_slice(chunk);
+            }
+        }
+        let consumed = done.unwrap_or(chunk.len());
+        reader.consume(consumed);
+        if done.is_some() {
+            break;
+        }
+    }
+    Ok(match (any, too_long) {
+        (false, _) => LineRead::Eof,
+        (true, true) => LineRead::TooLong(length),
+        (true, false) => LineRead::Line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn csv_opts() -> CsvOptions {
+        CsvOptions {
+            delimiter: b',',
+            headers: None,
+        }
+    }
+
+    fn all(r: &mut FileReader) -> Vec<FileEvent> {
+        let mut v = Vec::new();
+        while let Some(e) = r.next_event().unwrap() {
+            v.push(e);
+        }
+        v
+    }
+
+    #[test]
+    fn json_lines_bad_lines_are_records_not_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.jsonl");
+        let mut f = std::fs::File::create(&p).unwrap();
+        writeln!(f, "{{\"a\": 1}}").unwrap();
+        writeln!(f).unwrap();
+        writeln!(f, "{{\"a\": ").unwrap();
+        writeln!(f, "[1]").unwrap();
+        writeln!(f, "{{\"long\": \"{}\"}}", "x".repeat(200)).unwrap();
+        write!(f, "{{\"a\": 2}}\r").unwrap();
+        drop(f);
+        let mut r =
+            FileReader::open_with_limit(&p, FileFormat::JsonLines, &csv_opts(), 100).unwrap();
+        let ev = all(&mut r);
+        assert_eq!(ev.len(), 5, "{ev:?}");
+        assert!(matches!(&ev[0], FileEvent::Record { position, .. } if position == "line 1"));
+        assert!(
+            matches!(&ev[1], FileEvent::Malformed { position, reason } if position == "line 3" && reason.contains("malformed JSON"))
+        );
+        assert!(
+            matches!(&ev[2], FileEvent::Malformed { reason, .. } if reason.contains("not an object"))
+        );
+        assert!(
+            matches!(&ev[3], FileEvent::Malformed { position, reason } if position == "line 5" && reason.contains("longer than the limit"))
+        );
+        assert!(
+            matches!(&ev[4], FileEvent::Record { position, record } if position == "line 6" && record["a"] == 2)
+        );
+        assert_eq!(r.bytes_read(), r.total_bytes());
+    }
+
+    #[test]
+    fn csv_rows_become_objects() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(
+            &p,
+            "\u{feff}id, name ,note\n1,Anne,\"a, b\"\n2,Bob\n3,\"multi\nline\",c\n",
+        )
+        .unwrap();
+        let mut r = FileReader::open(&p, FileFormat::Csv, &csv_opts()).unwrap();
+        let ev = all(&mut r);
+        assert_eq!(ev.len(), 3, "{ev:?}");
+        assert!(
+            matches!(&ev[0], FileEvent::Record { record, position } if record["id"] == "1" && record["name"] == "Anne" && record["note"] == "a, b" && position == "line 2")
+        );
+        assert!(
+            matches!(&ev[1], FileEvent::Malformed { position, reason } if position == "line 3" && reason.contains("2 fields"))
+        );
+        assert!(
+            matches!(&ev[2], FileEvent::Record { record, .. } if record["name"] == "multi\nline")
+        );
+    }
+
+    #[test]
+    fn csv_line_longer_than_the_limit_stops_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, format!("id,name\n1,{}\n", "x".repeat(500))).unwrap();
+        // the parser reads ahead, so the limit may trip while the header is read
+        let e = match FileReader::open_with_limit(&p, FileFormat::Csv, &csv_opts(), 100) {
+            Err(e) => e,
+            Ok(mut r) => r.next_event().unwrap_err(),
+        };
+        assert!(e.to_string().contains("longer than 100 bytes"), "{e}");
+    }
+}

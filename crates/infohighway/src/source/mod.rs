@@ -1,0 +1,5 @@
+//! Where records come from: export files ([`file`]) and InfoHighway e-service feeds
+//! ([`infohighway`]).
+
+pub mod file;
+pub mod infohighway;
