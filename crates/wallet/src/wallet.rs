@@ -55,6 +55,7 @@ fn random_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Makes sure `dir` exists and is empty, and (on Unix) that only its owner can enter it.
 fn ensure_empty(dir: &Path) -> Result<(), WalletError> {
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
@@ -63,13 +64,19 @@ fn ensure_empty(dir: &Path) -> Result<(), WalletError> {
                     path: dir.display().to_string(),
                 });
             }
-            Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(|e| WalletError::io(dir, e))
+            std::fs::create_dir_all(dir).map_err(|e| WalletError::io(dir, e))?;
         }
-        Err(e) => Err(WalletError::io(dir, e)),
+        Err(e) => return Err(WalletError::io(dir, e)),
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| WalletError::io(dir, e))?;
+    }
+    Ok(())
 }
 
 impl Wallet {
