@@ -296,6 +296,11 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<i32> {
             let bytes = read_credential(input)?;
             let wallet = open()?;
             let verifier = trust.build(None).await?;
+            if !trust.has_trust_list() {
+                eprintln!(
+                    "note: no --bundle or --trust-list: the issuer is not checked against a trust list"
+                );
+            }
             let options = ImportOptions {
                 verify: VerifyOptions::default(),
                 accept_indeterminate: *accept_indeterminate,

@@ -104,10 +104,61 @@ fn a_citizen_keeps_shares_and_backs_up_documents() {
     assert!(text.starts_with("REFUSED"), "{text}");
     assert!(text.contains("Reason: signature:"), "{text}");
 
-    let b = json(&ok(&civitas(
-        &["wallet", "import", "birth.json", "--json"],
+    // With the ministry's trust list (the office is on it for birth certificates only), a
+    // marriage certificate from the office is refused, the birth certificate accepted.
+    ok(&civitas(&["keys", "generate", "--out", "anchor.jwk"], d));
+    let anchor = json(&ok(&civitas(&["keys", "show", "anchor.jwk", "--json"], d)))["did"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(&civitas(
+        &[
+            "trust-list",
+            "create",
+            "--name",
+            "Trust list",
+            "--out",
+            "draft.json",
+        ],
         d,
-    )));
+    ));
+    ok(&civitas(
+        &[
+            "trust-list",
+            "add",
+            "draft.json",
+            "--issuer",
+            &office,
+            "--document-type",
+            "BirthCertificate",
+        ],
+        d,
+    ));
+    ok(&civitas(
+        &[
+            "trust-list",
+            "sign",
+            "draft.json",
+            "--key",
+            "anchor.jwk",
+            "--out",
+            "tl.jwt",
+        ],
+        d,
+    ));
+    let trust = ["--trust-list", "tl.jwt", "--trust-anchor", anchor.as_str()];
+    let mut args = vec!["wallet", "import", "marriage.jwt"];
+    args.extend(trust);
+    let untrusted = civitas(&args, d);
+    assert_eq!(code(&untrusted), Some(1));
+    assert!(
+        String::from_utf8_lossy(&untrusted.stdout).contains("Reason: trusted issuer:"),
+        "{}",
+        String::from_utf8_lossy(&untrusted.stdout)
+    );
+    let mut args = vec!["wallet", "import", "birth.json", "--json"];
+    args.extend(trust);
+    let b = json(&ok(&civitas(&args, d)));
     let b_id = b["id"].as_str().unwrap().to_owned();
     assert_eq!(b["lastVerification"]["verdict"], "valid");
     let text = ok(&civitas(&["wallet", "import", "marriage.jwt"], d));
