@@ -77,7 +77,7 @@ pub fn ih_record(i: usize, version: u32) -> Value {
                           "date": registered.to_string(), "registrar": "A. Ramdin"},
         "child": {"surname": format!("Lebon{}", if version > 1 { "-Martin" } else { "" }),
                   "otherNames": {"en": format!("Marie {i}"), "fr": format!("Marie {i}")},
-                  "sex": if i % 2 == 0 { 2 } else { 1 },
+                  "sex": if i.is_multiple_of(2) { 2 } else { 1 },
                   "dateOfBirth": born.to_string(), "timeOfBirth": "14:35",
                   "placeOfBirth": {"institution": "Victoria Hospital", "locality": "Candos", "district": "PW"}},
         "mother": {"surname": "Lebon", "otherNames": {"en": "Anne"}, "nid": format!("L{i:09}M"), "nationality": "MU"},
@@ -103,7 +103,7 @@ pub fn csv_row(i: usize, version: u32) -> String {
     let born = day("2023-01-01", (i % 400) as i64);
     let mut registered = born + chrono::Duration::days(3);
     let mut dob = born.format("%d/%m/%Y").to_string();
-    let mut sex = if i % 2 == 0 { "F" } else { "M" }.to_owned();
+    let mut sex = if i.is_multiple_of(2) { "F" } else { "M" }.to_owned();
     let mut entry = format!("{i:06}");
     match flaw(i) {
         Flaw::None => {}
