@@ -5,6 +5,7 @@
 
 mod audit_cmd;
 mod did_cmd;
+mod ingest_cmd;
 mod input;
 mod issuer_cmd;
 mod keys_cmd;
@@ -15,6 +16,7 @@ mod status_cmd;
 mod trust_list_cmd;
 mod verifier_cmd;
 mod verify_cmd;
+mod wallet_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -60,6 +62,11 @@ enum Command {
     /// Inspect status lists and check a credential's status against them.
     #[command(subcommand)]
     Status(status_cmd::StatusCommand),
+    /// The citizen's encrypted wallet: import, list, share with consent, back up.
+    Wallet(wallet_cmd::WalletArgs),
+    /// Issue from civil-registry records: an export file or InfoHighway e-service feeds.
+    #[command(subcommand)]
+    Ingest(ingest_cmd::IngestCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -94,6 +101,8 @@ fn main() -> std::process::ExitCode {
             Command::Render(args) => render_cmd::run_render(args).await,
             Command::Qr(cmd) => render_cmd::run_qr(cmd).await,
             Command::Audit(cmd) => audit_cmd::run(cmd).await,
+            Command::Wallet(args) => wallet_cmd::run(args).await,
+            Command::Ingest(cmd) => ingest_cmd::run(cmd).await,
         }
     });
     match result {
