@@ -304,7 +304,14 @@ pub fn decode_luma(image: GrayImage) -> Result<String, QrError> {
             image::imageops::resize(&candidates[0], w, h, image::imageops::FilterType::Triangle);
         candidates.push(reduced);
     }
-    for candidate in candidates {
+    // Each is also tried in pure black and white (Otsu's threshold): the grey edges of a
+    // printed page rendered at 150-300 dpi defeat the reader's own adaptive threshold.
+    let binarized: Vec<GrayImage> = candidates.iter().map(binarize).collect();
+    for candidate in candidates
+        .into_iter()
+        .zip(binarized)
+        .flat_map(|(a, b)| [a, b])
+    {
         match read_grids(candidate) {
             Ok(Some(text)) => return Ok(text),
             Ok(None) => {}
@@ -314,6 +321,45 @@ pub fn decode_luma(image: GrayImage) -> Result<String, QrError> {
         }
     }
     Err(first_error.unwrap_or(QrError::NotFound { width, height }))
+}
+
+/// `image` in black and white, split at Otsu's threshold (the one that best separates the
+/// histogram's two classes).
+fn binarize(image: &GrayImage) -> GrayImage {
+    let mut histogram = [0u64; 256];
+    for p in image.pixels() {
+        histogram[usize::from(p[0])] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let sum_all: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(v, &n)| v as f64 * n as f64)
+        .sum();
+    let (mut weight_below, mut sum_below) = (0u64, 0f64);
+    let (mut best, mut threshold) = (0f64, 128u8);
+    for (value, &count) in histogram.iter().enumerate() {
+        weight_below += count;
+        sum_below += value as f64 * count as f64;
+        let weight_above = total - weight_below;
+        if weight_below == 0 || weight_above == 0 {
+            continue;
+        }
+        let mean_below = sum_below / weight_below as f64;
+        let mean_above = (sum_all - sum_below) / weight_above as f64;
+        let between = weight_below as f64 * weight_above as f64 * (mean_below - mean_above).powi(2);
+        if between > best {
+            best = between;
+            threshold = value as u8;
+        }
+    }
+    GrayImage::from_fn(image.width(), image.height(), |x, y| {
+        image::Luma([if image.get_pixel(x, y)[0] <= threshold {
+            0
+        } else {
+            255
+        }])
+    })
 }
 
 fn read_grids(image: GrayImage) -> Result<Option<String>, QrError> {

@@ -121,14 +121,23 @@ fn advice(report: &Report) -> Option<String> {
 }
 
 fn embedded_values(input: &[u8]) -> (Option<Value>, Vec<Value>) {
-    if crate::InputFormat::detect(input) == crate::InputFormat::Compact {
-        let text = std::str::from_utf8(input).unwrap_or_default().trim();
-        return (
-            civitas_core::compact::decode(text)
-                .ok()
-                .map(|c| c.to_credential_json()),
-            Vec::new(),
-        );
+    let compact = |text: &str| {
+        civitas_core::compact::decode(text.trim())
+            .ok()
+            .map(|c| c.to_credential_json())
+    };
+    match crate::InputFormat::detect(input) {
+        crate::InputFormat::Compact => {
+            return (
+                compact(std::str::from_utf8(input).unwrap_or_default()),
+                Vec::new(),
+            );
+        }
+        crate::InputFormat::Image => {
+            let text = civitas_render::qr::decode_image(input).unwrap_or_default();
+            return (compact(&text), Vec::new());
+        }
+        _ => {}
     }
     match Input::parse(input) {
         Ok(Input::Credential(c)) => (Some(c.credential().json().clone()), Vec::new()),

@@ -102,6 +102,11 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     let report = v.verify(&png, &opts()).await;
     all_valid(&report);
     assert_eq!(report.secured_with.as_deref(), Some("cose-compact"));
+    let summary = v.summarize(&png, &report).to_string();
+    assert!(
+        summary.starts_with("VALID — Birth certificate of Marie-Claire Lebon"),
+        "the photo is described like its text: {summary}"
+    );
 
     // A PNG that holds no QR code is a clear syntax error, not a panic.
     let blank = civitas_render::qr::QrSymbol::encode("CV1:", civitas_render::qr::EcLevel::M)
@@ -111,5 +116,10 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     let mut broken = blank.clone();
     broken.truncate(blank.len() / 2);
     let report = v.verify(&broken, &opts()).await;
-    assert!(report.outcome(CheckKind::Syntax).is_some_and(|o| o.is_failed()), "{report}");
+    assert!(
+        report
+            .outcome(CheckKind::Syntax)
+            .is_some_and(|o| o.is_failed()),
+        "{report}"
+    );
 }
