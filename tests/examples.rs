@@ -100,7 +100,10 @@ async fn write_bundle(
         .unwrap();
     let bundle = BundleBuilder::new(vec![TrustAnchor::did(ministry.controller())])
         .trust_list(trust.as_bytes().to_vec())
-        .status_list(serde_json::to_vec(&signed_list).unwrap(), chrono::Utc::now())
+        .status_list(
+            serde_json::to_vec(&signed_list).unwrap(),
+            chrono::Utc::now(),
+        )
         .build()
         .await
         .unwrap();
@@ -148,7 +151,14 @@ async fn verify_offline_says_valid_revoked_tampered_and_bad_input() {
         .sign(&ministry, &TrustListSigning::default())
         .await
         .unwrap();
-    write_bundle(&d.join("bundle.json"), &mut list, &trust, &office, &ministry).await;
+    write_bundle(
+        &d.join("bundle.json"),
+        &mut list,
+        &trust,
+        &office,
+        &ministry,
+    )
+    .await;
     std::fs::write(d.join("birth.json"), &signed).unwrap();
     let anchor = ministry.controller().to_owned();
     let path = |name: &str| d.join(name).display().to_string();
@@ -161,7 +171,14 @@ async fn verify_offline_says_valid_revoked_tampered_and_bad_input() {
     assert!(stdout(&out).starts_with("VALID"), "{}", stdout(&out));
 
     list.revoke(allocation.index).unwrap();
-    write_bundle(&d.join("bundle-2.json"), &mut list, &trust, &office, &ministry).await;
+    write_bundle(
+        &d.join("bundle-2.json"),
+        &mut list,
+        &trust,
+        &office,
+        &ministry,
+    )
+    .await;
     let out = run(
         "verify_offline",
         &[&path("bundle-2.json"), &anchor, &path("birth.json")],
