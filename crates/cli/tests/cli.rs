@@ -224,7 +224,10 @@ fn issuer_init_issue_list_export_revoke_and_audit() {
     let verified = civitas(&["verify", "birth.json"], d);
     let text = String::from_utf8_lossy(&verified.stdout).into_owned();
     assert_eq!(verified.status.code(), Some(3), "{text}");
-    assert!(text.starts_with("CANNOT BE CONFIRMED") && !text.contains("FAIL"), "{text}");
+    assert!(
+        text.starts_with("CANNOT BE CONFIRMED") && !text.contains("FAIL"),
+        "{text}"
+    );
 
     let list = ok(&civitas(&[&["issuer", "list"][..], &data].concat(), d));
     let line = list.lines().next().expect("one credential");
@@ -252,7 +255,11 @@ fn issuer_init_issue_list_export_revoke_and_audit() {
     assert!(qr.starts_with("CV1:"), "{qr}");
     std::fs::write(d.join("qr.txt"), &qr).unwrap();
     let verified = civitas(&["verify", "qr.txt"], d);
-    assert_eq!(verified.status.code(), Some(3), "the QR text checks as the credential does");
+    assert_eq!(
+        verified.status.code(),
+        Some(3),
+        "the QR text checks as the credential does"
+    );
     ok(&civitas(
         &[
             &["issuer", "export"][..],
