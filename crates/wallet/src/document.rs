@@ -160,7 +160,7 @@ pub struct ImportedInput {
 }
 
 /// Reads a credential to import: Data Integrity JSON, a `vc+jwt`, or the compact QR text.
-/// Presentations and SD-JWT are refused with the reason (see SPEC-wallet.md).
+/// Presentations and SD-JWT are refused with the reason (see SPEC.md §16.5).
 pub fn read_input(bytes: &[u8]) -> Result<ImportedInput, WalletError> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(WalletError::Unreadable(format!(

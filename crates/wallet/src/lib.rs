@@ -17,7 +17,7 @@
 //! - **passphrase change** re-encrypts everything in one transaction; **backup** is one sealed
 //!   file that [`Wallet::restore`] turns into an identical wallet elsewhere.
 //!
-//! The formats are specified in SPEC-wallet.md.
+//! The formats are specified in SPEC.md §16.
 //!
 //! # A birth certificate in, a presentation out
 //!
