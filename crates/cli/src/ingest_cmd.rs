@@ -177,7 +177,12 @@ async fn run_feeds(args: FeedArgs) -> anyhow::Result<i32> {
         let stop = stop.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping at the next page boundary (Ctrl-C again to quit at once)");
                 stop.store(true, Ordering::SeqCst);
+                // what is not checkpointed is read again next time: quitting loses nothing
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
             }
         });
     }

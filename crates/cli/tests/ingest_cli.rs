@@ -29,6 +29,11 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// The `--json` summary a run printed.
+fn json_summary(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
+}
+
 fn init(d: &Path) {
     let out = civitas(
         &[
@@ -94,8 +99,7 @@ fn csv_export_summary_report_and_exit_codes() {
         "rejected rows → exit 1: {}",
         text(&out)
     );
-    let summary: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let summary = json_summary(&out);
     assert_eq!(summary["counts"]["read"], 4);
     assert_eq!(summary["counts"]["issued"], 2);
     assert_eq!(summary["counts"]["rejected"], 2);
@@ -143,7 +147,7 @@ fn csv_export_summary_report_and_exit_codes() {
         d,
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = json_summary(&out);
     let report = summary["report"].as_str().unwrap();
     assert!(
         report.contains("ingest/reports/") && d.join(report).exists(),
@@ -291,8 +295,7 @@ fn infohighway_feed_from_a_local_service() {
         "one garbled record → exit 1: {}",
         text(&out)
     );
-    let summary: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let summary = json_summary(&out);
     assert_eq!(summary["counts"]["issued"], 3, "{summary}");
     assert_eq!(summary["counts"]["rejected"], 1, "{summary}");
     assert_eq!(summary["checkpoint"]["cursor"], "c4", "{summary}");
@@ -327,7 +330,6 @@ fn infohighway_feed_from_a_local_service() {
         request.starts_with("GET /api/services/CSO.BirthRecords/records?limit=50&cursor=c4 "),
         "{request}"
     );
-    let summary: Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let summary = json_summary(&out);
     assert_eq!(summary["counts"]["replayed"], 3, "{summary}");
 }

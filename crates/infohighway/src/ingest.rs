@@ -168,6 +168,20 @@ pub(crate) enum Item {
     Fatal(IngestError),
 }
 
+/// A record that could not be read as one (parse stage), at `position`.
+pub(crate) fn unreadable(position: String, reason: String) -> Item {
+    Item::Rejected(Box::new(Rejection::new(
+        None,
+        position,
+        Stage::Parse,
+        vec![Issue {
+            field: "record".into(),
+            source_field: None,
+            reason,
+        }],
+    )))
+}
+
 /// Turns a mapping result into an item.
 pub(crate) fn map_record(mapping: &Mapping, position: String, record: &serde_json::Value) -> Item {
     match mapping.apply(record) {
@@ -436,18 +450,7 @@ pub async fn ingest_file(
                 Ok(Some(FileEvent::Record { position, record })) => {
                     map_record(&m, position, &record)
                 }
-                Ok(Some(FileEvent::Malformed { position, reason })) => {
-                    Item::Rejected(Box::new(Rejection::new(
-                        None,
-                        position,
-                        Stage::Parse,
-                        vec![Issue {
-                            field: "record".into(),
-                            source_field: None,
-                            reason,
-                        }],
-                    )))
-                }
+                Ok(Some(FileEvent::Malformed { position, reason })) => unreadable(position, reason),
                 Err(e) => Item::Fatal(e),
             };
             let fatal = matches!(item, Item::Fatal(_));

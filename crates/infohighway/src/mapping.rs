@@ -47,7 +47,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
-use civitas_core::model::DocumentType;
+use civitas_core::model::{DocumentType, LocalizedText};
 use civitas_issuer::Document;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -619,12 +619,11 @@ impl Compiler<'_> {
     }
 }
 
+/// Whether civitas-core accepts `tag` in a language map (the same rule as the documents').
 fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or("");
-    (2..=3).contains(&primary.len())
-        && primary.chars().all(|c| c.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    LocalizedText::languages([(tag, "x")])
+        .validate("languages")
+        .is_ok()
 }
 
 fn check_format(f: &str) -> Result<(), String> {

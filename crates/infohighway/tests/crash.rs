@@ -4,8 +4,12 @@
 //! second run resumed from the checkpoint (it did not re-read the feed from the start), and the
 //! audit chain verifies.
 //!
+//! The same for a CSV export, which has no checkpoint: the second run reads the file again,
+//! every credential acknowledged before the kill is in the registry and replays, the rest is
+//! issued, nothing twice.
+//!
 //! The ingesting process is this test binary re-run in "child mode" (`crash_child_ingest`,
-//! which does nothing unless `CIVITAS_INGEST_CHILD_DIR` is set).
+//! `crash_child_ingest_file`, which do nothing unless `CIVITAS_INGEST_CHILD_DIR` is set).
 
 mod common;
 
@@ -14,13 +18,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use civitas_infohighway::{
-    CheckpointFile, FeedOptions, InfoHighwayClient, InfoHighwayConfig, IngestOptions, Mapping,
-    NoProgress, ingest_feed,
+    CheckpointFile, Counts, FeedOptions, FileFormat, InfoHighwayClient, InfoHighwayConfig,
+    IngestOptions, Mapping, NoProgress, Position, Progress, ingest_feed, ingest_file, mappings,
 };
 use common::*;
 
 const DIR_ENV: &str = "CIVITAS_INGEST_CHILD_DIR";
 const URL_ENV: &str = "CIVITAS_INGEST_CHILD_URL";
+const FILE_ENV: &str = "CIVITAS_INGEST_CHILD_FILE";
 const N: usize = 3_000;
 const PAGE: usize = 100;
 
@@ -153,5 +158,115 @@ async fn sigkill_mid_feed_then_resume_without_duplicates() {
         N - bad_count(0..N) - s.counts.issued as usize,
         s.counts.issued,
         s.counts.replayed
+    );
+}
+
+/// Writes the number of credentials acknowledged so far to a file (the parent watches it).
+struct AcknowledgedFile(std::path::PathBuf);
+
+impl Progress for AcknowledgedFile {
+    fn update(&self, counts: &Counts, _: Option<Position>) {
+        let _ = std::fs::write(&self.0, counts.issued.to_string());
+    }
+}
+
+async fn ingest_csv(
+    issuer: &civitas_issuer::Issuer,
+    data: &std::path::Path,
+    csv: &std::path::Path,
+    progress: &dyn Progress,
+) -> civitas_infohighway::Summary {
+    let mapping = Arc::new(Mapping::parse("csv-birth.toml", mappings::CSV_BIRTH).unwrap());
+    let options = IngestOptions::for_data_dir(data).batch_size(100);
+    ingest_file(issuer, csv, FileFormat::Csv, mapping, &options, progress)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_child_ingest_file() {
+    let (Ok(dir), Ok(csv)) = (std::env::var(DIR_ENV), std::env::var(FILE_ENV)) else {
+        return; // not in child mode
+    };
+    let dir = std::path::Path::new(&dir);
+    let issuer = open_issuer(&dir.join("issuer")).await;
+    let progress = AcknowledgedFile(dir.join("acknowledged"));
+    ingest_csv(
+        &issuer,
+        &dir.join("issuer"),
+        std::path::Path::new(&csv),
+        &progress,
+    )
+    .await;
+    std::fs::write(dir.join("child-finished"), b"1").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_export_then_again_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("births.csv");
+    write_csv(&csv, 0..N);
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "crash_child_ingest_file",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(DIR_ENV, dir.path())
+        .env(FILE_ENV, &csv)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let acknowledged_path = dir.path().join("acknowledged");
+    let started = Instant::now();
+    let acknowledged = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the child made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child ended before it was killed"
+        );
+        if let Ok(text) = std::fs::read_to_string(&acknowledged_path)
+            && let Ok(n) = text.parse::<u64>()
+            && n >= 500
+        {
+            break n;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(!dir.path().join("child-finished").exists());
+
+    let data = dir.path().join("issuer");
+    let issuer = open_issuer(&data).await;
+    let before = issuer.credential_count().unwrap();
+    assert!(
+        before >= acknowledged,
+        "acknowledged {acknowledged}, registry {before}"
+    );
+    let s = ingest_csv(&issuer, &data, &csv, &NoProgress).await;
+    let good = (N - bad_count(0..N)) as u64;
+    assert_eq!(
+        s.counts.replayed, before,
+        "everything issued before the kill replays"
+    );
+    assert_eq!(s.counts.issued, good - before);
+    assert_eq!(s.counts.superseded, 0);
+
+    let ids: Vec<String> = all_records(&issuer)
+        .into_iter()
+        .map(|r| r.source_record_id.unwrap())
+        .collect();
+    let distinct: HashSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), distinct.len(), "a record was issued twice");
+    assert_eq!(ids.len() as u64, good);
+    assert!(issuer.verify_audit().unwrap().is_ok());
+    eprintln!(
+        "crash test (file): killed with {acknowledged} acknowledged, {before} in the registry; then {} replayed, {} issued",
+        s.counts.replayed, s.counts.issued
     );
 }

@@ -11,6 +11,24 @@ use civitas_infohighway::{FileFormat, IngestOptions, Mapping, NoProgress, ingest
 use common::*;
 use serde_json::Value;
 
+/// Ingests the CSV export at `path` with the shipped CSV mapping.
+async fn ingest_csv(
+    issuer: &civitas_issuer::Issuer,
+    path: &std::path::Path,
+    options: &IngestOptions,
+) -> civitas_infohighway::Summary {
+    ingest_file(
+        issuer,
+        path,
+        FileFormat::Csv,
+        csv_mapping(),
+        options,
+        &NoProgress,
+    )
+    .await
+    .unwrap()
+}
+
 fn csv_mapping() -> Arc<Mapping> {
     Arc::new(Mapping::parse("csv-birth.toml", mappings::CSV_BIRTH).unwrap())
 }
@@ -29,16 +47,7 @@ async fn csv_export_of_10000_births() {
     let report = dir.path().join("report.json");
     let options = IngestOptions::for_data_dir(&data).report(&report);
     let started = std::time::Instant::now();
-    let summary = ingest_file(
-        &issuer,
-        &csv,
-        FileFormat::Csv,
-        csv_mapping(),
-        &options,
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let summary = ingest_csv(&issuer, &csv, &options).await;
     eprintln!(
         "csv: {N} rows in {:.1} s ({:.0} records/s, dev profile)",
         started.elapsed().as_secs_f64(),
@@ -90,16 +99,7 @@ async fn csv_export_of_10000_births() {
     assert_eq!(order["stage"], "validation");
 
     // the same export again: nothing new
-    let again = ingest_file(
-        &issuer,
-        &csv,
-        FileFormat::Csv,
-        csv_mapping(),
-        &options,
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let again = ingest_csv(&issuer, &csv, &options).await;
     assert_eq!(again.counts.issued, 0);
     assert_eq!(again.counts.replayed, (N - bad) as u64);
     assert_eq!(issuer.credential_count().unwrap(), (N - bad) as u64);
@@ -122,16 +122,7 @@ async fn csv_export_of_10000_births() {
         .into_iter()
         .find(|r| r.source_record_id.as_deref() == Some("PW/B/2024/000042"))
         .unwrap();
-    let fixed = ingest_file(
-        &issuer,
-        &fix,
-        FileFormat::Csv,
-        csv_mapping(),
-        &options,
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let fixed = ingest_csv(&issuer, &fix, &options).await;
     assert_eq!(
         (fixed.counts.superseded, fixed.counts.stale),
         (1, 1),

@@ -42,6 +42,28 @@ fn feed(
     }
 }
 
+impl Feed {
+    /// Reads the feed once, from its checkpoint, into `issuer`.
+    async fn run(
+        &self,
+        issuer: &civitas_issuer::Issuer,
+        options: &IngestOptions,
+        progress: &dyn Progress,
+    ) -> Result<civitas_infohighway::Summary, IngestError> {
+        ingest_feed(
+            issuer,
+            self.client.clone(),
+            &self.service,
+            self.mapping.clone(),
+            &self.checkpoint,
+            options,
+            &FeedOptions::default(),
+            progress,
+        )
+        .await
+    }
+}
+
 /// Keeps the notices (retries) of a run.
 #[derive(Default)]
 struct Notices(Mutex<Vec<String>>);
@@ -82,18 +104,7 @@ async fn feed_of_10000_births_through_misbehaviour() {
 
     let started = std::time::Instant::now();
     let notices = Notices::default();
-    let s = ingest_feed(
-        &issuer,
-        f.client.clone(),
-        &f.service,
-        f.mapping.clone(),
-        &f.checkpoint,
-        &options,
-        &FeedOptions::default(),
-        &notices,
-    )
-    .await
-    .unwrap();
+    let s = f.run(&issuer, &options, &notices).await.unwrap();
     let notices = notices.0.into_inner().unwrap();
     eprintln!(
         "feed: {N} records in {:.1} s ({} requests)",
@@ -187,18 +198,7 @@ async fn feed_of_10000_births_through_misbehaviour() {
     stub.push(ih_record(N, 1));
     stub.push(ih_record(44, 2));
     stub.push(ih_record(44, 1));
-    let s2 = ingest_feed(
-        &issuer,
-        f.client.clone(),
-        &f.service,
-        f.mapping.clone(),
-        &f.checkpoint,
-        &options,
-        &FeedOptions::default(),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let s2 = f.run(&issuer, &options, &NoProgress).await.unwrap();
     let c = s2.counts;
     assert_eq!(
         (c.read, c.superseded, c.issued, c.stale, c.rejected),
@@ -216,18 +216,7 @@ async fn feed_of_10000_births_through_misbehaviour() {
     assert_eq!(r["stale"][0]["recordId"], record_id(44));
 
     // nothing new: an empty poll
-    let s3 = ingest_feed(
-        &issuer,
-        f.client.clone(),
-        &f.service,
-        f.mapping.clone(),
-        &f.checkpoint,
-        &options,
-        &FeedOptions::default(),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let s3 = f.run(&issuer, &options, &NoProgress).await.unwrap();
     assert_eq!(s3.counts.read, 0);
 }
 
@@ -250,18 +239,7 @@ async fn refused_credentials_stop_at_once() {
     );
     let report = dir.path().join("report.json");
     let options = IngestOptions::for_data_dir(&data).report(&report);
-    let e = ingest_feed(
-        &issuer,
-        f.client.clone(),
-        &f.service,
-        f.mapping.clone(),
-        &f.checkpoint,
-        &options,
-        &FeedOptions::default(),
-        &NoProgress,
-    )
-    .await
-    .unwrap_err();
+    let e = f.run(&issuer, &options, &NoProgress).await.unwrap_err();
     assert!(
         matches!(e, IngestError::AuthRefused { status: 401, .. }),
         "{e}"
@@ -295,18 +273,7 @@ async fn a_service_that_keeps_failing_stops_after_the_retries() {
     let issuer = open_issuer(&data).await;
     let f = feed(&dir.path().join("conf"), &data, &stub.base_url, API_KEY, 4);
     let options = IngestOptions::for_data_dir(&data);
-    let e = ingest_feed(
-        &issuer,
-        f.client.clone(),
-        &f.service,
-        f.mapping.clone(),
-        &f.checkpoint,
-        &options,
-        &FeedOptions::default(),
-        &NoProgress,
-    )
-    .await
-    .unwrap_err();
+    let e = f.run(&issuer, &options, &NoProgress).await.unwrap_err();
     assert!(
         e.to_string()
             .contains("still failing after 4 attempts: HTTP 500"),

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use civitas_infohighway::{
@@ -109,25 +109,33 @@ async fn run(
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_agency_certificate_opens_the_feed_and_nothing_else_does() {
-    let pki = make_pki();
-    let records: Vec<_> = (0..10).map(|i| ih_record(i, 1)).collect();
+const MTLS: &str = "[auth]\ntype = \"mtls\"\nidentity = \"agency.pem\"";
+
+/// A stub of `n` records served with `server`'s certificate, and a configuration directory
+/// holding `agency`'s CA and client certificate.
+async fn setup(server: &Pki, agency: &Pki, n: usize) -> (Stub, tempfile::TempDir, PathBuf) {
+    let records: Vec<_> = (0..n).map(|i| ih_record(i, 1)).collect();
     let behaviour = Behaviour {
         no_api_key: true,
         ..Behaviour::default()
     };
-    let stub = Stub::start_tls(records, behaviour, pki.server.clone()).await;
+    let stub = Stub::start_tls(records, behaviour, server.server.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("conf");
     std::fs::create_dir_all(&conf).unwrap();
-    std::fs::write(conf.join("gov-ca.pem"), &pki.ca_pem).unwrap();
-    std::fs::write(conf.join("agency.pem"), &pki.client_pem).unwrap();
+    std::fs::write(conf.join("gov-ca.pem"), &agency.ca_pem).unwrap();
+    std::fs::write(conf.join("agency.pem"), &agency.client_pem).unwrap();
+    (stub, dir, conf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agency_certificate_opens_the_feed_and_nothing_else_does() {
+    let pki = make_pki();
+    let (stub, dir, conf) = setup(&pki, &pki, 10).await;
 
     // with the agency's certificate: the whole feed (record 3 is registered before birth)
-    let mtls = "[auth]\ntype = \"mtls\"\nidentity = \"agency.pem\"";
     let s = run(
-        config(&conf, &stub.base_url, mtls),
+        config(&conf, &stub.base_url, MTLS),
         &dir.path().join("issuer"),
     )
     .await
@@ -164,7 +172,7 @@ async fn the_agency_certificate_opens_the_feed_and_nothing_else_does() {
             .unwrap(),
     )
     .unwrap();
-    let e = InfoHighwayClient::new(config(&conf, &stub.base_url, mtls)).unwrap_err();
+    let e = InfoHighwayClient::new(config(&conf, &stub.base_url, MTLS)).unwrap_err();
     assert!(
         matches!(&e, IngestError::Config(f) if f.key.as_deref() == Some("auth.identity")),
         "{e}"
@@ -173,25 +181,10 @@ async fn the_agency_certificate_opens_the_feed_and_nothing_else_does() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_outside_the_configured_ca_is_refused() {
-    let pki = make_pki();
-    let other = make_pki();
-    let stub = Stub::start_tls(
-        (0..3).map(|i| ih_record(i, 1)).collect(),
-        Behaviour {
-            no_api_key: true,
-            ..Behaviour::default()
-        },
-        other.server.clone(),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("conf");
-    std::fs::create_dir_all(&conf).unwrap();
-    std::fs::write(conf.join("gov-ca.pem"), &pki.ca_pem).unwrap();
-    std::fs::write(conf.join("agency.pem"), &pki.client_pem).unwrap();
-    let mtls = "[auth]\ntype = \"mtls\"\nidentity = \"agency.pem\"";
+    let (agency, other) = (make_pki(), make_pki());
+    let (stub, dir, conf) = setup(&other, &agency, 3).await;
     let e = run(
-        config(&conf, &stub.base_url, mtls),
+        config(&conf, &stub.base_url, MTLS),
         &dir.path().join("issuer"),
     )
     .await

@@ -15,9 +15,10 @@ use tokio::time::Instant;
 use crate::checkpoint::{Checkpoint, CheckpointFile};
 use crate::config::{Auth, InfoHighwayConfig, ServiceConfig};
 use crate::error::IngestError;
-use crate::ingest::{IngestOptions, Item, Position, Progress, Summary, Unit, map_record, run_loop};
+use crate::ingest::{
+    IngestOptions, Item, Position, Progress, Summary, Unit, map_record, run_loop, unreadable,
+};
 use crate::mapping::Mapping;
-use crate::report::{Issue, Rejection, Stage};
 use crate::sink::Sink;
 
 /// One page of a feed.
@@ -517,16 +518,7 @@ async fn read_feed(
             let item = if record.is_object() {
                 map_record(&mapping, position, record)
             } else {
-                Item::Rejected(Box::new(Rejection::new(
-                    None,
-                    position,
-                    Stage::Parse,
-                    vec![Issue {
-                        field: "record".into(),
-                        source_field: None,
-                        reason: "the record is not a JSON object".into(),
-                    }],
-                )))
+                unreadable(position, "the record is not a JSON object".into())
             };
             if tx.send(item).await.is_err() {
                 return;
