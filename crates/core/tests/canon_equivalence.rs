@@ -203,7 +203,19 @@ fn random_localized(rng: &mut StdRng) -> LocalizedText {
         }
         _ => {
             // Other tags, some outside the fast path's plain subset (it declines those).
-            let tags = ["mfe", "en", "fr-mu", "zh-hant", "hi", "en", "fr", "en-GB"];
+            let tags = [
+                "mfe",
+                "en",
+                "fr-mu",
+                "zh-Hant",
+                "hi",
+                "fr",
+                "en-GB",
+                "fr-MU",
+                "sr-Latn-RS",
+                "de-CH-1996",
+                "EN",
+            ];
             let n = rng.gen_range(1..=3);
             let mut pairs = Vec::new();
             for _ in 0..n {

@@ -69,22 +69,26 @@ impl<'a> Out<'a> {
 const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
 
 /// Whether a language tag is one the general path is known to treat exactly like the
-/// specification: a lower-case primary subtag of 2-3 letters, optionally a 4-letter script
-/// and a 2-letter or 3-digit region.
+/// specification: a primary subtag of 2-3 letters, optionally a 4-letter script and a 2-letter
+/// or 3-digit region (letters of either case: ssi keeps a well-formed tag as written, and so
+/// does RDFC-1.0).
 pub(crate) fn is_plain_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let primary = parts.next().unwrap_or("");
-    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_lowercase()) {
+    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
         return false;
     }
     let mut seen_script = false;
     let mut seen_region = false;
     for p in parts {
-        if !seen_script && !seen_region && p.len() == 4 && p.bytes().all(|b| b.is_ascii_lowercase())
+        if !seen_script
+            && !seen_region
+            && p.len() == 4
+            && p.bytes().all(|b| b.is_ascii_alphabetic())
         {
             seen_script = true;
         } else if !seen_region
-            && ((p.len() == 2 && p.bytes().all(|b| b.is_ascii_lowercase()))
+            && ((p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
                 || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit())))
         {
             seen_region = true;
