@@ -505,3 +505,50 @@ async fn generated_birth_certificates_give_the_same_canonical_form_and_proof() {
 async fn generated_marriage_certificates_give_the_same_canonical_form_and_proof() {
     run("marriage", seed() ^ 0x5A5A).await;
 }
+
+/// Keys, types and identifiers that start with a multi-byte character (undefined terms, compact
+/// IRIs with a non-ASCII prefix): the fast path must decline or agree, never panic; and the
+/// specification-mode expansion must take such terms in an inline context.
+#[tokio::test]
+async fn non_ascii_terms_never_panic() {
+    let loader = ContextLoader::bundled();
+    let signer = test_signer();
+    let base = CredentialBuilder::new(signer.controller())
+        .id("urn:uuid:6f0d8a52-3c1e-4b7a-9f2e-1d5c8b4a7e30")
+        .document(&civitas_core::model::samples::birth_certificate())
+        .build()
+        .unwrap()
+        .into_json();
+    let mut variants = Vec::new();
+    for key in ["é", "é:x", "日本:名前", "ü", "Ω:"] {
+        let mut d = base.clone();
+        d[key] = json!("value");
+        variants.push((format!("key {key}"), d));
+        let mut d = base.clone();
+        d["credentialSubject"][key] = json!("value");
+        variants.push((format!("subject key {key}"), d));
+        let mut d = base.clone();
+        d["type"] = json!(["VerifiableCredential", key]);
+        variants.push((format!("type {key}"), d));
+        let mut d = base.clone();
+        d["id"] = json!(key);
+        variants.push((format!("id {key}"), d));
+    }
+    for (what, doc) in &variants {
+        compare(what, doc, &loader).await;
+    }
+    let doc = json!({
+        "@context": {"é": "http://example.org/é#", "é:b": {"@type": "@id"}, "ñ": "é:d"},
+        "@id": "http://example.org/s",
+        "é:b": "http://example.org/o",
+        "ñ": "y",
+        "é:e": "z"
+    });
+    let got = canon::spec::to_rdf_canonical(&doc, &loader, None).unwrap();
+    assert_eq!(
+        got,
+        "<http://example.org/s> <http://example.org/é#b> <http://example.org/o> .\n\
+         <http://example.org/s> <http://example.org/é#d> \"y\" .\n\
+         <http://example.org/s> <http://example.org/é#e> \"z\" .\n"
+    );
+}

@@ -248,7 +248,7 @@ impl ActiveContext {
                 };
             }
         }
-        if let Some(colon) = value[1.min(value.len())..].find(':').map(|i| i + 1) {
+        if let Some(colon) = iri::colon_after_first(value) {
             let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
             if prefix == "_" || suffix.starts_with("//") {
                 return Expanded::Same;
@@ -926,7 +926,7 @@ impl<'s> Processor<'s> {
                 }
                 _ => return Err(Declined::Invalid("invalid IRI mapping")),
             }
-        } else if let Some(colon) = term[1..].find(':').map(|i| i + 1) {
+        } else if let Some(colon) = iri::colon_after_first(term) {
             let (prefix, suffix) = (&term[..colon], &term[colon + 1..]);
             if local.contains_key(prefix) {
                 let prefix_key = local
@@ -1062,7 +1062,7 @@ impl<'s> Processor<'s> {
                 return Ok(def.iri.clone());
             }
         }
-        if let Some(colon) = value[1.min(value.len())..].find(':').map(|i| i + 1) {
+        if let Some(colon) = iri::colon_after_first(value) {
             let (prefix, suffix) = (&value[..colon], &value[colon + 1..]);
             if prefix == "_" || suffix.starts_with("//") {
                 return Ok(Mapping::Iri(Rc::from(value)));

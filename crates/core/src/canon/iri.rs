@@ -107,6 +107,13 @@ pub(crate) fn has_keyword_form(s: &str) -> bool {
     b.len() > 1 && b[0] == b'@' && b[1..].iter().all(u8::is_ascii_alphabetic)
 }
 
+/// The byte index of the first `:` after the first character of `s` (where a compact IRI's
+/// prefix ends). Works on bytes: `:` is ASCII, so the index is always a character boundary,
+/// whatever the first character is.
+pub(crate) fn colon_after_first(s: &str) -> Option<usize> {
+    s.bytes().skip(1).position(|b| b == b':').map(|i| i + 1)
+}
+
 /// Whether `s` is a blank node identifier (`_:` prefix).
 pub(crate) fn is_blank(s: &str) -> bool {
     s.starts_with("_:")
@@ -364,6 +371,15 @@ mod tests {
         ] {
             assert!(!simple_absolute_iri(s), "{s}");
         }
+    }
+
+    #[test]
+    fn colon_after_a_multibyte_first_character() {
+        assert_eq!(colon_after_first("é:x"), Some(2));
+        assert_eq!(colon_after_first(":x"), None);
+        assert_eq!(colon_after_first("a:b:c"), Some(1));
+        assert_eq!(colon_after_first("日本"), None);
+        assert_eq!(colon_after_first(""), None);
     }
 
     #[test]
