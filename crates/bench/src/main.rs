@@ -12,9 +12,17 @@
 //! (`eddsa-rdfc-2022`) and `vc+jwt`; the same with the canonicalization fast path switched off
 //! (what civitas did before it); ssi 0.16 used directly on the same credential; the status
 //! check with a warm status list cache; durable batch issuance through civitas-issuer's batch
-//! API (sign + status allocation + registry write, group commit, on all cores); peak resident memory while verifying 100,000 credentials in a loop (in a child
-//! process, so that nothing else is counted); with `--js`, Digital Bazaar's JS stack on the
-//! same credential (through civitas-testkit's interop peer) and the civitas/JS ratio.
+//! API (sign + status allocation + registry write, group commit, on all cores; a fresh sled
+//! registry in a temporary directory; `--batches`, `--batch-size`, `--in-flight`); peak
+//! resident memory while verifying 100,000 credentials in a loop (in a child process, so that
+//! nothing else is counted); with `--js`, Digital Bazaar's JS stack on the same credential
+//! (through civitas-testkit's interop peer) and the civitas/JS ratio.
+//!
+//! For profilers: `--profile-verify N`, `--profile-sign N`, `--profile-canon N` run only that
+//! operation in `profile_loop`, e.g.
+//! `valgrind --tool=callgrind --toggle-collect='civitas_bench::profile_loop*' civitas-bench
+//! --profile-verify 300` or `perf record --call-graph dwarf civitas-bench --profile-verify
+//! 15000`.
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
