@@ -105,7 +105,11 @@ pub struct UnknownContext(pub String);
 pub struct ContextLoader {
     documents: Arc<HashMap<IriBuf, RemoteDocument>>,
     sources: Arc<HashMap<String, String>>,
+    generation: u64,
 }
+
+/// Source of [`ContextLoader::generation`] values: never reused within a process.
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl std::fmt::Debug for ContextLoader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -126,9 +130,16 @@ impl Default for ContextLoader {
 impl ContextLoader {
     /// A loader that serves exactly the contexts in [`BUNDLED`].
     pub fn bundled() -> Self {
+        // Built once per process; clones share the documents (and the generation).
+        static LOADER: std::sync::OnceLock<ContextLoader> = std::sync::OnceLock::new();
+        LOADER.get_or_init(Self::build_bundled).clone()
+    }
+
+    fn build_bundled() -> Self {
         let mut loader = Self {
             documents: Arc::new(HashMap::new()),
             sources: Arc::new(HashMap::new()),
+            generation: 0,
         };
         for (url, text) in BUNDLED {
             // The bundled contexts are compiled in and checked by the test-suite.
@@ -170,7 +181,15 @@ impl ContextLoader {
         let doc = RemoteDocument::new(Some(iri.clone()), "application/ld+json".parse().ok(), json);
         Arc::make_mut(&mut self.documents).insert(iri, doc);
         Arc::make_mut(&mut self.sources).insert(url.to_owned(), text.to_owned());
+        self.generation = GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Identifies the exact set of contexts this loader serves: two loaders (or clones) with
+    /// the same generation serve the same documents. Adding a context gives a new generation.
+    /// The canonicalization fast path keys its cache of processed contexts with it.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Whether `url` is served by this loader.

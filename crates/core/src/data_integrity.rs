@@ -323,10 +323,14 @@ pub async fn add_proof(
             proof.insert("previousProof".into(), many.to_vec().into());
         }
     }
-    let existing = one_or_many(document.get("proof"));
-    let unsecured = document_for(document, &options.previous_proof, &existing)
-        .map_err(ProofError::UnknownPreviousProof)?;
-    let canonical_doc = canon::canonicalize(&unsecured, loader).await?;
+    let canonical_doc = if options.previous_proof.is_empty() {
+        canon::canonicalize_without_proof(document, loader).await?
+    } else {
+        let existing = one_or_many(document.get("proof"));
+        let unsecured = document_for(document, &options.previous_proof, &existing)
+            .map_err(ProofError::UnknownPreviousProof)?;
+        canon::canonicalize(&unsecured, loader).await?
+    };
     let canonical_opts =
         canon::canonicalize(&options_with_context(&proof, document), loader).await?;
     let data = hash_data(&canonical_opts, &canonical_doc);
@@ -390,7 +394,7 @@ pub async fn verify_proofs(
             match &plain_canonical {
                 Some(c) => c.clone(),
                 None => {
-                    let c = canon::canonicalize(&without_proof(document), loader).await;
+                    let c = canon::canonicalize_without_proof(document, loader).await;
                     plain_canonical = Some(c.clone());
                     c
                 }

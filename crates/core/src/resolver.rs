@@ -113,10 +113,31 @@ impl OfflineResolver {
             return Ok(doc.clone());
         }
         if id.starts_with("did:key:") {
-            return Ok(did::did_key_document(id)?);
+            return did_key_document_cached(id);
         }
         Err(ResolveError::NotFound(id.to_owned()))
     }
+}
+
+/// `did:key` documents are a pure function of the DID; building one costs a point
+/// decompression and two base58 encodings, so the last ones are kept, per thread.
+fn did_key_document_cached(id: &str) -> Result<ControllerDocument, ResolveError> {
+    thread_local! {
+        static DOCS: std::cell::RefCell<HashMap<String, ControllerDocument>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if let Some(doc) = DOCS.with(|m| m.borrow().get(id).cloned()) {
+        return Ok(doc);
+    }
+    let doc = did::did_key_document(id)?;
+    DOCS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= 256 {
+            m.clear();
+        }
+        m.insert(id.to_owned(), doc.clone());
+    });
+    Ok(doc)
 }
 
 #[async_trait::async_trait]

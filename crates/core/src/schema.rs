@@ -51,6 +51,35 @@ pub enum SchemaError {
 struct Compiled {
     url: &'static str,
     validator: jsonschema::Validator,
+    /// The schema's top level only constrains the properties it lists, and `proof` is not one:
+    /// a credential validates the same with or without its proof.
+    ignores_proof: bool,
+}
+
+/// Whether `schema`'s outcome cannot depend on a top-level `proof` entry.
+fn ignores_proof(schema: &serde_json::Value) -> bool {
+    const NEUTRAL: &[&str] = &[
+        "$schema",
+        "$id",
+        "$comment",
+        "$defs",
+        "title",
+        "description",
+        "type",
+        "required",
+        "properties",
+    ];
+    let Some(top) = schema.as_object() else {
+        return false;
+    };
+    let listed = |k: &str| {
+        top.get("properties").and_then(|p| p.get("proof")).is_some()
+            || top
+                .get("required")
+                .and_then(|r| r.as_array())
+                .is_some_and(|r| r.iter().any(|v| v == k))
+    };
+    top.keys().all(|k| NEUTRAL.contains(&k.as_str())) && !listed("proof")
 }
 
 fn compiled() -> &'static [Compiled] {
@@ -63,7 +92,11 @@ fn compiled() -> &'static [Compiled] {
                 // would make every document of its type fail as `Unknown`.
                 let value: serde_json::Value = serde_json::from_str(text).ok()?;
                 let validator = jsonschema::validator_for(&value).ok()?;
-                Some(Compiled { url, validator })
+                Some(Compiled {
+                    url,
+                    validator,
+                    ignores_proof: ignores_proof(&value),
+                })
             })
             .collect()
     })
@@ -84,12 +117,32 @@ pub fn is_known(url: &str) -> bool {
     BUNDLED.iter().any(|(u, _)| *u == url)
 }
 
+/// Validates a credential against the bundled schema `url` as if without its `proof` (the
+/// schemas describe unsecured credentials); copies the credential only if the schema's outcome
+/// could depend on the proof.
+pub fn validate_credential(url: &str, credential: &serde_json::Value) -> Result<(), SchemaError> {
+    let copy_needed = credential.get("proof").is_some()
+        && !compiled()
+            .iter()
+            .find(|c| c.url == url)
+            .is_some_and(|c| c.ignores_proof);
+    if copy_needed {
+        validate(url, &crate::credential::without_proof(credential))
+    } else {
+        validate(url, credential)
+    }
+}
+
 /// Validates `document` (a credential, with or without proof) against the bundled schema `url`.
 pub fn validate(url: &str, document: &serde_json::Value) -> Result<(), SchemaError> {
     let schema = compiled()
         .iter()
         .find(|c| c.url == url)
         .ok_or_else(|| SchemaError::Unknown(url.to_owned()))?;
+    // The common case first: `is_valid` stops early and builds no error values.
+    if schema.validator.is_valid(document) {
+        return Ok(());
+    }
     let violations: Vec<SchemaViolation> = schema
         .validator
         .iter_errors(document)
@@ -120,6 +173,17 @@ mod tests {
             let v: serde_json::Value = serde_json::from_str(text).unwrap();
             assert_eq!(v["$id"], *url);
         }
+    }
+
+    #[test]
+    fn bundled_schemas_ignore_the_proof() {
+        // validate_credential relies on it to skip a copy; a schema that constrains `proof`
+        // (or unlisted properties) still works, with the copy.
+        assert!(compiled().iter().all(|c| c.ignores_proof));
+        assert!(!ignores_proof(
+            &serde_json::json!({"additionalProperties": false})
+        ));
+        assert!(!ignores_proof(&serde_json::json!({"required": ["proof"]})));
     }
 
     #[test]

@@ -563,7 +563,6 @@ fn validity_outcome(secured: &SecuredCredential, now: DateTime<Utc>) -> Outcome 
 fn schema_outcome(credential: &Credential) -> Outcome {
     let ids = schema::schema_ids(credential.json());
     let kind = credential.document_type();
-    let unsecured = credential.unsecured();
     let mut checked: Vec<&str> = Vec::new();
     if let Some(kind) = kind {
         // civitas documents are always held to their own schema and rules; a VC 2.0 one must
@@ -575,20 +574,20 @@ fn schema_outcome(credential: &Credential) -> Outcome {
                 kind.schema_url()
             ));
         }
-        if let Err(e) = schema::validate(kind.schema_url(), &unsecured) {
+        if let Err(e) = schema::validate_credential(kind.schema_url(), credential.json()) {
             return Outcome::failed(e.to_string());
         }
         let subject = credential
             .subjects()
             .first()
-            .map(|s| (*s).clone())
-            .unwrap_or_default();
+            .copied()
+            .unwrap_or(&Value::Null);
         let rules = match kind {
             DocumentType::BirthCertificate => {
-                model::parse_subject::<BirthCertificate>(&subject).map(|_| ())
+                model::parse_subject::<BirthCertificate>(subject).map(|_| ())
             }
             DocumentType::MarriageCertificate => {
-                model::parse_subject::<MarriageCertificate>(&subject).map(|_| ())
+                model::parse_subject::<MarriageCertificate>(subject).map(|_| ())
             }
         };
         if let Err(e) = rules {
@@ -598,7 +597,7 @@ fn schema_outcome(credential: &Credential) -> Outcome {
     }
     for id in &ids {
         if schema::is_known(id) && !checked.contains(&id.as_str()) {
-            if let Err(e) = schema::validate(id, &unsecured) {
+            if let Err(e) = schema::validate_credential(id, credential.json()) {
                 return Outcome::failed(e.to_string());
             }
             checked.push(id.as_str());

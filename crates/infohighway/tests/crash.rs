@@ -57,6 +57,40 @@ async fn run_ingestion(
     (issuer, summary)
 }
 
+/// Runs `child_test` of this test binary in a child process with `envs`, waits until
+/// `progress` (polled every 20 ms) gives a value, then kills the child with SIGKILL.
+async fn kill_when<T>(
+    child_test: &str,
+    envs: &[(&str, &std::ffi::OsStr)],
+    progress: impl Fn() -> Option<T>,
+) -> T {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", child_test, "--nocapture", "--test-threads=1"])
+        .envs(envs.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let value = loop {
+        // a guard against a child that hangs, not a speed requirement
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the child made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the child ended before it was killed"
+        );
+        if let Some(v) = progress() {
+            break v;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    value
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_child_ingest() {
     let (Ok(dir), Ok(url)) = (std::env::var(DIR_ENV), std::env::var(URL_ENV)) else {
@@ -78,41 +112,21 @@ async fn sigkill_mid_feed_then_resume_without_duplicates() {
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "crash_child_ingest",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(DIR_ENV, dir.path())
-        .env(URL_ENV, &stub.base_url)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-
     // wait until the child has checkpointed a few pages, then kill it (SIGKILL)
     let checkpoint_path = dir.path().join("issuer/ingest/checkpoints/birth.json");
-    let started = Instant::now();
-    let pages_at_kill = loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the child made no progress"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the child ended before it was killed"
-        );
-        if let Ok(text) = std::fs::read_to_string(&checkpoint_path)
-            && let Ok(v) = serde_json::from_str::<serde_json::Value>(&text)
-            && v["pages"].as_u64().unwrap_or(0) >= 6
-        {
-            break v["pages"].as_u64().unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    let pages_at_kill = kill_when(
+        "crash_child_ingest",
+        &[
+            (DIR_ENV, dir.path().as_os_str()),
+            (URL_ENV, stub.base_url.as_ref()),
+        ],
+        || {
+            let text = std::fs::read_to_string(&checkpoint_path).ok()?;
+            let v = serde_json::from_str::<serde_json::Value>(&text).ok()?;
+            v["pages"].as_u64().filter(|p| *p >= 6)
+        },
+    )
+    .await;
     assert!(!dir.path().join("child-finished").exists());
     let requests_before = stub.requests.load(std::sync::atomic::Ordering::SeqCst);
     let cp: serde_json::Value =
@@ -206,39 +220,22 @@ async fn sigkill_mid_export_then_again_without_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("births.csv");
     write_csv(&csv, 0..N);
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "crash_child_ingest_file",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(DIR_ENV, dir.path())
-        .env(FILE_ENV, &csv)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
     let acknowledged_path = dir.path().join("acknowledged");
-    let started = Instant::now();
-    let acknowledged = loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the child made no progress"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the child ended before it was killed"
-        );
-        if let Ok(text) = std::fs::read_to_string(&acknowledged_path)
-            && let Ok(n) = text.parse::<u64>()
-            && n >= 500
-        {
-            break n;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    let acknowledged = kill_when(
+        "crash_child_ingest_file",
+        &[
+            (DIR_ENV, dir.path().as_os_str()),
+            (FILE_ENV, csv.as_os_str()),
+        ],
+        || {
+            let n = std::fs::read_to_string(&acknowledged_path)
+                .ok()?
+                .parse::<u64>()
+                .ok()?;
+            (n >= 500).then_some(n)
+        },
+    )
+    .await;
     assert!(!dir.path().join("child-finished").exists());
 
     let data = dir.path().join("issuer");

@@ -139,7 +139,7 @@ pub fn latest_date_today() -> NaiveDate {
 
 /// Parses a document's `credentialSubject` into its typed form and validates it.
 pub fn parse_subject<D: CivilDocument>(subject: &serde_json::Value) -> Result<D, ModelError> {
-    let doc: D = serde_json::from_value(subject.clone())
+    let doc: D = <D as serde::Deserialize>::deserialize(subject)
         .map_err(|e| ModelError::invalid("credentialSubject", e.to_string()))?;
     doc.validate(latest_date_today())?;
     Ok(doc)
