@@ -55,6 +55,16 @@ impl Issuer {
     /// The compact QR text of credential `id`, signed by the key that signed the credential.
     pub async fn compact(&self, id: &str) -> Result<String, IssuerError> {
         let (credential, method) = self.issued_credential(id)?;
+        self.compact_of(id, &credential, &method).await
+    }
+
+    /// The compact QR text of `credential` (issued as `id`), signed by `method`'s key.
+    async fn compact_of(
+        &self,
+        id: &str,
+        credential: &Credential,
+        method: &str,
+    ) -> Result<String, IssuerError> {
         if credential.document_type().is_none() {
             return Err(IssuerError::InvalidRequest {
                 member: "id".into(),
@@ -63,16 +73,16 @@ impl Issuer {
                 ),
             });
         }
-        let signer = self.signer_for(&method)?;
-        civitas_core::compact::encode(&credential, signer.as_ref())
+        let signer = self.signer_for(method)?;
+        civitas_core::compact::encode(credential, signer.as_ref())
             .await
             .map_err(|e| IssuerError::Signing(e.to_string()))
     }
 
     /// The printable certificate of credential `id`, with its QR code.
     pub async fn certificate(&self, id: &str, format: Format) -> Result<Vec<u8>, IssuerError> {
-        let text = self.compact(id).await?;
-        let (credential, _) = self.issued_credential(id)?;
+        let (credential, method) = self.issued_credential(id)?;
+        let text = self.compact_of(id, &credential, &method).await?;
         certificate::render(credential.json(), &text, format)
             .map_err(|e| IssuerError::Signing(format!("rendering {id}: {e}")))
     }
