@@ -97,6 +97,9 @@ struct Args {
     /// For profilers: only canonicalize the credential (fast path) this many times.
     #[arg(long, value_name = "N")]
     profile_canon: Option<usize>,
+    /// For profilers: only check the status of the credential (warm cache) this many times.
+    #[arg(long, value_name = "N")]
+    profile_status: Option<usize>,
 }
 
 /// The loop profilers look at (see `--profile-verify`, `--profile-sign`).
@@ -410,56 +413,83 @@ fn floor_ops<'a>(
     ]
 }
 
+/// A credential with two status entries (its revocation entry set) and a warm cache holding
+/// both signed lists.
+struct StatusFixture {
+    cache: civitas_status::cache::StatusListCache,
+    credential: Credential,
+    policy: civitas_status::cache::FreshnessPolicy,
+    now: DateTime<Utc>,
+}
+
+impl StatusFixture {
+    fn new(f: &Fixture) -> Result<Self> {
+        use civitas_status::allocator::{Allocator, AllocatorConfig};
+        use civitas_status::cache::{FreshnessPolicy, StatusListCache};
+        use civitas_status::entry::StatusPurpose;
+        use civitas_status::list::{PublishOptions, StatusList};
+
+        let issuer = f.signer.controller().to_owned();
+        let cache = StatusListCache::new();
+        let now = Utc::now();
+        let mut entries = Vec::new();
+        for (purpose, name) in [
+            (StatusPurpose::Revocation, "revocation"),
+            (StatusPurpose::Suspension, "suspension"),
+        ] {
+            let mut allocator = Allocator::new(AllocatorConfig::new(
+                &format!("https://registry.gov.example/status/{name}"),
+                purpose,
+            ))?;
+            let allocation = allocator.allocate()?;
+            let entry = allocation.entry();
+            let mut list = StatusList::for_allocation(&allocation)?;
+            if purpose == StatusPurpose::Revocation {
+                list.revoke(entry.index)?;
+            }
+            let signed = f.rt.block_on(list.sign(
+                &PublishOptions::new(&issuer),
+                &f.signer,
+                &ProofOptions::default(),
+                &f.loader,
+            ))?;
+            f.rt.block_on(cache.load(&serde_json::to_vec(&signed)?, &f.checker, now))?;
+            entries.push(entry.to_json());
+        }
+        let mut doc = f.unsigned.clone();
+        doc["credentialStatus"] = Value::Array(entries);
+        let fixture = Self {
+            cache,
+            credential: Credential::from_value(doc)?,
+            policy: FreshnessPolicy::online(),
+            now,
+        };
+        if !fixture.check().is_set(StatusPurpose::Revocation) {
+            return Err(anyhow!(
+                "status lookup: the revoked entry does not read as revoked"
+            ));
+        }
+        Ok(fixture)
+    }
+
+    fn check(&self) -> civitas_status::check::CredentialStatus {
+        civitas_status::check::CredentialStatus::check(
+            &self.credential,
+            &self.cache,
+            &self.policy,
+            self.now,
+        )
+    }
+}
+
 /// Slot: the status check of one credential (its two entries) against a warm cache.
 fn status_lookup_figure(f: &Fixture, rounds: usize, clock: Clock) -> Result<Vec<Figure>> {
-    use civitas_status::allocator::{Allocator, AllocatorConfig};
-    use civitas_status::cache::{FreshnessPolicy, StatusListCache};
-    use civitas_status::check::CredentialStatus;
-    use civitas_status::entry::StatusPurpose;
-    use civitas_status::list::{PublishOptions, StatusList};
-
-    let issuer = f.signer.controller().to_owned();
-    let cache = StatusListCache::new();
-    let now = Utc::now();
-    let mut entries = Vec::new();
-    for (purpose, name) in [
-        (StatusPurpose::Revocation, "revocation"),
-        (StatusPurpose::Suspension, "suspension"),
-    ] {
-        let mut allocator = Allocator::new(AllocatorConfig::new(
-            &format!("https://registry.gov.example/status/{name}"),
-            purpose,
-        ))?;
-        let allocation = allocator.allocate()?;
-        let entry = allocation.entry();
-        let mut list = StatusList::for_allocation(&allocation)?;
-        if purpose == StatusPurpose::Revocation {
-            list.revoke(entry.index)?;
-        }
-        let signed = f.rt.block_on(list.sign(
-            &PublishOptions::new(&issuer),
-            &f.signer,
-            &ProofOptions::default(),
-            &f.loader,
-        ))?;
-        f.rt.block_on(cache.load(&serde_json::to_vec(&signed)?, &f.checker, now))?;
-        entries.push(entry.to_json());
-    }
-    let mut doc = f.unsigned.clone();
-    doc["credentialStatus"] = Value::Array(entries);
-    let credential = Credential::from_value(doc)?;
-    let policy = FreshnessPolicy::online();
-    let check = CredentialStatus::check(&credential, &cache, &policy, now);
-    if !check.is_set(StatusPurpose::Revocation) {
-        return Err(anyhow!(
-            "status lookup: the revoked entry does not read as revoked"
-        ));
-    }
+    let s = StatusFixture::new(f)?;
     let mut ops: Vec<(String, Floor, Op<'_>)> = vec![(
         "status check, warm cache (2 entries)".into(),
         Floor::None,
         Box::new(|| {
-            black_box(CredentialStatus::check(&credential, &cache, &policy, now));
+            black_box(s.check());
         }),
     )];
     let mut figures = measure(&mut ops, rounds, clock);
@@ -680,6 +710,16 @@ fn main() -> Result<()> {
         profile_loop(n, || {
             black_box(canon::fast_canonicalize(&doc, &f.loader).ok());
         });
+        return Ok(());
+    }
+    if let Some(n) = args.profile_status {
+        let s = StatusFixture::new(&f)?;
+        let started = Instant::now();
+        profile_loop(n, || {
+            black_box(s.check());
+        });
+        let ns = started.elapsed().as_nanos() / (n.max(1) as u128);
+        println!("status check: {ns} ns per credential (mean of {n}, wall clock)");
         return Ok(());
     }
     if let Some(n) = args.profile_sign {

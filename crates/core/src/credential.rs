@@ -114,19 +114,28 @@ pub fn format_datetime(t: DateTime<Utc>) -> String {
 
 /// Whether `s` is an absolute URL as the data model needs one: `scheme:rest`, no whitespace.
 pub fn is_url(s: &str) -> bool {
-    let mut chars = s.chars();
-    let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-    match s.split_once(':') {
-        Some((scheme, rest)) => {
-            scheme_ok
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-                && !rest.is_empty()
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    scheme
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphabetic)
+        && scheme
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        && !rest.is_empty()
+        && !has_whitespace(s)
+}
+
+/// Whether `s` contains a character with Unicode's `White_Space` property.
+fn has_whitespace(s: &str) -> bool {
+    // Screen first: every such character is a byte <= 0x20 or starts with a byte >= 0x80
+    // (a branch-free pass the compiler vectorizes); most URLs have neither.
+    let suspect = s
+        .bytes()
+        .fold(false, |seen, b| seen | (b <= b' ') | (b >= 0x80));
+    suspect && s.contains(char::is_whitespace)
 }
 
 /// One value or an array of values, as a list.
@@ -641,6 +650,53 @@ impl CredentialBuilder {
 
 #[cfg(test)]
 mod tests {
+    /// The definition `is_url` implements, written plainly.
+    fn is_url_reference(s: &str) -> bool {
+        let scheme_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
+        match s.split_once(':') {
+            Some((scheme, rest)) => {
+                scheme_ok
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                    && !rest.is_empty()
+                    && !s.contains(char::is_whitespace)
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn is_url_agrees_with_its_definition() {
+        let mut cases = vec![
+            String::new(),
+            ":".into(),
+            "a:".into(),
+            ":b".into(),
+            "1a:b".into(),
+            "https://registry.gov.example/status/1#94567".into(),
+            "did:web:registry.gov.example".into(),
+            "urn:uuid:1c2b".into(),
+            "a+b-c.d:e".into(),
+            "a_b:c".into(),
+            "é:x".into(),
+            "https://exämple.org/ü".into(),
+        ];
+        for ws in [
+            '\u{9}', '\u{a}', '\u{b}', '\u{c}', '\u{d}', ' ', '\u{85}', '\u{a0}', '\u{2028}',
+            '\u{3000}',
+        ] {
+            cases.push(format!("https://x.example/{ws}y"));
+            cases.push(format!("https:{ws}"));
+        }
+        for other in ['\u{0}', '\u{1f}', '\u{7f}', '\u{200b}', '\u{feff}'] {
+            cases.push(format!("https://x.example/{other}y"));
+        }
+        for case in &cases {
+            assert_eq!(is_url(case), is_url_reference(case), "{case:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -255,7 +255,9 @@ struct Cached {
 /// ```
 #[derive(Debug, Default)]
 pub struct StatusListCache {
-    lists: RwLock<HashMap<String, Cached>>,
+    // foldhash: several times faster than SipHash on a URL, and seeded per process. Only
+    // verified lists are ever inserted, so lookups of arbitrary URLs cannot flood the table.
+    lists: RwLock<HashMap<String, Cached, foldhash::fast::RandomState>>,
 }
 
 impl StatusListCache {

@@ -3,12 +3,12 @@
 //! [`Outcome`].
 
 use chrono::{DateTime, Utc};
-use civitas_core::credential::{Credential, one_or_many};
+use civitas_core::credential::Credential;
 use civitas_core::report::Outcome;
 use serde_json::Value;
 
 use crate::cache::{CacheLookup, FreshnessPolicy, StaleReason, StatusListCache};
-use crate::entry::{BitstringStatusListEntry, ENTRY_TYPE, StatusPurpose};
+use crate::entry::{ENTRY_TYPE, EntryView, Members, StatusPurpose, has_entry_type, type_names};
 use crate::error::StatusError;
 
 /// What one entry says.
@@ -92,14 +92,17 @@ impl CredentialStatus {
         policy: &FreshnessPolicy,
         now: DateTime<Utc>,
     ) -> Self {
-        let issuer = credential.issuer().to_owned();
-        let entries = credential
-            .status_entries()
-            .into_iter()
-            .enumerate()
-            .map(|(position, value)| check_entry(position, value, &issuer, cache, policy, now))
-            .collect();
-        Self { issuer, entries }
+        let issuer = credential.issuer();
+        let check = |(position, value)| check_entry(position, value, issuer, cache, policy, now);
+        let entries = match credential.json().get("credentialStatus") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items.iter().enumerate().map(check).collect(),
+            Some(one) => vec![check((0, one))],
+        };
+        Self {
+            issuer: issuer.to_owned(),
+            entries,
+        }
     }
 
     /// The entries of `purpose`.
@@ -180,38 +183,25 @@ fn check_entry(
     policy: &FreshnessPolicy,
     now: DateTime<Utc>,
 ) -> EntryCheck {
-    let purpose = value
-        .get("statusPurpose")
-        .and_then(Value::as_str)
-        .and_then(|s| StatusPurpose::parse(s).ok());
+    let members = value.as_object().map(Members::of).unwrap_or_default();
     let mut check = EntryCheck {
         position,
-        purpose,
-        list_url: value
-            .get("statusListCredential")
+        purpose: members
+            .purpose
             .and_then(Value::as_str)
-            .map(str::to_owned),
+            .and_then(|s| StatusPurpose::parse(s).ok()),
+        list_url: members.list.and_then(Value::as_str).map(str::to_owned),
         index: None,
         state: EntryState::Missing,
     };
-    let types: Vec<&str> = one_or_many(value.get("type"))
-        .into_iter()
-        .filter_map(Value::as_str)
-        .collect();
-    if !types.contains(&ENTRY_TYPE) {
+    let entry_type = members.types.unwrap_or(&Value::Null);
+    if !has_entry_type(entry_type) {
         check.state = EntryState::Unsupported {
-            entry_type: if types.is_empty() {
-                "(none)".into()
-            } else {
-                types.join(", ")
-            },
+            entry_type: type_names(entry_type),
         };
         return check;
     }
-    let entry = match BitstringStatusListEntry::from_json_at(
-        value,
-        &format!("/credentialStatus/{position}"),
-    ) {
+    let entry = match EntryView::from_members(members, Some(position)) {
         Ok(entry) => entry,
         Err(e) => {
             check.state = EntryState::Invalid(e);
@@ -219,9 +209,9 @@ fn check_entry(
         }
     };
     check.index = Some(entry.index);
-    check.state = match cache.lookup(&entry.list_credential, now, policy) {
+    check.state = match cache.lookup(entry.list_credential, now, policy) {
         CacheLookup::Missing => EntryState::Missing,
-        CacheLookup::Fresh(list) => match list.status_for(&entry, issuer) {
+        CacheLookup::Fresh(list) => match list.status_of_view(&entry, issuer) {
             Ok(0) => EntryState::Clear,
             Ok(value) => EntryState::Set {
                 value,
@@ -229,7 +219,7 @@ fn check_entry(
             },
             Err(e) => EntryState::Invalid(e),
         },
-        CacheLookup::Stale { list, reason } => match list.status_for(&entry, issuer) {
+        CacheLookup::Stale { list, reason } => match list.status_of_view(&entry, issuer) {
             Ok(value) => EntryState::Stale { reason, value },
             Err(e) => EntryState::Invalid(e),
         },

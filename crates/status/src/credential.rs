@@ -13,7 +13,7 @@ use civitas_core::verify::{Input, SecuredCredential};
 use serde_json::{Map, Value, json};
 
 use crate::bitstring::{Bitstring, StatusSize};
-use crate::entry::{BitstringStatusListEntry, StatusPurpose, is_url};
+use crate::entry::{BitstringStatusListEntry, EntryView, StatusPurpose, is_url};
 use crate::error::StatusError;
 
 /// The `type` of a status list credential.
@@ -207,20 +207,12 @@ impl BitstringStatusListCredential {
     /// The value of `entry` in this list, after checking that the entry points at this list and
     /// that its purpose is one of the list's.
     pub fn status(&self, entry: &BitstringStatusListEntry) -> Result<u8, StatusError> {
-        if entry.list_credential != self.id {
-            return Err(StatusError::ListMismatch {
-                entry_list: entry.list_credential.clone(),
-                list: self.id.clone(),
-            });
-        }
-        if !self.has_purpose(entry.purpose) {
-            return Err(StatusError::PurposeMismatch {
-                list: self.id.clone(),
-                list_purposes: self.purposes_text(),
-                entry: entry.purpose,
-            });
-        }
-        self.bits.get(entry.index, entry.size)
+        self.status_of(
+            &entry.list_credential,
+            entry.purpose,
+            entry.index,
+            entry.size,
+        )
     }
 
     /// [`status`](Self::status), after also checking that the list was issued by
@@ -230,14 +222,59 @@ impl BitstringStatusListCredential {
         entry: &BitstringStatusListEntry,
         credential_issuer: &str,
     ) -> Result<u8, StatusError> {
-        if self.issuer != credential_issuer {
-            return Err(StatusError::IssuerMismatch {
+        self.check_issuer(credential_issuer)?;
+        self.status(entry)
+    }
+
+    /// [`status_for`](Self::status_for) for an entry read in place.
+    pub(crate) fn status_of_view(
+        &self,
+        entry: &EntryView<'_>,
+        credential_issuer: &str,
+    ) -> Result<u8, StatusError> {
+        self.check_issuer(credential_issuer)?;
+        self.status_of(
+            entry.list_credential,
+            entry.purpose,
+            entry.index,
+            entry.size,
+        )
+    }
+
+    fn check_issuer(&self, credential_issuer: &str) -> Result<(), StatusError> {
+        if self.issuer == credential_issuer {
+            Ok(())
+        } else {
+            Err(StatusError::IssuerMismatch {
                 list: self.id.clone(),
                 list_issuer: self.issuer.clone(),
                 credential_issuer: credential_issuer.to_owned(),
+            })
+        }
+    }
+
+    /// The value at `index` (`size` bits) for an entry of `purpose` pointing at `list_credential`.
+    fn status_of(
+        &self,
+        list_credential: &str,
+        purpose: StatusPurpose,
+        index: u64,
+        size: StatusSize,
+    ) -> Result<u8, StatusError> {
+        if list_credential != self.id {
+            return Err(StatusError::ListMismatch {
+                entry_list: list_credential.to_owned(),
+                list: self.id.clone(),
             });
         }
-        self.status(entry)
+        if !self.has_purpose(purpose) {
+            return Err(StatusError::PurposeMismatch {
+                list: self.id.clone(),
+                list_purposes: self.purposes_text(),
+                entry: purpose,
+            });
+        }
+        self.bits.get(index, size)
     }
 
     /// The unsigned credential as VC Data Model 2.0 JSON.

@@ -203,10 +203,7 @@ impl BitstringStatusListEntry {
 
     /// The message for `value`, if the entry has one.
     pub fn message_for(&self, value: u8) -> Option<&str> {
-        self.messages
-            .iter()
-            .find(|m| m.status == value)
-            .map(|m| m.message.as_str())
+        message_in(&self.messages, value)
     }
 
     /// Reads an entry from JSON bytes (at most
@@ -217,151 +214,7 @@ impl BitstringStatusListEntry {
 
     /// Reads an entry from JSON, checking every member.
     pub fn from_json(value: &Value) -> Result<Self, StatusError> {
-        Self::from_json_at(value, "")
-    }
-
-    pub(crate) fn from_json_at(value: &Value, at: &str) -> Result<Self, StatusError> {
-        let ptr = |k: &str| format!("{at}/{k}");
-        let obj = value
-            .as_object()
-            .ok_or_else(|| StatusError::field(at, "a status entry must be a JSON object"))?;
-        let types: Vec<&str> = match obj.get("type") {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-            _ => {
-                return Err(StatusError::field(
-                    &ptr("type"),
-                    format!("is required and must be `{ENTRY_TYPE}`"),
-                ));
-            }
-        };
-        if !types.contains(&ENTRY_TYPE) {
-            return Err(StatusError::field(
-                &ptr("type"),
-                format!("is {}, not {ENTRY_TYPE}", types.join(", ")),
-            ));
-        }
-        let purpose = match obj.get("statusPurpose") {
-            Some(Value::String(s)) => StatusPurpose::parse(s)?,
-            Some(_) => {
-                return Err(StatusError::field(
-                    &ptr("statusPurpose"),
-                    "must be a string",
-                ));
-            }
-            None => return Err(StatusError::field(&ptr("statusPurpose"), "is required")),
-        };
-        let index = match obj.get("statusListIndex") {
-            Some(Value::String(s)) => parse_index(s)?,
-            Some(other) => {
-                return Err(StatusError::InvalidIndex {
-                    value: other.to_string(),
-                    reason: "it must be a string of base-10 digits (e.g. \"94567\"), not a JSON number or other value",
-                });
-            }
-            None => return Err(StatusError::field(&ptr("statusListIndex"), "is required")),
-        };
-        let list_credential = match obj.get("statusListCredential") {
-            Some(Value::String(s)) if is_url(s) => s.clone(),
-            Some(_) => {
-                return Err(StatusError::field(
-                    &ptr("statusListCredential"),
-                    "must be a URL",
-                ));
-            }
-            None => {
-                return Err(StatusError::field(
-                    &ptr("statusListCredential"),
-                    "is required",
-                ));
-            }
-        };
-        let id = match obj.get("id") {
-            None => None,
-            Some(Value::String(s)) if is_url(s) => {
-                if *s == list_credential {
-                    return Err(StatusError::field(
-                        &ptr("id"),
-                        "must not be the URL of the status list (use e.g. <list URL>#<index>)",
-                    ));
-                }
-                Some(s.clone())
-            }
-            Some(_) => return Err(StatusError::field(&ptr("id"), "must be a URL")),
-        };
-        let size = match obj.get("statusSize") {
-            None => StatusSize::ONE,
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| u8::try_from(n).ok())
-                .ok_or(())
-                .and_then(|n| StatusSize::new(n).map_err(|_| ()))
-                .map_err(|()| StatusError::InvalidStatusSize {
-                    value: v.to_string(),
-                })?,
-        };
-        let messages = match obj.get("statusMessage") {
-            None => Vec::new(),
-            Some(Value::Array(items)) => {
-                let mut out = Vec::with_capacity(items.len().min(256));
-                for (i, item) in items.iter().enumerate() {
-                    let status = item.get("status").and_then(Value::as_str);
-                    let message = item.get("message").and_then(Value::as_str);
-                    let (Some(status), Some(message)) = (status, message) else {
-                        return Err(StatusError::InvalidStatusMessage {
-                            reason: format!(
-                                "element {i} must be an object with a string `status` (e.g. \"0x1\") and a string `message`"
-                            ),
-                        });
-                    };
-                    let value = parse_status_value(status, size).ok_or_else(|| {
-                        StatusError::InvalidStatusMessage {
-                            reason: format!(
-                                "element {i}: status `{status}` is not a hexadecimal value (0x0 to {:#x}) that fits statusSize {size}",
-                                size.max_value()
-                            ),
-                        }
-                    })?;
-                    out.push(StatusMessage::new(value, message));
-                }
-                out
-            }
-            Some(_) => {
-                return Err(StatusError::InvalidStatusMessage {
-                    reason: "must be an array".into(),
-                });
-            }
-        };
-        check_messages(&messages, size, false)?;
-        let references = match obj.get("statusReference") {
-            None => Vec::new(),
-            Some(Value::String(s)) if is_url(s) => vec![s.clone()],
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| match v.as_str() {
-                    Some(s) if is_url(s) => Ok(s.to_owned()),
-                    _ => Err(StatusError::field(
-                        &ptr("statusReference"),
-                        "must be a URL or an array of URLs",
-                    )),
-                })
-                .collect::<Result<_, _>>()?,
-            Some(_) => {
-                return Err(StatusError::field(
-                    &ptr("statusReference"),
-                    "must be a URL or an array of URLs",
-                ));
-            }
-        };
-        Ok(Self {
-            id,
-            purpose,
-            index,
-            list_credential,
-            size,
-            messages,
-            references,
-        })
+        EntryView::read(value, None).map(EntryView::into_owned)
     }
 
     /// The entry as JSON, ready for `credentialStatus`.
@@ -398,6 +251,269 @@ impl BitstringStatusListEntry {
             }
         }
         Value::Object(o)
+    }
+}
+
+/// Whether a `type` value (a string or an array of strings) names [`ENTRY_TYPE`].
+pub(crate) fn has_entry_type(types: &Value) -> bool {
+    match types {
+        Value::String(s) => s == ENTRY_TYPE,
+        Value::Array(a) => a.iter().any(|t| t.as_str() == Some(ENTRY_TYPE)),
+        _ => false,
+    }
+}
+
+/// The names in a `type` value, comma-separated (`(none)` if there are none), for messages.
+pub(crate) fn type_names(types: &Value) -> String {
+    let names: Vec<&str> = civitas_core::credential::one_or_many(Some(types))
+        .into_iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if names.is_empty() {
+        "(none)".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The JSON pointer of the entry at `position` in `credentialStatus` (`""`: a lone entry).
+fn entry_pointer(position: Option<usize>) -> String {
+    position.map_or_else(String::new, |p| format!("/credentialStatus/{p}"))
+}
+
+/// The message for `value` among `messages`.
+fn message_in(messages: &[StatusMessage], value: u8) -> Option<&str> {
+    messages
+        .iter()
+        .find(|m| m.status == value)
+        .map(|m| m.message.as_str())
+}
+
+/// A `credentialStatus` entry read in place: the members of a [`BitstringStatusListEntry`],
+/// checked the same way, with its strings borrowed from the JSON. Checking a credential's
+/// status reads its entries this way, without copying them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EntryView<'a> {
+    pub(crate) id: Option<&'a str>,
+    pub(crate) purpose: StatusPurpose,
+    pub(crate) index: u64,
+    pub(crate) list_credential: &'a str,
+    pub(crate) size: StatusSize,
+    pub(crate) messages: Vec<StatusMessage>,
+    pub(crate) references: Vec<&'a str>,
+}
+
+/// The members of a status entry that civitas reads, found in one pass over the object (one
+/// string comparison per member, instead of one hashed lookup per name).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Members<'a> {
+    pub(crate) id: Option<&'a Value>,
+    pub(crate) types: Option<&'a Value>,
+    pub(crate) purpose: Option<&'a Value>,
+    pub(crate) index: Option<&'a Value>,
+    pub(crate) list: Option<&'a Value>,
+    pub(crate) size: Option<&'a Value>,
+    pub(crate) messages: Option<&'a Value>,
+    pub(crate) references: Option<&'a Value>,
+}
+
+impl<'a> Members<'a> {
+    /// The members of `obj`.
+    pub(crate) fn of(obj: &'a Map<String, Value>) -> Self {
+        let mut m = Self::default();
+        for (key, value) in obj {
+            let slot = match key.as_str() {
+                "id" => &mut m.id,
+                "type" => &mut m.types,
+                "statusPurpose" => &mut m.purpose,
+                "statusListIndex" => &mut m.index,
+                "statusListCredential" => &mut m.list,
+                "statusSize" => &mut m.size,
+                "statusMessage" => &mut m.messages,
+                "statusReference" => &mut m.references,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        m
+    }
+}
+
+impl<'a> EntryView<'a> {
+    /// Reads and checks `value` like [`BitstringStatusListEntry::from_json`]. `position`: the
+    /// entry's place in `credentialStatus`, for the JSON pointers of errors (`None`: the entry
+    /// stands alone). Pointers are only written when there is an error.
+    pub(crate) fn read(value: &'a Value, position: Option<usize>) -> Result<Self, StatusError> {
+        match value.as_object() {
+            Some(obj) => Self::from_members(Members::of(obj), position),
+            None => Err(StatusError::field(
+                &entry_pointer(position),
+                "a status entry must be a JSON object",
+            )),
+        }
+    }
+
+    /// [`read`](Self::read) for the members of an object.
+    pub(crate) fn from_members(
+        obj: Members<'a>,
+        position: Option<usize>,
+    ) -> Result<Self, StatusError> {
+        let ptr = |k: &str| format!("{}/{k}", entry_pointer(position));
+        match obj.types {
+            Some(t @ (Value::String(_) | Value::Array(_))) => {
+                if !has_entry_type(t) {
+                    return Err(StatusError::field(
+                        &ptr("type"),
+                        format!("is {}, not {ENTRY_TYPE}", type_names(t)),
+                    ));
+                }
+            }
+            _ => {
+                return Err(StatusError::field(
+                    &ptr("type"),
+                    format!("is required and must be `{ENTRY_TYPE}`"),
+                ));
+            }
+        }
+        let purpose = match obj.purpose {
+            Some(Value::String(s)) => StatusPurpose::parse(s)?,
+            Some(_) => {
+                return Err(StatusError::field(
+                    &ptr("statusPurpose"),
+                    "must be a string",
+                ));
+            }
+            None => return Err(StatusError::field(&ptr("statusPurpose"), "is required")),
+        };
+        let index = match obj.index {
+            Some(Value::String(s)) => parse_index(s)?,
+            Some(other) => {
+                return Err(StatusError::InvalidIndex {
+                    value: other.to_string(),
+                    reason: "it must be a string of base-10 digits (e.g. \"94567\"), not a JSON number or other value",
+                });
+            }
+            None => return Err(StatusError::field(&ptr("statusListIndex"), "is required")),
+        };
+        let list_credential = match obj.list {
+            Some(Value::String(s)) if is_url(s) => s.as_str(),
+            Some(_) => {
+                return Err(StatusError::field(
+                    &ptr("statusListCredential"),
+                    "must be a URL",
+                ));
+            }
+            None => {
+                return Err(StatusError::field(
+                    &ptr("statusListCredential"),
+                    "is required",
+                ));
+            }
+        };
+        let id = match obj.id {
+            None => None,
+            Some(Value::String(s)) if is_url(s) => {
+                if s == list_credential {
+                    return Err(StatusError::field(
+                        &ptr("id"),
+                        "must not be the URL of the status list (use e.g. <list URL>#<index>)",
+                    ));
+                }
+                Some(s.as_str())
+            }
+            Some(_) => return Err(StatusError::field(&ptr("id"), "must be a URL")),
+        };
+        let size = match obj.size {
+            None => StatusSize::ONE,
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u8::try_from(n).ok())
+                .ok_or(())
+                .and_then(|n| StatusSize::new(n).map_err(|_| ()))
+                .map_err(|()| StatusError::InvalidStatusSize {
+                    value: v.to_string(),
+                })?,
+        };
+        let messages = match obj.messages {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len().min(256));
+                for (i, item) in items.iter().enumerate() {
+                    let status = item.get("status").and_then(Value::as_str);
+                    let message = item.get("message").and_then(Value::as_str);
+                    let (Some(status), Some(message)) = (status, message) else {
+                        return Err(StatusError::InvalidStatusMessage {
+                            reason: format!(
+                                "element {i} must be an object with a string `status` (e.g. \"0x1\") and a string `message`"
+                            ),
+                        });
+                    };
+                    let value = parse_status_value(status, size).ok_or_else(|| {
+                        StatusError::InvalidStatusMessage {
+                            reason: format!(
+                                "element {i}: status `{status}` is not a hexadecimal value (0x0 to {:#x}) that fits statusSize {size}",
+                                size.max_value()
+                            ),
+                        }
+                    })?;
+                    out.push(StatusMessage::new(value, message));
+                }
+                out
+            }
+            Some(_) => {
+                return Err(StatusError::InvalidStatusMessage {
+                    reason: "must be an array".into(),
+                });
+            }
+        };
+        check_messages(&messages, size, false)?;
+        let references = match obj.references {
+            None => Vec::new(),
+            Some(Value::String(s)) if is_url(s) => vec![s.as_str()],
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v.as_str() {
+                    Some(s) if is_url(s) => Ok(s),
+                    _ => Err(StatusError::field(
+                        &ptr("statusReference"),
+                        "must be a URL or an array of URLs",
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(StatusError::field(
+                    &ptr("statusReference"),
+                    "must be a URL or an array of URLs",
+                ));
+            }
+        };
+        Ok(Self {
+            id,
+            purpose,
+            index,
+            list_credential,
+            size,
+            messages,
+            references,
+        })
+    }
+
+    /// The message for `value`, if the entry has one.
+    pub(crate) fn message_for(&self, value: u8) -> Option<&str> {
+        message_in(&self.messages, value)
+    }
+
+    /// The entry, owning its strings.
+    pub(crate) fn into_owned(self) -> BitstringStatusListEntry {
+        BitstringStatusListEntry {
+            id: self.id.map(str::to_owned),
+            purpose: self.purpose,
+            index: self.index,
+            list_credential: self.list_credential.to_owned(),
+            size: self.size,
+            messages: self.messages,
+            references: self.references.into_iter().map(str::to_owned).collect(),
+        }
     }
 }
 

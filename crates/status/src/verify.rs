@@ -8,7 +8,7 @@ use civitas_core::verify::{Checker, SecuredCredential, VerifyOptions};
 
 use crate::bitstring::StatusSize;
 use crate::credential::{BitstringStatusListCredential, parse_secured};
-use crate::entry::BitstringStatusListEntry;
+use crate::entry::{BitstringStatusListEntry, EntryView};
 use crate::error::StatusError;
 
 /// A status list credential whose signature and issuer binding were verified.
@@ -70,6 +70,15 @@ impl VerifiedStatusList {
         credential_issuer: &str,
     ) -> Result<u8, StatusError> {
         self.credential.status_for(entry, credential_issuer)
+    }
+
+    /// [`status_for`](Self::status_for) for an entry read in place.
+    pub(crate) fn status_of_view(
+        &self,
+        entry: &EntryView<'_>,
+        credential_issuer: &str,
+    ) -> Result<u8, StatusError> {
+        self.credential.status_of_view(entry, credential_issuer)
     }
 }
 

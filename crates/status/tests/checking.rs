@@ -491,6 +491,37 @@ async fn entries_that_cannot_be_read_are_reported() {
     );
 }
 
+#[test]
+fn an_unreadable_entry_is_named_by_its_json_pointer() {
+    let issuer = signer(1);
+    let good = BitstringStatusListEntry::new(LIST_URL, 5, StatusPurpose::Revocation).to_json();
+    let mut no_url =
+        BitstringStatusListEntry::new(LIST_URL, 6, StatusPurpose::Suspension).to_json();
+    no_url["statusListCredential"] = json!("not a url");
+    let vc =
+        civitas_core::credential::Credential::from_value(unsigned(&issuer, vec![good, no_url]))
+            .unwrap();
+    let status = CredentialStatus::check(
+        &vc,
+        &StatusListCache::new(),
+        &FreshnessPolicy::online(),
+        at("2025-03-01T00:00:00Z"),
+    );
+    assert_eq!(status.entries.len(), 2);
+    assert_eq!(status.entries[0].state, EntryState::Missing);
+    assert_eq!(status.entries[0].index, Some(5));
+    match &status.entries[1].state {
+        EntryState::Invalid(e) => assert!(
+            e.to_string()
+                .contains("/credentialStatus/1/statusListCredential"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(status.entries[1].purpose, Some(StatusPurpose::Suspension));
+    assert_eq!(status.entries[1].list_url.as_deref(), Some("not a url"));
+}
+
 #[tokio::test]
 async fn message_lists_carry_multi_bit_statuses() {
     let issuer = signer(1);
