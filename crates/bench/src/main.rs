@@ -97,6 +97,10 @@ struct Args {
     /// For profilers: only canonicalize the credential (fast path) this many times.
     #[arg(long, value_name = "N")]
     profile_canon: Option<usize>,
+    /// For profilers: only run the durable batch issuance (`--batches`, `--batch-size`,
+    /// `--in-flight`) and print its throughput.
+    #[arg(long)]
+    profile_issuance: bool,
     /// For profilers: only check the status of the credential (warm cache) this many times.
     #[arg(long, value_name = "N")]
     profile_status: Option<usize>,
@@ -691,6 +695,16 @@ fn main() -> Result<()> {
     let args = Args::parse();
     if let Some(n) = args.memory_child {
         return memory_child(n);
+    }
+    if args.profile_issuance {
+        let t = issuance::run(args.batches, args.batch_size, args.in_flight)?;
+        println!(
+            "durable batch issuance: {:.0} certificates/s ({} certificates, median batch {:.0} ms)",
+            t.per_second,
+            t.certificates,
+            t.median_batch_seconds * 1e3
+        );
+        return Ok(());
     }
     let f = Fixture::new()?;
     if let Some(n) = args.profile_verify {

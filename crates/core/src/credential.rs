@@ -147,20 +147,33 @@ pub fn one_or_many(value: Option<&Value>) -> Vec<&Value> {
     }
 }
 
+fn version_of_first_context(first: Option<&Value>) -> Option<VcVersion> {
+    match first.and_then(Value::as_str) {
+        Some(CREDENTIALS_V2) => Some(VcVersion::V2_0),
+        Some(CREDENTIALS_V1) => Some(VcVersion::V1_1),
+        _ => None,
+    }
+}
+
+/// The data model version `document`'s first `@context` names, without reading the rest of
+/// it (`None`: neither VC 2.0 nor VC 1.1).
+pub fn vc_version_of(document: &Value) -> Option<VcVersion> {
+    match document.get("@context")? {
+        Value::Array(items) => version_of_first_context(items.first()),
+        one => version_of_first_context(Some(one)),
+    }
+}
+
 fn contexts(obj: &Map<String, Value>) -> Result<(VcVersion, Vec<&Value>), SyntaxError> {
     let ctx = obj
         .get("@context")
         .ok_or_else(|| SyntaxError::field("/@context", "is required"))?;
     let items = one_or_many(Some(ctx));
-    let version = match items.first().and_then(|v| v.as_str()) {
-        Some(CREDENTIALS_V2) => VcVersion::V2_0,
-        Some(CREDENTIALS_V1) => VcVersion::V1_1,
-        _ => {
-            return Err(SyntaxError::field(
-                "/@context/0",
-                format!("the first context must be {CREDENTIALS_V2} (or {CREDENTIALS_V1})"),
-            ));
-        }
+    let Some(version) = version_of_first_context(items.first().copied()) else {
+        return Err(SyntaxError::field(
+            "/@context/0",
+            format!("the first context must be {CREDENTIALS_V2} (or {CREDENTIALS_V1})"),
+        ));
     };
     for (i, item) in items.iter().enumerate() {
         match item {

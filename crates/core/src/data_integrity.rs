@@ -277,6 +277,28 @@ pub async fn add_proof(
     options: &ProofOptions,
     loader: &ContextLoader,
 ) -> Result<Value, ProofError> {
+    let proof = make_proof(document, signer, options, loader).await?;
+    attach_proof(document.clone(), proof)
+}
+
+/// [`add_proof`] for a document the caller gives away: the proof is added to it in place.
+pub async fn add_proof_to(
+    document: Value,
+    signer: &dyn Signer,
+    options: &ProofOptions,
+    loader: &ContextLoader,
+) -> Result<Value, ProofError> {
+    let proof = make_proof(&document, signer, options, loader).await?;
+    attach_proof(document, proof)
+}
+
+/// The signed proof object [`add_proof`] adds to `document`.
+async fn make_proof(
+    document: &Value,
+    signer: &dyn Signer,
+    options: &ProofOptions,
+    loader: &ContextLoader,
+) -> Result<Value, ProofError> {
     if !document.is_object() {
         return Err(ProofError::NotAnObject);
     }
@@ -343,9 +365,12 @@ pub async fn add_proof(
         "proofValue".into(),
         encoding::multibase_base58(&signature).into(),
     );
-    let mut secured = document.clone();
+    Ok(Value::Object(proof))
+}
+
+/// `secured` with `proof` added to its `proof` member (made an array if it had one already).
+fn attach_proof(mut secured: Value, proof: Value) -> Result<Value, ProofError> {
     let obj = secured.as_object_mut().ok_or(ProofError::NotAnObject)?;
-    let proof = Value::Object(proof);
     match obj.get_mut("proof") {
         None => {
             obj.insert("proof".into(), proof);

@@ -64,8 +64,16 @@ pub enum SecureError {
 /// A VC 1.1 credential gets the Data Integrity v2 context it needs for a `DataIntegrityProof`.
 pub fn prepare_for_data_integrity(credential: &Value) -> Value {
     let mut doc = credential.clone();
-    let is_v1 = Credential::from_value(doc.clone()).is_ok_and(|c| c.version() == VcVersion::V1_1);
-    if is_v1 && let Some(ctx) = doc.get_mut("@context") {
+    add_data_integrity_context(&mut doc);
+    doc
+}
+
+/// [`prepare_for_data_integrity`] in place.
+fn add_data_integrity_context(doc: &mut Value) {
+    if crate::credential::vc_version_of(doc) != Some(VcVersion::V1_1) {
+        return;
+    }
+    if let Some(ctx) = doc.get_mut("@context") {
         let mut list = match ctx.take() {
             Value::Array(items) => items,
             one => vec![one],
@@ -75,7 +83,6 @@ pub fn prepare_for_data_integrity(credential: &Value) -> Value {
         }
         *ctx = Value::Array(list);
     }
-    doc
 }
 
 /// Secures `credential` with `signer`. Returns the secured credential as text: JSON for Data
@@ -90,11 +97,21 @@ pub async fn secure_credential(
     options: &ProofOptions,
     loader: &ContextLoader,
 ) -> Result<String, SecureError> {
-    let prepared = match securing {
-        Securing::DataIntegrity => prepare_for_data_integrity(credential),
-        Securing::VcJwt => credential.clone(),
-    };
-    let parsed = Credential::from_value(prepared)?;
+    secure_owned_credential(credential.clone(), signer, securing, options, loader).await
+}
+
+/// [`secure_credential`] for a credential the caller gives away (it is not copied).
+pub async fn secure_owned_credential(
+    mut credential: Value,
+    signer: &dyn Signer,
+    securing: Securing,
+    options: &ProofOptions,
+    loader: &ContextLoader,
+) -> Result<String, SecureError> {
+    if securing == Securing::DataIntegrity {
+        add_data_integrity_context(&mut credential);
+    }
+    let parsed = Credential::from_value(credential)?;
     let controller = crate::resolver::controller_of(signer.verification_method());
     if controller != parsed.issuer() {
         return Err(SecureError::NotTheIssuer {
@@ -104,7 +121,7 @@ pub async fn secure_credential(
     }
     match securing {
         Securing::DataIntegrity => {
-            let signed = data_integrity::add_proof(parsed.json(), signer, options, loader)
+            let signed = data_integrity::add_proof_to(parsed.into_json(), signer, options, loader)
                 .await
                 .map_err(|e| match e {
                     ProofError::Canonicalization(c) => SecureError::JsonLd(c),

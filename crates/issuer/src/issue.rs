@@ -11,7 +11,7 @@ use civitas_core::model::{
     BirthCertificate, CivilDocument, DocumentType, MarriageCertificate, ModelError,
     latest_date_today, parse_subject,
 };
-use civitas_core::secure::{SecureError, Securing, secure_credential};
+use civitas_core::secure::{SecureError, Securing, secure_owned_credential};
 use civitas_core::signer::Signer;
 use serde_json::{Value, json};
 
@@ -436,7 +436,7 @@ pub(crate) async fn build_and_sign(
         created: Some(now),
         ..ProofOptions::default()
     };
-    let text = secure_credential(&unsigned, signer, item.securing, &options, loader)
+    let text = secure_owned_credential(unsigned, signer, item.securing, &options, loader)
         .await
         .map_err(secure_error)?;
     Ok((id, text))
