@@ -24,6 +24,10 @@ use anyhow::Context;
 use civitas_issuer::launch::launch;
 use civitas_issuer::{DidMethod, IssuerConfig, TlsConfig};
 
+/// The allocator of civitas' binaries (see the workspace manifest).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn setting(args: &[String], flag: &str, env: &str) -> Option<String> {
     args.iter()
         .position(|a| a == flag)

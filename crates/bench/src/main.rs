@@ -46,6 +46,10 @@ use serde_json::{Value, json};
 
 mod issuance;
 
+/// The allocator of civitas' binaries (see the workspace manifest).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The command line.
 #[derive(Parser, Debug)]
 #[command(

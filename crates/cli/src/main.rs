@@ -20,6 +20,10 @@ mod wallet_cmd;
 
 use clap::{Parser, Subcommand};
 
+/// The allocator of civitas' binaries (see the workspace manifest).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// civitas: official civil-registry documents as W3C Verifiable Credentials.
 #[derive(Debug, Parser)]
 #[command(name = "civitas", version, about, long_about = None)]
