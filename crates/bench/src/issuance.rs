@@ -4,7 +4,6 @@
 //! a multi-threaded runtime (signing runs on every core, as in the issuer service).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
@@ -47,21 +46,26 @@ pub fn run(batches: usize, batch: usize, in_flight: usize) -> Result<Throughput>
             .map_err(|e| anyhow!("opening the issuer: {e}"))?;
         // One warm-up batch (contexts, caches, the status lists' first publication).
         let warm_up = batch.min(100);
-        issue(&issuer, 0, warm_up).await?;
-        let next = Arc::new(AtomicUsize::new(0));
+        issue(&issuer, requests(0, warm_up)).await?;
+        // The records come from elsewhere (InfoHighway, a file): they are read before the
+        // clock starts, so that only the issuer's work is timed.
+        let queue: Vec<Vec<IssueRequest>> = (0..batches)
+            .map(|b| requests(warm_up + b * batch, batch))
+            .collect();
+        let queue = Arc::new(std::sync::Mutex::new(queue.into_iter()));
         let start = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..in_flight.max(1) {
-            let (issuer, next) = (issuer.clone(), next.clone());
+            let (issuer, queue) = (issuer.clone(), queue.clone());
             tasks.push(tokio::spawn(async move {
                 let mut times = Vec::new();
                 loop {
-                    let b = next.fetch_add(1, Ordering::Relaxed);
-                    if b >= batches {
+                    let next = queue.lock().ok().and_then(|mut q| q.next());
+                    let Some(requests) = next else {
                         return Ok::<_, anyhow::Error>(times);
-                    }
+                    };
                     let t = Instant::now();
-                    issue(&issuer, warm_up + b * batch, batch).await?;
+                    issue(&issuer, requests).await?;
                     times.push(t.elapsed().as_secs_f64());
                 }
             }));
@@ -93,14 +97,18 @@ pub fn run(batches: usize, batch: usize, in_flight: usize) -> Result<Throughput>
     })
 }
 
-async fn issue(issuer: &Issuer, first: usize, n: usize) -> Result<()> {
-    let requests = (first..first + n)
+/// `n` distinct birth certificates, numbered from `first`, each with its source record id.
+fn requests(first: usize, n: usize) -> Vec<IssueRequest> {
+    (first..first + n)
         .map(|i| {
             let mut doc = samples::birth_certificate();
             doc.registration.number = format!("PW/B/2024/{i:07}");
             IssueRequest::new(doc).source(&format!("bench-{i}"))
         })
-        .collect();
+        .collect()
+}
+
+async fn issue(issuer: &Issuer, requests: Vec<IssueRequest>) -> Result<()> {
     for r in issuer.issue_batch(requests, "civitas-bench").await {
         r.map_err(|e| anyhow!("batch issuance: {e}"))?;
     }

@@ -205,8 +205,24 @@ pub(crate) struct Item {
     pub(crate) source: Option<String>,
     pub(crate) supersede: bool,
     pub(crate) securing: Securing,
-    pub(crate) digest: String,
+    /// The subject digest (idempotency), when already known: VC-API requests compute it on
+    /// receipt; typed documents when the registry has to be asked about their source record,
+    /// or else while their credential is built (in parallel, from the JSON built anyway).
+    pub(crate) digest: Option<String>,
     pub(crate) types: Vec<String>,
+}
+
+impl Item {
+    /// The subject digest: JCS SHA-256 of the `credentialSubject` the item is issued with.
+    pub(crate) fn subject_digest(&self) -> Result<String, IssuerError> {
+        match (&self.digest, &self.payload) {
+            (Some(d), _) => Ok(d.clone()),
+            (None, Payload::Typed(doc)) => Ok(jcs::digest(&doc.subject()?)),
+            (None, Payload::Raw(v)) => Ok(jcs::digest(
+                v.get("credentialSubject").unwrap_or(&Value::Null),
+            )),
+        }
+    }
 }
 
 pub(crate) fn check_source(source: Option<&str>) -> Result<(), IssuerError> {
@@ -243,13 +259,12 @@ impl Item {
         check_source(request.source_record_id.as_deref())?;
         let kind = request.document.document_type();
         check_allowed(kind, allowed)?;
-        let digest = jcs::digest(&request.document.subject()?);
         Ok(Self {
             payload: Payload::Typed(request.document),
             source: request.source_record_id,
             supersede: request.supersede,
             securing: request.securing.unwrap_or(default_securing),
-            digest,
+            digest: None,
             types: vec!["VerifiableCredential".into(), kind.as_str().into()],
         })
     }
@@ -269,7 +284,7 @@ impl Item {
             .cloned()
             .unwrap_or(Value::Null);
         Ok(Self {
-            digest: jcs::digest(&subject),
+            digest: Some(jcs::digest(&subject)),
             types: parsed.types().to_vec(),
             payload: Payload::Raw(credential),
             source: request.source_record_id,
@@ -394,6 +409,13 @@ fn secure_error(e: SecureError) -> IssuerError {
     }
 }
 
+/// What [`build_and_sign`] gives: the credential's id, its secured text and its subject digest.
+pub(crate) struct Signed {
+    pub(crate) id: String,
+    pub(crate) text: String,
+    pub(crate) digest: String,
+}
+
 /// Builds the credential of `item` with its status entries and signs it.
 pub(crate) async fn build_and_sign(
     item: &Item,
@@ -402,7 +424,7 @@ pub(crate) async fn build_and_sign(
     signer: &dyn Signer,
     loader: &ContextLoader,
     now: DateTime<Utc>,
-) -> Result<(String, String), IssuerError> {
+) -> Result<Signed, IssuerError> {
     let revocation = entries.revocation.entry().to_json();
     let suspension = entries.suspension.entry().to_json();
     let unsigned = match &item.payload {
@@ -432,6 +454,12 @@ pub(crate) async fn build_and_sign(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    // The subject as built is the document's JSON: its digest is the one `Item::subject_digest`
+    // gives, computed here, in parallel, from the JSON built anyway.
+    let digest = match &item.digest {
+        Some(d) => d.clone(),
+        None => jcs::digest(unsigned.get("credentialSubject").unwrap_or(&Value::Null)),
+    };
     let options = ProofOptions {
         created: Some(now),
         ..ProofOptions::default()
@@ -439,5 +467,5 @@ pub(crate) async fn build_and_sign(
     let text = secure_owned_credential(unsigned, signer, item.securing, &options, loader)
         .await
         .map_err(secure_error)?;
-    Ok((id, text))
+    Ok(Signed { id, text, digest })
 }

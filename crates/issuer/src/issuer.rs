@@ -541,7 +541,7 @@ impl Issuer {
                 "source record {source} points at a missing credential {id}"
             ))
         })?;
-        if record.subject_digest == item.digest {
+        if record.subject_digest == item.subject_digest()? {
             let text = store
                 .credential_text(&id)?
                 .ok_or_else(|| IssuerError::Store(format!("credential {id} has no text")))?;
@@ -596,11 +596,11 @@ impl Issuer {
         let mut positions = Vec::new();
         for job in jobs {
             match job.result {
-                Some(Ok((id, text))) => {
+                Some(Ok(issue::Signed { id, text, digest })) => {
                     let record = CredentialRecord {
                         id,
                         types: job.item.types,
-                        subject_digest: job.item.digest,
+                        subject_digest: digest,
                         source_record_id: job.item.source,
                         revocation: status_ref(&job.pair.revocation),
                         suspension: status_ref(&job.pair.suspension),
@@ -786,7 +786,7 @@ struct SignJob {
     item: Item,
     supersedes: Option<String>,
     pair: EntryPair,
-    result: Option<Result<(String, String), IssuerError>>,
+    result: Option<Result<issue::Signed, IssuerError>>,
 }
 
 async fn sign_chunk(mut jobs: Vec<SignJob>, ctx: Arc<SignContext>) -> Vec<SignJob> {
