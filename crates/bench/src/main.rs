@@ -18,8 +18,9 @@
 //! nothing else is counted); with `--js`, Digital Bazaar's JS stack on the same credential
 //! (through civitas-testkit's interop peer) and the civitas/JS ratio.
 //!
-//! For profilers: `--profile-verify N`, `--profile-sign N`, `--profile-canon N` run only that
-//! operation in `profile_loop`, e.g.
+//! For profilers: `--profile-verify N`, `--profile-sign N`, `--profile-canon N`,
+//! `--profile-status N` run only that operation in `profile_loop` (`--profile-issuance` only
+//! the durable batch issuance), e.g.
 //! `valgrind --tool=callgrind --toggle-collect='civitas_bench::profile_loop*' civitas-bench
 //! --profile-verify 300` or `perf record --call-graph dwarf civitas-bench --profile-verify
 //! 15000`.
