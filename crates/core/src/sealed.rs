@@ -65,18 +65,33 @@ impl KdfParams {
         }
     }
 
+    /// The most memory a sealed file may ask for: 1 GiB (16 times the default).
+    pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+    /// The most passes a sealed file may ask for.
+    pub const MAX_ITERATIONS: u32 = 16;
+    /// The most lanes a sealed file may ask for.
+    pub const MAX_PARALLELISM: u32 = 16;
+
     fn check(&self) -> Result<(), SealError> {
-        // Bounds keep a hostile file from asking for gigabytes or hours.
-        if !(8..=4 * 1024 * 1024).contains(&self.memory_kib) {
+        // Bounds keep a hostile file (a wallet backup, a key file) from asking for gigabytes of
+        // memory or minutes of work before its passphrase is even tried.
+        if !(8..=Self::MAX_MEMORY_KIB).contains(&self.memory_kib) {
             return Err(SealError::Kdf(format!(
-                "memory {} KiB out of 8..=4194304",
-                self.memory_kib
+                "memory {} KiB out of 8..={}",
+                self.memory_kib,
+                Self::MAX_MEMORY_KIB
             )));
         }
-        if !(1..=64).contains(&self.iterations) || !(1..=16).contains(&self.parallelism) {
-            return Err(SealError::Kdf(
-                "iterations must be 1..=64 and parallelism 1..=16".into(),
-            ));
+        if !(1..=Self::MAX_ITERATIONS).contains(&self.iterations)
+            || !(1..=Self::MAX_PARALLELISM).contains(&self.parallelism)
+        {
+            return Err(SealError::Kdf(format!(
+                "iterations must be 1..={} and parallelism 1..={} (got {} and {})",
+                Self::MAX_ITERATIONS,
+                Self::MAX_PARALLELISM,
+                self.iterations,
+                self.parallelism
+            )));
         }
         Ok(())
     }
@@ -254,9 +269,32 @@ mod tests {
         let mut t = s.clone();
         t.ciphertext = "AAAA".into();
         assert!(matches!(t.open(b"pw"), Err(SealError::Malformed(_))));
-        let mut t = s;
+        let mut t = s.clone();
         t.kdf.memory_kib = u32::MAX;
         assert!(matches!(t.open(b"pw"), Err(SealError::Kdf(_))));
+        // Just over each bound: refused before any work.
+        for kdf in [
+            KdfParams {
+                memory_kib: KdfParams::MAX_MEMORY_KIB + 1,
+                ..KdfParams::testing()
+            },
+            KdfParams {
+                iterations: KdfParams::MAX_ITERATIONS + 1,
+                ..KdfParams::testing()
+            },
+            KdfParams {
+                parallelism: KdfParams::MAX_PARALLELISM + 1,
+                ..KdfParams::testing()
+            },
+            KdfParams {
+                iterations: 0,
+                ..KdfParams::testing()
+            },
+        ] {
+            let mut t = s.clone();
+            t.kdf = kdf;
+            assert!(matches!(t.open(b"pw"), Err(SealError::Kdf(_))), "{kdf:?}");
+        }
     }
 
     #[test]
