@@ -89,6 +89,16 @@ pub enum IngestError {
         /// What is wrong, with the line or byte position.
         reason: String,
     },
+    /// The TLS handshake with the e-service failed for a reason retrying cannot fix: it
+    /// refused our client certificate (or wanted one), or its own certificate is not one the
+    /// configured CA vouches for.
+    #[error("{url}: the TLS handshake failed: {reason}")]
+    TlsRefused {
+        /// The request URL (without query).
+        url: String,
+        /// What TLS reported.
+        reason: String,
+    },
     /// The e-service refused our credentials (401/403): a configuration problem, not a
     /// transient one.
     #[error("{url}: access refused ({status}): {detail}")]
@@ -145,7 +155,11 @@ impl IngestError {
     pub fn is_input(&self) -> bool {
         matches!(
             self,
-            Self::Mapping(_) | Self::Config(_) | Self::Input { .. } | Self::AuthRefused { .. }
+            Self::Mapping(_)
+                | Self::Config(_)
+                | Self::Input { .. }
+                | Self::AuthRefused { .. }
+                | Self::TlsRefused { .. }
         )
     }
 }

@@ -98,6 +98,50 @@ fn short(text: &str) -> String {
     }
 }
 
+/// The reason, if `error` is a TLS failure that retrying cannot fix: the server refused the
+/// handshake with an alert about certificates or security parameters, or its certificate was
+/// not accepted. (A reset connection or an internal error stays a transient failure.)
+fn tls_refusal(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::AlertDescription as A;
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return match tls {
+                rustls::Error::AlertReceived(
+                    alert @ (A::CertificateRequired
+                    | A::BadCertificate
+                    | A::UnsupportedCertificate
+                    | A::CertificateRevoked
+                    | A::CertificateExpired
+                    | A::CertificateUnknown
+                    | A::UnknownCA
+                    | A::AccessDenied
+                    | A::HandshakeFailure
+                    | A::InsufficientSecurity
+                    | A::ProtocolVersion),
+                ) => Some(format!(
+                    "the server refused it with the alert {alert:?} (is the client certificate \
+                     in [auth] the one the e-service expects?)"
+                )),
+                rustls::Error::InvalidCertificate(why) => Some(format!(
+                    "the server's certificate is not accepted ({why:?}); is [tls] ca the CA \
+                     that issued it?"
+                )),
+                _ => None,
+            };
+        }
+        // An `io::Error` wrapping another error hides it from `source()`.
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
+}
+
 enum Attempt {
     Retry(String, Option<Duration>),
     Fatal(IngestError),
@@ -292,6 +336,12 @@ impl Http {
                 }));
             }
             Err(e) => {
+                if let Some(reason) = tls_refusal(&e) {
+                    return Err(Attempt::Fatal(IngestError::TlsRefused {
+                        url: url.to_owned(),
+                        reason,
+                    }));
+                }
                 let what = if e.is_timeout() {
                     "timed out"
                 } else {
