@@ -52,7 +52,8 @@ async fn run(args: &[String]) -> anyhow::Result<Verdict> {
         domain: rest.get(1).cloned(),
         ..VerifyOptions::default()
     };
-    let input = read(document, 32 << 20)?;
+    // A photo of the QR code is read once, for the verification and the summary.
+    let input = civitas_verifier::read_photo(read(document, 32 << 20)?);
     let report = verifier.verify(&input, &options).await;
     println!("{}", verifier.summarize(&input, &report));
     println!("{report}");

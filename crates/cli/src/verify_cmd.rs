@@ -45,15 +45,8 @@ pub fn exit_code(verdict: Verdict) -> i32 {
 pub async fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     // A QR photo may be larger than a document; the verifier applies each format's own limit.
     let bytes = input::read_up_to(&args.input, civitas_render::qr::MAX_IMAGE_BYTES)?;
-    // A photo of a QR code is read once: the verification and the summary then share its text.
-    // If it cannot be read, the photo itself goes on and the verifier reports why.
-    let bytes = match civitas_verifier::InputFormat::detect(&bytes) {
-        civitas_verifier::InputFormat::Image => match civitas_render::qr::decode_image(&bytes) {
-            Ok(text) => text.into_bytes(),
-            Err(_) => bytes,
-        },
-        _ => bytes,
-    };
+    // A photo of a QR code is read once: the verification and the summary share its text.
+    let bytes = civitas_verifier::read_photo(bytes);
     let now = args
         .now
         .as_deref()

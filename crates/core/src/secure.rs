@@ -62,13 +62,6 @@ pub enum SecureError {
 }
 
 /// A VC 1.1 credential gets the Data Integrity v2 context it needs for a `DataIntegrityProof`.
-pub fn prepare_for_data_integrity(credential: &Value) -> Value {
-    let mut doc = credential.clone();
-    add_data_integrity_context(&mut doc);
-    doc
-}
-
-/// [`prepare_for_data_integrity`] in place.
 fn add_data_integrity_context(doc: &mut Value) {
     if crate::credential::vc_version_of(doc) != Some(VcVersion::V1_1) {
         return;

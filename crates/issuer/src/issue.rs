@@ -205,24 +205,24 @@ pub(crate) struct Item {
     pub(crate) source: Option<String>,
     pub(crate) supersede: bool,
     pub(crate) securing: Securing,
-    /// The subject digest (idempotency), when already known: VC-API requests compute it on
-    /// receipt; typed documents when the registry has to be asked about their source record,
-    /// or else while their credential is built (in parallel, from the JSON built anyway).
-    pub(crate) digest: Option<String>,
     pub(crate) types: Vec<String>,
 }
 
 impl Item {
-    /// The subject digest: JCS SHA-256 of the `credentialSubject` the item is issued with.
+    /// The subject digest (idempotency): JCS SHA-256 of the `credentialSubject` the item is
+    /// issued with. Computed here only when the registry already holds the item's source
+    /// record; otherwise [`build_and_sign`] computes it, in parallel, from the JSON it builds.
     pub(crate) fn subject_digest(&self) -> Result<String, IssuerError> {
-        match (&self.digest, &self.payload) {
-            (Some(d), _) => Ok(d.clone()),
-            (None, Payload::Typed(doc)) => Ok(jcs::digest(&doc.subject()?)),
-            (None, Payload::Raw(v)) => Ok(jcs::digest(
-                v.get("credentialSubject").unwrap_or(&Value::Null),
-            )),
+        match &self.payload {
+            Payload::Typed(doc) => Ok(jcs::digest(&doc.subject()?)),
+            Payload::Raw(v) => Ok(subject_digest_of(v)),
         }
     }
+}
+
+/// The subject digest of a credential's JSON.
+fn subject_digest_of(credential: &Value) -> String {
+    jcs::digest(credential.get("credentialSubject").unwrap_or(&Value::Null))
 }
 
 pub(crate) fn check_source(source: Option<&str>) -> Result<(), IssuerError> {
@@ -264,7 +264,6 @@ impl Item {
             source: request.source_record_id,
             supersede: request.supersede,
             securing: request.securing.unwrap_or(default_securing),
-            digest: None,
             types: vec!["VerifiableCredential".into(), kind.as_str().into()],
         })
     }
@@ -279,12 +278,7 @@ impl Item {
         check_source(request.source_record_id.as_deref())?;
         let credential = normalize(request.credential, issuer, allowed, now)?;
         let parsed = Credential::from_value(credential.clone())?;
-        let subject = credential
-            .get("credentialSubject")
-            .cloned()
-            .unwrap_or(Value::Null);
         Ok(Self {
-            digest: Some(jcs::digest(&subject)),
             types: parsed.types().to_vec(),
             payload: Payload::Raw(credential),
             source: request.source_record_id,
@@ -454,12 +448,8 @@ pub(crate) async fn build_and_sign(
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    // The subject as built is the document's JSON: its digest is the one `Item::subject_digest`
-    // gives, computed here, in parallel, from the JSON built anyway.
-    let digest = match &item.digest {
-        Some(d) => d.clone(),
-        None => jcs::digest(unsigned.get("credentialSubject").unwrap_or(&Value::Null)),
-    };
+    // The subject as built is the item's: the digest `Item::subject_digest` would give.
+    let digest = subject_digest_of(&unsigned);
     let options = ProofOptions {
         created: Some(now),
         ..ProofOptions::default()

@@ -89,4 +89,6 @@ mod verifier;
 
 pub use civitas_core::report::{Report, Verdict};
 pub use civitas_core::verify::VerifyOptions;
-pub use verifier::{DEFAULT_MAX_STATUS_AGE, InputFormat, Mode, Verifier, VerifierBuilder};
+pub use verifier::{
+    DEFAULT_MAX_STATUS_AGE, InputFormat, Mode, Verifier, VerifierBuilder, read_photo,
+};

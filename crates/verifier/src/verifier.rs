@@ -57,6 +57,19 @@ impl InputFormat {
     }
 }
 
+/// Reads a photo of a QR code once, so that [`Verifier::verify`] and [`Verifier::summarize`]
+/// can share its text: a PNG or JPEG whose QR code can be read becomes that text; anything else
+/// (including a photo that cannot be read, which `verify` then reports) is returned unchanged.
+pub fn read_photo(input: Vec<u8>) -> Vec<u8> {
+    if InputFormat::detect(&input) != InputFormat::Image {
+        return input;
+    }
+    match civitas_render::qr::decode_image(&input) {
+        Ok(text) => text.into_bytes(),
+        Err(_) => input,
+    }
+}
+
 /// Where the verifier's status lists come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
