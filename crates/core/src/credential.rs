@@ -217,26 +217,19 @@ fn optional_url(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, S
 }
 
 fn typed_objects(obj: &Map<String, Value>, key: &str, needs_id: bool) -> Result<(), SyntaxError> {
+    // The JSON pointer is only written for an error.
+    let at = |i: usize, member: &str| format!("/{key}/{i}{member}");
     for (i, item) in one_or_many(obj.get(key)).into_iter().enumerate() {
-        let pointer = format!("/{key}/{i}");
         let o = item
             .as_object()
-            .ok_or_else(|| SyntaxError::field(&pointer, "must be an object"))?;
+            .ok_or_else(|| SyntaxError::field(&at(i, ""), "must be an object"))?;
         if o.get("type").is_none() {
-            return Err(SyntaxError::field(
-                &format!("{pointer}/type"),
-                "is required",
-            ));
+            return Err(SyntaxError::field(&at(i, "/type"), "is required"));
         }
         match o.get("id") {
             Some(Value::String(s)) if is_url(s) => {}
             None if !needs_id => {}
-            _ => {
-                return Err(SyntaxError::field(
-                    &format!("{pointer}/id"),
-                    "must be a URL",
-                ));
-            }
+            _ => return Err(SyntaxError::field(&at(i, "/id"), "must be a URL")),
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 
 use super::Declined;
 use super::context::{
@@ -37,7 +38,11 @@ pub(crate) struct Node<'a> {
     /// An absolute IRI, or a blank node identifier (`_:` prefix).
     pub(crate) id: Option<S<'a>>,
     pub(crate) types: Vec<S<'a>>,
-    pub(crate) props: Vec<(S<'a>, Vec<Item<'a>>)>,
+    /// Each (property, value) pair; a property with several values appears once per value.
+    pub(crate) props: Vec<(S<'a>, Item<'a>)>,
+    /// Whether the node had a property whose value expanded to an empty array (no pair in
+    /// `props`, but still an entry of the expanded node object).
+    pub(crate) empty_props: bool,
     pub(crate) graph: Option<Vec<Item<'a>>>,
 }
 
@@ -115,7 +120,12 @@ pub(crate) struct Expander<'p, 's> {
     pub(crate) strict: bool,
     /// The document's base IRI (for embedded contexts).
     pub(crate) base: Option<Rc<str>>,
+    /// Emptied key-expansion lists, reused by the next map (a document has a few dozen maps).
+    spare: Vec<KeyList>,
 }
+
+/// The expansion of each key of a map and the key's term definition.
+type KeyList = Vec<(Expanded, Option<Rc<TermDef>>)>;
 
 struct Building<'a> {
     id: Option<S<'a>>,
@@ -127,8 +137,17 @@ struct Building<'a> {
     list: Option<Vec<Item<'a>>>,
     set: Option<Out<'a>>,
     graph: Option<Vec<Item<'a>>>,
-    props: Vec<(S<'a>, Vec<Item<'a>>)>,
+    props: Vec<(S<'a>, Item<'a>)>,
+    /// A property expanded to an empty array (see [`Node::empty_props`]).
+    empty_props: bool,
     seen: u32,
+}
+
+impl Building<'_> {
+    /// Whether the object being built has no property entry at all.
+    fn no_props(&self) -> bool {
+        self.props.is_empty() && !self.empty_props
+    }
 }
 
 fn kw_bit(k: Kw) -> u32 {
@@ -136,6 +155,16 @@ fn kw_bit(k: Kw) -> u32 {
 }
 
 impl<'p, 's> Expander<'p, 's> {
+    /// An expander using `proc`'s contexts; `strict` is ssi-compatible mode.
+    pub(crate) fn new(proc: &'p mut Processor<'s>, strict: bool, base: Option<Rc<str>>) -> Self {
+        Self {
+            proc,
+            strict,
+            base,
+            spare: Vec::new(),
+        }
+    }
+
     /// Expands a whole document (the `expand()` API entry: unwraps a lone top-level `@graph`).
     pub(crate) fn expand_document<'a>(
         &mut self,
@@ -154,6 +183,7 @@ impl<'p, 's> Expander<'p, 's> {
                 if n.id.is_none()
                     && n.types.is_empty()
                     && n.props.is_empty()
+                    && !n.empty_props
                     && n.graph.is_some() =>
             {
                 n.graph.unwrap_or_default()
@@ -369,7 +399,10 @@ impl<'p, 's> Expander<'p, 's> {
         skip: Option<&str>,
     ) -> Result<Out<'a>, Declined> {
         let mut active = entry_context.clone();
-        let mut keys = KeyExpansions::default();
+        let mut keys = KeyExpansions {
+            context: 0,
+            items: self.spare.pop().unwrap_or_default(),
+        };
         // 7: a type-scoped context does not propagate to new node objects.
         if let Some(previous) = &active.previous
             && !from_map
@@ -416,7 +449,7 @@ impl<'p, 's> Expander<'p, 's> {
         }
         // 10-11: type-scoped contexts, in lexicographic order of key and of value.
         let type_scoped = active.clone();
-        let mut type_keys: Vec<(&'a str, &'a Value)> = element
+        let mut type_keys: SmallVec<[(&'a str, &'a Value); 2]> = element
             .iter()
             .zip(keys.under(&type_scoped, element))
             .filter(|(_, (e, _))| *e == Expanded::Keyword(Kw::Type))
@@ -424,10 +457,10 @@ impl<'p, 's> Expander<'p, 's> {
             .collect();
         type_keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (_, v) in &type_keys {
-            let mut terms: Vec<&str> = match v {
-                Value::String(s) => vec![s.as_str()],
+            let mut terms: SmallVec<[&str; 4]> = match v {
+                Value::String(s) => smallvec::smallvec![s.as_str()],
                 Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
+                _ => SmallVec::new(),
             };
             terms.sort_unstable();
             for t in terms {
@@ -459,10 +492,11 @@ impl<'p, 's> Expander<'p, 's> {
             set: None,
             graph: None,
             props: Vec::new(),
+            empty_props: false,
             seen: 0,
         };
-        let expansions = std::mem::take(keys.under(&active, element));
-        for ((key, value), (expanded, def)) in element.iter().zip(expansions) {
+        let mut expansions = std::mem::take(keys.under(&active, element));
+        for ((key, value), (expanded, def)) in element.iter().zip(expansions.drain(..)) {
             if key == "@context" || skip == Some(key.as_str()) {
                 continue;
             }
@@ -507,44 +541,46 @@ impl<'p, 's> Expander<'p, 's> {
             {
                 return Err(Declined::Unsupported("@json property"));
             }
-            let mut already_list = false;
-            let mut values: Vec<Item<'a>> = if container & C_LANGUAGE != 0
+            let out = if container & C_LANGUAGE != 0
                 && let Value::Object(lmap) = value
             {
-                self.language_map(&active, lmap)?
+                Out::Many(self.language_map(&active, lmap)?)
             } else {
                 match self.element(&active, Some(key.as_str()), def.as_ref(), value, false)? {
                     Out::Null => continue,
-                    Out::One(i) => {
-                        already_list = matches!(i, Item::List(_));
-                        vec![i]
-                    }
-                    Out::Many(v) => v,
+                    out => out,
                 }
             };
             if container & C_LIST != 0 {
-                if !already_list {
-                    if self.strict {
-                        return Err(Declined::Unsupported("list"));
-                    }
-                    values = vec![Item::List(values)];
-                }
+                let list = match out {
+                    Out::One(list @ Item::List(_)) => list,
+                    _ if self.strict => return Err(Declined::Unsupported("list")),
+                    other => Item::List(other.into_vec()),
+                };
+                r.props.push((property, list));
             } else if container & C_GRAPH != 0 {
-                values = values
-                    .into_iter()
-                    .map(|ev| {
-                        Item::Node(Node {
-                            graph: Some(vec![ev]),
-                            ..Node::default()
-                        })
-                    })
-                    .collect();
-            }
-            match r.props.iter_mut().find(|(p, _)| *p == property) {
-                Some((_, existing)) => existing.extend(values),
-                None => r.props.push((property, values)),
+                let items = out.into_vec();
+                r.empty_props |= items.is_empty();
+                for ev in items {
+                    let graph = Item::Node(Node {
+                        graph: Some(vec![ev]),
+                        ..Node::default()
+                    });
+                    r.props.push((property.clone(), graph));
+                }
+            } else {
+                match out {
+                    Out::Null => {}
+                    Out::One(item) => r.props.push((property, item)),
+                    Out::Many(items) => {
+                        r.empty_props |= items.is_empty();
+                        r.props
+                            .extend(items.into_iter().map(|i| (property.clone(), i)));
+                    }
+                }
             }
         }
+        self.spare.push(expansions);
         self.finish(prop, r)
     }
 
@@ -602,8 +638,8 @@ impl<'p, 's> Expander<'p, 's> {
                 r.id = Some(self.id_value(active, s, false)?);
             }
             Kw::Type => {
-                let (values, was_array): (Vec<&'a str>, bool) = match value {
-                    Value::String(s) => (vec![s.as_str()], false),
+                let (values, was_array): (SmallVec<[&'a str; 4]>, bool) = match value {
+                    Value::String(s) => (smallvec::smallvec![s.as_str()], false),
                     Value::Array(a) => (
                         a.iter()
                             .map(|v| v.as_str().ok_or(Declined::Invalid("invalid type value")))
@@ -689,12 +725,13 @@ impl<'p, 's> Expander<'p, 's> {
 
     fn finish<'a>(&mut self, prop: Option<&'a str>, r: Building<'a>) -> Result<Out<'a>, Declined> {
         let free_floating_ctx = prop.is_none() || prop == Some("@graph");
+        let no_props = r.no_props();
         if let Some(value) = r.value {
             if r.id.is_some()
                 || r.graph.is_some()
                 || r.list.is_some()
                 || r.set.is_some()
-                || !r.props.is_empty()
+                || !no_props
             {
                 return Err(Declined::Invalid("invalid value object"));
             }
@@ -741,7 +778,7 @@ impl<'p, 's> Expander<'p, 's> {
                 || r.graph.is_some()
                 || r.set.is_some()
                 || r.language.is_some()
-                || !r.props.is_empty()
+                || !no_props
             {
                 return Err(Declined::Invalid("invalid set or list object"));
             }
@@ -755,14 +792,14 @@ impl<'p, 's> Expander<'p, 's> {
                 || r.types.is_some()
                 || r.graph.is_some()
                 || r.language.is_some()
-                || !r.props.is_empty()
+                || !no_props
             {
                 return Err(Declined::Invalid("invalid set or list object"));
             }
             return Ok(set);
         }
         if r.language.is_some() {
-            if r.id.is_none() && r.types.is_none() && r.graph.is_none() && r.props.is_empty() {
+            if r.id.is_none() && r.types.is_none() && r.graph.is_none() && no_props {
                 return Ok(Out::Null);
             }
             return Err(Declined::Unsupported("@language in a node object"));
@@ -771,11 +808,13 @@ impl<'p, 's> Expander<'p, 's> {
             id: r.id,
             types: r.types.unwrap_or_default(),
             props: r.props,
+            empty_props: r.empty_props,
             graph: r.graph,
         };
         if free_floating_ctx
             && node.types.is_empty()
             && node.props.is_empty()
+            && !node.empty_props
             && node.graph.is_none()
         {
             // Empty, or only @id (or @index): dropped.
@@ -787,18 +826,13 @@ impl<'p, 's> Expander<'p, 's> {
 
 /// The IRI expansion of every key of a map (and the key's term definition) under one active
 /// context, computed once per context (a map is looked at under at most three).
-#[derive(Default)]
 struct KeyExpansions {
     context: u64,
-    items: Vec<(Expanded, Option<Rc<TermDef>>)>,
+    items: KeyList,
 }
 
 impl KeyExpansions {
-    fn under(
-        &mut self,
-        ctx: &ActiveContext,
-        element: &Map<String, Value>,
-    ) -> &mut Vec<(Expanded, Option<Rc<TermDef>>)> {
+    fn under(&mut self, ctx: &ActiveContext, element: &Map<String, Value>) -> &mut KeyList {
         if self.context != ctx.id || self.items.len() != element.len() {
             self.context = ctx.id;
             self.items.clear();

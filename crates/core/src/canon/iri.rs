@@ -6,29 +6,42 @@ pub(crate) fn is_absolute_iri(s: &str) -> bool {
     simple_absolute_iri(s) || ssi::json_ld::iref::Iri::new(s).is_ok()
 }
 
-fn is_unreserved_or_sub_delim(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.'
-                | b'_'
-                | b'~'
-                | b'!'
-                | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-        )
-}
+/// Character classes of ASCII bytes in an IRI, as bits of [`CLASS`].
+const UNRESERVED_OR_SUB_DELIM: u8 = 1;
+const COLON: u8 = 2;
+const AT: u8 = 4;
+const SLASH: u8 = 8;
+const QUESTION: u8 = 16;
+/// `pchar` of RFC 3986 without percent-encoding.
+const PCHAR: u8 = UNRESERVED_OR_SUB_DELIM | COLON | AT;
 
-fn is_pchar(b: u8) -> bool {
-    is_unreserved_or_sub_delim(b) || b == b':' || b == b'@'
+/// The class bits of every byte (a table: IRIs are checked byte by byte on every verify).
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = UNRESERVED_OR_SUB_DELIM;
+        }
+        b += 1;
+    }
+    let others = b"-._~!$&'()*+,;=";
+    let mut i = 0;
+    while i < others.len() {
+        t[others[i] as usize] = UNRESERVED_OR_SUB_DELIM;
+        i += 1;
+    }
+    t[b':' as usize] = COLON;
+    t[b'@' as usize] = AT;
+    t[b'/' as usize] = SLASH;
+    t[b'?' as usize] = QUESTION;
+    t
+};
+
+/// Whether every byte of `bytes` is in one of the classes `mask`.
+fn all_in(bytes: &[u8], mask: u8) -> bool {
+    bytes.iter().all(|&c| CLASS[usize::from(c)] & mask != 0)
 }
 
 /// A quick check for the common shape of IRIs (ASCII, no percent-encoding, no IP literal):
@@ -58,12 +71,12 @@ fn simple_absolute_iri(s: &str) -> bool {
         None => (before_fragment, None),
     };
     if let Some(f) = fragment
-        && !f.iter().all(|&c| is_pchar(c) || c == b'/' || c == b'?')
+        && !all_in(f, PCHAR | SLASH | QUESTION)
     {
         return false;
     }
     if let Some(q) = query
-        && !q.iter().all(|&c| is_pchar(c) || c == b'/' || c == b'?')
+        && !all_in(q, PCHAR | SLASH | QUESTION)
     {
         return false;
     }
@@ -72,10 +85,7 @@ fn simple_absolute_iri(s: &str) -> bool {
         let authority = &after[..end];
         let host_port = match authority.iter().rposition(|&c| c == b'@') {
             Some(at) => {
-                if !authority[..at]
-                    .iter()
-                    .all(|&c| is_unreserved_or_sub_delim(c) || c == b':')
-                {
+                if !all_in(&authority[..at], UNRESERVED_OR_SUB_DELIM | COLON) {
                     return false;
                 }
                 &authority[at + 1..]
@@ -91,14 +101,14 @@ fn simple_absolute_iri(s: &str) -> bool {
             }
             None => host_port,
         };
-        if !host.iter().all(|&c| is_unreserved_or_sub_delim(c)) {
+        if !all_in(host, UNRESERVED_OR_SUB_DELIM) {
             return false;
         }
         &after[end..]
     } else {
         hier
     };
-    path.iter().all(|&c| is_pchar(c) || c == b'/')
+    all_in(path, PCHAR | SLASH)
 }
 
 /// Whether `s` has the form of a keyword: `@` followed by one or more ASCII letters.

@@ -235,11 +235,7 @@ pub fn fast_check_terms(
     }
     let mut proc = context::Processor::new(source, true);
     let root = context::shared_root();
-    let mut ex = expand::Expander {
-        proc: &mut proc,
-        strict: true,
-        base: None,
-    };
+    let mut ex = expand::Expander::new(&mut proc, true, None);
     ex.expand_document(&root, document, None).map(|_| ())
 }
 
@@ -259,11 +255,7 @@ fn jsonld_dataset<'a>(
         (None, true) => context::shared_root(),
         _ => context::ActiveContext::root(base.clone()),
     };
-    let mut ex = expand::Expander {
-        proc: &mut proc,
-        strict,
-        base,
-    };
+    let mut ex = expand::Expander::new(&mut proc, strict, base);
     let items = ex.expand_document(&root, document, skip_top_level)?;
     let mut em = rdf::Emitter::new(strict);
     em.document(&items)?;

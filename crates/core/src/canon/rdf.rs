@@ -146,11 +146,9 @@ impl<'a> Emitter<'a> {
             let o = self.resource(&Some(t.clone()));
             self.push(subject.clone(), S::B(RDF_TYPE), Obj::Res(o), graph);
         }
-        for (p, values) in &n.props {
-            for v in values {
-                if let Some(o) = self.object(v, graph)? {
-                    self.push(subject.clone(), p.clone(), o, graph);
-                }
+        for (p, v) in &n.props {
+            if let Some(o) = self.object(v, graph)? {
+                self.push(subject.clone(), p.clone(), o, graph);
             }
         }
         if let Some(items) = &n.graph {

@@ -82,7 +82,7 @@ impl LocalizedText {
                             format!("`{lang}` is not a BCP 47 language tag"),
                         ));
                     }
-                    check_text(&format!("{field}.{lang}"), text)?;
+                    check_text(lang, text).map_err(|e| e.within(field))?;
                 }
                 Ok(())
             }
@@ -264,16 +264,17 @@ impl Place {
 
     /// Checks every field.
     pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        self.validate_members().map_err(|e| e.within(field))
+    }
+
+    fn validate_members(&self) -> Result<(), ModelError> {
         if self.kind != "Place" {
-            return Err(ModelError::invalid(
-                &format!("{field}.type"),
-                "must be `Place`",
-            ));
+            return Err(ModelError::invalid("type", "must be `Place`"));
         }
-        check_optional_text(&format!("{field}.name"), &self.name)?;
-        check_text(&format!("{field}.addressLocality"), &self.locality)?;
-        check_optional_text(&format!("{field}.district"), &self.district)?;
-        check_country(&format!("{field}.addressCountry"), &self.country)
+        check_optional_text("name", &self.name)?;
+        check_text("addressLocality", &self.locality)?;
+        check_optional_text("district", &self.district)?;
+        check_country("addressCountry", &self.country)
     }
 }
 
@@ -331,19 +332,20 @@ impl Person {
 
     /// Checks every field.
     pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        self.validate_members().map_err(|e| e.within(field))
+    }
+
+    fn validate_members(&self) -> Result<(), ModelError> {
         if self.kind != "Person" {
-            return Err(ModelError::invalid(
-                &format!("{field}.type"),
-                "must be `Person`",
-            ));
+            return Err(ModelError::invalid("type", "must be `Person`"));
         }
-        self.given_name.validate(&format!("{field}.givenName"))?;
-        self.family_name.validate(&format!("{field}.familyName"))?;
+        self.given_name.validate("givenName")?;
+        self.family_name.validate("familyName")?;
         if let Some(id) = &self.national_id {
-            check_national_id(&format!("{field}.nationalId"), id)?;
+            check_national_id("nationalId", id)?;
         }
         if let Some(c) = &self.nationality {
-            check_country(&format!("{field}.nationality"), c)?;
+            check_country("nationality", c)?;
         }
         Ok(())
     }
@@ -431,5 +433,39 @@ impl Registration {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_errors_name_the_whole_path() {
+        let bad_country = Person::new("Anne", "Lebon").nationality("mu");
+        assert_eq!(
+            bad_country.validate("mother").unwrap_err().field,
+            "mother.nationality"
+        );
+        let names = BTreeMap::from([
+            ("en".to_owned(), "John".to_owned()),
+            ("fr".into(), " ".into()),
+        ]);
+        let bad_name = Person::new(LocalizedText::ByLanguage(names), "Lebon");
+        assert_eq!(
+            bad_name.validate("father").unwrap_err().field,
+            "father.givenName.fr"
+        );
+        let place = Place::new("", "MU");
+        assert_eq!(
+            place.validate("birthPlace").unwrap_err().field,
+            "birthPlace.addressLocality"
+        );
+        assert!(
+            Person::new("Anne", "Lebon")
+                .nationality("MU")
+                .validate("mother")
+                .is_ok()
+        );
     }
 }

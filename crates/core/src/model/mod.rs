@@ -44,6 +44,13 @@ impl ModelError {
             reason: reason.into(),
         }
     }
+    /// The same error, its field a member of `parent` (`mother` + `nationalId` →
+    /// `mother.nationalId`). Nested values are checked with their own field names and the path
+    /// is only built for an error.
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
 }
 
 /// The kinds of document civitas issues.
