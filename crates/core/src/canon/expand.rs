@@ -1,6 +1,8 @@
-//! JSON-LD 1.1 expansion (JSON-LD 1.1 Processing Algorithms §5.1.2, §5.3.2) into a small
-//! expanded tree, for the subset the fast path covers (see [`super::context`]). Unsupported
-//! features and anything the algorithm calls an error make it decline.
+//! JSON-LD 1.1 expansion (JSON-LD 1.1 Processing Algorithms §5.1.2, §5.3.2) for the subset the
+//! fast path covers (see [`super::context`]), fused with the deserialization to RDF (§8.4): each
+//! node object's statements are emitted into the [`Emitter`] as the node is expanded, and an
+//! expanded element is known to its parent only by the terms it stands for. No expanded tree is
+//! built. Unsupported features and anything the algorithm calls an error make it decline.
 
 use std::rc::Rc;
 
@@ -13,65 +15,75 @@ use super::context::{
     TypeMapping,
 };
 use super::iri;
+use super::rdf::{Emitter, Term, XSD_BOOLEAN, XSD_INTEGER, XSD_STRING};
 use super::str::S;
 
-/// An expanded scalar.
-#[derive(Debug, Clone)]
-pub(crate) enum Lit<'a> {
+/// An expanded scalar: its lexical form and its default datatype.
+enum Lit<'a> {
     Str(&'a str),
     Bool(bool),
     /// An integer, in canonical lexical form.
-    Int(Rc<str>),
+    Int(String),
 }
 
-/// An expanded value object.
-#[derive(Debug, Clone)]
-pub(crate) struct Val<'a> {
-    pub(crate) lit: Lit<'a>,
-    pub(crate) ty: Option<S<'a>>,
-    pub(crate) lang: Option<S<'a>>,
-}
-
-/// An expanded node object (also a graph object when `graph` is set).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Node<'a> {
-    /// An absolute IRI, or a blank node identifier (`_:` prefix).
-    pub(crate) id: Option<S<'a>>,
-    pub(crate) types: Vec<S<'a>>,
-    /// Each (property, value) pair; a property with several values appears once per value.
-    pub(crate) props: Vec<(S<'a>, Item<'a>)>,
-    /// Whether the node had a property whose value expanded to an empty array (no pair in
-    /// `props`, but still an entry of the expanded node object).
-    pub(crate) empty_props: bool,
-    pub(crate) graph: Option<Vec<Item<'a>>>,
-}
-
-/// An item of an expanded array.
-#[derive(Debug, Clone)]
-pub(crate) enum Item<'a> {
-    Node(Node<'a>),
-    Value(Val<'a>),
-    List(Vec<Item<'a>>),
-}
-
-/// The result of expanding one element.
-pub(crate) enum Out<'a> {
-    Null,
-    One(Item<'a>),
-    Many(Vec<Item<'a>>),
-}
-
-impl<'a> Out<'a> {
-    fn into_vec(self) -> Vec<Item<'a>> {
+impl Lit<'_> {
+    fn lexical(&self) -> &str {
         match self {
-            Out::Null => Vec::new(),
-            Out::One(i) => vec![i],
-            Out::Many(v) => v,
+            Lit::Str(s) => s,
+            Lit::Bool(true) => "true",
+            Lit::Bool(false) => "false",
+            Lit::Int(i) => i,
+        }
+    }
+
+    fn default_type(&self) -> &'static str {
+        match self {
+            Lit::Str(_) => XSD_STRING,
+            Lit::Bool(_) => XSD_BOOLEAN,
+            Lit::Int(_) => XSD_INTEGER,
         }
     }
 }
 
-const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
+/// What an expanded item stands for in RDF (its statements, and those of the nodes nested in
+/// it, are already emitted).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Obj {
+    /// A node object: its subject.
+    Node(Term),
+    /// A value object: its literal.
+    Value(Term),
+    /// A list object: its head (a blank node, or `rdf:nil`).
+    List(Term),
+}
+
+impl Obj {
+    fn term(self) -> Term {
+        match self {
+            Obj::Node(t) | Obj::Value(t) | Obj::List(t) => t,
+        }
+    }
+}
+
+/// The items one element expanded to.
+type Objs = SmallVec<[Obj; 4]>;
+
+/// The result of expanding one element.
+pub(crate) enum Out {
+    Null,
+    One(Obj),
+    Many(Objs),
+}
+
+impl Out {
+    fn into_objs(self) -> Objs {
+        match self {
+            Out::Null => Objs::new(),
+            Out::One(o) => smallvec::smallvec![o],
+            Out::Many(v) => v,
+        }
+    }
+}
 
 /// Whether a language tag is one the general path is known to treat exactly like the
 /// specification: a primary subtag of 2-3 letters, optionally a 4-letter script and a 2-letter
@@ -113,13 +125,17 @@ fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// The expansion algorithm, over one document.
+/// The expansion algorithm, over one document, emitting its quads.
 pub(crate) struct Expander<'p, 's> {
     pub(crate) proc: &'p mut Processor<'s>,
     /// ssi-compatible mode (see [`super::jsonld`]).
     pub(crate) strict: bool,
     /// The document's base IRI (for embedded contexts).
     pub(crate) base: Option<Rc<str>>,
+    /// Where the quads go.
+    pub(crate) em: Emitter,
+    /// The graph the node objects being expanded are in (`None`: the default graph).
+    graph: Option<Term>,
     /// Emptied key-expansion lists, reused by the next map (a document has a few dozen maps).
     spare: Vec<KeyList>,
 }
@@ -127,18 +143,39 @@ pub(crate) struct Expander<'p, 's> {
 /// The expansion of each key of a map and the key's term definition.
 type KeyList = Vec<(Expanded, Option<Rc<TermDef>>)>;
 
+/// What a JSON object turns out to be, from the keywords among its keys (JSON-LD 1.1
+/// expansion §5.1.2 steps 15-19, decided before its entries are expanded, so that a node
+/// object's statements can be emitted as they are found).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Value,
+    List,
+    Set,
+    Node,
+}
+
+/// The state of the JSON object being expanded.
 struct Building<'a> {
-    id: Option<S<'a>>,
-    types: Option<Vec<S<'a>>>,
+    kind: Kind,
+    /// A node object's subject.
+    subject: Term,
+    id: bool,
+    /// A value object's `@type` values.
+    types: SmallVec<[S<'a>; 1]>,
+    /// Whether the object has `@type` (a node object's types are emitted at once).
+    has_types: bool,
+    /// How many types a node object has.
+    node_types: usize,
     type_was_array: bool,
     value: Option<Option<&'a Value>>,
-    language: Option<S<'a>>,
-    index: bool,
-    list: Option<Vec<Item<'a>>>,
-    set: Option<Out<'a>>,
-    graph: Option<Vec<Item<'a>>>,
-    props: Vec<(S<'a>, Item<'a>)>,
-    /// A property expanded to an empty array (see [`Node::empty_props`]).
+    language: Option<&'a str>,
+    list: Option<Objs>,
+    set: Option<Out>,
+    graph: bool,
+    /// How many (property, value) pairs the object has.
+    props: usize,
+    /// Whether the object had a property whose value expanded to an empty array (no pair, but
+    /// still an entry of the expanded object).
     empty_props: bool,
     seen: u32,
 }
@@ -146,7 +183,7 @@ struct Building<'a> {
 impl Building<'_> {
     /// Whether the object being built has no property entry at all.
     fn no_props(&self) -> bool {
-        self.props.is_empty() && !self.empty_props
+        self.props == 0 && !self.empty_props
     }
 }
 
@@ -161,52 +198,63 @@ impl<'p, 's> Expander<'p, 's> {
             proc,
             strict,
             base,
+            em: Emitter::new(strict),
+            graph: None,
             spare: Vec::new(),
         }
     }
 
-    /// Expands a whole document (the `expand()` API entry: unwraps a lone top-level `@graph`).
-    pub(crate) fn expand_document<'a>(
+    /// Expands a whole document (the `expand()` API entry) and emits its quads; a lone
+    /// top-level `@graph` is the default graph.
+    pub(crate) fn expand_document(
         &mut self,
         active: &Rc<ActiveContext>,
-        document: &'a Value,
+        document: &Value,
         skip_top_level: Option<&str>,
-    ) -> Result<Vec<Item<'a>>, Declined> {
-        let out = match (document, skip_top_level) {
-            (Value::Object(map), Some(_)) => {
-                self.map(active, None, map, false, None, skip_top_level)?
+    ) -> Result<(), Declined> {
+        match document {
+            Value::Object(map) => {
+                let first = self.em.data.quads.len();
+                let mut lone_graph = None;
+                self.map(
+                    active,
+                    None,
+                    map,
+                    false,
+                    None,
+                    skip_top_level,
+                    Some(&mut lone_graph),
+                )?;
+                if let Some(name) = lone_graph {
+                    for q in &mut self.em.data.quads[first..] {
+                        if q.g == Some(name) {
+                            q.g = None;
+                        }
+                    }
+                }
             }
-            _ => self.element(active, None, None, document, false)?,
-        };
-        Ok(match out {
-            Out::One(Item::Node(n))
-                if n.id.is_none()
-                    && n.types.is_empty()
-                    && n.props.is_empty()
-                    && !n.empty_props
-                    && n.graph.is_some() =>
-            {
-                n.graph.unwrap_or_default()
+            _ => {
+                self.element(active, None, None, document, false)?;
             }
-            other => other.into_vec(),
-        })
+        }
+        Ok(())
     }
 
     /// Expansion of one element (§5.1.2); `def` is the active property's term definition in
     /// `active` (looked up once by the caller).
-    fn element<'a>(
+    fn element(
         &mut self,
         active: &Rc<ActiveContext>,
-        prop: Option<&'a str>,
+        prop: Option<&str>,
         def: Option<&Rc<TermDef>>,
-        element: &'a Value,
+        element: &Value,
         from_map: bool,
-    ) -> Result<Out<'a>, Declined> {
+    ) -> Result<Out, Declined> {
         match element {
             Value::Null => Ok(Out::Null),
             Value::Array(items) => {
                 let list_container = def.is_some_and(|d| d.container & C_LIST != 0);
-                let mut result = Vec::with_capacity(items.len());
+                let mut result = Objs::with_capacity(items.len());
                 for item in items {
                     match self.element(active, prop, def, item, from_map)? {
                         Out::Null => {}
@@ -216,7 +264,7 @@ impl<'p, 's> Expander<'p, 's> {
                                 if self.strict {
                                     return Err(Declined::Unsupported("list of lists"));
                                 }
-                                result.push(Item::List(v));
+                                result.push(Obj::List(self.list(&v)));
                             } else {
                                 result.extend(v);
                             }
@@ -227,7 +275,7 @@ impl<'p, 's> Expander<'p, 's> {
             }
             Value::Object(map) => {
                 let scoped = def.and_then(|d| d.context.clone());
-                self.map(active, prop, map, from_map, scoped, None)
+                self.map(active, prop, map, from_map, scoped, None, None)
             }
             scalar => {
                 if prop.is_none() || prop == Some("@graph") {
@@ -246,39 +294,39 @@ impl<'p, 's> Expander<'p, 's> {
         }
     }
 
+    /// The quads of a list of items in the current graph; its head.
+    fn list(&mut self, items: &[Obj]) -> Term {
+        let terms: SmallVec<[Term; 8]> = items.iter().map(|o| o.term()).collect();
+        self.em.list(&terms, self.graph)
+    }
+
     /// Value expansion (§5.3.2).
-    fn value<'a>(
+    fn value(
         &mut self,
         active: &Rc<ActiveContext>,
         def: Option<&TermDef>,
-        value: &'a Value,
-    ) -> Result<Item<'a>, Declined> {
+        value: &Value,
+    ) -> Result<Obj, Declined> {
         let tm = def.and_then(|d| d.type_mapping.as_ref());
         if let Value::String(s) = value {
             match tm {
                 Some(TypeMapping::Id) => {
                     let id = self.id_value(active, s, false)?;
-                    return Ok(Item::Node(Node {
-                        id: Some(id),
-                        ..Node::default()
-                    }));
+                    return Ok(Obj::Node(self.em.resource(&id)));
                 }
                 Some(TypeMapping::Vocab) => {
                     let id = self.id_value(active, s, true)?;
-                    return Ok(Item::Node(Node {
-                        id: Some(id),
-                        ..Node::default()
-                    }));
+                    return Ok(Obj::Node(self.em.resource(&id)));
                 }
                 _ => {}
             }
         }
         let ty = match tm {
-            Some(TypeMapping::Iri(t)) => Some(S::R(t.clone())),
+            Some(TypeMapping::Iri(t)) => Some(&**t),
             Some(TypeMapping::Json) => return Err(Declined::Unsupported("@json literal")),
             _ => None,
         };
-        let mut lang = None;
+        let mut lang: Option<Rc<str>> = None;
         if value.is_string() && ty.is_none() {
             let l = match def.and_then(|d| d.language.as_ref()) {
                 Some(explicit) => explicit.clone(),
@@ -286,11 +334,14 @@ impl<'p, 's> Expander<'p, 's> {
             };
             if let Some(l) = l {
                 self.check_language(&l)?;
-                lang = Some(S::R(l));
+                lang = Some(l);
             }
         }
-        let lit = self.literal(value, ty.as_deref())?;
-        Ok(Item::Value(Val { lit, ty, lang }))
+        let lit = self.literal(value, ty)?;
+        let datatype = ty.unwrap_or(lit.default_type());
+        self.em
+            .value(lit.lexical(), datatype, lang.as_deref())
+            .map(Obj::Value)
     }
 
     fn literal<'a>(&self, value: &'a Value, ty: Option<&str>) -> Result<Lit<'a>, Declined> {
@@ -326,7 +377,7 @@ impl<'p, 's> Expander<'p, 's> {
                 if ty == Some("http://www.w3.org/2001/XMLSchema#double") {
                     return Err(Declined::Unsupported("integer as xsd:double"));
                 }
-                Lit::Int(Rc::from(text))
+                Lit::Int(text)
             }
             _ => return Err(Declined::Invalid("invalid value object value")),
         })
@@ -388,31 +439,30 @@ impl<'p, 's> Expander<'p, 's> {
         }
     }
 
-    #[allow(clippy::too_many_lines)]
-    fn map<'a>(
+    /// Expansion of a JSON object (§5.1.2 steps 7-20). `lone_graph`, for the document's top
+    /// level: set to the graph name when the object is nothing but a `@graph`.
+    #[allow(clippy::too_many_lines, clippy::too_many_arguments)]
+    fn map(
         &mut self,
         entry_context: &Rc<ActiveContext>,
-        prop: Option<&'a str>,
-        element: &'a Map<String, Value>,
+        prop: Option<&str>,
+        element: &Map<String, Value>,
         from_map: bool,
         scoped: Option<super::context::Scoped>,
         skip: Option<&str>,
-    ) -> Result<Out<'a>, Declined> {
+        lone_graph: Option<&mut Option<Term>>,
+    ) -> Result<Out, Declined> {
         let mut active = entry_context.clone();
-        let mut keys = KeyExpansions {
-            context: 0,
-            items: self.spare.pop().unwrap_or_default(),
-        };
         // 7: a type-scoped context does not propagate to new node objects.
         if let Some(previous) = &active.previous
             && !from_map
         {
             let mut has_value = false;
             let mut only_id = false;
-            for (e, _) in keys.under(&active, element) {
-                match e {
-                    Expanded::Keyword(Kw::Value) => has_value = true,
-                    Expanded::Keyword(Kw::Id) if element.len() == 1 => only_id = true,
+            for key in element.keys() {
+                match key_keyword(&active, key) {
+                    Some(Kw::Value) => has_value = true,
+                    Some(Kw::Id) if element.len() == 1 => only_id = true,
                     _ => {}
                 }
             }
@@ -425,7 +475,7 @@ impl<'p, 's> Expander<'p, 's> {
             active = self.proc.apply_scoped(&active, s, true, true)?;
         }
         // 9: embedded context.
-        if let Some(ctx) = element.get("@context") {
+        if let Some(ctx) = context_entry(element) {
             if self.strict {
                 let urls_only = match ctx {
                     Value::String(_) => true,
@@ -449,11 +499,10 @@ impl<'p, 's> Expander<'p, 's> {
         }
         // 10-11: type-scoped contexts, in lexicographic order of key and of value.
         let type_scoped = active.clone();
-        let mut type_keys: SmallVec<[(&'a str, &'a Value); 2]> = element
+        let mut type_keys: SmallVec<[(&str, &Value); 2]> = element
             .iter()
-            .zip(keys.under(&type_scoped, element))
-            .filter(|(_, (e, _))| *e == Expanded::Keyword(Kw::Type))
-            .map(|((k, v), _)| (k.as_str(), v))
+            .filter(|(k, _)| key_keyword(&type_scoped, k) == Some(Kw::Type))
+            .map(|(k, v)| (k.as_str(), v))
             .collect();
         type_keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (_, v) in &type_keys {
@@ -476,26 +525,59 @@ impl<'p, 's> Expander<'p, 's> {
                 one => Some(*one),
             };
             if let Some(Value::String(t)) = last
-                && active.expand_iri(t, true, true) == Expanded::Keyword(Kw::Json)
+                && key_keyword(&active, t) == Some(Kw::Json)
             {
                 return Err(Declined::Unsupported("@json value object"));
             }
         }
+        let free_floating = prop.is_none() || prop == Some("@graph");
+        let mut expansions = self.spare.pop().unwrap_or_default();
+        expansions.clear();
+        expansions.extend(element.keys().map(|k| expand_key(&active, k)));
+        // What the object is, and a node object's subject (from its first @id entry).
+        let mut kind = Kind::Node;
+        let mut id_entry = None;
+        for ((key, value), (e, _)) in element.iter().zip(&expansions) {
+            if key == "@context" || skip == Some(key.as_str()) {
+                continue;
+            }
+            match e {
+                Expanded::Keyword(Kw::Value) => kind = Kind::Value,
+                Expanded::Keyword(Kw::List) if !free_floating && kind != Kind::Value => {
+                    kind = Kind::List;
+                }
+                Expanded::Keyword(Kw::Set) if kind == Kind::Node => kind = Kind::Set,
+                Expanded::Keyword(Kw::Id) if id_entry.is_none() => id_entry = Some(value),
+                _ => {}
+            }
+        }
+        let subject = match (kind, id_entry) {
+            (Kind::Node, Some(value)) => {
+                let s = value
+                    .as_str()
+                    .ok_or(Declined::Invalid("invalid @id value"))?;
+                let id = self.id_value(&active, s, false)?;
+                self.em.resource(&id)
+            }
+            _ => Term::Blank(self.em.fresh()),
+        };
         let mut r = Building {
-            id: None,
-            types: None,
+            kind,
+            subject,
+            id: false,
+            types: SmallVec::new(),
+            has_types: false,
+            node_types: 0,
             type_was_array: false,
             value: None,
             language: None,
-            index: false,
             list: None,
             set: None,
-            graph: None,
-            props: Vec::new(),
+            graph: false,
+            props: 0,
             empty_props: false,
             seen: 0,
         };
-        let mut expansions = std::mem::take(keys.under(&active, element));
         for ((key, value), (expanded, def)) in element.iter().zip(expansions.drain(..)) {
             if key == "@context" || skip == Some(key.as_str()) {
                 continue;
@@ -506,7 +588,7 @@ impl<'p, 's> Expander<'p, 's> {
                 Expanded::SameIri => 2,
                 _ => 0,
             };
-            let property: S<'a> = match expanded {
+            let property: S<'_> = match expanded {
                 Expanded::Null => {
                     if self.strict {
                         return Err(Declined::Unsupported("key expanding to null"));
@@ -541,6 +623,10 @@ impl<'p, 's> Expander<'p, 's> {
             {
                 return Err(Declined::Unsupported("@json property"));
             }
+            if container & C_GRAPH != 0 && container & C_LIST == 0 {
+                self.graph_property(&active, key, def.as_ref(), value, &property, &mut r)?;
+                continue;
+            }
             let out = if container & C_LANGUAGE != 0
                 && let Value::Object(lmap) = value
             {
@@ -552,44 +638,97 @@ impl<'p, 's> Expander<'p, 's> {
                 }
             };
             if container & C_LIST != 0 {
-                let list = match out {
-                    Out::One(list @ Item::List(_)) => list,
+                let head = match out {
+                    Out::One(Obj::List(head)) => head,
                     _ if self.strict => return Err(Declined::Unsupported("list")),
-                    other => Item::List(other.into_vec()),
+                    other => self.list(&other.into_objs()),
                 };
-                r.props.push((property, list));
-            } else if container & C_GRAPH != 0 {
-                let items = out.into_vec();
-                r.empty_props |= items.is_empty();
-                for ev in items {
-                    let graph = Item::Node(Node {
-                        graph: Some(vec![ev]),
-                        ..Node::default()
-                    });
-                    r.props.push((property.clone(), graph));
-                }
+                self.property(&mut r, &property, &[Obj::List(head)]);
             } else {
                 match out {
                     Out::Null => {}
-                    Out::One(item) => r.props.push((property, item)),
+                    Out::One(item) => self.property(&mut r, &property, &[item]),
                     Out::Many(items) => {
                         r.empty_props |= items.is_empty();
-                        r.props
-                            .extend(items.into_iter().map(|i| (property.clone(), i)));
+                        self.property(&mut r, &property, &items);
                     }
                 }
             }
         }
         self.spare.push(expansions);
-        self.finish(prop, r)
+        if let Some(lone) = lone_graph
+            && r.kind == Kind::Node
+            && !r.id
+            && r.node_types == 0
+            && r.no_props()
+            && r.graph
+        {
+            *lone = Some(r.subject);
+        }
+        self.finish(free_floating, r)
     }
 
-    fn language_map<'a>(
+    /// The (property, value) pairs of one property: quads of a node object; counted only in
+    /// any other object (which is then invalid).
+    fn property(&mut self, r: &mut Building<'_>, property: &str, items: &[Obj]) {
+        r.props += items.len();
+        if r.kind != Kind::Node || items.is_empty() {
+            return;
+        }
+        let p = self.em.predicate(property);
+        for item in items {
+            self.em.quad(r.subject, p, item.term(), self.graph);
+        }
+    }
+
+    /// A property with a `@graph` container: each of its values is a node in a graph of its
+    /// own, named by a new blank node, and the property's objects are these graph names.
+    fn graph_property(
+        &mut self,
+        active: &Rc<ActiveContext>,
+        key: &str,
+        def: Option<&Rc<TermDef>>,
+        value: &Value,
+        property: &str,
+        r: &mut Building<'_>,
+    ) -> Result<(), Declined> {
+        let (values, array): (&[Value], bool) = match value {
+            Value::Array(a) => (a, true),
+            one => (std::slice::from_ref(one), false),
+        };
+        let outer = self.graph;
+        let mut names = Objs::new();
+        for v in values {
+            let name = Term::Blank(self.em.fresh());
+            self.graph = Some(name);
+            let out = self.element(active, Some(key), def, v, false);
+            self.graph = outer;
+            match out? {
+                Out::Null => {}
+                Out::One(_) => names.push(Obj::Node(name)),
+                Out::Many(items) => match items.len() {
+                    0 => {}
+                    1 => names.push(Obj::Node(name)),
+                    _ => {
+                        return Err(Declined::Unsupported(
+                            "several values in one @graph container entry",
+                        ));
+                    }
+                },
+            }
+        }
+        // A single value that expanded to nothing is no entry at all; an array, an empty one.
+        r.empty_props |= array && names.is_empty();
+        self.property(r, property, &names);
+        Ok(())
+    }
+
+    fn language_map(
         &mut self,
         active: &ActiveContext,
-        lmap: &'a Map<String, Value>,
-    ) -> Result<Vec<Item<'a>>, Declined> {
-        let mut out = Vec::with_capacity(lmap.len());
+        lmap: &Map<String, Value>,
+    ) -> Result<Objs, Declined> {
+        let mut out = Objs::with_capacity(lmap.len());
         for (language, lv) in lmap {
             let items: &[Value] = match lv {
                 Value::Array(a) => a,
@@ -603,11 +742,10 @@ impl<'p, 's> Expander<'p, 's> {
             for item in items {
                 match item {
                     Value::Null => {}
-                    Value::String(s) => out.push(Item::Value(Val {
-                        lit: Lit::Str(s),
-                        ty: None,
-                        lang: if none { None } else { Some(S::B(language)) },
-                    })),
+                    Value::String(s) => {
+                        let lang = if none { None } else { Some(language.as_str()) };
+                        out.push(Obj::Value(self.em.value(s, XSD_STRING, lang)?));
+                    }
                     _ => return Err(Declined::Invalid("invalid language map value")),
                 }
             }
@@ -619,7 +757,7 @@ impl<'p, 's> Expander<'p, 's> {
         &mut self,
         active: &Rc<ActiveContext>,
         type_scoped: &Rc<ActiveContext>,
-        prop: Option<&'a str>,
+        prop: Option<&str>,
         k: Kw,
         value: &'a Value,
         r: &mut Building<'a>,
@@ -635,7 +773,11 @@ impl<'p, 's> Expander<'p, 's> {
                 let s = value
                     .as_str()
                     .ok_or(Declined::Invalid("invalid @id value"))?;
-                r.id = Some(self.id_value(active, s, false)?);
+                // A node object's subject was made from it already.
+                if r.kind != Kind::Node {
+                    self.id_value(active, s, false)?;
+                }
+                r.id = true;
             }
             Kw::Type => {
                 let (values, was_array): (SmallVec<[&'a str; 4]>, bool) = match value {
@@ -648,8 +790,8 @@ impl<'p, 's> Expander<'p, 's> {
                     ),
                     _ => return Err(Declined::Invalid("invalid type value")),
                 };
-                let types = r.types.get_or_insert_with(Vec::new);
-                r.type_was_array |= was_array || !types.is_empty();
+                r.type_was_array |= was_array || r.has_types;
+                r.has_types = true;
                 for t in values {
                     let (s, checked) = match type_scoped.expand_iri(t, true, true) {
                         Expanded::Same => (S::B(t), false),
@@ -664,12 +806,25 @@ impl<'p, 's> Expander<'p, 's> {
                         }
                     };
                     self.check_id(&s, checked)?;
-                    types.push(s);
+                    if r.kind == Kind::Node {
+                        let o = self.em.resource(&s);
+                        let p = self.em.rdf_type();
+                        self.em.quad(r.subject, p, o, self.graph);
+                        r.node_types += 1;
+                    } else {
+                        r.types.push(s);
+                    }
                 }
             }
             Kw::Graph => {
-                let out = self.element(active, Some("@graph"), None, value, false)?;
-                r.graph = Some(out.into_vec());
+                let outer = self.graph;
+                if r.kind == Kind::Node {
+                    self.graph = Some(r.subject);
+                }
+                let out = self.element(active, Some("@graph"), None, value, false);
+                self.graph = outer;
+                out?;
+                r.graph = true;
             }
             Kw::Value => {
                 r.value = Some(match value {
@@ -684,13 +839,12 @@ impl<'p, 's> Expander<'p, 's> {
                 let s = value
                     .as_str()
                     .ok_or(Declined::Invalid("invalid language-tagged string"))?;
-                r.language = Some(S::B(s));
+                r.language = Some(s);
             }
             Kw::Index => {
                 if !value.is_string() {
                     return Err(Declined::Invalid("invalid @index value"));
                 }
-                r.index = true;
             }
             Kw::List => {
                 if self.strict {
@@ -708,7 +862,7 @@ impl<'p, 's> Expander<'p, 's> {
                 }
                 let def = prop.and_then(|p| active.terms.get(p)).cloned();
                 let out = self.element(active, prop, def.as_ref(), value, false)?;
-                r.list = Some(out.into_vec());
+                r.list = Some(out.into_objs());
             }
             Kw::Set => {
                 let def = prop.and_then(|p| active.terms.get(p)).cloned();
@@ -723,123 +877,113 @@ impl<'p, 's> Expander<'p, 's> {
         Ok(())
     }
 
-    fn finish<'a>(&mut self, prop: Option<&'a str>, r: Building<'a>) -> Result<Out<'a>, Declined> {
-        let free_floating_ctx = prop.is_none() || prop == Some("@graph");
+    fn finish(&mut self, free_floating: bool, r: Building<'_>) -> Result<Out, Declined> {
         let no_props = r.no_props();
-        if let Some(value) = r.value {
-            if r.id.is_some()
-                || r.graph.is_some()
-                || r.list.is_some()
-                || r.set.is_some()
-                || !no_props
-            {
-                return Err(Declined::Invalid("invalid value object"));
-            }
-            if r.types.is_some() && r.language.is_some() {
-                return Err(Declined::Invalid(
-                    "invalid value object (@type with @language)",
-                ));
-            }
-            let Some(value) = value else {
-                return Ok(Out::Null);
-            };
-            if r.language.is_some() && !value.is_string() {
-                return Err(Declined::Invalid("invalid language-tagged value"));
-            }
-            let ty = match r.types {
-                None => None,
-                Some(mut t) => {
-                    if r.type_was_array || t.len() != 1 {
-                        return Err(Declined::Invalid("invalid typed value"));
-                    }
-                    let t = t.remove(0);
-                    if iri::is_blank(&t) {
-                        return Err(Declined::Invalid("invalid typed value"));
-                    }
-                    Some(t)
+        match r.kind {
+            Kind::Value => {
+                let Some(value) = r.value else {
+                    return Err(Declined::Invalid("invalid value object"));
+                };
+                if r.id || r.graph || r.list.is_some() || r.set.is_some() || !no_props {
+                    return Err(Declined::Invalid("invalid value object"));
                 }
-            };
-            if let Some(l) = &r.language {
-                self.check_language(l)?;
+                if r.has_types && r.language.is_some() {
+                    return Err(Declined::Invalid(
+                        "invalid value object (@type with @language)",
+                    ));
+                }
+                let Some(value) = value else {
+                    return Ok(Out::Null);
+                };
+                if r.language.is_some() && !value.is_string() {
+                    return Err(Declined::Invalid("invalid language-tagged value"));
+                }
+                let ty = if r.has_types {
+                    if r.type_was_array || r.types.len() != 1 {
+                        return Err(Declined::Invalid("invalid typed value"));
+                    }
+                    let t = &r.types[0];
+                    if iri::is_blank(t) {
+                        return Err(Declined::Invalid("invalid typed value"));
+                    }
+                    Some(&**t)
+                } else {
+                    None
+                };
+                if let Some(l) = r.language {
+                    self.check_language(l)?;
+                }
+                let lit = self.literal(value, ty)?;
+                if free_floating {
+                    return Ok(Out::Null);
+                }
+                let datatype = ty.unwrap_or(lit.default_type());
+                Ok(Out::One(Obj::Value(self.em.value(
+                    lit.lexical(),
+                    datatype,
+                    r.language,
+                )?)))
             }
-            let lit = self.literal(value, ty.as_deref())?;
-            if free_floating_ctx {
-                return Ok(Out::Null);
+            Kind::List => {
+                let Some(list) = r.list else {
+                    return Err(Declined::Invalid("invalid list object"));
+                };
+                if r.id || r.has_types || r.graph || r.set.is_some() || r.language.is_some() {
+                    return Err(Declined::Invalid("invalid set or list object"));
+                }
+                if !no_props {
+                    return Err(Declined::Invalid("invalid set or list object"));
+                }
+                Ok(Out::One(Obj::List(self.list(&list))))
             }
-            return Ok(Out::One(Item::Value(Val {
-                lit,
-                ty,
-                lang: r.language,
-            })));
+            Kind::Set => {
+                let Some(set) = r.set else {
+                    return Err(Declined::Invalid("invalid set object"));
+                };
+                if r.id || r.has_types || r.graph || r.language.is_some() || !no_props {
+                    return Err(Declined::Invalid("invalid set or list object"));
+                }
+                Ok(set)
+            }
+            Kind::Node => {
+                if r.language.is_some() {
+                    if !r.id && !r.has_types && !r.graph && no_props {
+                        return Ok(Out::Null);
+                    }
+                    return Err(Declined::Unsupported("@language in a node object"));
+                }
+                if free_floating && r.node_types == 0 && no_props && !r.graph {
+                    // Empty, or only @id (or @index): dropped.
+                    return Ok(Out::Null);
+                }
+                Ok(Out::One(Obj::Node(r.subject)))
+            }
         }
-        if let Some(list) = r.list {
-            if r.id.is_some()
-                || r.types.is_some()
-                || r.graph.is_some()
-                || r.set.is_some()
-                || r.language.is_some()
-                || !no_props
-            {
-                return Err(Declined::Invalid("invalid set or list object"));
-            }
-            if free_floating_ctx {
-                return Ok(Out::Null);
-            }
-            return Ok(Out::One(Item::List(list)));
-        }
-        if let Some(set) = r.set {
-            if r.id.is_some()
-                || r.types.is_some()
-                || r.graph.is_some()
-                || r.language.is_some()
-                || !no_props
-            {
-                return Err(Declined::Invalid("invalid set or list object"));
-            }
-            return Ok(set);
-        }
-        if r.language.is_some() {
-            if r.id.is_none() && r.types.is_none() && r.graph.is_none() && no_props {
-                return Ok(Out::Null);
-            }
-            return Err(Declined::Unsupported("@language in a node object"));
-        }
-        let node = Node {
-            id: r.id,
-            types: r.types.unwrap_or_default(),
-            props: r.props,
-            empty_props: r.empty_props,
-            graph: r.graph,
-        };
-        if free_floating_ctx
-            && node.types.is_empty()
-            && node.props.is_empty()
-            && !node.empty_props
-            && node.graph.is_none()
-        {
-            // Empty, or only @id (or @index): dropped.
-            return Ok(Out::Null);
-        }
-        Ok(Out::One(Item::Node(node)))
     }
 }
 
-/// The IRI expansion of every key of a map (and the key's term definition) under one active
-/// context, computed once per context (a map is looked at under at most three).
-struct KeyExpansions {
-    context: u64,
-    items: KeyList,
+/// A map's `@context` entry, found by comparing keys: cheaper than hashing the key for the
+/// small maps of credentials.
+fn context_entry(map: &Map<String, Value>) -> Option<&Value> {
+    if map.len() > 16 {
+        return map.get("@context");
+    }
+    map.iter()
+        .find_map(|(k, v)| (k.as_str() == "@context").then_some(v))
 }
 
-impl KeyExpansions {
-    fn under(&mut self, ctx: &ActiveContext, element: &Map<String, Value>) -> &mut KeyList {
-        if self.context != ctx.id || self.items.len() != element.len() {
-            self.context = ctx.id;
-            self.items.clear();
-            self.items
-                .extend(element.keys().map(|k| expand_key(ctx, k)));
-        }
-        &mut self.items
+/// The keyword `key` expands to under `ctx`, if it expands to one: what [`expand_key`] and
+/// [`ActiveContext::expand_iri`] give as `Expanded::Keyword`, without the rest of the work.
+fn key_keyword(ctx: &ActiveContext, key: &str) -> Option<Kw> {
+    if let Some(k) = Kw::parse(key) {
+        return Some(k);
+    }
+    if iri::has_keyword_form(key) {
+        return None;
+    }
+    match ctx.term(key).map(|d| &d.iri) {
+        Some(Mapping::Keyword(k)) => Some(*k),
+        _ => None,
     }
 }
 

@@ -46,69 +46,75 @@ fn all_in(bytes: &[u8], mask: u8) -> bool {
 
 /// A quick check for the common shape of IRIs (ASCII, no percent-encoding, no IP literal):
 /// `true` only for strings that are absolute IRIs under RFC 3987 (and so under `iref`, which the
-/// unit tests cross-check); `false` means "not known", and the full grammar decides.
+/// unit tests cross-check); `false` means "not known", and the full grammar decides. One pass
+/// over the bytes after the authority.
 fn simple_absolute_iri(s: &str) -> bool {
     let b = s.as_bytes();
-    let Some(colon) = b.iter().position(|&c| c == b':') else {
+    if !b.first().is_some_and(u8::is_ascii_alphabetic) {
         return false;
-    };
-    let scheme = &b[..colon];
-    if scheme.is_empty()
-        || !scheme[0].is_ascii_alphabetic()
-        || !scheme
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'-' || c == b'.')
-    {
-        return false;
+    }
+    let mut colon = 1;
+    loop {
+        match b.get(colon) {
+            Some(b':') => break,
+            Some(&c) if c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.') => colon += 1,
+            _ => return false,
+        }
     }
     let rest = &b[colon + 1..];
-    let (before_fragment, fragment) = match rest.iter().position(|&c| c == b'#') {
-        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-        None => (rest, None),
-    };
-    let (hier, query) = match before_fragment.iter().position(|&c| c == b'?') {
-        Some(i) => (&before_fragment[..i], Some(&before_fragment[i + 1..])),
-        None => (before_fragment, None),
-    };
-    if let Some(f) = fragment
-        && !all_in(f, PCHAR | SLASH | QUESTION)
-    {
-        return false;
-    }
-    if let Some(q) = query
-        && !all_in(q, PCHAR | SLASH | QUESTION)
-    {
-        return false;
-    }
-    let path = if let Some(after) = hier.strip_prefix(b"//") {
-        let end = after.iter().position(|&c| c == b'/').unwrap_or(after.len());
-        let authority = &after[..end];
-        let host_port = match authority.iter().rposition(|&c| c == b'@') {
-            Some(at) => {
-                if !all_in(&authority[..at], UNRESERVED_OR_SUB_DELIM | COLON) {
-                    return false;
-                }
-                &authority[at + 1..]
-            }
-            None => authority,
-        };
-        let host = match host_port.iter().position(|&c| c == b':') {
-            Some(i) => {
-                if !host_port[i + 1..].iter().all(u8::is_ascii_digit) {
-                    return false;
-                }
-                &host_port[..i]
-            }
-            None => host_port,
-        };
-        if !all_in(host, UNRESERVED_OR_SUB_DELIM) {
+    let mut tail = rest;
+    if let Some(after) = rest.strip_prefix(b"//") {
+        let end = after
+            .iter()
+            .position(|&c| matches!(c, b'/' | b'?' | b'#'))
+            .unwrap_or(after.len());
+        if !simple_authority(&after[..end]) {
             return false;
         }
-        &after[end..]
-    } else {
-        hier
+        tail = &after[end..];
+    }
+    // The path, then the query after the first `?`, then the fragment after the first `#`.
+    const PATH: u8 = PCHAR | SLASH;
+    const QUERY: u8 = PCHAR | SLASH | QUESTION;
+    let mut mask = PATH;
+    let mut in_fragment = false;
+    for &c in tail {
+        if CLASS[usize::from(c)] & mask != 0 {
+            continue;
+        }
+        match c {
+            b'?' if mask == PATH => mask = QUERY,
+            b'#' if !in_fragment => {
+                mask = QUERY;
+                in_fragment = true;
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// An authority of the quick check: `userinfo@host:port` with a registered name as host.
+fn simple_authority(authority: &[u8]) -> bool {
+    let host_port = match authority.iter().rposition(|&c| c == b'@') {
+        Some(at) => {
+            if !all_in(&authority[..at], UNRESERVED_OR_SUB_DELIM | COLON) {
+                return false;
+            }
+            &authority[at + 1..]
+        }
+        None => authority,
     };
-    all_in(path, PCHAR | SLASH)
+    let host = match host_port.iter().position(|&c| c == b':') {
+        Some(i) => {
+            if !host_port[i + 1..].iter().all(u8::is_ascii_digit) {
+                return false;
+            }
+            &host_port[..i]
+        }
+        None => host_port,
+    };
+    all_in(host, UNRESERVED_OR_SUB_DELIM)
 }
 
 /// Whether `s` has the form of a keyword: `@` followed by one or more ASCII letters.

@@ -236,7 +236,7 @@ pub fn fast_check_terms(
     let mut proc = context::Processor::new(source, true);
     let root = context::shared_root();
     let mut ex = expand::Expander::new(&mut proc, true, None);
-    ex.expand_document(&root, document, None).map(|_| ())
+    ex.expand_document(&root, document, None)
 }
 
 fn jsonld_dataset<'a>(
@@ -245,7 +245,7 @@ fn jsonld_dataset<'a>(
     strict: bool,
     base: Option<&str>,
     skip_top_level: Option<&str>,
-) -> Result<rdf::Dataset<'a>, Declined> {
+) -> Result<rdf::Dataset, Declined> {
     if strict && !document.is_object() {
         return Err(Declined::Unsupported("top-level value is not an object"));
     }
@@ -256,10 +256,8 @@ fn jsonld_dataset<'a>(
         _ => context::ActiveContext::root(base.clone()),
     };
     let mut ex = expand::Expander::new(&mut proc, strict, base);
-    let items = ex.expand_document(&root, document, skip_top_level)?;
-    let mut em = rdf::Emitter::new(strict);
-    em.document(&items)?;
-    let mut data = em.data;
+    ex.expand_document(&root, document, skip_top_level)?;
+    let mut data = ex.em.data;
     if !strict {
         data.dedup();
     }

@@ -1,233 +1,360 @@
 //! RDF quads for the fast path: deserialization of an expanded JSON-LD tree into a dataset
 //! (JSON-LD 1.1 §6.1 and §8.4 semantics: every node object's statements, in the graph it
 //! appears in, as a set), canonical N-Quads serialization and an N-Quads parser.
+//!
+//! Every IRI and literal is written in its canonical N-Quads form once, when its quad is made,
+//! into the dataset's text; a quad refers to those texts by [`Span`], and to blank nodes by
+//! number. The first-degree hashes and the canonical text of RDFC-1.0 are then put together
+//! from these pieces instead of serializing each quad again.
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use super::Declined;
-use super::expand::{Item, Lit, Node};
-use super::str::S;
 
 pub(crate) const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const RDF_FIRST: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first";
 const RDF_REST: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest";
 const RDF_NIL: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil";
 const RDF_LANGSTRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
-const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
-const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
-const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
+pub(crate) const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
+pub(crate) const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
+pub(crate) const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
 
-/// A subject, graph name or resource object: an IRI or a blank node (by number).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Res<'a> {
-    Iri(S<'a>),
+/// A byte range of [`Dataset::text`]: the canonical N-Quads form of one IRI (`<...>`) or
+/// literal (`"..."`, with `@lang` or `^^<datatype>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// A subject, object or graph name: a blank node (by number) or an IRI or literal (its text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Term {
     Blank(u32),
-}
-
-/// A literal. `datatype: None` is `xsd:string`; with `lang` the datatype is `rdf:langString`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct Literal<'a> {
-    pub(crate) value: S<'a>,
-    pub(crate) datatype: Option<S<'a>>,
-    pub(crate) lang: Option<S<'a>>,
-}
-
-/// An object.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Obj<'a> {
-    Res(Res<'a>),
-    Lit(Literal<'a>),
+    Text(Span),
 }
 
 /// A quad; `g: None` is the default graph.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct Quad<'a> {
-    pub(crate) s: Res<'a>,
-    pub(crate) p: S<'a>,
-    pub(crate) o: Obj<'a>,
-    pub(crate) g: Option<Res<'a>>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Quad {
+    pub(crate) s: Term,
+    /// The predicate, an IRI.
+    pub(crate) p: Span,
+    pub(crate) o: Term,
+    pub(crate) g: Option<Term>,
 }
 
-impl Quad<'_> {
+impl Quad {
     /// The blank nodes of the quad, with their position (`s`, `o`, `g`).
     pub(crate) fn blanks(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
-        let s = match self.s {
-            Res::Blank(b) => Some((b, b's')),
-            Res::Iri(_) => None,
-        };
-        let o = match self.o {
-            Obj::Res(Res::Blank(b)) => Some((b, b'o')),
+        let blank = |t: Option<Term>, pos: u8| match t {
+            Some(Term::Blank(b)) => Some((b, pos)),
             _ => None,
         };
-        let g = match self.g {
-            Some(Res::Blank(b)) => Some((b, b'g')),
-            _ => None,
-        };
-        s.into_iter().chain(o).chain(g)
+        blank(Some(self.s), b's')
+            .into_iter()
+            .chain(blank(Some(self.o), b'o'))
+            .chain(blank(self.g, b'g'))
     }
 }
 
-/// A dataset: quads over blank nodes numbered `0..blank_count`.
+/// A dataset: quads over blank nodes numbered `0..blank_count`, and the texts of their other
+/// terms.
 #[derive(Debug, Default)]
-pub(crate) struct Dataset<'a> {
-    pub(crate) quads: Vec<Quad<'a>>,
+pub(crate) struct Dataset {
+    /// The canonical N-Quads form of every IRI and literal of the quads, one after the other.
+    pub(crate) text: String,
+    pub(crate) quads: Vec<Quad>,
     pub(crate) blank_count: u32,
     /// The label each blank node had in the input, where it had one.
     pub(crate) labels: Vec<Option<String>>,
 }
 
-impl Dataset<'_> {
-    /// Makes the quads a set (sorted, without duplicates), as RDF datasets are.
-    pub(crate) fn dedup(&mut self) {
-        self.quads.sort_unstable();
-        self.quads.dedup();
+/// Bytes a canonical N-Quads literal escapes: `"`, `\` and the control characters.
+const ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
     }
-}
+    t[0x7f] = true;
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
-/// Turns expanded items into quads.
-pub(crate) struct Emitter<'a> {
-    pub(crate) data: Dataset<'a>,
-    named: HashMap<String, u32>,
-    strict: bool,
-}
+impl Dataset {
+    /// The text of a span.
+    pub(crate) fn span(&self, s: Span) -> &str {
+        self.text
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or("")
+    }
 
-impl<'a> Emitter<'a> {
-    pub(crate) fn new(strict: bool) -> Self {
-        Self {
-            data: Dataset {
-                quads: Vec::with_capacity(64),
-                blank_count: 0,
-                labels: Vec::with_capacity(8),
-            },
-            named: HashMap::new(),
-            strict,
+    fn span_from(&self, start: usize) -> Span {
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
         }
     }
 
-    fn fresh(&mut self) -> u32 {
+    /// Writes `<iri>`.
+    pub(crate) fn iri(&mut self, iri: &str) -> Span {
+        let start = self.text.len();
+        self.text.push('<');
+        self.text.push_str(iri);
+        self.text.push('>');
+        self.span_from(start)
+    }
+
+    /// Writes a literal: its lexical form escaped, then `@lang` or, unless it is `xsd:string`,
+    /// `^^<datatype>`. In `strict` mode, control characters other than `\n` and `\r` decline
+    /// (ssi is not known to escape them the same way).
+    pub(crate) fn literal(
+        &mut self,
+        value: &str,
+        datatype: Option<&str>,
+        lang: Option<&str>,
+        strict: bool,
+    ) -> Result<Span, Declined> {
+        let start = self.text.len();
+        self.text.reserve(value.len() + 2);
+        self.text.push('"');
+        let bytes = value.as_bytes();
+        let mut run = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            // Only ASCII is escaped, and no byte of a multi-byte UTF-8 sequence is ASCII.
+            if !ESCAPED[usize::from(b)] {
+                continue;
+            }
+            let esc: &str = match b {
+                0x08 => "\\b",
+                b'\t' => "\\t",
+                b'\n' => "\\n",
+                0x0c => "\\f",
+                b'\r' => "\\r",
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                _ => "",
+            };
+            if strict && b != b'\n' && b != b'\r' && b != b'"' && b != b'\\' {
+                return Err(Declined::Unsupported("control character in a literal"));
+            }
+            self.text.push_str(&value[run..i]);
+            if esc.is_empty() {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                self.text.push_str("\\u00");
+                self.text.push(char::from(HEX[usize::from(b >> 4)]));
+                self.text.push(char::from(HEX[usize::from(b & 15)]));
+            } else {
+                self.text.push_str(esc);
+            }
+            run = i + 1;
+        }
+        self.text.push_str(&value[run..]);
+        self.text.push('"');
+        if let Some(lang) = lang {
+            self.text.push('@');
+            self.text.push_str(lang);
+        } else if let Some(dt) = datatype.filter(|d| *d != XSD_STRING) {
+            self.text.push_str("^^<");
+            self.text.push_str(dt);
+            self.text.push('>');
+        }
+        Ok(self.span_from(start))
+    }
+
+    /// The text of a term, with `label` giving blank nodes theirs.
+    pub(crate) fn term<'t>(&'t self, t: Term, label: &'t impl Fn(u32) -> &'t str) -> &'t str {
+        match t {
+            Term::Text(s) => self.span(s),
+            Term::Blank(b) => label(b),
+        }
+    }
+
+    /// Compares two quads in the order of their canonical N-Quads lines, term by term: a
+    /// term's text never continues with a character below the space that follows it in a
+    /// line (IRIs and blank node labels have no spaces or control characters, a literal that
+    /// is a prefix of another one continues with `@` or `^`), so comparing the subjects, then
+    /// the predicates, the objects and the graph names (no graph name first) gives the order
+    /// of the lines.
+    pub(crate) fn cmp_quads<'t>(
+        &'t self,
+        a: &Quad,
+        b: &Quad,
+        label: &'t impl Fn(u32) -> &'t str,
+    ) -> Ordering {
+        self.cmp_terms(a.s, b.s, label)
+            .then_with(|| self.cmp_terms(Term::Text(a.p), Term::Text(b.p), label))
+            .then_with(|| self.cmp_terms(a.o, b.o, label))
+            .then_with(|| match (a.g, b.g) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (Some(x), Some(y)) => self.cmp_terms(x, y, label),
+            })
+    }
+
+    fn cmp_terms<'t>(&'t self, x: Term, y: Term, label: &'t impl Fn(u32) -> &'t str) -> Ordering {
+        if x == y {
+            Ordering::Equal
+        } else {
+            self.term(x, label).cmp(self.term(y, label))
+        }
+    }
+
+    /// Writes one quad as a canonical N-Quads line (ending in `" .\n"`); blank nodes are
+    /// written by `label` (which writes `_:name`).
+    pub(crate) fn write_quad(
+        &self,
+        out: &mut String,
+        q: &Quad,
+        label: &mut impl FnMut(u32, &mut String),
+    ) {
+        let mut term = |t: Term, out: &mut String| match t {
+            Term::Text(s) => out.push_str(self.span(s)),
+            Term::Blank(b) => label(b, out),
+        };
+        term(q.s, out);
+        out.push(' ');
+        out.push_str(self.span(q.p));
+        out.push(' ');
+        term(q.o, out);
+        if let Some(g) = q.g {
+            out.push(' ');
+            term(g, out);
+        }
+        out.push_str(" .\n");
+    }
+
+    /// Makes the quads a set, as RDF datasets are: a quad that repeats an earlier one is
+    /// dropped; the others keep their order.
+    pub(crate) fn dedup(&mut self) {
+        let labels: Vec<String> = (0..self.blank_count).map(|b| format!("_:{b}")).collect();
+        let label = |b: u32| labels.get(b as usize).map_or("", String::as_str);
+        let mut order: Vec<usize> = (0..self.quads.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            self.cmp_quads(&self.quads[a], &self.quads[b], &label)
+                .then(a.cmp(&b))
+        });
+        let mut repeated = vec![false; self.quads.len()];
+        for w in order.windows(2) {
+            if self.cmp_quads(&self.quads[w[0]], &self.quads[w[1]], &label) == Ordering::Equal {
+                repeated[w[1]] = true;
+            }
+        }
+        let mut i = 0;
+        self.quads.retain(|_| {
+            i += 1;
+            !repeated[i - 1]
+        });
+    }
+}
+
+/// Where the expansion puts its quads: blank nodes are numbered as they are made, IRIs and
+/// literals written in canonical form.
+pub(crate) struct Emitter {
+    pub(crate) data: Dataset,
+    /// Blank node identifiers of the input (`_:label`, outside ssi-compatible mode).
+    named: HashMap<String, u32>,
+    strict: bool,
+    /// `<rdf:type>`, once written.
+    rdf_type: Option<Span>,
+}
+
+impl Emitter {
+    pub(crate) fn new(strict: bool) -> Self {
+        Self {
+            data: Dataset {
+                text: String::with_capacity(4096),
+                quads: Vec::with_capacity(64),
+                blank_count: 0,
+                labels: Vec::with_capacity(16),
+            },
+            named: HashMap::new(),
+            strict,
+            rdf_type: None,
+        }
+    }
+
+    /// A new blank node.
+    pub(crate) fn fresh(&mut self) -> u32 {
         let b = self.data.blank_count;
         self.data.blank_count += 1;
         self.data.labels.push(None);
         b
     }
 
-    fn resource(&mut self, id: &Option<S<'a>>) -> Res<'a> {
-        match id {
-            None => Res::Blank(self.fresh()),
-            Some(s) => match s.strip_prefix("_:") {
-                Some(label) => {
-                    if let Some(b) = self.named.get(label) {
-                        return Res::Blank(*b);
-                    }
-                    let b = self.fresh();
-                    self.data.labels[b as usize] = Some(label.to_owned());
-                    self.named.insert(label.to_owned(), b);
-                    Res::Blank(b)
+    /// The term of an identifier: an IRI, or a blank node identifier (`_:label`).
+    pub(crate) fn resource(&mut self, id: &str) -> Term {
+        match id.strip_prefix("_:") {
+            Some(label) => {
+                if let Some(b) = self.named.get(label) {
+                    return Term::Blank(*b);
                 }
-                None => Res::Iri(s.clone()),
-            },
+                let b = self.fresh();
+                self.data.labels[b as usize] = Some(label.to_owned());
+                self.named.insert(label.to_owned(), b);
+                Term::Blank(b)
+            }
+            None => Term::Text(self.data.iri(id)),
         }
     }
 
-    /// Emits the top-level items (default graph).
-    pub(crate) fn document(&mut self, items: &[Item<'a>]) -> Result<(), Declined> {
-        for item in items {
-            if let Item::Node(n) = item {
-                self.node(n, None)?;
+    /// A predicate.
+    pub(crate) fn predicate(&mut self, iri: &str) -> Span {
+        self.data.iri(iri)
+    }
+
+    /// `rdf:type`.
+    pub(crate) fn rdf_type(&mut self) -> Span {
+        match self.rdf_type {
+            Some(s) => s,
+            None => {
+                let s = self.data.iri(RDF_TYPE);
+                self.rdf_type = Some(s);
+                s
             }
         }
-        Ok(())
     }
 
-    fn node(&mut self, n: &Node<'a>, graph: Option<&Res<'a>>) -> Result<Res<'a>, Declined> {
-        let subject = self.resource(&n.id);
-        for t in &n.types {
-            let o = self.resource(&Some(t.clone()));
-            self.push(subject.clone(), S::B(RDF_TYPE), Obj::Res(o), graph);
-        }
-        for (p, v) in &n.props {
-            if let Some(o) = self.object(v, graph)? {
-                self.push(subject.clone(), p.clone(), o, graph);
-            }
-        }
-        if let Some(items) = &n.graph {
-            for item in items {
-                if let Item::Node(inner) = item {
-                    self.node(inner, Some(&subject))?;
-                }
-            }
-        }
-        Ok(subject)
-    }
-
-    fn push(&mut self, s: Res<'a>, p: S<'a>, o: Obj<'a>, g: Option<&Res<'a>>) {
-        self.data.quads.push(Quad {
-            s,
-            p,
-            o,
-            g: g.cloned(),
-        });
-    }
-
-    fn object(
+    /// A literal (`lang`: a language-tagged string).
+    pub(crate) fn value(
         &mut self,
-        item: &Item<'a>,
-        graph: Option<&Res<'a>>,
-    ) -> Result<Option<Obj<'a>>, Declined> {
-        Ok(Some(match item {
-            Item::Node(n) => Obj::Res(self.node(n, graph)?),
-            Item::List(items) => Obj::Res(self.list(items, graph)?),
-            Item::Value(v) => {
-                let (value, default_type): (S<'a>, &'static str) = match &v.lit {
-                    Lit::Str(s) => (S::B(s), XSD_STRING),
-                    Lit::Bool(true) => (S::B("true"), XSD_BOOLEAN),
-                    Lit::Bool(false) => (S::B("false"), XSD_BOOLEAN),
-                    Lit::Int(i) => (S::R(i.clone()), XSD_INTEGER),
-                };
-                if self.strict
-                    && value
-                        .chars()
-                        .any(|c| (c < ' ' && c != '\n' && c != '\r') || c == '\u{7f}')
-                {
-                    return Err(Declined::Unsupported("control character in a literal"));
-                }
-                let lang = v.lang.clone();
-                let datatype = if lang.is_some() {
-                    None
-                } else {
-                    match &v.ty {
-                        Some(t) if &**t == XSD_STRING => None,
-                        Some(t) => Some(t.clone()),
-                        None if default_type == XSD_STRING => None,
-                        None => Some(S::B(default_type)),
-                    }
-                };
-                Obj::Lit(Literal {
-                    value,
-                    datatype,
-                    lang,
-                })
-            }
-        }))
+        lexical: &str,
+        datatype: &str,
+        lang: Option<&str>,
+    ) -> Result<Term, Declined> {
+        self.data
+            .literal(lexical, Some(datatype), lang, self.strict)
+            .map(Term::Text)
     }
 
-    fn list(&mut self, items: &[Item<'a>], graph: Option<&Res<'a>>) -> Result<Res<'a>, Declined> {
+    /// Adds a quad.
+    pub(crate) fn quad(&mut self, s: Term, p: Span, o: Term, g: Option<Term>) {
+        self.data.quads.push(Quad { s, p, o, g });
+    }
+
+    /// The quads of an RDF list of `items` in `graph`; its head.
+    pub(crate) fn list(&mut self, items: &[Term], graph: Option<Term>) -> Term {
         if items.is_empty() {
-            return Ok(Res::Iri(S::B(RDF_NIL)));
+            return Term::Text(self.data.iri(RDF_NIL));
         }
+        let first = self.data.iri(RDF_FIRST);
+        let rest = self.data.iri(RDF_REST);
         let heads: Vec<u32> = (0..items.len()).map(|_| self.fresh()).collect();
         for (i, item) in items.iter().enumerate() {
-            if let Some(o) = self.object(item, graph)? {
-                self.push(Res::Blank(heads[i]), S::B(RDF_FIRST), o, graph);
-            }
-            let rest = match heads.get(i + 1) {
-                Some(b) => Res::Blank(*b),
-                None => Res::Iri(S::B(RDF_NIL)),
+            self.quad(Term::Blank(heads[i]), first, *item, graph);
+            let next = match heads.get(i + 1) {
+                Some(b) => Term::Blank(*b),
+                None => Term::Text(self.data.iri(RDF_NIL)),
             };
-            self.push(Res::Blank(heads[i]), S::B(RDF_REST), Obj::Res(rest), graph);
+            self.quad(Term::Blank(heads[i]), rest, next, graph);
         }
-        Ok(Res::Blank(heads[0]))
+        Term::Blank(heads[0])
     }
 }
 
@@ -246,75 +373,6 @@ pub(crate) fn push_u32(out: &mut String, mut n: u32) {
     for &d in &digits[i..] {
         out.push(char::from(d));
     }
-}
-
-/// Writes a literal's lexical form as canonical N-Quads (RDFC-1.0 / N-Triples canonical form).
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        // Only ASCII needs escaping, and no byte of a multi-byte UTF-8 sequence is ASCII.
-        let esc: &str = match b {
-            0x08 => "\\b",
-            b'\t' => "\\t",
-            b'\n' => "\\n",
-            0x0c => "\\f",
-            b'\r' => "\\r",
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x00..=0x1f | 0x7f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            let _ = write!(out, "\\u{:04X}", b);
-        } else {
-            out.push_str(esc);
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
-
-fn write_res(out: &mut String, r: &Res<'_>, label: &mut impl FnMut(u32, &mut String)) {
-    match r {
-        Res::Iri(i) => {
-            out.push('<');
-            out.push_str(i);
-            out.push('>');
-        }
-        Res::Blank(b) => label(*b, out),
-    }
-}
-
-/// Writes one quad as a canonical N-Quads line (with the final `" .\n"`); blank nodes are
-/// written by `label` (which writes `_:name`).
-pub(crate) fn write_quad(out: &mut String, q: &Quad<'_>, label: &mut impl FnMut(u32, &mut String)) {
-    write_res(out, &q.s, label);
-    out.push_str(" <");
-    out.push_str(&q.p);
-    out.push_str("> ");
-    match &q.o {
-        Obj::Res(r) => write_res(out, r, label),
-        Obj::Lit(l) => {
-            write_string(out, &l.value);
-            if let Some(lang) = &l.lang {
-                out.push('@');
-                out.push_str(lang);
-            } else if let Some(dt) = &l.datatype {
-                out.push_str("^^<");
-                out.push_str(dt);
-                out.push('>');
-            }
-        }
-    }
-    if let Some(g) = &q.g {
-        out.push(' ');
-        write_res(out, g, label);
-    }
-    out.push_str(" .\n");
 }
 
 /// Why an N-Quads document could not be read.
@@ -439,11 +497,11 @@ impl<'t> Cursor<'t> {
     }
 }
 
-/// Parses an N-Quads document into an owned dataset.
-pub(crate) fn parse_nquads(text: &str) -> Result<Dataset<'static>, ParseError> {
+/// Parses an N-Quads document into a dataset.
+pub(crate) fn parse_nquads(text: &str) -> Result<Dataset, ParseError> {
     let mut data = Dataset::default();
     let mut named: HashMap<String, u32> = HashMap::new();
-    let mut blank = |label: String, data: &mut Dataset<'static>| -> u32 {
+    let mut blank = |label: String, data: &mut Dataset| -> u32 {
         if let Some(b) = named.get(&label) {
             return *b;
         }
@@ -464,22 +522,19 @@ pub(crate) fn parse_nquads(text: &str) -> Result<Dataset<'static>, ParseError> {
             continue;
         }
         let s = if let Some(i) = c.iri() {
-            Res::Iri(S::owned(i))
+            Term::Text(data.iri(&i))
         } else if let Some(b) = c.blank() {
-            Res::Blank(blank(b, &mut data))
+            Term::Blank(blank(b, &mut data))
         } else {
             return Err(err("bad subject"));
         };
         c.ws();
-        let p = S::owned(c.iri().ok_or(err("bad predicate"))?);
+        let p = data.iri(&c.iri().ok_or(err("bad predicate"))?);
         c.ws();
         let o = if c.peek() == Some('<') {
-            Obj::Res(Res::Iri(S::owned(c.iri().ok_or(err("bad object IRI"))?)))
+            Term::Text(data.iri(&c.iri().ok_or(err("bad object IRI"))?))
         } else if c.peek() == Some('_') {
-            Obj::Res(Res::Blank(blank(
-                c.blank().ok_or(err("bad blank node"))?,
-                &mut data,
-            )))
+            Term::Blank(blank(c.blank().ok_or(err("bad blank node"))?, &mut data))
         } else {
             let value = c.string().ok_or(err("bad literal"))?;
             let mut datatype = None;
@@ -493,7 +548,7 @@ pub(crate) fn parse_nquads(text: &str) -> Result<Dataset<'static>, ParseError> {
                         break;
                     }
                 }
-                lang = Some(S::owned(line[start..c.pos].to_owned()));
+                lang = Some(&line[start..c.pos]);
             } else if c.eat('^') {
                 if !c.eat('^') {
                     return Err(err("bad datatype"));
@@ -502,21 +557,18 @@ pub(crate) fn parse_nquads(text: &str) -> Result<Dataset<'static>, ParseError> {
                 if dt == RDF_LANGSTRING {
                     return Err(err("rdf:langString without a language"));
                 }
-                if dt != XSD_STRING {
-                    datatype = Some(S::owned(dt));
-                }
+                datatype = Some(dt);
             }
-            Obj::Lit(Literal {
-                value: S::owned(value),
-                datatype,
-                lang,
-            })
+            let span = data
+                .literal(&value, datatype.as_deref(), lang, false)
+                .map_err(|_| err("bad literal"))?;
+            Term::Text(span)
         };
         c.ws();
         let g = if c.peek() == Some('<') {
-            Some(Res::Iri(S::owned(c.iri().ok_or(err("bad graph"))?)))
+            Some(Term::Text(data.iri(&c.iri().ok_or(err("bad graph"))?)))
         } else if c.peek() == Some('_') {
-            Some(Res::Blank(blank(
+            Some(Term::Blank(blank(
                 c.blank().ok_or(err("bad graph"))?,
                 &mut data,
             )))

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use smallvec::SmallVec;
+
 use sha2::{Digest, Sha256};
 
-use super::rdf::{Dataset, Quad, push_u32, write_quad};
+use super::rdf::{Dataset, Quad, Term, push_u32};
 
 /// A SHA-256 hash in lower-case hex.
 type Hex = [u8; 64];
@@ -55,34 +57,37 @@ impl Issuer {
     }
 }
 
-struct State<'d, 'a> {
-    quads: &'d [Quad<'a>],
-    by_blank: Vec<Vec<u32>>,
+struct State<'d> {
+    data: &'d Dataset,
+    quads: &'d [Quad],
+    by_blank: Mentions,
     first: Vec<Option<Hex>>,
     canonical: Vec<Option<u32>>,
     next: u32,
     calls: u32,
     max_calls: u32,
     buf: String,
+    lines: Vec<(usize, usize)>,
 }
 
-impl State<'_, '_> {
+impl State<'_> {
     fn first_degree(&mut self, b: u32) -> Hex {
         self.buf.clear();
-        let mut lines: Vec<(usize, usize)> = Vec::with_capacity(self.by_blank[b as usize].len());
-        for &qi in &self.by_blank[b as usize] {
+        self.lines.clear();
+        for &qi in self.by_blank.of(b) {
             let start = self.buf.len();
-            write_quad(
+            self.data.write_quad(
                 &mut self.buf,
                 &self.quads[qi as usize],
                 &mut |x, out: &mut String| out.push_str(if x == b { "_:a" } else { "_:z" }),
             );
-            lines.push((start, self.buf.len()));
+            self.lines.push((start, self.buf.len()));
         }
         let buf = &self.buf;
-        lines.sort_unstable_by(|x, y| buf[x.0..x.1].cmp(&buf[y.0..y.1]));
+        self.lines
+            .sort_unstable_by(|x, y| buf[x.0..x.1].cmp(&buf[y.0..y.1]));
         let mut h = Sha256::new();
-        for (s, e) in lines {
+        for &(s, e) in &self.lines {
             h.update(&buf.as_bytes()[s..e]);
         }
         hex(&h.finalize())
@@ -98,13 +103,11 @@ impl State<'_, '_> {
         }
     }
 
-    fn related(&self, related: u32, q: &Quad<'_>, issuer: &Issuer, pos: u8) -> Hex {
+    fn related(&self, related: u32, q: &Quad, issuer: &Issuer, pos: u8) -> Hex {
         let mut input = String::with_capacity(160);
         input.push(char::from(pos));
         if pos != b'g' {
-            input.push('<');
-            input.push_str(&q.p);
-            input.push('>');
+            input.push_str(self.data.span(q.p));
         }
         input.push_str(&self.id_of(related, issuer));
         hex(&Sha256::digest(input.as_bytes()))
@@ -116,7 +119,7 @@ impl State<'_, '_> {
             return Err(TooComplex);
         }
         let mut groups: BTreeMap<Hex, Vec<u32>> = BTreeMap::new();
-        for &qi in &self.by_blank[id as usize] {
+        for &qi in self.by_blank.of(id) {
             let q = &self.quads[qi as usize];
             for (b, pos) in q.blanks() {
                 if b != id {
@@ -205,28 +208,75 @@ fn permutations(items: &[u32]) -> Vec<Vec<u32>> {
     out
 }
 
+/// The quads each blank node appears in, in one array: blank node `b`'s are
+/// `quads[start[b]..start[b + 1]]`, in the order of the dataset.
+struct Mentions {
+    start: Vec<u32>,
+    quads: Vec<u32>,
+}
+
+impl Mentions {
+    /// The mentions of every blank node of `data`, and the blank nodes in order of first
+    /// appearance.
+    fn new(data: &Dataset) -> Result<(Self, Vec<u32>), TooComplex> {
+        let n = data.blank_count as usize;
+        // The distinct blank nodes of a quad (a blank node may be both subject and graph).
+        let distinct = |q: &Quad| {
+            let mut found: SmallVec<[u32; 3]> = SmallVec::new();
+            for (b, _) in q.blanks() {
+                if !found.contains(&b) {
+                    found.push(b);
+                }
+            }
+            found
+        };
+        let mut start = vec![0u32; n + 1];
+        let mut order = Vec::with_capacity(n);
+        for q in &data.quads {
+            for b in distinct(q) {
+                let count = start.get_mut(b as usize + 1).ok_or(TooComplex)?;
+                if *count == 0 {
+                    order.push(b);
+                }
+                *count += 1;
+            }
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut next = start.clone();
+        let mut quads = vec![0u32; start[n] as usize];
+        for (qi, q) in data.quads.iter().enumerate() {
+            let qi = u32::try_from(qi).map_err(|_| TooComplex)?;
+            for b in distinct(q) {
+                let at = &mut next[b as usize];
+                quads[*at as usize] = qi;
+                *at += 1;
+            }
+        }
+        Ok((Self { start, quads }, order))
+    }
+
+    /// The quads blank node `b` appears in.
+    fn of(&self, b: u32) -> &[u32] {
+        let b = b as usize;
+        match (self.start.get(b), self.start.get(b + 1)) {
+            (Some(&s), Some(&e)) => self.quads.get(s as usize..e as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
 /// The canonical number (`c14nN`) of each blank node of `data` (`None`: the blank node is in
 /// no quad).
 pub(crate) fn canonical_ids(
-    data: &Dataset<'_>,
+    data: &Dataset,
     max_calls: u32,
 ) -> Result<Vec<Option<u32>>, TooComplex> {
     let n = data.blank_count as usize;
-    let mut by_blank: Vec<Vec<u32>> = vec![Vec::new(); n];
-    let mut order: Vec<u32> = Vec::new();
-    for (qi, q) in data.quads.iter().enumerate() {
-        let qi = u32::try_from(qi).map_err(|_| TooComplex)?;
-        for (b, _) in q.blanks() {
-            let list = &mut by_blank[b as usize];
-            if list.last() != Some(&qi) {
-                if list.is_empty() {
-                    order.push(b);
-                }
-                list.push(qi);
-            }
-        }
-    }
+    let (by_blank, order) = Mentions::new(data)?;
     let mut st = State {
+        data,
         quads: &data.quads,
         by_blank,
         first: vec![None; n],
@@ -234,26 +284,29 @@ pub(crate) fn canonical_ids(
         next: 0,
         calls: 0,
         max_calls,
-        buf: String::new(),
+        buf: String::with_capacity(1024),
+        lines: Vec::with_capacity(16),
     };
-    let mut by_hash: BTreeMap<Hex, Vec<u32>> = BTreeMap::new();
+    // Blank nodes by first-degree hash; those with the same hash in order of appearance.
+    let mut by_hash: Vec<(Hex, u32)> = Vec::with_capacity(order.len());
     for &b in &order {
         let h = st.first_degree(b);
         st.first[b as usize] = Some(h);
-        by_hash.entry(h).or_default().push(b);
+        by_hash.push((h, b));
     }
-    let mut shared = Vec::new();
-    for (_, list) in by_hash {
-        if list.len() == 1 {
-            st.canonical[list[0] as usize] = Some(st.next);
+    by_hash.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut shared: Vec<&[(Hex, u32)]> = Vec::new();
+    for group in by_hash.chunk_by(|x, y| x.0 == y.0) {
+        if let [(_, b)] = group {
+            st.canonical[*b as usize] = Some(st.next);
             st.next += 1;
         } else {
-            shared.push(list);
+            shared.push(group);
         }
     }
-    for list in shared {
+    for group in shared {
         let mut results: Vec<(Hex, Issuer)> = Vec::new();
-        for b in list {
+        for &(_, b) in group {
             if st.canonical[b as usize].is_some() {
                 continue;
             }
@@ -274,25 +327,100 @@ pub(crate) fn canonical_ids(
     Ok(st.canonical)
 }
 
+/// A canonical N-Quads line in pieces, and the rank of its subject among the subjects.
+struct Line<'t> {
+    rank: u32,
+    s: &'t str,
+    p: &'t str,
+    o: &'t str,
+    g: Option<&'t str>,
+}
+
+impl Line<'_> {
+    /// The order of the lines' text.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank
+            .cmp(&other.rank)
+            .then_with(|| self.p.cmp(other.p))
+            .then_with(|| self.o.cmp(other.o))
+            .then_with(|| self.g.cmp(&other.g))
+    }
+}
+
 /// The canonical N-Quads of `data` given its canonical blank node numbers: sorted lines,
 /// without duplicates, each ending in `\n`; and whether there were duplicate statements.
-pub(crate) fn canonical_text(data: &Dataset<'_>, ids: &[Option<u32>]) -> (String, bool) {
-    let mut buf = String::with_capacity(data.quads.len() * 128);
-    let mut spans: Vec<(usize, usize)> = Vec::with_capacity(data.quads.len());
+pub(crate) fn canonical_text(data: &Dataset, ids: &[Option<u32>]) -> (String, bool) {
+    // Each blank node's canonical label, written once.
+    let mut names = String::with_capacity(ids.len() * 8);
+    let mut ends = Vec::with_capacity(ids.len() + 1);
+    ends.push(0);
+    for id in ids {
+        names.push_str("_:c14n");
+        push_u32(&mut names, id.unwrap_or(u32::MAX));
+        ends.push(names.len());
+    }
+    let label = |b: u32| {
+        let b = b as usize;
+        match (ends.get(b), ends.get(b + 1)) {
+            (Some(&s), Some(&e)) => names.get(s..e).unwrap_or(""),
+            _ => "",
+        }
+    };
+    // The lines sort by subject first: rank the distinct subjects once (a node's statements
+    // share its subject term), then compare only the rest of the lines that share one (see
+    // `Dataset::cmp_quads` for why comparing term by term gives the order of the lines).
+    let mut subjects: Vec<Term> = Vec::with_capacity(16);
+    let mut lines: Vec<Line<'_>> = Vec::with_capacity(data.quads.len());
     for q in &data.quads {
-        let start = buf.len();
-        write_quad(&mut buf, q, &mut |b, out: &mut String| {
-            out.push_str("_:c14n");
-            push_u32(out, ids[b as usize].unwrap_or(u32::MAX));
+        let i = match subjects.iter().rposition(|s| *s == q.s) {
+            Some(i) => i,
+            None => {
+                subjects.push(q.s);
+                subjects.len() - 1
+            }
+        };
+        lines.push(Line {
+            rank: u32::try_from(i).unwrap_or(u32::MAX),
+            s: data.term(q.s, &label),
+            p: data.span(q.p),
+            o: data.term(q.o, &label),
+            g: q.g.map(|g| data.term(g, &label)),
         });
-        spans.push((start, buf.len()));
     }
-    spans.sort_unstable_by(|x, y| buf[x.0..x.1].cmp(&buf[y.0..y.1]));
-    let before = spans.len();
-    spans.dedup_by(|x, y| buf[x.0..x.1] == buf[y.0..y.1]);
-    let mut out = String::with_capacity(buf.len());
-    for (s, e) in &spans {
-        out.push_str(&buf[*s..*e]);
+    let mut by_text: Vec<u32> = (0..u32::try_from(subjects.len()).unwrap_or(0)).collect();
+    let text = |i: u32| data.term(subjects[i as usize], &label);
+    by_text.sort_unstable_by(|&a, &b| text(a).cmp(text(b)));
+    let mut rank = vec![0u32; subjects.len()];
+    for (n, w) in by_text.iter().enumerate() {
+        // Two subject terms with the same text share a rank.
+        rank[*w as usize] = match n.checked_sub(1).map(|p| by_text[p]) {
+            Some(prev) if text(prev) == text(*w) => rank[prev as usize],
+            _ => u32::try_from(n).unwrap_or(u32::MAX),
+        };
     }
-    (out, spans.len() != before)
+    for line in &mut lines {
+        line.rank = rank[line.rank as usize];
+    }
+    // By subject, then each subject's lines by the rest.
+    lines.sort_unstable_by_key(|l| l.rank);
+    for run in lines.chunk_by_mut(|a, b| a.rank == b.rank) {
+        run.sort_unstable_by(Line::cmp);
+    }
+    let mut out = String::with_capacity(data.text.len() * 2 + data.quads.len() * 16);
+    let before = lines.len();
+    lines.dedup_by(|a, b| a.cmp(b).is_eq());
+    let duplicates = lines.len() != before;
+    for l in &lines {
+        out.push_str(l.s);
+        out.push(' ');
+        out.push_str(l.p);
+        out.push(' ');
+        out.push_str(l.o);
+        if let Some(g) = l.g {
+            out.push(' ');
+            out.push_str(g);
+        }
+        out.push_str(" .\n");
+    }
+    (out, duplicates)
 }

@@ -14,13 +14,6 @@ pub(crate) enum S<'a> {
     R(Rc<str>),
 }
 
-impl S<'_> {
-    /// A shared copy of `s`.
-    pub(crate) fn owned(s: String) -> Self {
-        S::R(Rc::from(s))
-    }
-}
-
 impl Deref for S<'_> {
     type Target = str;
     fn deref(&self) -> &str {
