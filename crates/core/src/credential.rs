@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::contexts::{CIVIL_REGISTRY_V1, CREDENTIALS_V1, CREDENTIALS_V2};
+use crate::member::Member;
 use crate::model::{CivilDocument, DocumentType, ModelError};
 
 /// Largest credential, presentation or JWT accepted from outside (1 MiB).
@@ -72,7 +73,13 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, SyntaxError> {
             max: MAX_DOCUMENT_BYTES,
         });
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    // UTF-8 is checked once for the whole document (much faster than string by string); a
+    // document that is not UTF-8 is parsed as bytes, so that the error names the position.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    };
+    parsed.map_err(|e| {
         let (line, column) = (e.line(), e.column());
         SyntaxError::Json {
             line,
@@ -158,7 +165,7 @@ fn version_of_first_context(first: Option<&Value>) -> Option<VcVersion> {
 /// The data model version `document`'s first `@context` names, without reading the rest of
 /// it (`None`: neither VC 2.0 nor VC 1.1).
 pub fn vc_version_of(document: &Value) -> Option<VcVersion> {
-    match document.get("@context")? {
+    match document.member("@context")? {
         Value::Array(items) => version_of_first_context(items.first()),
         one => version_of_first_context(Some(one)),
     }
@@ -166,7 +173,7 @@ pub fn vc_version_of(document: &Value) -> Option<VcVersion> {
 
 fn contexts(obj: &Map<String, Value>) -> Result<(VcVersion, Vec<&Value>), SyntaxError> {
     let ctx = obj
-        .get("@context")
+        .member("@context")
         .ok_or_else(|| SyntaxError::field("/@context", "is required"))?;
     let items = one_or_many(Some(ctx));
     let Some(version) = version_of_first_context(items.first().copied()) else {
@@ -191,7 +198,7 @@ fn contexts(obj: &Map<String, Value>) -> Result<(VcVersion, Vec<&Value>), Syntax
 }
 
 fn types(obj: &Map<String, Value>, required: &str) -> Result<Vec<String>, SyntaxError> {
-    let types: Vec<String> = one_or_many(obj.get("type"))
+    let types: Vec<String> = one_or_many(obj.member("type"))
         .into_iter()
         .map(|t| {
             t.as_str()
@@ -209,7 +216,7 @@ fn types(obj: &Map<String, Value>, required: &str) -> Result<Vec<String>, Syntax
 }
 
 fn optional_url(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, SyntaxError> {
-    match obj.get(key) {
+    match obj.member(key) {
         None => Ok(None),
         Some(Value::String(s)) if is_url(s) => Ok(Some(s.clone())),
         Some(_) => Err(SyntaxError::field(&format!("/{key}"), "must be a URL")),
@@ -219,14 +226,14 @@ fn optional_url(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, S
 fn typed_objects(obj: &Map<String, Value>, key: &str, needs_id: bool) -> Result<(), SyntaxError> {
     // The JSON pointer is only written for an error.
     let at = |i: usize, member: &str| format!("/{key}/{i}{member}");
-    for (i, item) in one_or_many(obj.get(key)).into_iter().enumerate() {
+    for (i, item) in one_or_many(obj.member(key)).into_iter().enumerate() {
         let o = item
             .as_object()
             .ok_or_else(|| SyntaxError::field(&at(i, ""), "must be an object"))?;
-        if o.get("type").is_none() {
+        if o.member("type").is_none() {
             return Err(SyntaxError::field(&at(i, "/type"), "is required"));
         }
-        match o.get("id") {
+        match o.member("id") {
             Some(Value::String(s)) if is_url(s) => {}
             None if !needs_id => {}
             _ => return Err(SyntaxError::field(&at(i, "/id"), "must be a URL")),
@@ -258,9 +265,9 @@ impl Credential {
         let (version, _) = contexts(obj)?;
         let types = types(obj, "VerifiableCredential")?;
         optional_url(obj, "id")?;
-        let issuer = match obj.get("issuer") {
+        let issuer = match obj.member("issuer") {
             Some(Value::String(s)) if is_url(s) => s.clone(),
-            Some(Value::Object(o)) => match o.get("id") {
+            Some(Value::Object(o)) => match o.member("id") {
                 Some(Value::String(s)) if is_url(s) => s.clone(),
                 _ => return Err(SyntaxError::field("/issuer/id", "must be a URL")),
             },
@@ -272,14 +279,14 @@ impl Credential {
             }
             None => return Err(SyntaxError::field("/issuer", "is required")),
         };
-        let subjects = one_or_many(obj.get("credentialSubject"));
+        let subjects = one_or_many(obj.member("credentialSubject"));
         if subjects.is_empty() {
             return Err(SyntaxError::field("/credentialSubject", "is required"));
         }
         for (i, s) in subjects.iter().enumerate() {
             match s.as_object() {
                 Some(o) if !o.is_empty() => {
-                    if let Some(id) = o.get("id")
+                    if let Some(id) = o.member("id")
                         && !id.as_str().is_some_and(is_url)
                     {
                         return Err(SyntaxError::field(
@@ -300,7 +307,7 @@ impl Credential {
             VcVersion::V2_0 => ("validFrom", "validUntil"),
             VcVersion::V1_1 => ("issuanceDate", "expirationDate"),
         };
-        if version == VcVersion::V1_1 && obj.get("issuanceDate").is_none() {
+        if version == VcVersion::V1_1 && obj.member("issuanceDate").is_none() {
             return Err(SyntaxError::field(
                 "/issuanceDate",
                 "is required in a VC 1.1 credential",
@@ -324,7 +331,7 @@ impl Credential {
         }
         typed_objects(obj, "credentialStatus", false)?;
         typed_objects(obj, "credentialSchema", true)?;
-        for (i, p) in one_or_many(obj.get("proof")).into_iter().enumerate() {
+        for (i, p) in one_or_many(obj.member("proof")).into_iter().enumerate() {
             if !p.is_object() {
                 return Err(SyntaxError::field(
                     &format!("/proof/{i}"),
@@ -357,7 +364,7 @@ impl Credential {
 
     /// The credential's `id`, if any.
     pub fn id(&self) -> Option<&str> {
-        self.json.get("id").and_then(Value::as_str)
+        self.json.member("id").and_then(Value::as_str)
     }
 
     /// The issuer's identifier.
@@ -373,7 +380,7 @@ impl Credential {
     /// The civitas document type, if it is one: a type term of civitas' (protected) context,
     /// which the credential must use. A `BirthCertificate` of some other vocabulary is not ours.
     pub fn document_type(&self) -> Option<DocumentType> {
-        let uses_ours = one_or_many(self.json.get("@context"))
+        let uses_ours = one_or_many(self.json.member("@context"))
             .iter()
             .any(|c| c.as_str() == Some(CIVIL_REGISTRY_V1));
         if uses_ours {
@@ -385,18 +392,18 @@ impl Credential {
 
     /// The credential subjects.
     pub fn subjects(&self) -> Vec<&Value> {
-        one_or_many(self.json.get("credentialSubject"))
+        one_or_many(self.json.member("credentialSubject"))
     }
 
     /// The DIDs/URLs of the subjects, including (for a marriage) each spouse's id.
     pub fn subject_ids(&self) -> Vec<&str> {
         let mut ids = Vec::new();
         for s in self.subjects() {
-            if let Some(id) = s.get("id").and_then(Value::as_str) {
+            if let Some(id) = s.member("id").and_then(Value::as_str) {
                 ids.push(id);
             }
-            for spouse in one_or_many(s.get("spouses")) {
-                if let Some(id) = spouse.get("id").and_then(Value::as_str) {
+            for spouse in one_or_many(s.member("spouses")) {
+                if let Some(id) = spouse.member("id").and_then(Value::as_str) {
                     ids.push(id);
                 }
             }
@@ -410,7 +417,9 @@ impl Credential {
             VcVersion::V2_0 => "validFrom",
             VcVersion::V1_1 => "issuanceDate",
         };
-        self.json.get(key).and_then(|v| parse_datetime("", v).ok())
+        self.json
+            .member(key)
+            .and_then(|v| parse_datetime("", v).ok())
     }
 
     /// End of validity (`validUntil`, or `expirationDate` in 1.1).
@@ -419,17 +428,19 @@ impl Credential {
             VcVersion::V2_0 => "validUntil",
             VcVersion::V1_1 => "expirationDate",
         };
-        self.json.get(key).and_then(|v| parse_datetime("", v).ok())
+        self.json
+            .member(key)
+            .and_then(|v| parse_datetime("", v).ok())
     }
 
     /// The `credentialStatus` entries.
     pub fn status_entries(&self) -> Vec<&Value> {
-        one_or_many(self.json.get("credentialStatus"))
+        one_or_many(self.json.member("credentialStatus"))
     }
 
     /// The embedded proofs.
     pub fn proofs(&self) -> Vec<&Value> {
-        one_or_many(self.json.get("proof"))
+        one_or_many(self.json.member("proof"))
     }
 
     /// The document without its `proof`.
@@ -468,10 +479,11 @@ impl Presentation {
         let (version, _) = contexts(obj)?;
         types(obj, "VerifiablePresentation")?;
         optional_url(obj, "id")?;
-        match obj.get("holder") {
+        match obj.member("holder") {
             None => {}
             Some(Value::String(s)) if is_url(s) => {}
-            Some(Value::Object(o)) if o.get("id").and_then(Value::as_str).is_some_and(is_url) => {}
+            Some(Value::Object(o))
+                if o.member("id").and_then(Value::as_str).is_some_and(is_url) => {}
             Some(_) => {
                 return Err(SyntaxError::field(
                     "/holder",
@@ -479,7 +491,7 @@ impl Presentation {
                 ));
             }
         }
-        for (i, c) in one_or_many(obj.get("verifiableCredential"))
+        for (i, c) in one_or_many(obj.member("verifiableCredential"))
             .into_iter()
             .enumerate()
         {
@@ -505,21 +517,21 @@ impl Presentation {
 
     /// The holder's identifier, if given.
     pub fn holder(&self) -> Option<&str> {
-        match self.json.get("holder") {
+        match self.json.member("holder") {
             Some(Value::String(s)) => Some(s),
-            Some(Value::Object(o)) => o.get("id").and_then(Value::as_str),
+            Some(Value::Object(o)) => o.member("id").and_then(Value::as_str),
             _ => None,
         }
     }
 
     /// The embedded credentials (as given: secured documents or enveloped credentials).
     pub fn credentials(&self) -> Vec<&Value> {
-        one_or_many(self.json.get("verifiableCredential"))
+        one_or_many(self.json.member("verifiableCredential"))
     }
 
     /// The embedded proofs.
     pub fn proofs(&self) -> Vec<&Value> {
-        one_or_many(self.json.get("proof"))
+        one_or_many(self.json.member("proof"))
     }
 }
 

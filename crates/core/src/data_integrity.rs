@@ -16,6 +16,7 @@ use crate::credential::{format_datetime, one_or_many, parse_datetime, without_pr
 use crate::did::ProofPurpose;
 use crate::encoding;
 use crate::keys::KeyAlgorithm;
+use crate::member::Member;
 use crate::resolver::{self, Resolver};
 use crate::signer::{Signer, SignerError};
 
@@ -226,7 +227,7 @@ fn document_for(
         for id in previous {
             let proof = existing
                 .iter()
-                .find(|p| p.get("id").and_then(Value::as_str) == Some(id))
+                .find(|p| p.member("id").and_then(Value::as_str) == Some(id))
                 .ok_or_else(|| id.clone())?;
             matching.push((*proof).clone());
         }
@@ -239,7 +240,7 @@ fn document_for(
 
 fn options_with_context(proof: &Map<String, Value>, document: &Value) -> Value {
     let mut config = Map::new();
-    if let Some(ctx) = document.get("@context") {
+    if let Some(ctx) = document.member("@context") {
         config.insert("@context".into(), ctx.clone());
     }
     for (k, v) in proof {
@@ -348,7 +349,7 @@ async fn make_proof(
     let canonical_doc = if options.previous_proof.is_empty() {
         canon::canonicalize_without_proof(document, loader).await?
     } else {
-        let existing = one_or_many(document.get("proof"));
+        let existing = one_or_many(document.member("proof"));
         let unsecured = document_for(document, &options.previous_proof, &existing)
             .map_err(ProofError::UnknownPreviousProof)?;
         canon::canonicalize(&unsecured, loader).await?
@@ -399,11 +400,11 @@ pub async fn verify_proofs(
     loader: &ContextLoader,
     now: DateTime<Utc>,
 ) -> Vec<ProofVerification> {
-    let proofs = one_or_many(document.get("proof"));
+    let proofs = one_or_many(document.member("proof"));
     let mut plain_canonical: Option<Result<String, CanonError>> = None;
     let mut results = Vec::with_capacity(proofs.len());
     for (index, proof) in proofs.iter().enumerate() {
-        let get = |k: &str| proof.get(k).and_then(Value::as_str).map(str::to_owned);
+        let get = |k: &str| proof.member(k).and_then(Value::as_str).map(str::to_owned);
         let mut v = ProofVerification {
             index,
             id: get("id"),
@@ -411,10 +412,10 @@ pub async fn verify_proofs(
             purpose: get("proofPurpose"),
             cryptosuite: get("cryptosuite"),
             challenge: get("challenge"),
-            domains: string_list(proof.get("domain")),
+            domains: string_list(proof.member("domain")),
             result: Ok(()),
         };
-        let previous = string_list(proof.get("previousProof"));
+        let previous = string_list(proof.member("previousProof"));
         let canonical_doc = if previous.is_empty() {
             match &plain_canonical {
                 Some(c) => c.clone(),
@@ -455,7 +456,7 @@ async fn verify_one(
         .as_object()
         .ok_or_else(|| ProofFailure::Malformed("a proof must be an object".into()))?;
     let field = |k: &str| {
-        obj.get(k)
+        obj.member(k)
             .and_then(Value::as_str)
             .ok_or_else(|| ProofFailure::Malformed(format!("`{k}` is missing or not a string")))
     };
@@ -474,7 +475,7 @@ async fn verify_one(
     let method = field("verificationMethod")?;
     field("proofPurpose")?;
     for key in ["created", "expires"] {
-        if let Some(v) = obj.get(key) {
+        if let Some(v) = obj.member(key) {
             let t = parse_datetime(&format!("/proof/{key}"), v)
                 .map_err(|e| ProofFailure::Malformed(e.to_string()))?;
             if key == "expires" && t < now {

@@ -53,6 +53,7 @@ pub mod did;
 pub mod encoding;
 pub mod jwt;
 pub mod keys;
+mod member;
 pub mod model;
 pub mod report;
 pub mod resolver;

@@ -33,8 +33,10 @@ pub enum ResolveError {
 /// Finds the controller document of a DID or URL.
 #[async_trait::async_trait]
 pub trait Resolver: Send + Sync {
-    /// The controller document of `id` (a DID or URL, without fragment).
-    async fn resolve(&self, id: &str) -> Result<ControllerDocument, ResolveError>;
+    /// The controller document of `id` (a DID or URL, without fragment), shared: a verify
+    /// looks at the issuer's document twice (the key, then its relationships), and resolvers
+    /// keep documents they have already built.
+    async fn resolve(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError>;
 }
 
 /// The controller part of a verification method id: everything before `#`.
@@ -82,7 +84,7 @@ pub async fn check_relationship(
 /// The offline resolver: `did:key` plus pinned documents.
 #[derive(Debug, Clone, Default)]
 pub struct OfflineResolver {
-    pinned: Arc<HashMap<String, ControllerDocument>>,
+    pinned: Arc<HashMap<String, Arc<ControllerDocument>>>,
 }
 
 impl OfflineResolver {
@@ -93,7 +95,7 @@ impl OfflineResolver {
 
     /// Pins a controller document under its `id`.
     pub fn pin(&mut self, document: ControllerDocument) {
-        Arc::make_mut(&mut self.pinned).insert(document.id.clone(), document);
+        Arc::make_mut(&mut self.pinned).insert(document.id.clone(), Arc::new(document));
     }
 
     /// Builder form of [`OfflineResolver::pin`].
@@ -104,13 +106,13 @@ impl OfflineResolver {
 
     /// The pinned documents.
     pub fn pinned(&self) -> impl Iterator<Item = &ControllerDocument> {
-        self.pinned.values()
+        self.pinned.values().map(|d| &**d)
     }
 
     /// Resolves without awaiting (the offline resolver never blocks).
-    pub fn resolve_now(&self, id: &str) -> Result<ControllerDocument, ResolveError> {
+    pub fn resolve_now(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
         if let Some(doc) = self.pinned.get(id) {
-            return Ok(doc.clone());
+            return Ok(Arc::clone(doc));
         }
         if id.starts_with("did:key:") {
             return did_key_document_cached(id);
@@ -121,28 +123,28 @@ impl OfflineResolver {
 
 /// `did:key` documents are a pure function of the DID; building one costs a point
 /// decompression and two base58 encodings, so the last ones are kept, per thread.
-fn did_key_document_cached(id: &str) -> Result<ControllerDocument, ResolveError> {
+fn did_key_document_cached(id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
     thread_local! {
-        static DOCS: std::cell::RefCell<HashMap<String, ControllerDocument>> =
+        static DOCS: std::cell::RefCell<HashMap<String, Arc<ControllerDocument>>> =
             std::cell::RefCell::new(HashMap::new());
     }
     if let Some(doc) = DOCS.with(|m| m.borrow().get(id).cloned()) {
         return Ok(doc);
     }
-    let doc = did::did_key_document(id)?;
+    let doc = Arc::new(did::did_key_document(id)?);
     DOCS.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= 256 {
             m.clear();
         }
-        m.insert(id.to_owned(), doc.clone());
+        m.insert(id.to_owned(), Arc::clone(&doc));
     });
     Ok(doc)
 }
 
 #[async_trait::async_trait]
 impl Resolver for OfflineResolver {
-    async fn resolve(&self, id: &str) -> Result<ControllerDocument, ResolveError> {
+    async fn resolve(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
         self.resolve_now(id)
     }
 }

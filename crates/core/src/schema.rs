@@ -1,6 +1,7 @@
 //! The JSON Schemas of civitas' documents, bundled, and validation of a credential against the
 //! schemas its `credentialSchema` names.
 
+use crate::member::Member;
 use std::sync::OnceLock;
 
 /// URL of the birth certificate's JSON Schema.
@@ -73,9 +74,11 @@ fn ignores_proof(schema: &serde_json::Value) -> bool {
         return false;
     };
     let listed = |k: &str| {
-        top.get("properties").and_then(|p| p.get("proof")).is_some()
+        top.member("properties")
+            .and_then(|p| p.member("proof"))
+            .is_some()
             || top
-                .get("required")
+                .member("required")
                 .and_then(|r| r.as_array())
                 .is_some_and(|r| r.iter().any(|v| v == k))
     };
@@ -104,8 +107,8 @@ fn compiled() -> &'static [Compiled] {
 
 /// The schema URLs a credential's `credentialSchema` names (object or array; `id` members).
 pub fn schema_ids(credential: &serde_json::Value) -> Vec<String> {
-    let ids = |v: &serde_json::Value| v.get("id").and_then(|i| i.as_str()).map(str::to_owned);
-    match credential.get("credentialSchema") {
+    let ids = |v: &serde_json::Value| v.member("id").and_then(|i| i.as_str()).map(str::to_owned);
+    match credential.member("credentialSchema") {
         Some(serde_json::Value::Array(items)) => items.iter().filter_map(ids).collect(),
         Some(one) => ids(one).into_iter().collect(),
         None => Vec::new(),
@@ -121,7 +124,7 @@ pub fn is_known(url: &str) -> bool {
 /// schemas describe unsecured credentials); copies the credential only if the schema's outcome
 /// could depend on the proof.
 pub fn validate_credential(url: &str, credential: &serde_json::Value) -> Result<(), SchemaError> {
-    let copy_needed = credential.get("proof").is_some()
+    let copy_needed = credential.member("proof").is_some()
         && !compiled()
             .iter()
             .find(|c| c.url == url)

@@ -16,6 +16,7 @@ use crate::credential::{Credential, Presentation, SyntaxError, format_datetime, 
 use crate::data_integrity::{self, ProofVerification};
 use crate::did::ProofPurpose;
 use crate::jwt::{self, DecodedJwt, JwtError};
+use crate::member::Member;
 use crate::model::{self, BirthCertificate, DocumentType, MarriageCertificate};
 use crate::report::{CheckKind, DocumentKind, Outcome, Report};
 use crate::resolver::{self, OfflineResolver, Resolver};
@@ -65,11 +66,11 @@ impl SecuredCredential {
     /// Reads a credential embedded in a presentation: a secured document, or an
     /// `EnvelopedVerifiableCredential` with a `data:application/vc+jwt,` id.
     pub fn from_embedded(value: &Value) -> Result<Self, String> {
-        let is_enveloped = crate::credential::one_or_many(value.get("type"))
+        let is_enveloped = crate::credential::one_or_many(value.member("type"))
             .iter()
             .any(|t| t.as_str() == Some("EnvelopedVerifiableCredential"));
         if is_enveloped {
-            let id = value.get("id").and_then(Value::as_str).unwrap_or("");
+            let id = value.member("id").and_then(Value::as_str).unwrap_or("");
             let token = id
                 .strip_prefix("data:application/vc+jwt,")
                 .or_else(|| id.strip_prefix("data:application/vc-ld+jwt,"))
@@ -134,7 +135,7 @@ impl Input {
             return Ok(Self::Credential(SecuredCredential::from_jwt(text)?));
         }
         let json = parse_json(trimmed)?;
-        let is_vp = crate::credential::one_or_many(json.get("type"))
+        let is_vp = crate::credential::one_or_many(json.member("type"))
             .iter()
             .any(|t| t.as_str() == Some("VerifiablePresentation"));
         if is_vp {
@@ -252,11 +253,10 @@ impl Checker {
         report.types = credential.types().to_vec();
         report.push(
             CheckKind::Syntax,
-            Outcome::passed(
-                format!("VC Data Model {:?}", credential.version())
-                    .replace("V1_1", "1.1")
-                    .replace("V2_0", "2.0"),
-            ),
+            Outcome::passed(match credential.version() {
+                crate::credential::VcVersion::V1_1 => "VC Data Model 1.1",
+                crate::credential::VcVersion::V2_0 => "VC Data Model 2.0",
+            }),
         );
         match secured {
             SecuredCredential::DataIntegrity(c) => {
@@ -341,11 +341,11 @@ impl Checker {
         let mut report = Report::new(DocumentKind::Presentation);
         report.id = vp
             .json()
-            .get("id")
+            .member("id")
             .and_then(Value::as_str)
             .map(str::to_owned);
         report.issuer = vp.holder().map(str::to_owned);
-        report.types = crate::credential::one_or_many(vp.json().get("type"))
+        report.types = crate::credential::one_or_many(vp.json().member("type"))
             .iter()
             .filter_map(|t| t.as_str().map(str::to_owned))
             .collect();

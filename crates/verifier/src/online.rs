@@ -396,7 +396,7 @@ impl OnlineResolver {
 
 #[async_trait::async_trait]
 impl Resolver for OnlineResolver {
-    async fn resolve(&self, id: &str) -> Result<ControllerDocument, ResolveError> {
+    async fn resolve(&self, id: &str) -> Result<Arc<ControllerDocument>, ResolveError> {
         match self.pinned.resolve_now(id) {
             Err(ResolveError::NotFound(_)) if id.starts_with("did:web:") => {}
             other => return other,
@@ -421,7 +421,7 @@ impl Resolver for OnlineResolver {
                 doc.id
             )));
         }
-        Ok(doc)
+        Ok(Arc::new(doc))
     }
 }
 

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use super::Declined;
 use super::iri;
 use super::str::FxBuild;
+use smallvec::SmallVec;
 
 /// Where the fast path finds the text of a remote context: never the network.
 pub trait ContextSource {
@@ -73,6 +74,9 @@ pub(crate) enum Kw {
 
 impl Kw {
     pub(crate) fn parse(s: &str) -> Option<Kw> {
+        if !s.starts_with('@') {
+            return None;
+        }
         Some(match s {
             "@base" => Kw::Base,
             "@container" => Kw::Container,
@@ -374,9 +378,21 @@ struct Entry {
 /// The cache entries of remote contexts applied to one active context: (URL, entry).
 type RemoteEntries = Vec<(Rc<str>, Entry)>;
 
+/// What a cached list of context URLs was applied to, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ListKey {
+    active: u64,
+    strict: bool,
+    override_protected: bool,
+    propagate: bool,
+    validate_scoped: bool,
+}
+
 /// Per-thread cache of processed contexts.
 #[derive(Default)]
 struct Cache {
+    /// Lists of absolute context URLs (a document's `@context`) → the active context.
+    lists: Vec<(ListKey, Vec<Rc<str>>, Entry)>,
     /// (active context, validate scoped) → its remote entries.
     remote: HashMap<(u64, bool), RemoteEntries, FxBuild>,
     scoped: HashMap<(u64, usize, bool, bool), Entry, FxBuild>,
@@ -387,6 +403,8 @@ struct Cache {
 /// Past this many entries the cache is emptied (documents with many distinct inline scoped
 /// contexts cannot make it grow without bound).
 const MAX_CACHE_ENTRIES: usize = 4096;
+/// The most cached lists of context URLs (a verifier sees a handful of credential kinds).
+const MAX_LIST_ENTRIES: usize = 64;
 /// The most nested remote contexts followed.
 const MAX_REMOTE_CONTEXTS: usize = 32;
 
@@ -613,9 +631,95 @@ impl<'s> Processor<'s> {
         Ok(result)
     }
 
-    /// Context processing (§4.1.2).
+    /// Context processing (§4.1.2). A document's own `@context`, a list of absolute URLs
+    /// applied to an active context, is looked up in this thread's cache first: every
+    /// credential of a kind names the same contexts.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn process(
+        &mut self,
+        active: &Rc<ActiveContext>,
+        local: &Value,
+        base: Option<&Rc<str>>,
+        remote: &mut Vec<String>,
+        override_protected: bool,
+        propagate: bool,
+        validate_scoped: bool,
+    ) -> Result<Rc<ActiveContext>, Declined> {
+        let urls: Option<SmallVec<[&str; 4]>> = match local {
+            Value::String(s) => Some(smallvec::smallvec![s.as_str()]),
+            Value::Array(a) if !a.is_empty() => a.iter().map(Value::as_str).collect(),
+            _ => None,
+        };
+        let Some(urls) = urls.filter(|_| remote.is_empty()) else {
+            return self.process_local(
+                active,
+                local,
+                base,
+                remote,
+                override_protected,
+                propagate,
+                validate_scoped,
+            );
+        };
+        let key = ListKey {
+            active: active.id,
+            strict: self.strict,
+            override_protected,
+            propagate,
+            validate_scoped,
+        };
+        let source = self.source;
+        let computing = self.computing > 0;
+        let hit = CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            let (_, _, e) = c.lists.iter_mut().find(|(k, u, _)| {
+                *k == key && u.len() == urls.len() && u.iter().zip(&urls).all(|(a, b)| **a == **b)
+            })?;
+            entry_current(source, e).then(|| (e.result.clone(), computing.then(|| e.deps.clone())))
+        });
+        if let Some((result, deps)) = hit {
+            self.deps.extend(deps.unwrap_or_default());
+            return Ok(result);
+        }
+        let start = self.deps.len();
+        self.computing += 1;
+        let result = self.process_local(
+            active,
+            local,
+            base,
+            remote,
+            override_protected,
+            propagate,
+            validate_scoped,
+        );
+        self.computing -= 1;
+        let result = result?;
+        if urls.iter().all(|u| iri::is_absolute_iri(u)) {
+            let deps = self.deps[start..].to_vec();
+            let generation = source.generation();
+            CACHE.with(|c| {
+                let mut c = c.borrow_mut();
+                if c.lists.len() >= MAX_LIST_ENTRIES {
+                    c.lists.clear();
+                }
+                c.lists.push((
+                    key,
+                    urls.iter().map(|u| Rc::from(*u)).collect(),
+                    Entry {
+                        result: result.clone(),
+                        deps,
+                        generation,
+                        _keep: None,
+                    },
+                ));
+            });
+        }
+        Ok(result)
+    }
+
+    /// [`Processor::process`] without the cache of URL lists.
+    #[allow(clippy::too_many_arguments)]
+    fn process_local(
         &mut self,
         active: &Rc<ActiveContext>,
         local: &Value,

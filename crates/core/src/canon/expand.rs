@@ -17,6 +17,7 @@ use super::context::{
 use super::iri;
 use super::rdf::{Emitter, Term, XSD_BOOLEAN, XSD_INTEGER, XSD_STRING};
 use super::str::S;
+use crate::member::Member;
 
 /// An expanded scalar: its lexical form and its default datatype.
 enum Lit<'a> {
@@ -475,7 +476,7 @@ impl<'p, 's> Expander<'p, 's> {
             active = self.proc.apply_scoped(&active, s, true, true)?;
         }
         // 9: embedded context.
-        if let Some(ctx) = context_entry(element) {
+        if let Some(ctx) = element.member("@context") {
             if self.strict {
                 let urls_only = match ctx {
                     Value::String(_) => true,
@@ -499,10 +500,14 @@ impl<'p, 's> Expander<'p, 's> {
         }
         // 10-11: type-scoped contexts, in lexicographic order of key and of value.
         let type_scoped = active.clone();
+        let mut expansions = self.spare.pop().unwrap_or_default();
+        expansions.clear();
+        expansions.extend(element.keys().map(|k| expand_key(&type_scoped, k)));
         let mut type_keys: SmallVec<[(&str, &Value); 2]> = element
             .iter()
-            .filter(|(k, _)| key_keyword(&type_scoped, k) == Some(Kw::Type))
-            .map(|(k, v)| (k.as_str(), v))
+            .zip(&expansions)
+            .filter(|(_, (e, _))| *e == Expanded::Keyword(Kw::Type))
+            .map(|((k, v), _)| (k.as_str(), v))
             .collect();
         type_keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
         for (_, v) in &type_keys {
@@ -531,9 +536,11 @@ impl<'p, 's> Expander<'p, 's> {
             }
         }
         let free_floating = prop.is_none() || prop == Some("@graph");
-        let mut expansions = self.spare.pop().unwrap_or_default();
-        expansions.clear();
-        expansions.extend(element.keys().map(|k| expand_key(&active, k)));
+        if !Rc::ptr_eq(&active, &type_scoped) {
+            // Type-scoped contexts changed the terms: expand the keys again.
+            expansions.clear();
+            expansions.extend(element.keys().map(|k| expand_key(&active, k)));
+        }
         // What the object is, and a node object's subject (from its first @id entry).
         let mut kind = Kind::Node;
         let mut id_entry = None;
@@ -960,16 +967,6 @@ impl<'p, 's> Expander<'p, 's> {
             }
         }
     }
-}
-
-/// A map's `@context` entry, found by comparing keys: cheaper than hashing the key for the
-/// small maps of credentials.
-fn context_entry(map: &Map<String, Value>) -> Option<&Value> {
-    if map.len() > 16 {
-        return map.get("@context");
-    }
-    map.iter()
-        .find_map(|(k, v)| (k.as_str() == "@context").then_some(v))
 }
 
 /// The keyword `key` expands to under `ctx`, if it expands to one: what [`expand_key`] and

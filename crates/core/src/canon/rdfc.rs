@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use smallvec::SmallVec;
-
 use sha2::{Digest, Sha256};
 
 use super::rdf::{Dataset, Quad, Term, push_u32};
@@ -222,13 +220,18 @@ impl Mentions {
         let n = data.blank_count as usize;
         // The distinct blank nodes of a quad (a blank node may be both subject and graph).
         let distinct = |q: &Quad| {
-            let mut found: SmallVec<[u32; 3]> = SmallVec::new();
-            for (b, _) in q.blanks() {
-                if !found.contains(&b) {
-                    found.push(b);
-                }
-            }
-            found
+            let blank = |t: Option<Term>| match t {
+                Some(Term::Blank(b)) => Some(b),
+                _ => None,
+            };
+            let (s, o, g) = (blank(Some(q.s)), blank(Some(q.o)), blank(q.g));
+            [
+                s,
+                o.filter(|o| Some(*o) != s),
+                g.filter(|g| Some(*g) != s && Some(*g) != o),
+            ]
+            .into_iter()
+            .flatten()
         };
         let mut start = vec![0u32; n + 1];
         let mut order = Vec::with_capacity(n);

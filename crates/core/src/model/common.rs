@@ -15,13 +15,48 @@ pub const MAX_TEXT_CHARS: usize = 200;
 ///
 /// In JSON-LD the per-language form is a language map: each value becomes a language-tagged
 /// literal, so the language is signed along with the text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum LocalizedText {
     /// Text without a language tag.
     Plain(String),
     /// Text per BCP 47 language tag (e.g. `en`, `fr`, `mfe`).
     ByLanguage(BTreeMap<String, String>),
+}
+
+/// Read directly as a string or a map (serde's untagged enums buffer every value first, which
+/// made the record rules of a verify several times slower).
+impl<'de> Deserialize<'de> for LocalizedText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> serde::de::Visitor<'de> for Text {
+            type Value = LocalizedText;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a text, or an object of texts by language tag")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LocalizedText, E> {
+                Ok(LocalizedText::Plain(v.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<LocalizedText, E> {
+                Ok(LocalizedText::Plain(v))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LocalizedText, A::Error> {
+                let mut texts = BTreeMap::new();
+                while let Some((language, text)) = map.next_entry::<String, String>()? {
+                    texts.insert(language, text);
+                }
+                Ok(LocalizedText::ByLanguage(texts))
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
 }
 
 impl From<&str> for LocalizedText {
