@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::canon::{self, CanonError};
 use crate::contexts::ContextLoader;
@@ -209,10 +208,38 @@ pub struct ProofVerification {
     pub result: Result<(), ProofFailure>,
 }
 
-fn hash_data(canonical_options: &str, canonical_document: &str) -> Vec<u8> {
-    let mut out = Sha256::digest(canonical_options.as_bytes()).to_vec();
-    out.extend(Sha256::digest(canonical_document.as_bytes()));
+/// What the suites sign: the hash of the canonical proof options, then that of the canonical
+/// document.
+fn hash_data(options_digest: &[u8; 32], document_digest: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(options_digest);
+    out[32..].copy_from_slice(document_digest);
     out
+}
+
+/// SHA-256 of the canonical proof options of `proof` (without `proofValue`, with the
+/// document's `@context`); on the fast path without building them as a JSON value.
+async fn options_digest(
+    proof: &Value,
+    document: &Value,
+    loader: &ContextLoader,
+) -> Result<[u8; 32], CanonError> {
+    let Some(members) = proof.as_object() else {
+        return Err(CanonError::Expansion(
+            "proof options must be an object".into(),
+        ));
+    };
+    let top = canon::TopLevel {
+        skip: &["proofValue", "@context"],
+        context: Some(document.member("@context")),
+    };
+    canon::digest_of(
+        proof,
+        top,
+        || options_with_context(members, document),
+        loader,
+    )
+    .await
 }
 
 /// The document that a proof signs: without `proof`, or with the chained previous proofs.
@@ -346,27 +373,31 @@ async fn make_proof(
             proof.insert("previousProof".into(), many.to_vec().into());
         }
     }
-    let canonical_doc = if options.previous_proof.is_empty() {
-        canon::canonicalize_without_proof(document, loader).await?
+    let document_digest = if options.previous_proof.is_empty() {
+        canon::digest_without_proof(document, loader).await?
     } else {
         let existing = one_or_many(document.member("proof"));
         let unsecured = document_for(document, &options.previous_proof, &existing)
             .map_err(ProofError::UnknownPreviousProof)?;
-        canon::canonicalize(&unsecured, loader).await?
+        canon::digest(&unsecured, loader).await?
     };
-    let canonical_opts =
-        canon::canonicalize(&options_with_context(&proof, document), loader).await?;
-    let data = hash_data(&canonical_opts, &canonical_doc);
+    let mut proof = Value::Object(proof);
+    let data = hash_data(
+        &options_digest(&proof, document, loader).await?,
+        &document_digest,
+    );
     let signature = signer.sign(&data).await?;
     signer
         .public_key()
         .verify(&data, &signature)
         .map_err(|_| ProofError::SelfCheckFailed)?;
-    proof.insert(
-        "proofValue".into(),
-        encoding::multibase_base58(&signature).into(),
-    );
-    Ok(Value::Object(proof))
+    if let Some(members) = proof.as_object_mut() {
+        members.insert(
+            "proofValue".into(),
+            encoding::multibase_base58(&signature).into(),
+        );
+    }
+    Ok(proof)
 }
 
 /// `secured` with `proof` added to its `proof` member (made an array if it had one already).
@@ -401,7 +432,7 @@ pub async fn verify_proofs(
     now: DateTime<Utc>,
 ) -> Vec<ProofVerification> {
     let proofs = one_or_many(document.member("proof"));
-    let mut plain_canonical: Option<Result<String, CanonError>> = None;
+    let mut plain_digest: Option<Result<[u8; 32], CanonError>> = None;
     let mut results = Vec::with_capacity(proofs.len());
     for (index, proof) in proofs.iter().enumerate() {
         let get = |k: &str| proof.member(k).and_then(Value::as_str).map(str::to_owned);
@@ -416,18 +447,18 @@ pub async fn verify_proofs(
             result: Ok(()),
         };
         let previous = string_list(proof.member("previousProof"));
-        let canonical_doc = if previous.is_empty() {
-            match &plain_canonical {
-                Some(c) => c.clone(),
+        let document_digest = if previous.is_empty() {
+            match &plain_digest {
+                Some(d) => d.clone(),
                 None => {
-                    let c = canon::canonicalize_without_proof(document, loader).await;
-                    plain_canonical = Some(c.clone());
-                    c
+                    let d = canon::digest_without_proof(document, loader).await;
+                    plain_digest = Some(d.clone());
+                    d
                 }
             }
         } else {
             match document_for(document, &previous, &proofs) {
-                Ok(doc) => canon::canonicalize(&doc, loader).await,
+                Ok(doc) => canon::digest(&doc, loader).await,
                 Err(id) => {
                     v.result = Err(ProofFailure::MissingPreviousProof(id));
                     results.push(v);
@@ -435,8 +466,8 @@ pub async fn verify_proofs(
                 }
             }
         };
-        v.result = match canonical_doc {
-            Ok(doc) => verify_one(document, proof, &doc, resolver, loader, now).await,
+        v.result = match document_digest {
+            Ok(digest) => verify_one(document, proof, &digest, resolver, loader, now).await,
             Err(e) => Err(e.into()),
         };
         results.push(v);
@@ -447,7 +478,7 @@ pub async fn verify_proofs(
 async fn verify_one(
     document: &Value,
     proof: &Value,
-    canonical_doc: &str,
+    document_digest: &[u8; 32],
     resolver: &dyn Resolver,
     loader: &ContextLoader,
     now: DateTime<Utc>,
@@ -474,10 +505,10 @@ async fn verify_one(
     })?;
     let method = field("verificationMethod")?;
     field("proofPurpose")?;
-    for key in ["created", "expires"] {
+    for (key, pointer) in [("created", "/proof/created"), ("expires", "/proof/expires")] {
         if let Some(v) = obj.member(key) {
-            let t = parse_datetime(&format!("/proof/{key}"), v)
-                .map_err(|e| ProofFailure::Malformed(e.to_string()))?;
+            let t =
+                parse_datetime(pointer, v).map_err(|e| ProofFailure::Malformed(e.to_string()))?;
             if key == "expires" && t < now {
                 return Err(ProofFailure::Expired(format_datetime(t)));
             }
@@ -496,8 +527,10 @@ async fn verify_one(
             has: key.algorithm(),
         });
     }
-    let canonical_opts = canon::canonicalize(&options_with_context(obj, document), loader).await?;
-    let data = hash_data(&canonical_opts, canonical_doc);
+    let data = hash_data(
+        &options_digest(proof, document, loader).await?,
+        document_digest,
+    );
     key.verify(&data, &signature)
         .map_err(|_| ProofFailure::BadSignature)
 }

@@ -46,6 +46,16 @@ impl Lit<'_> {
     }
 }
 
+/// How the top-level object of a document is read: as if some members were absent, or with
+/// another `@context` (a proof's configuration is canonicalized with its document's context).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TopLevel<'v> {
+    /// Members left out.
+    pub(crate) skip: &'v [&'v str],
+    /// `Some`: the `@context` used instead of the object's own (`Some(None)`: none at all).
+    pub(crate) context: Option<Option<&'v Value>>,
+}
+
 /// What an expanded item stands for in RDF (its statements, and those of the nodes nested in
 /// it, are already emitted).
 #[derive(Debug, Clone, Copy)]
@@ -206,26 +216,18 @@ impl<'p, 's> Expander<'p, 's> {
     }
 
     /// Expands a whole document (the `expand()` API entry) and emits its quads; a lone
-    /// top-level `@graph` is the default graph.
+    /// top-level `@graph` is the default graph. `top` says how a top-level object is read.
     pub(crate) fn expand_document(
         &mut self,
         active: &Rc<ActiveContext>,
         document: &Value,
-        skip_top_level: Option<&str>,
+        top: TopLevel<'_>,
     ) -> Result<(), Declined> {
         match document {
             Value::Object(map) => {
                 let first = self.em.data.quads.len();
                 let mut lone_graph = None;
-                self.map(
-                    active,
-                    None,
-                    map,
-                    false,
-                    None,
-                    skip_top_level,
-                    Some(&mut lone_graph),
-                )?;
+                self.map(active, None, map, false, None, top, Some(&mut lone_graph))?;
                 if let Some(name) = lone_graph {
                     for q in &mut self.em.data.quads[first..] {
                         if q.g == Some(name) {
@@ -276,7 +278,15 @@ impl<'p, 's> Expander<'p, 's> {
             }
             Value::Object(map) => {
                 let scoped = def.and_then(|d| d.context.clone());
-                self.map(active, prop, map, from_map, scoped, None, None)
+                self.map(
+                    active,
+                    prop,
+                    map,
+                    from_map,
+                    scoped,
+                    TopLevel::default(),
+                    None,
+                )
             }
             scalar => {
                 if prop.is_none() || prop == Some("@graph") {
@@ -450,7 +460,7 @@ impl<'p, 's> Expander<'p, 's> {
         element: &Map<String, Value>,
         from_map: bool,
         scoped: Option<super::context::Scoped>,
-        skip: Option<&str>,
+        top: TopLevel<'_>,
         lone_graph: Option<&mut Option<Term>>,
     ) -> Result<Out, Declined> {
         let mut active = entry_context.clone();
@@ -476,7 +486,11 @@ impl<'p, 's> Expander<'p, 's> {
             active = self.proc.apply_scoped(&active, s, true, true)?;
         }
         // 9: embedded context.
-        if let Some(ctx) = element.member("@context") {
+        let context = match top.context {
+            Some(replaced) => replaced,
+            None => element.member("@context"),
+        };
+        if let Some(ctx) = context {
             if self.strict {
                 let urls_only = match ctx {
                     Value::String(_) => true,
@@ -545,7 +559,7 @@ impl<'p, 's> Expander<'p, 's> {
         let mut kind = Kind::Node;
         let mut id_entry = None;
         for ((key, value), (e, _)) in element.iter().zip(&expansions) {
-            if key == "@context" || skip == Some(key.as_str()) {
+            if key == "@context" || top.skip.contains(&key.as_str()) {
                 continue;
             }
             match e {
@@ -586,7 +600,7 @@ impl<'p, 's> Expander<'p, 's> {
             seen: 0,
         };
         for ((key, value), (expanded, def)) in element.iter().zip(expansions.drain(..)) {
-            if key == "@context" || skip == Some(key.as_str()) {
+            if key == "@context" || top.skip.contains(&key.as_str()) {
                 continue;
             }
             // 1: a term's mapping, 2: checked as given; otherwise still to check.

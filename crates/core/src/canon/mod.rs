@@ -27,6 +27,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use sha2::Digest as _;
 use ssi::json_ld::{CompactJsonLd, Expandable};
 use ssi::rdf::{AnyLdEnvironment, LdEnvironment};
 
@@ -40,6 +41,7 @@ mod rdfc;
 mod str;
 
 pub use context::{ContextSource, clear_thread_cache};
+pub(crate) use expand::TopLevel;
 
 /// Why a document could not be canonicalized.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -128,11 +130,58 @@ pub async fn canonicalize_without_proof(
     loader: &ContextLoader,
 ) -> Result<String, CanonError> {
     if fast_path_enabled()
-        && let Some(s) = counted(fast_canonicalize_skipping(document, loader, Some("proof")))
+        && let Some(s) = counted(fast_canonical::<String>(document, loader, WITHOUT_PROOF))
     {
         return Ok(s);
     }
     general_canonicalize(&crate::credential::without_proof(document), loader).await
+}
+
+/// A document read without its top-level `proof`.
+const WITHOUT_PROOF: TopLevel<'static> = TopLevel {
+    skip: &["proof"],
+    context: None,
+};
+
+/// SHA-256 of the canonical N-Quads of `document`: what a Data Integrity proof hashes. The
+/// fast path feeds the lines to the hash as it writes them.
+pub async fn digest(
+    document: &serde_json::Value,
+    loader: &ContextLoader,
+) -> Result<[u8; 32], CanonError> {
+    digest_of(document, TopLevel::default(), || document.clone(), loader).await
+}
+
+/// [`digest`] of `document` without its top-level `proof`: the hash of what a Data Integrity
+/// proof signs, without copying the document on the fast path.
+pub async fn digest_without_proof(
+    document: &serde_json::Value,
+    loader: &ContextLoader,
+) -> Result<[u8; 32], CanonError> {
+    digest_of(
+        document,
+        WITHOUT_PROOF,
+        || crate::credential::without_proof(document),
+        loader,
+    )
+    .await
+}
+
+/// [`digest`] of `document` read as `top` says; `as_value` makes the same document as a JSON
+/// value, for the general path.
+pub(crate) async fn digest_of(
+    document: &serde_json::Value,
+    top: TopLevel<'_>,
+    as_value: impl FnOnce() -> serde_json::Value,
+    loader: &ContextLoader,
+) -> Result<[u8; 32], CanonError> {
+    if fast_path_enabled()
+        && let Some(d) = counted(fast_canonical::<sha2::Sha256>(document, loader, top))
+    {
+        return Ok(d);
+    }
+    let text = general_canonicalize(&as_value(), loader).await?;
+    Ok(sha2::Sha256::digest(text.as_bytes()).into())
 }
 
 /// Checks that every term of `document` is defined by its contexts (JSON-LD expansion without
@@ -196,23 +245,20 @@ pub fn fast_canonicalize(
     document: &serde_json::Value,
     source: &dyn ContextSource,
 ) -> Result<String, Declined> {
-    fast_canonicalize_skipping(document, source, None)
+    fast_canonical::<String>(document, source, TopLevel::default())
 }
 
-/// [`fast_canonicalize`] of `document` as if its top-level entry `skip` were absent.
-fn fast_canonicalize_skipping(
+/// The canonical N-Quads of `document` read as `top` says, written into `S` (the text, or
+/// its hash), by the fast path in ssi-compatible mode.
+fn fast_canonical<S: rdfc::Sink>(
     document: &serde_json::Value,
     source: &dyn ContextSource,
-    skip: Option<&str>,
-) -> Result<String, Declined> {
-    let data = jsonld_dataset(document, source, true, None, skip)?;
+    top: TopLevel<'_>,
+) -> Result<S::Output, Declined> {
+    let data = jsonld_dataset(document, source, true, None, top)?;
     let ids = rdfc::canonical_ids(&data, rdfc::MAX_N_DEGREE_CALLS)
         .map_err(|_| Declined::Unsupported("too many N-degree hashes"))?;
-    let (text, duplicates) = rdfc::canonical_text(&data, &ids);
-    if duplicates {
-        return Err(Declined::Unsupported("duplicate statements"));
-    }
-    Ok(text)
+    rdfc::write_canonical::<S>(&data, &ids).ok_or(Declined::Unsupported("duplicate statements"))
 }
 
 /// [`fast_canonicalize`] as sorted lines.
@@ -236,7 +282,7 @@ pub fn fast_check_terms(
     let mut proc = context::Processor::new(source, true);
     let root = context::shared_root();
     let mut ex = expand::Expander::new(&mut proc, true, None);
-    ex.expand_document(&root, document, None)
+    ex.expand_document(&root, document, TopLevel::default())
 }
 
 fn jsonld_dataset<'a>(
@@ -244,7 +290,7 @@ fn jsonld_dataset<'a>(
     source: &dyn ContextSource,
     strict: bool,
     base: Option<&str>,
-    skip_top_level: Option<&str>,
+    top: TopLevel<'_>,
 ) -> Result<rdf::Dataset, Declined> {
     if strict && !document.is_object() {
         return Err(Declined::Unsupported("top-level value is not an object"));
@@ -256,7 +302,7 @@ fn jsonld_dataset<'a>(
         _ => context::ActiveContext::root(base.clone()),
     };
     let mut ex = expand::Expander::new(&mut proc, strict, base);
-    ex.expand_document(&root, document, skip_top_level)?;
+    ex.expand_document(&root, document, top)?;
     let mut data = ex.em.data;
     if !strict {
         data.dedup();
@@ -268,7 +314,7 @@ fn jsonld_dataset<'a>(
 /// the specification (not restricted to what ssi does identically), and RDFC-1.0 over
 /// N-Quads.
 pub mod spec {
-    use super::{ContextSource, Declined, jsonld_dataset, rdf, rdfc};
+    use super::{ContextSource, Declined, TopLevel, jsonld_dataset, rdf, rdfc};
 
     /// Why an N-Quads document could not be canonicalized.
     #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -298,7 +344,8 @@ pub mod spec {
         })?;
         let ids = rdfc::canonical_ids(&data, max_n_degree_calls)
             .map_err(|_| NQuadsError::TooComplex(max_n_degree_calls))?;
-        let (text, _) = rdfc::canonical_text(&data, &ids);
+        // The parser made the quads a set.
+        let text = rdfc::write_canonical::<String>(&data, &ids).unwrap_or_default();
         let mut map: Vec<(String, String)> = data
             .labels
             .iter()
@@ -322,9 +369,11 @@ pub mod spec {
         source: &dyn ContextSource,
         base: Option<&str>,
     ) -> Result<String, Declined> {
-        let data = jsonld_dataset(document, source, false, base, None)?;
+        let data = jsonld_dataset(document, source, false, base, TopLevel::default())?;
         let ids = rdfc::canonical_ids(&data, rdfc::MAX_N_DEGREE_CALLS)
             .map_err(|_| Declined::Unsupported("too many N-degree hashes"))?;
-        Ok(rdfc::canonical_text(&data, &ids).0)
+        // A dataset is a set: the specification path has removed duplicates already.
+        rdfc::write_canonical::<String>(&data, &ids)
+            .ok_or(Declined::Unsupported("duplicate statements"))
     }
 }

@@ -350,9 +350,47 @@ impl Line<'_> {
     }
 }
 
-/// The canonical N-Quads of `data` given its canonical blank node numbers: sorted lines,
-/// without duplicates, each ending in `\n`; and whether there were duplicate statements.
-pub(crate) fn canonical_text(data: &Dataset, ids: &[Option<u32>]) -> (String, bool) {
+/// Where canonical N-Quads lines go: the text itself, or its SHA-256 hash.
+pub(crate) trait Sink: Sized {
+    /// What the sink gives at the end.
+    type Output;
+    /// A sink for about `bytes` bytes.
+    fn with_capacity(bytes: usize) -> Self;
+    /// Takes one whole line (ending in `\n`).
+    fn line(&mut self, line: &str);
+    /// The result.
+    fn finish(self) -> Self::Output;
+}
+
+impl Sink for String {
+    type Output = String;
+    fn with_capacity(bytes: usize) -> Self {
+        String::with_capacity(bytes)
+    }
+    fn line(&mut self, line: &str) {
+        self.push_str(line);
+    }
+    fn finish(self) -> String {
+        self
+    }
+}
+
+impl Sink for Sha256 {
+    type Output = [u8; 32];
+    fn with_capacity(_: usize) -> Self {
+        Sha256::new()
+    }
+    fn line(&mut self, line: &str) {
+        self.update(line.as_bytes());
+    }
+    fn finish(self) -> [u8; 32] {
+        self.finalize().into()
+    }
+}
+
+/// The canonical N-Quads of `data` given its canonical blank node numbers (sorted lines, each
+/// ending in `\n`) into a new `S`; `None` if the dataset has duplicate statements.
+pub(crate) fn write_canonical<S: Sink>(data: &Dataset, ids: &[Option<u32>]) -> Option<S::Output> {
     // Each blank node's canonical label, written once.
     let mut names = String::with_capacity(ids.len() * 8);
     let mut ends = Vec::with_capacity(ids.len() + 1);
@@ -409,21 +447,26 @@ pub(crate) fn canonical_text(data: &Dataset, ids: &[Option<u32>]) -> (String, bo
     for run in lines.chunk_by_mut(|a, b| a.rank == b.rank) {
         run.sort_unstable_by(Line::cmp);
     }
-    let mut out = String::with_capacity(data.text.len() * 2 + data.quads.len() * 16);
     let before = lines.len();
     lines.dedup_by(|a, b| a.cmp(b).is_eq());
-    let duplicates = lines.len() != before;
-    for l in &lines {
-        out.push_str(l.s);
-        out.push(' ');
-        out.push_str(l.p);
-        out.push(' ');
-        out.push_str(l.o);
-        if let Some(g) = l.g {
-            out.push(' ');
-            out.push_str(g);
-        }
-        out.push_str(" .\n");
+    if lines.len() != before {
+        return None;
     }
-    (out, duplicates)
+    let mut out = S::with_capacity(data.text.len() * 2 + data.quads.len() * 16);
+    let mut line = String::with_capacity(256);
+    for l in &lines {
+        line.clear();
+        line.push_str(l.s);
+        line.push(' ');
+        line.push_str(l.p);
+        line.push(' ');
+        line.push_str(l.o);
+        if let Some(g) = l.g {
+            line.push(' ');
+            line.push_str(g);
+        }
+        line.push_str(" .\n");
+        out.line(&line);
+    }
+    Some(out.finish())
 }
