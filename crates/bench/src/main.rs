@@ -138,6 +138,10 @@ struct Figure {
     name: String,
     median_us: f64,
     floor: Floor,
+    /// The median over rounds of this figure's time divided by its floor's time in the same
+    /// round (the floor is measured right before it): a noisy neighbour slows both alike
+    /// within a round, far less alike across rounds.
+    paired: Option<f64>,
     note: String,
 }
 
@@ -207,16 +211,33 @@ fn measure(ops: &mut [(String, Floor, Op<'_>)], rounds: usize, clock: Clock) -> 
             samples[i].push((clock.now(origin) - t) / batch[i] as f64);
         }
     }
-    ops.iter()
-        .zip(samples)
-        .map(|((name, floor, _), mut s)| {
-            s.sort_by(f64::total_cmp);
-            Figure {
-                name: name.clone(),
-                median_us: s[s.len() / 2],
-                floor: *floor,
-                note: String::new(),
+    let sign = ops.iter().position(|(_, f, _)| *f == Floor::Sign);
+    let verify = ops
+        .iter()
+        .position(|(n, f, _)| *f == Floor::Verify && n.starts_with("raw"));
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    let paired = |floor: Floor, s: &[f64]| {
+        let per_round = |f: &dyn Fn(usize) -> f64| (0..s.len()).map(|r| s[r] / f(r)).collect();
+        match (floor, sign, verify) {
+            (Floor::Verify, _, Some(v)) => median(per_round(&|r| samples[v][r])),
+            (Floor::Sign, Some(g), _) => median(per_round(&|r| samples[g][r])),
+            (Floor::SignVerify, Some(g), Some(v)) => {
+                median(per_round(&|r| samples[g][r] + samples[v][r]))
             }
+            _ => None,
+        }
+    };
+    ops.iter()
+        .zip(&samples)
+        .map(|((name, floor, _), s)| Figure {
+            name: name.clone(),
+            median_us: median(s.clone()).unwrap_or(f64::NAN),
+            floor: *floor,
+            paired: paired(*floor, s),
+            note: String::new(),
         })
         .collect()
 }
@@ -516,6 +537,7 @@ fn durable_batch_issuance_figures(
 ) -> Result<Vec<Figure>> {
     let t = issuance::run(batches, batch, in_flight)?;
     Ok(vec![Figure {
+        paired: None,
         name: "durable batch issuance, per certificate".into(),
         median_us: 1e6 / t.per_second,
         floor: Floor::None,
@@ -878,6 +900,7 @@ fn main() -> Result<()> {
     match status_lookup_figure(&f, rounds, clock) {
         Ok(mut s) => figures.append(&mut s),
         Err(e) => figures.push(Figure {
+            paired: None,
             name: "status check, warm cache".into(),
             median_us: f64::NAN,
             floor: Floor::None,
@@ -888,6 +911,7 @@ fn main() -> Result<()> {
         match durable_batch_issuance_figures(args.batches, args.batch_size, args.in_flight) {
             Ok(mut b) => figures.append(&mut b),
             Err(e) => figures.push(Figure {
+                paired: None,
                 name: "durable batch issuance, per certificate".into(),
                 median_us: f64::NAN,
                 floor: Floor::None,
@@ -909,6 +933,7 @@ fn main() -> Result<()> {
         ops.append(&mut floor_again);
         let figs = measure(&mut ops, rounds, clock);
         figures.push(Figure {
+            paired: None,
             name: "pieces of one DI verify:".into(),
             median_us: f64::NAN,
             floor: Floor::None,
@@ -930,11 +955,15 @@ fn main() -> Result<()> {
 
     let raw_sign = s;
     let raw_verify = v;
-    let ratio = |fig: &Figure| match fig.floor {
-        Floor::Verify => Some(fig.median_us / raw_verify),
-        Floor::SignVerify => Some(fig.median_us / (raw_sign + raw_verify)),
-        Floor::Sign => Some(fig.median_us / raw_sign),
-        Floor::None => None,
+    // The paired ratio where the figure was measured beside its floor; else against this
+    // run's floor medians.
+    let ratio = |fig: &Figure| {
+        fig.paired.or(match fig.floor {
+            Floor::Verify => Some(fig.median_us / raw_verify),
+            Floor::SignVerify => Some(fig.median_us / (raw_sign + raw_verify)),
+            Floor::Sign => Some(fig.median_us / raw_sign),
+            Floor::None => None,
+        })
     };
     if args.json {
         let rows: Vec<Value> = figures
@@ -972,7 +1001,8 @@ fn main() -> Result<()> {
     );
     println!(
         "floors: raw Ed25519 verify for verify figures, raw sign + verify for sign figures \
-         (civitas checks each signature before handing it out)\n"
+         (civitas checks each signature before handing it out); × floor is the median over \
+         rounds of the figure's time over its floor's time in the same round\n"
     );
     println!("{:<52} {:>11} {:>10}  note", "figure", "median", "× floor");
     for x in &figures {

@@ -4,6 +4,8 @@
 use crate::member::Member;
 use std::sync::OnceLock;
 
+mod fast;
+
 /// URL of the birth certificate's JSON Schema.
 pub const BIRTH_CERTIFICATE_SCHEMA: &str =
     "https://w3id.org/civitas/civil-registry/v1/birth-certificate.schema.json";
@@ -52,6 +54,8 @@ pub enum SchemaError {
 struct Compiled {
     url: &'static str,
     validator: jsonschema::Validator,
+    /// The compact evaluator, where the schema uses only what it implements.
+    fast: Option<fast::Compact>,
     /// The schema's top level only constrains the properties it lists, and `proof` is not one:
     /// a credential validates the same with or without its proof.
     ignores_proof: bool,
@@ -98,6 +102,7 @@ fn compiled() -> &'static [Compiled] {
                 Some(Compiled {
                     url,
                     validator,
+                    fast: fast::compile(&value),
                     ignores_proof: ignores_proof(&value),
                 })
             })
@@ -142,8 +147,14 @@ pub fn validate(url: &str, document: &serde_json::Value) -> Result<(), SchemaErr
         .iter()
         .find(|c| c.url == url)
         .ok_or_else(|| SchemaError::Unknown(url.to_owned()))?;
-    // The common case first: `is_valid` stops early and builds no error values.
-    if schema.validator.is_valid(document) {
+    // The common case first: a valid document, for which the compact evaluator is enough;
+    // otherwise the general validator decides, and reports.
+    if schema
+        .fast
+        .as_ref()
+        .is_some_and(|f| f.check(document) == fast::Verdict::Valid)
+        || schema.validator.is_valid(document)
+    {
         return Ok(());
     }
     let violations: Vec<SchemaViolation> = schema
