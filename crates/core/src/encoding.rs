@@ -25,7 +25,10 @@ pub enum DecodeError {
 
 /// Multibase base58btc (`z…`) of `bytes`.
 pub fn multibase_base58(bytes: &[u8]) -> String {
-    format!("z{}", bs58::encode(bytes).into_string())
+    let mut out = String::with_capacity(bytes.len() * 138 / 100 + 2);
+    out.push('z');
+    encode_base58_into(bytes, &mut out);
+    out
 }
 
 /// Decodes a multibase base58btc (`z…`) value.
@@ -103,6 +106,57 @@ pub fn decode_base58(text: &str) -> Result<Vec<u8>, usize> {
     Ok(out)
 }
 
+/// The base58btc alphabet (Bitcoin's).
+const BASE58_ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// 58⁵, the base of the limbs of [`encode_base58_into`] (it fits in 32 bits).
+const BASE58_5: u64 = 58 * 58 * 58 * 58 * 58;
+
+/// Appends the base58btc form of `bytes` (Bitcoin alphabet; each leading zero byte is a `1`).
+///
+/// The inverse of [`decode_base58`]: the number is built in limbs of five base-58 digits,
+/// four input bytes per step, so a 64-byte signature encodes in a few hundred operations
+/// instead of one per input byte and output character.
+pub fn encode_base58_into(bytes: &[u8], out: &mut String) {
+    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+    let rest = &bytes[zeros..];
+    // Little-endian limbs of five base-58 digits each.
+    let mut limbs: Vec<u64> = Vec::with_capacity(rest.len() * 138 / 500 + 1);
+    let head = rest.len() % 4;
+    let chunks = std::iter::once(&rest[..head])
+        .filter(|c| !c.is_empty())
+        .chain(rest[head..].chunks(4));
+    for chunk in chunks {
+        let mut carry = chunk.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b));
+        let shift = 8 * chunk.len() as u32;
+        for limb in &mut limbs {
+            let v = (*limb << shift) + carry;
+            *limb = v % BASE58_5;
+            carry = v / BASE58_5;
+        }
+        while carry != 0 {
+            limbs.push(carry % BASE58_5);
+            carry /= BASE58_5;
+        }
+    }
+    out.extend(std::iter::repeat_n('1', zeros));
+    let mut digits = [0u8; 5];
+    for (i, limb) in limbs.iter().rev().enumerate() {
+        let mut v = *limb;
+        for d in digits.iter_mut().rev() {
+            *d = BASE58_ALPHABET[(v % 58) as usize];
+            v /= 58;
+        }
+        // The most significant limb has no leading zero digits.
+        let skip = if i == 0 {
+            digits.iter().take_while(|&&d| d == b'1').count()
+        } else {
+            0
+        };
+        out.extend(digits[skip..].iter().map(|&d| char::from(d)));
+    }
+}
+
 /// Unpadded base64url of `bytes`.
 pub fn base64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -160,9 +214,22 @@ mod tests {
                     data.push(state as u8);
                 }
                 let text = bs58::encode(&data).into_string();
+                let mut ours = String::new();
+                encode_base58_into(&data, &mut ours);
+                assert_eq!(ours, text);
                 assert_eq!(decode_base58(&text), Ok(data.clone()), "{text}");
                 assert_eq!(bs58::decode(&text).into_vec().ok(), Some(data));
             }
+        }
+        // Values whose limbs carry more than 32 bits into the next one.
+        for data in [
+            vec![0xffu8; 64],
+            vec![0x80; 37],
+            [vec![0, 0], vec![0xfe; 33]].concat(),
+        ] {
+            let mut ours = String::new();
+            encode_base58_into(&data, &mut ours);
+            assert_eq!(ours, bs58::encode(&data).into_string());
         }
         for text in ["", "1", "111", "2", "z", "zzzzzz", "1zzzzzzzzzzzz"] {
             assert_eq!(

@@ -235,6 +235,42 @@ pub enum CacheLookup {
     Missing,
 }
 
+/// [`CacheLookup`] borrowed from a [`ReadCache`].
+pub(crate) enum Found<'a> {
+    Fresh(&'a Arc<VerifiedStatusList>),
+    Stale {
+        list: &'a Arc<VerifiedStatusList>,
+        reason: StaleReason,
+    },
+    Missing,
+}
+
+/// The cache's lists held for reading.
+pub(crate) struct ReadCache<'a>(
+    std::sync::RwLockReadGuard<'a, HashMap<String, Cached, foldhash::fast::RandomState>>,
+);
+
+impl ReadCache<'_> {
+    /// [`StatusListCache::lookup`], borrowed.
+    pub(crate) fn lookup(
+        &self,
+        url: &str,
+        now: DateTime<Utc>,
+        policy: &FreshnessPolicy,
+    ) -> Found<'_> {
+        match self.0.get(url) {
+            None => Found::Missing,
+            Some(c) => match policy.stale_reason(&c.list, c.fetched_at, now) {
+                None => Found::Fresh(&c.list),
+                Some(reason) => Found::Stale {
+                    list: &c.list,
+                    reason,
+                },
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Cached {
     list: Arc<VerifiedStatusList>,
@@ -340,17 +376,20 @@ impl StatusListCache {
 
     /// The list for `url` and whether it is fresh at `now` under `policy`.
     pub fn lookup(&self, url: &str, now: DateTime<Utc>, policy: &FreshnessPolicy) -> CacheLookup {
-        let lists = self.lists.read().unwrap_or_else(PoisonError::into_inner);
-        match lists.get(url) {
-            None => CacheLookup::Missing,
-            Some(c) => match policy.stale_reason(&c.list, c.fetched_at, now) {
-                None => CacheLookup::Fresh(c.list.clone()),
-                Some(reason) => CacheLookup::Stale {
-                    list: c.list.clone(),
-                    reason,
-                },
+        match self.read().lookup(url, now, policy) {
+            Found::Missing => CacheLookup::Missing,
+            Found::Fresh(list) => CacheLookup::Fresh(Arc::clone(list)),
+            Found::Stale { list, reason } => CacheLookup::Stale {
+                list: Arc::clone(list),
+                reason,
             },
         }
+    }
+
+    /// The cache held for reading: several lookups under one lock, without reference counting
+    /// (a credential's status check looks up each of its entries).
+    pub(crate) fn read(&self) -> ReadCache<'_> {
+        ReadCache(self.lists.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// The list cached for `url` and when it was fetched, fresh or not.

@@ -7,7 +7,7 @@ use civitas_core::credential::Credential;
 use civitas_core::report::Outcome;
 use serde_json::Value;
 
-use crate::cache::{CacheLookup, FreshnessPolicy, StaleReason, StatusListCache};
+use crate::cache::{Found, FreshnessPolicy, ReadCache, StaleReason, StatusListCache};
 use crate::entry::{ENTRY_TYPE, EntryView, Members, StatusPurpose, has_entry_type, type_names};
 use crate::error::StatusError;
 
@@ -93,7 +93,8 @@ impl CredentialStatus {
         now: DateTime<Utc>,
     ) -> Self {
         let issuer = credential.issuer();
-        let check = |(position, value)| check_entry(position, value, issuer, cache, policy, now);
+        let lists = cache.read();
+        let check = |(position, value)| check_entry(position, value, issuer, &lists, policy, now);
         let entries = match credential.json().get("credentialStatus") {
             None => Vec::new(),
             Some(Value::Array(items)) => items.iter().enumerate().map(check).collect(),
@@ -179,7 +180,7 @@ fn check_entry(
     position: usize,
     value: &Value,
     issuer: &str,
-    cache: &StatusListCache,
+    lists: &ReadCache<'_>,
     policy: &FreshnessPolicy,
     now: DateTime<Utc>,
 ) -> EntryCheck {
@@ -209,9 +210,9 @@ fn check_entry(
         }
     };
     check.index = Some(entry.index);
-    check.state = match cache.lookup(entry.list_credential, now, policy) {
-        CacheLookup::Missing => EntryState::Missing,
-        CacheLookup::Fresh(list) => match list.status_of_view(&entry, issuer) {
+    check.state = match lists.lookup(entry.list_credential, now, policy) {
+        Found::Missing => EntryState::Missing,
+        Found::Fresh(list) => match list.status_of_view(&entry, issuer) {
             Ok(0) => EntryState::Clear,
             Ok(value) => EntryState::Set {
                 value,
@@ -219,7 +220,7 @@ fn check_entry(
             },
             Err(e) => EntryState::Invalid(e),
         },
-        CacheLookup::Stale { list, reason } => match list.status_of_view(&entry, issuer) {
+        Found::Stale { list, reason } => match list.status_of_view(&entry, issuer) {
             Ok(value) => EntryState::Stale { reason, value },
             Err(e) => EntryState::Invalid(e),
         },

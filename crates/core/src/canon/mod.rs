@@ -285,8 +285,8 @@ pub fn fast_check_terms(
     ex.expand_document(&root, document, TopLevel::default())
 }
 
-fn jsonld_dataset<'a>(
-    document: &'a serde_json::Value,
+fn jsonld_dataset(
+    document: &serde_json::Value,
     source: &dyn ContextSource,
     strict: bool,
     base: Option<&str>,

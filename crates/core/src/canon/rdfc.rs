@@ -297,7 +297,7 @@ pub(crate) fn canonical_ids(
         st.first[b as usize] = Some(h);
         by_hash.push((h, b));
     }
-    by_hash.sort_by(|x, y| x.0.cmp(&y.0));
+    by_hash.sort_by_key(|x| x.0);
     let mut shared: Vec<&[(Hex, u32)]> = Vec::new();
     for group in by_hash.chunk_by(|x, y| x.0 == y.0) {
         if let [(_, b)] = group {

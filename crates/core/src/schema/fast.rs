@@ -656,7 +656,7 @@ mod tests {
 
     #[test]
     fn the_patterns_agree_with_the_general_validator() {
-        let mut rng = StdRng::seed_from_u64(0x5eed_0f_c1_71_7a5);
+        let mut rng = StdRng::seed_from_u64(0x0005_eed0_fc17_17a5);
         for pattern in PATTERNS {
             let schema = json!({"type": "string", "pattern": pattern});
             let fast = compile(&schema).unwrap();
