@@ -472,6 +472,42 @@ impl<'s> Processor<'s> {
         }
     }
 
+    /// A context application through this thread's cache: `find` looks for its entry, which is
+    /// used if the contexts it read are unchanged; otherwise `compute` runs, and `store` files
+    /// its result with the remote contexts it read (`keep`: a value the key points into).
+    fn cached(
+        &mut self,
+        find: impl FnOnce(&mut Cache) -> Option<&mut Entry>,
+        compute: impl FnOnce(&mut Self) -> Result<Rc<ActiveContext>, Declined>,
+        keep: Option<Rc<Value>>,
+        store: impl FnOnce(&mut Cache, Entry),
+    ) -> Result<Rc<ActiveContext>, Declined> {
+        let source = self.source;
+        let computing = self.computing > 0;
+        let hit = CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            let e = find(&mut c)?;
+            entry_current(source, e).then(|| (e.result.clone(), computing.then(|| e.deps.clone())))
+        });
+        if let Some((result, deps)) = hit {
+            self.deps.extend(deps.unwrap_or_default());
+            return Ok(result);
+        }
+        let start = self.deps.len();
+        self.computing += 1;
+        let result = compute(self);
+        self.computing -= 1;
+        let result = result?;
+        let entry = Entry {
+            result: result.clone(),
+            deps: self.deps[start..].to_vec(),
+            generation: source.generation(),
+            _keep: keep,
+        };
+        CACHE.with(|c| store(&mut c.borrow_mut(), entry));
+        Ok(result)
+    }
+
     /// Applies a scoped context (of a term definition), cached per thread.
     pub(crate) fn apply_scoped(
         &mut self,
@@ -486,49 +522,27 @@ impl<'s> Processor<'s> {
             override_protected,
             propagate,
         );
-        let source = self.source;
-        let computing = self.computing > 0;
-        let hit = CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            let e = c.scoped.get_mut(&key)?;
-            entry_current(source, e).then(|| (e.result.clone(), computing.then(|| e.deps.clone())))
-        });
-        if let Some((result, deps)) = hit {
-            self.deps.extend(deps.unwrap_or_default());
-            return Ok(result);
-        }
-        let start = self.deps.len();
-        self.computing += 1;
-        let result = self.process(
-            active,
-            &scoped.value,
-            scoped.base.as_ref(),
-            &mut Vec::new(),
-            override_protected,
-            propagate,
-            true,
-        );
-        self.computing -= 1;
-        let result = result?;
-        let deps = self.deps[start..].to_vec();
-        let keep = scoped.value.clone();
-        let generation = source.generation();
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.remote.len() + c.scoped.len() >= MAX_CACHE_ENTRIES {
-                *c = Cache::default();
-            }
-            c.scoped.insert(
-                key,
-                Entry {
-                    result: result.clone(),
-                    deps,
-                    generation,
-                    _keep: Some(keep),
-                },
-            );
-        });
-        Ok(result)
+        self.cached(
+            |c| c.scoped.get_mut(&key),
+            |p| {
+                p.process(
+                    active,
+                    &scoped.value,
+                    scoped.base.as_ref(),
+                    &mut Vec::new(),
+                    override_protected,
+                    propagate,
+                    true,
+                )
+            },
+            Some(scoped.value.clone()),
+            |c, entry| {
+                if c.remote.len() + c.scoped.len() >= MAX_CACHE_ENTRIES {
+                    *c = Cache::default();
+                }
+                c.scoped.insert(key, entry);
+            },
+        )
     }
 
     /// Loads a remote context document: its `@context` value.
@@ -581,54 +595,34 @@ impl<'s> Processor<'s> {
         validate_scoped: bool,
     ) -> Result<Rc<ActiveContext>, Declined> {
         let key = (active.id, validate_scoped);
-        let source = self.source;
-        let computing = self.computing > 0;
-        let hit = CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            let list = c.remote.get_mut(&key)?;
-            let (_, e) = list.iter_mut().find(|(u, _)| &**u == url)?;
-            entry_current(source, e).then(|| (e.result.clone(), computing.then(|| e.deps.clone())))
-        });
-        if let Some((result, deps)) = hit {
-            self.deps.extend(deps.unwrap_or_default());
-            return Ok(result);
-        }
-        let start = self.deps.len();
-        self.computing += 1;
-        let result = self.load(url).and_then(|loaded| {
-            let base: Rc<str> = Rc::from(url);
-            self.process(
-                active,
-                &loaded,
-                Some(&base),
-                remote,
-                false,
-                true,
-                validate_scoped,
-            )
-        });
-        self.computing -= 1;
-        let result = result?;
-        let deps = self.deps[start..].to_vec();
-        let generation = source.generation();
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.remote.len() + c.scoped.len() >= MAX_CACHE_ENTRIES {
-                *c = Cache::default();
-            }
-            let list = c.remote.entry(key).or_default();
-            list.retain(|(u, _)| &**u != url);
-            list.push((
-                Rc::from(url),
-                Entry {
-                    result: result.clone(),
-                    deps,
-                    generation,
-                    _keep: None,
-                },
-            ));
-        });
-        Ok(result)
+        self.cached(
+            |c| {
+                let list = c.remote.get_mut(&key)?;
+                list.iter_mut().find(|(u, _)| &**u == url).map(|(_, e)| e)
+            },
+            |p| {
+                let loaded = p.load(url)?;
+                let base: Rc<str> = Rc::from(url);
+                p.process(
+                    active,
+                    &loaded,
+                    Some(&base),
+                    remote,
+                    false,
+                    true,
+                    validate_scoped,
+                )
+            },
+            None,
+            |c, entry| {
+                if c.remote.len() + c.scoped.len() >= MAX_CACHE_ENTRIES {
+                    *c = Cache::default();
+                }
+                let list = c.remote.entry(key).or_default();
+                list.retain(|(u, _)| &**u != url);
+                list.push((Rc::from(url), entry));
+            },
+        )
     }
 
     /// Context processing (§4.1.2). A document's own `@context`, a list of absolute URLs
@@ -668,53 +662,41 @@ impl<'s> Processor<'s> {
             propagate,
             validate_scoped,
         };
-        let source = self.source;
-        let computing = self.computing > 0;
-        let hit = CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            let (_, _, e) = c.lists.iter_mut().find(|(k, u, _)| {
-                *k == key && u.len() == urls.len() && u.iter().zip(&urls).all(|(a, b)| **a == **b)
-            })?;
-            entry_current(source, e).then(|| (e.result.clone(), computing.then(|| e.deps.clone())))
-        });
-        if let Some((result, deps)) = hit {
-            self.deps.extend(deps.unwrap_or_default());
-            return Ok(result);
-        }
-        let start = self.deps.len();
-        self.computing += 1;
-        let result = self.process_local(
-            active,
-            local,
-            base,
-            remote,
-            override_protected,
-            propagate,
-            validate_scoped,
-        );
-        self.computing -= 1;
-        let result = result?;
-        if urls.iter().all(|u| iri::is_absolute_iri(u)) {
-            let deps = self.deps[start..].to_vec();
-            let generation = source.generation();
-            CACHE.with(|c| {
-                let mut c = c.borrow_mut();
+        let absolute = urls.iter().all(|u| iri::is_absolute_iri(u));
+        self.cached(
+            |c| {
+                c.lists
+                    .iter_mut()
+                    .find(|(k, u, _)| {
+                        *k == key
+                            && u.len() == urls.len()
+                            && u.iter().zip(&urls).all(|(a, b)| **a == **b)
+                    })
+                    .map(|(_, _, e)| e)
+            },
+            |p| {
+                p.process_local(
+                    active,
+                    local,
+                    base,
+                    remote,
+                    override_protected,
+                    propagate,
+                    validate_scoped,
+                )
+            },
+            None,
+            |c, entry| {
+                if !absolute {
+                    return;
+                }
                 if c.lists.len() >= MAX_LIST_ENTRIES {
                     c.lists.clear();
                 }
-                c.lists.push((
-                    key,
-                    urls.iter().map(|u| Rc::from(*u)).collect(),
-                    Entry {
-                        result: result.clone(),
-                        deps,
-                        generation,
-                        _keep: None,
-                    },
-                ));
-            });
-        }
-        Ok(result)
+                c.lists
+                    .push((key, urls.iter().map(|u| Rc::from(*u)).collect(), entry));
+            },
+        )
     }
 
     /// [`Processor::process`] without the cache of URL lists.
