@@ -17,6 +17,7 @@ use crate::encoding;
 use crate::keys::KeyAlgorithm;
 use crate::member::Member;
 use crate::resolver::{self, Resolver};
+use crate::self_check::Unchecked;
 use crate::signer::{Signer, SignerError};
 
 /// The proof type of every Data Integrity proof.
@@ -305,7 +306,9 @@ pub async fn add_proof(
     options: &ProofOptions,
     loader: &ContextLoader,
 ) -> Result<Value, ProofError> {
-    let proof = make_proof(document, signer, options, loader).await?;
+    let proof = make_proof(document, signer, options, loader)
+        .await?
+        .check()?;
     attach_proof(document.clone(), proof)
 }
 
@@ -316,17 +319,30 @@ pub async fn add_proof_to(
     options: &ProofOptions,
     loader: &ContextLoader,
 ) -> Result<Value, ProofError> {
-    let proof = make_proof(&document, signer, options, loader).await?;
-    attach_proof(document, proof)
+    add_proof_to_unchecked(document, signer, options, loader)
+        .await?
+        .check()
 }
 
-/// The signed proof object [`add_proof`] adds to `document`.
+/// [`add_proof_to`] whose new signature is still to be checked with the signer's public key:
+/// with [`Unchecked::check`], or with the others of a batch by [`crate::self_check::check_all`].
+pub async fn add_proof_to_unchecked(
+    document: Value,
+    signer: &dyn Signer,
+    options: &ProofOptions,
+    loader: &ContextLoader,
+) -> Result<Unchecked<Value>, ProofError> {
+    let proof = make_proof(&document, signer, options, loader).await?;
+    proof.try_map(|proof| attach_proof(document, proof))
+}
+
+/// The signed proof object [`add_proof`] adds to `document`, its signature not yet checked.
 async fn make_proof(
     document: &Value,
     signer: &dyn Signer,
     options: &ProofOptions,
     loader: &ContextLoader,
-) -> Result<Value, ProofError> {
+) -> Result<Unchecked<Value>, ProofError> {
     if !document.is_object() {
         return Err(ProofError::NotAnObject);
     }
@@ -387,17 +403,18 @@ async fn make_proof(
         &document_digest,
     );
     let signature = signer.sign(&data).await?;
-    signer
-        .public_key()
-        .verify(&data, &signature)
-        .map_err(|_| ProofError::SelfCheckFailed)?;
     if let Some(members) = proof.as_object_mut() {
         members.insert(
             "proofValue".into(),
             encoding::multibase_base58(&signature).into(),
         );
     }
-    Ok(proof)
+    Ok(Unchecked::signed(
+        proof,
+        signer.public_key(),
+        data.to_vec(),
+        signature,
+    ))
 }
 
 /// `secured` with `proof` added to its `proof` member (made an array if it had one already).

@@ -60,5 +60,6 @@ pub mod resolver;
 pub mod schema;
 pub mod sealed;
 pub mod secure;
+pub mod self_check;
 pub mod signer;
 pub mod verify;

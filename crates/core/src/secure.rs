@@ -8,6 +8,7 @@ use crate::contexts::{ContextLoader, DATA_INTEGRITY_V2};
 use crate::credential::{Credential, SyntaxError, VcVersion};
 use crate::data_integrity::{self, ProofError, ProofOptions};
 use crate::jwt::{self, JwtError};
+use crate::self_check::Unchecked;
 use crate::signer::Signer;
 
 /// How a credential is secured.
@@ -95,12 +96,28 @@ pub async fn secure_credential(
 
 /// [`secure_credential`] for a credential the caller gives away (it is not copied).
 pub async fn secure_owned_credential(
-    mut credential: Value,
+    credential: Value,
     signer: &dyn Signer,
     securing: Securing,
     options: &ProofOptions,
     loader: &ContextLoader,
 ) -> Result<String, SecureError> {
+    secure_owned_credential_unchecked(credential, signer, securing, options, loader)
+        .await?
+        .check()
+        .map_err(SecureError::Proof)
+}
+
+/// [`secure_owned_credential`] whose Data Integrity signature is still to be checked with the
+/// signer's public key: alone with [`Unchecked::check`], or with the others of a batch by
+/// [`crate::self_check::check_all`]. A `vc+jwt` has nothing to check.
+pub async fn secure_owned_credential_unchecked(
+    mut credential: Value,
+    signer: &dyn Signer,
+    securing: Securing,
+    options: &ProofOptions,
+    loader: &ContextLoader,
+) -> Result<Unchecked<String>, SecureError> {
     if securing == Securing::DataIntegrity {
         add_data_integrity_context(&mut credential);
     }
@@ -114,18 +131,23 @@ pub async fn secure_owned_credential(
     }
     match securing {
         Securing::DataIntegrity => {
-            let signed = data_integrity::add_proof_to(parsed.into_json(), signer, options, loader)
-                .await
-                .map_err(|e| match e {
-                    ProofError::Canonicalization(c) => SecureError::JsonLd(c),
-                    other => SecureError::Proof(other),
-                })?;
-            serde_json::to_string_pretty(&signed)
-                .map_err(|e| SecureError::Syntax(SyntaxError::field("", e.to_string())))
+            let signed =
+                data_integrity::add_proof_to_unchecked(parsed.into_json(), signer, options, loader)
+                    .await
+                    .map_err(|e| match e {
+                        ProofError::Canonicalization(c) => SecureError::JsonLd(c),
+                        other => SecureError::Proof(other),
+                    })?;
+            signed.try_map(|signed| {
+                serde_json::to_string_pretty(&signed)
+                    .map_err(|e| SecureError::Syntax(SyntaxError::field("", e.to_string())))
+            })
         }
         Securing::VcJwt => {
             canon::check_terms(parsed.json(), loader).await?;
-            Ok(jwt::sign_credential(parsed.json(), signer).await?)
+            Ok(Unchecked::nothing_to_check(
+                jwt::sign_credential(parsed.json(), signer).await?,
+            ))
         }
     }
 }

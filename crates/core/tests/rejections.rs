@@ -463,3 +463,68 @@ async fn expired_proof_is_rejected() {
     assert!(failed(&report, CheckKind::Signature).contains("expired at"));
     let _ = format_datetime(Utc::now());
 }
+
+/// A signer that claims one key and signs with another, as a misconfigured key service would.
+struct ClaimsAnotherKey {
+    signs_with: LocalSigner,
+    claims: KeyPair,
+}
+
+#[async_trait::async_trait]
+impl civitas_core::signer::Signer for ClaimsAnotherKey {
+    fn verification_method(&self) -> &str {
+        self.signs_with.verification_method()
+    }
+    fn algorithm(&self) -> KeyAlgorithm {
+        self.signs_with.algorithm()
+    }
+    fn public_key(&self) -> civitas_core::keys::PublicKey {
+        self.claims.public_key()
+    }
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, civitas_core::signer::SignerError> {
+        self.signs_with.sign(message).await
+    }
+}
+
+#[tokio::test]
+async fn a_signature_the_signers_own_key_does_not_verify_is_never_handed_out() {
+    for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::P256] {
+        let signer = ClaimsAnotherKey {
+            signs_with: LocalSigner::did_key(KeyPair::generate(algorithm)),
+            claims: KeyPair::generate(algorithm),
+        };
+        let credential = CredentialBuilder::new(signer.signs_with.controller())
+            .document(&samples::birth_certificate())
+            .build()
+            .expect("sample builds");
+        let loader = ContextLoader::bundled();
+        let refused = secure_credential(
+            credential.json(),
+            &signer,
+            Securing::DataIntegrity,
+            &ProofOptions::default(),
+            &loader,
+        )
+        .await;
+        assert!(
+            matches!(
+                refused,
+                Err(SecureError::Proof(
+                    data_integrity::ProofError::SelfCheckFailed
+                ))
+            ),
+            "{algorithm:?}: {refused:?}"
+        );
+        let refused = data_integrity::add_proof(
+            credential.json(),
+            &signer,
+            &ProofOptions::default(),
+            &loader,
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(data_integrity::ProofError::SelfCheckFailed)),
+            "{algorithm:?}: {refused:?}"
+        );
+    }
+}

@@ -11,7 +11,8 @@ use civitas_core::model::{
     BirthCertificate, CivilDocument, DocumentType, MarriageCertificate, ModelError,
     latest_date_today, parse_subject,
 };
-use civitas_core::secure::{SecureError, Securing, secure_owned_credential};
+use civitas_core::secure::{SecureError, Securing, secure_owned_credential_unchecked};
+use civitas_core::self_check::{self, Unchecked};
 use civitas_core::signer::Signer;
 use serde_json::{Value, json};
 
@@ -410,7 +411,16 @@ pub(crate) struct Signed {
     pub(crate) digest: String,
 }
 
-/// Builds the credential of `item` with its status entries and signs it.
+/// Checks the signatures of credentials [`build_and_sign`] made, as one batch.
+pub(crate) fn check_signed(signed: Vec<Unchecked<Signed>>) -> Vec<Result<Signed, IssuerError>> {
+    self_check::check_all(signed)
+        .into_iter()
+        .map(|r| r.map_err(|e| secure_error(SecureError::Proof(e))))
+        .collect()
+}
+
+/// Builds the credential of `item` with its status entries and signs it. Its signature is
+/// still to be checked, by [`check_signed`] with the others of its batch.
 pub(crate) async fn build_and_sign(
     item: &Item,
     entries: &EntryPair,
@@ -418,7 +428,7 @@ pub(crate) async fn build_and_sign(
     signer: &dyn Signer,
     loader: &ContextLoader,
     now: DateTime<Utc>,
-) -> Result<Signed, IssuerError> {
+) -> Result<Unchecked<Signed>, IssuerError> {
     let revocation = entries.revocation.entry().to_json();
     let suspension = entries.suspension.entry().to_json();
     let unsigned = match &item.payload {
@@ -454,8 +464,8 @@ pub(crate) async fn build_and_sign(
         created: Some(now),
         ..ProofOptions::default()
     };
-    let text = secure_owned_credential(unsigned, signer, item.securing, &options, loader)
+    let text = secure_owned_credential_unchecked(unsigned, signer, item.securing, &options, loader)
         .await
         .map_err(secure_error)?;
-    Ok(Signed { id, text, digest })
+    Ok(text.map(|text| Signed { id, text, digest }))
 }

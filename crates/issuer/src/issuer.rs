@@ -789,19 +789,30 @@ struct SignJob {
     result: Option<Result<issue::Signed, IssuerError>>,
 }
 
+/// Signs `jobs` one after the other, then checks their signatures together.
 async fn sign_chunk(mut jobs: Vec<SignJob>, ctx: Arc<SignContext>) -> Vec<SignJob> {
-    for job in &mut jobs {
-        job.result = Some(
-            issue::build_and_sign(
-                &job.item,
-                &job.pair,
-                &ctx.issuer,
-                ctx.signer.as_ref(),
-                &ctx.loader,
-                ctx.now,
-            )
-            .await,
-        );
+    let mut signed = Vec::with_capacity(jobs.len());
+    let mut signed_at = Vec::with_capacity(jobs.len());
+    for (k, job) in jobs.iter_mut().enumerate() {
+        let made = issue::build_and_sign(
+            &job.item,
+            &job.pair,
+            &ctx.issuer,
+            ctx.signer.as_ref(),
+            &ctx.loader,
+            ctx.now,
+        )
+        .await;
+        match made {
+            Ok(unchecked) => {
+                signed.push(unchecked);
+                signed_at.push(k);
+            }
+            Err(e) => job.result = Some(Err(e)),
+        }
+    }
+    for (k, checked) in signed_at.into_iter().zip(issue::check_signed(signed)) {
+        jobs[k].result = Some(checked);
     }
     jobs
 }
@@ -976,4 +987,114 @@ fn initialize(
             passphrase_file,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use civitas_core::keys::{KeyAlgorithm, KeyPair, PublicKey};
+    use civitas_core::model::samples;
+    use civitas_core::secure::Securing;
+    use civitas_core::signer::{LocalSigner, SignerError};
+    use civitas_status::{Allocation, StatusSize};
+    use std::sync::atomic::AtomicUsize;
+
+    use crate::issue::{Document, Payload};
+
+    /// A signer that damages every third signature it makes, as a faulty key service would.
+    struct Flaky {
+        inner: LocalSigner,
+        count: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Signer for Flaky {
+        fn verification_method(&self) -> &str {
+            self.inner.verification_method()
+        }
+        fn algorithm(&self) -> civitas_core::keys::KeyAlgorithm {
+            self.inner.algorithm()
+        }
+        fn public_key(&self) -> PublicKey {
+            self.inner.public_key()
+        }
+        async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignerError> {
+            let mut signature = self.inner.sign(message).await?;
+            if self.count.fetch_add(1, Ordering::SeqCst) % 3 == 1 {
+                signature[17] ^= 0x40;
+            }
+            Ok(signature)
+        }
+    }
+
+    fn allocation(purpose: StatusPurpose, index: u64) -> Allocation {
+        Allocation {
+            purpose,
+            list_number: 1,
+            list_url: format!("https://registry.example/status/{purpose:?}/1"),
+            index,
+            status_size: StatusSize::ONE,
+            entries_per_list: 131_072,
+            opened_list: false,
+            must_persist: false,
+            previous_generation: 0,
+        }
+    }
+
+    fn jobs(n: usize) -> Vec<SignJob> {
+        (0..n)
+            .map(|i| SignJob {
+                i,
+                item: Item {
+                    payload: Payload::Typed(Document::Birth(
+                        Box::new(samples::birth_certificate()),
+                    )),
+                    source: None,
+                    supersede: false,
+                    securing: Securing::DataIntegrity,
+                    types: Vec::new(),
+                },
+                supersedes: None,
+                pair: EntryPair {
+                    revocation: allocation(StatusPurpose::Revocation, i as u64),
+                    suspension: allocation(StatusPurpose::Suspension, i as u64),
+                },
+                result: None,
+            })
+            .collect()
+    }
+
+    /// The signatures of a signing chunk are checked as one batch: the damaged ones, and only
+    /// they, are refused, whether the chunk has one credential or many.
+    #[tokio::test]
+    async fn a_chunk_refuses_exactly_the_signatures_that_do_not_verify() {
+        for n in [1, 2, 9] {
+            let inner = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
+            let ctx = Arc::new(SignContext {
+                issuer: inner.controller().to_owned(),
+                signer: Arc::new(Flaky {
+                    inner,
+                    count: AtomicUsize::new(0),
+                }),
+                loader: ContextLoader::bundled(),
+                now: Utc::now(),
+            });
+            let done = sign_chunk(jobs(n), ctx).await;
+            assert_eq!(done.len(), n);
+            for (k, job) in done.iter().enumerate() {
+                assert_eq!(job.i, k);
+                match &job.result {
+                    Some(Ok(signed)) => {
+                        assert_ne!(k % 3, 1, "credential {k} was damaged but passed");
+                        assert!(signed.text.contains("proofValue"));
+                    }
+                    Some(Err(IssuerError::Signing(reason))) => {
+                        assert_eq!(k % 3, 1, "credential {k} was refused: {reason}");
+                        assert!(reason.contains("does not verify"), "{reason}");
+                    }
+                    other => panic!("credential {k}: {:?}", other.as_ref().map(|r| r.is_ok())),
+                }
+            }
+        }
+    }
 }
