@@ -121,10 +121,9 @@ impl FreshnessPolicy {
 
 /// Whether more than `span` has passed from `since` to `now` (never, if the sum overflows).
 fn elapsed(since: DateTime<Utc>, span: Duration, now: DateTime<Utc>) -> bool {
-    TimeDelta::from_std(span)
-        .ok()
-        .and_then(|d| since.checked_add_signed(d))
-        .is_some_and(|deadline| now > deadline)
+    // `now > since + span`, without the calendar arithmetic of adding to a date (a span too
+    // large for a `TimeDelta` never elapses).
+    TimeDelta::from_std(span).is_ok_and(|d| now.signed_duration_since(since) > d)
 }
 
 fn human(d: Duration) -> String {

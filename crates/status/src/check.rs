@@ -95,7 +95,7 @@ impl CredentialStatus {
         let issuer = credential.issuer();
         let lists = cache.read();
         let check = |(position, value)| check_entry(position, value, issuer, &lists, policy, now);
-        let entries = match credential.json().get("credentialStatus") {
+        let entries = match credential.member("credentialStatus") {
             None => Vec::new(),
             Some(Value::Array(items)) => items.iter().enumerate().map(check).collect(),
             Some(one) => vec![check((0, one))],

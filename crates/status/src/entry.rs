@@ -114,12 +114,17 @@ pub fn parse_index(value: &str) -> Result<u64, StatusError> {
     if value.starts_with('-') {
         return Err(invalid("it is negative; indexes start at 0"));
     }
-    if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid(
-            "it must be a base-10 integer made of the digits 0-9 only",
-        ));
+    // Digits checked and the number read in one pass; `None` once it no longer fits.
+    let mut number = Some(0u64);
+    for b in value.bytes() {
+        if !b.is_ascii_digit() {
+            return Err(invalid(
+                "it must be a base-10 integer made of the digits 0-9 only",
+            ));
+        }
+        number = number.and_then(|n| n.checked_mul(10)?.checked_add(u64::from(b - b'0')));
     }
-    value.parse::<u64>().map_err(|_| invalid("it is too large"))
+    number.ok_or_else(|| invalid("it is too large"))
 }
 
 pub(crate) use civitas_core::credential::is_url;
@@ -578,6 +583,26 @@ mod tests {
                 ..
             })
         ));
+        assert_eq!(parse_index("18446744073709551615").ok(), Some(u64::MAX));
+        assert_eq!(parse_index("000123").ok(), Some(123));
+        // A letter after too many digits is still reported as a letter.
+        assert!(matches!(
+            parse_index("99999999999999999999999x"),
+            Err(StatusError::InvalidIndex {
+                reason: "it must be a base-10 integer made of the digits 0-9 only",
+                ..
+            })
+        ));
+        // The same numbers as the standard parser, around every power of ten.
+        for p in 0..20u32 {
+            for n in [
+                10u64.pow(p).saturating_sub(1),
+                10u64.pow(p),
+                10u64.pow(p) + 7,
+            ] {
+                assert_eq!(parse_index(&n.to_string()).ok(), Some(n));
+            }
+        }
     }
 
     #[test]

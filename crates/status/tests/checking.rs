@@ -287,6 +287,29 @@ async fn freshness_rules() {
             ..
         }
     ));
+    // The boundary: stale only once more than the ttl has passed.
+    assert!(matches!(
+        lookup("2025-03-02T00:05:00Z", FreshnessPolicy::online()),
+        CacheLookup::Fresh(_)
+    ));
+    let just_after = cache.lookup(
+        LIST_URL,
+        at("2025-03-02T00:05:00Z") + chrono::TimeDelta::nanoseconds(1),
+        &FreshnessPolicy::online(),
+    );
+    assert!(matches!(
+        just_after,
+        CacheLookup::Stale {
+            reason: StaleReason::TtlElapsed { .. },
+            ..
+        }
+    ));
+    // A span too large for the calendar never elapses (and does not overflow).
+    let forever = FreshnessPolicy::offline(Duration::MAX).with_max_age(Duration::MAX);
+    assert!(matches!(
+        lookup("2025-03-07T00:00:00Z", forever),
+        CacheLookup::Fresh(_)
+    ));
     // Offline: ttl ignored, the issuer's statement may be 3 days old.
     let offline = FreshnessPolicy::offline(Duration::from_secs(3 * 86_400));
     assert!(matches!(
