@@ -644,8 +644,9 @@ impl<'s> Processor<'s> {
             Value::Array(a) if !a.is_empty() => a.iter().map(Value::as_str).collect(),
             _ => None,
         };
-        let Some(urls) = urls.filter(|_| remote.is_empty()) else {
-            return self.process_local(
+        let cacheable = remote.is_empty();
+        let mut compute = move |p: &mut Self| {
+            p.process_local(
                 active,
                 local,
                 base,
@@ -653,7 +654,10 @@ impl<'s> Processor<'s> {
                 override_protected,
                 propagate,
                 validate_scoped,
-            );
+            )
+        };
+        let Some(urls) = urls.filter(|_| cacheable) else {
+            return compute(self);
         };
         let key = ListKey {
             active: active.id,
@@ -674,17 +678,7 @@ impl<'s> Processor<'s> {
                     })
                     .map(|(_, _, e)| e)
             },
-            |p| {
-                p.process_local(
-                    active,
-                    local,
-                    base,
-                    remote,
-                    override_protected,
-                    propagate,
-                    validate_scoped,
-                )
-            },
+            compute,
             None,
             |c, entry| {
                 if !absolute {
