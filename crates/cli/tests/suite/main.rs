@@ -1,0 +1,7 @@
+//! civitas-cli's integration tests, one test binary (one link step) for the whole crate.
+//! Each module is one former test file; `common` holds their shared helpers.
+
+mod cli;
+mod ingest_cli;
+mod verifier_cli;
+mod wallet_cli;

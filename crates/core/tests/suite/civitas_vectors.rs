@@ -1,0 +1,162 @@
+//! civitas' own vectors (vectors/civitas/): a birth and a marriage certificate from a fixed test
+//! seed and fixed times: unsigned document, canonical N-Quads, signed Data Integrity document
+//! (Ed25519 and P-256) and signed `vc+jwt`. The tests re-derive every file byte for byte, so any
+//! change in output is noticed. `CIVITAS_UPDATE_VECTORS=1 cargo test -p civitas-core --test
+//! civitas_vectors` rewrites them (review the diff!).
+
+use crate::common;
+
+use civitas_core::credential::CredentialBuilder;
+use civitas_core::data_integrity::{ProofOptions, canonical_forms};
+use civitas_core::model::{CivilDocument, samples};
+use civitas_core::report::Verdict;
+use civitas_core::secure::{Securing, secure_credential};
+use civitas_core::signer::{LocalSigner, Signer};
+use civitas_core::verify::{Checker, VerifyOptions};
+use common::{TEST_TIME, test_p256_signer, test_signer, vectors};
+use serde_json::{Value, json};
+
+fn status(n: u32, purpose: &str, list: u32) -> Value {
+    let url = format!("https://registry.gov.example/status/{purpose}/{list}");
+    json!({
+        "id": format!("{url}#{n}"),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": n.to_string(),
+        "statusListCredential": url,
+    })
+}
+
+fn unsigned<D: CivilDocument>(doc: &D, id: &str, signer: &LocalSigner) -> Value {
+    CredentialBuilder::new(signer.controller())
+        .id(id)
+        .valid_from(TEST_TIME.parse().unwrap())
+        .status(status(94_567, "revocation", 1))
+        .status(status(20_417, "suspension", 1))
+        .document(doc)
+        .build()
+        .unwrap()
+        .into_json()
+}
+
+fn check_or_write(name: &str, content: &str) {
+    let path = vectors().join("civitas").join(name);
+    if std::env::var("CIVITAS_UPDATE_VECTORS").is_ok() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with CIVITAS_UPDATE_VECTORS=1 to create)",
+            path.display()
+        )
+    });
+    assert_eq!(
+        content, want,
+        "{name} changed: output is no longer byte-identical"
+    );
+}
+
+async fn derive(name: &str, subject: Value, id: &str) {
+    let loader = civitas_core::contexts::ContextLoader::bundled();
+    let opts = ProofOptions {
+        created: Some(TEST_TIME.parse().unwrap()),
+        ..ProofOptions::default()
+    };
+    for (suffix, signer) in [("", test_signer()), ("-p256", test_p256_signer())] {
+        let doc = match name {
+            "birth-certificate" => {
+                let mut b: civitas_core::model::BirthCertificate =
+                    serde_json::from_value(subject.clone()).unwrap();
+                b.id = Some("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK".into());
+                unsigned(&b, id, &signer)
+            }
+            _ => unsigned(
+                &serde_json::from_value::<civitas_core::model::MarriageCertificate>(
+                    subject.clone(),
+                )
+                .unwrap(),
+                id,
+                &signer,
+            ),
+        };
+        let pretty = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+        check_or_write(&format!("{name}/unsigned{suffix}.json"), &pretty);
+        let proof_config = json!({
+            "type": "DataIntegrityProof",
+            "cryptosuite": signer.algorithm().cryptosuite(),
+            "created": TEST_TIME,
+            "verificationMethod": signer.verification_method(),
+            "proofPurpose": "assertionMethod",
+        });
+        let (canon_doc, canon_proof) = canonical_forms(&doc, &proof_config, &loader).await.unwrap();
+        check_or_write(&format!("{name}/canonical{suffix}.nq"), &canon_doc);
+        check_or_write(&format!("{name}/proof-canonical{suffix}.nq"), &canon_proof);
+        let signed = secure_credential(&doc, &signer, Securing::DataIntegrity, &opts, &loader)
+            .await
+            .unwrap();
+        check_or_write(
+            &format!("{name}/signed-di{suffix}.json"),
+            &(signed.clone() + "\n"),
+        );
+        let checker = Checker::default();
+        let now = VerifyOptions::default();
+        assert_eq!(
+            checker.verify(signed.as_bytes(), &now).await.verdict,
+            Verdict::Valid
+        );
+        if suffix.is_empty() {
+            let jwt = secure_credential(&doc, &signer, Securing::VcJwt, &opts, &loader)
+                .await
+                .unwrap();
+            check_or_write(&format!("{name}/signed.jwt"), &(jwt.clone() + "\n"));
+            let report = checker.verify(jwt.as_bytes(), &now).await;
+            assert_eq!(report.verdict, Verdict::Valid, "{report}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn birth_certificate_vectors_rederive_byte_for_byte() {
+    let subject = serde_json::to_value(samples::birth_certificate()).unwrap();
+    derive(
+        "birth-certificate",
+        subject,
+        "urn:uuid:6f0d8a52-3c1e-4b7a-9f2e-1d5c8b4a7e30",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn marriage_certificate_vectors_rederive_byte_for_byte() {
+    let subject = serde_json::to_value(samples::marriage_certificate()).unwrap();
+    derive(
+        "marriage-certificate",
+        subject,
+        "urn:uuid:0c2b7e91-5d4f-4a36-8e1b-7f9a3c6d2b58",
+    )
+    .await;
+}
+
+#[test]
+fn key_file_matches_the_test_seed() {
+    let signer = test_signer();
+    let key = json!({
+        "warning": "TEST ONLY: this key is public; never use it for real documents",
+        "algorithm": "Ed25519",
+        "seedText": "civitas-test-issuer-seed-32bytes",
+        "did": signer.controller(),
+        "verificationMethod": signer.verification_method(),
+        "publicKeyMultibase": signer.public_key().to_multikey(),
+        "p256": {
+            "secretHex": "11".repeat(32),
+            "did": test_p256_signer().controller(),
+            "verificationMethod": test_p256_signer().verification_method(),
+        }
+    });
+    check_or_write(
+        "test-key.json",
+        &(serde_json::to_string_pretty(&key).unwrap() + "\n"),
+    );
+}

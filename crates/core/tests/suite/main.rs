@@ -1,0 +1,15 @@
+//! civitas-core's integration tests, one test binary (one link step) for the whole crate.
+//! Each module is one former test file; `common` holds their shared helpers.
+
+mod common;
+mod canon_equivalence;
+mod canon_w3c_rdfc;
+mod canon_w3c_tordf;
+mod civitas_vectors;
+mod compact_proptest;
+mod compact_roundtrip;
+mod js_interop;
+mod presentations;
+mod rejections;
+mod vc_v1_and_ssi;
+mod w3c_vectors;

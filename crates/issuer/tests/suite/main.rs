@@ -1,0 +1,9 @@
+//! civitas-issuer's integration tests, one test binary (one link step) for the whole crate.
+//! Each module is one former test file; `common` holds their shared helpers.
+
+mod common;
+mod crash;
+mod http_flow;
+mod js_interop;
+mod rejections;
+mod restart_and_load;

@@ -1,0 +1,5 @@
+//! civitas-render's integration tests, one test binary (one link step) for the whole crate.
+//! Each module is one former test file; `common` holds their shared helpers.
+
+mod certificate;
+mod qr_roundtrip;

@@ -1,0 +1,278 @@
+//! The VC-API verify endpoints, served on 127.0.0.1 and called over HTTP.
+
+use crate::common;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use civitas_core::secure::{Securing, secure_credential};
+use civitas_verifier::http;
+use common::*;
+use serde_json::{Value, json};
+
+struct Api {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    async fn start(w: &World) -> Self {
+        let verifier = Arc::new(w.live_verifier().await);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(http::serve(listener, verifier));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, String, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (status, content_type, json)
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> (u16, String, Value) {
+        self.post(path, serde_json::to_vec(body).unwrap()).await
+    }
+}
+
+fn doc(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+#[tokio::test]
+async fn credentials_verify() {
+    let w = World::new().await;
+    let api = Api::start(&w).await;
+    let birth = w.valid_birth().await;
+
+    // Valid: 200 with the report; unknown option keys are ignored.
+    let (status, ctype, body) = api
+        .post_json(
+            "/credentials/verify",
+            &json!({"verifiableCredential": doc(&birth), "options": {"checks": ["proof"], "unknown": 1}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(ctype.starts_with("application/json"));
+    assert_eq!(body["verified"], true);
+    assert_eq!(body["report"]["verdict"], "valid");
+    assert!(
+        body["checks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("trustedIssuer"))
+    );
+    assert_eq!(body["errors"], json!([]));
+
+    // A vc+jwt as a string.
+    let unsigned = w
+        .registry
+        .birth(None, 10)
+        .valid_from(chrono::Utc::now() - Duration::days(1))
+        .build()
+        .unwrap();
+    let jwt = secure_credential(
+        unsigned.json(),
+        &w.registry.signer,
+        Securing::VcJwt,
+        &Default::default(),
+        &civitas_core::contexts::ContextLoader::bundled(),
+    )
+    .await
+    .unwrap();
+    let (status, _, body) = api
+        .post_json("/credentials/verify", &json!({"verifiableCredential": jwt}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Invalid: 422 problem details with the report.
+    let forged = birth.replace("Marie-Claire", "Marie-Claude");
+    let (status, ctype, body) = api
+        .post_json(
+            "/credentials/verify",
+            &json!({"verifiableCredential": doc(&forged)}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(ctype, "application/problem+json");
+    assert_eq!(
+        body["type"],
+        "https://w3id.org/civitas/problems#verification-failed"
+    );
+    assert_eq!(body["status"], 422);
+    assert_eq!(body["verified"], false);
+    assert!(
+        body["detail"].as_str().unwrap().starts_with("signature:"),
+        "{body}"
+    );
+    assert_eq!(body["report"]["verdict"], "invalid");
+    assert_eq!(
+        body["errors"][0]["type"],
+        "https://w3id.org/civitas/problems#signature"
+    );
+
+    // Revoked: 422 as well.
+    let unsigned = w.registry.birth(None, 20).build().unwrap();
+    let revoked = sign_di(
+        unsigned.json(),
+        &w.registry.signer,
+        now() - Duration::days(1),
+    )
+    .await;
+    let (status, _, body) = api
+        .post_json(
+            "/credentials/verify",
+            &json!({"verifiableCredential": doc(&revoked)}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        body["detail"].as_str().unwrap().starts_with("revocation:"),
+        "{body}"
+    );
+
+    // Indeterminate (no status list for this issuer's lists): 422, its own problem type.
+    let unsigned = w.js_issuer.birth(None, 10).build().unwrap();
+    let unknown = sign_di(unsigned.json(), &w.js_issuer.signer, now()).await;
+    let (status, _, body) = api
+        .post_json(
+            "/credentials/verify",
+            &json!({"verifiableCredential": doc(&unknown)}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["type"],
+        "https://w3id.org/civitas/problems#verification-indeterminate"
+    );
+    assert_eq!(body["report"]["verdict"], "indeterminate");
+    assert!(!body["warnings"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bad_requests() {
+    let w = World::new().await;
+    let api = Api::start(&w).await;
+
+    // Malformed JSON: 400.
+    let (status, ctype, body) = api
+        .post("/credentials/verify", "{\"verifiableCredential\": ")
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(ctype, "application/problem+json");
+    assert_eq!(
+        body["type"],
+        "https://w3id.org/civitas/problems#malformed-request"
+    );
+    assert!(
+        body["detail"].as_str().unwrap().contains("not JSON"),
+        "{body}"
+    );
+
+    // No document, a document of the wrong kind, an option of the wrong type: 400.
+    for (path, request) in [
+        ("/credentials/verify", json!({"options": {}})),
+        ("/credentials/verify", json!([1, 2])),
+        ("/credentials/verify", json!({"verifiableCredential": 5})),
+        (
+            "/presentations/verify",
+            json!({"verifiablePresentation": doc(&w.valid_birth().await)}),
+        ),
+        (
+            "/credentials/verify",
+            json!({"verifiableCredential": doc(&w.valid_birth().await), "options": {"challenge": 5}}),
+        ),
+    ] {
+        let (status, ctype, body) = api.post_json(path, &request).await;
+        assert_eq!(status, 400, "{request}: {body}");
+        assert_eq!(ctype, "application/problem+json");
+    }
+
+    // A document that is not a credential: 400 with the report.
+    let (status, _, body) = api
+        .post_json(
+            "/credentials/verify",
+            &json!({"verifiableCredential": {"type": ["VerifiableCredential"]}}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["type"],
+        "https://w3id.org/civitas/problems#malformed-document"
+    );
+    assert_eq!(body["report"]["checks"][0]["check"], "syntax");
+
+    // Over 1 MiB: 413.
+    let big = format!(
+        "{{\"verifiableCredential\": {{}}, \"padding\": \"{}\"}}",
+        "a".repeat(http::MAX_BODY_BYTES)
+    );
+    let (status, ctype, body) = api.post("/credentials/verify", big).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(ctype, "application/problem+json");
+    assert_eq!(
+        body["type"],
+        "https://w3id.org/civitas/problems#request-too-large"
+    );
+}
+
+#[tokio::test]
+async fn presentations_verify() {
+    let w = World::new().await;
+    let api = Api::start(&w).await;
+    let birth = w.valid_birth().await;
+    let vp = w
+        .present(&[&birth], Some("c-42"), Some("bank.example"))
+        .await;
+
+    let (status, _, body) = api
+        .post_json(
+            "/presentations/verify",
+            &json!({"verifiablePresentation": doc(&vp),
+                    "options": {"challenge": "c-42", "domain": "bank.example", "extra": true}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["report"]["kind"], "presentation");
+    assert_eq!(body["report"]["credentials"][0]["verdict"], "valid");
+
+    let (status, _, body) = api
+        .post_json(
+            "/presentations/verify",
+            &json!({"verifiablePresentation": doc(&vp),
+                    "options": {"challenge": "c-43", "domain": "bank.example"}}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().starts_with("challenge:"),
+        "{body}"
+    );
+
+    // A presentation sent to the credentials endpoint.
+    let (status, _, _) = api
+        .post_json(
+            "/credentials/verify",
+            &json!({"verifiableCredential": doc(&vp)}),
+        )
+        .await;
+    assert_eq!(status, 400);
+}

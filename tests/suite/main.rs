@@ -1,0 +1,4 @@
+//! The umbrella crate's end-to-end tests, one test binary: one module per subject.
+
+mod examples;
+mod journey;
