@@ -37,7 +37,8 @@ pub struct KeyRecord {
     /// When it stopped signing (rotated out); `None` for the current key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<DateTime<Utc>>,
-    /// The key file's name in the keys directory.
+    /// The key file's name in the keys directory; empty for a key held by an external signer
+    /// (an HSM or a KMS: see `IssuerBuilder::signer`).
     pub file: String,
 }
 

@@ -141,7 +141,6 @@ impl Launched {
 impl Issuer {
     /// The current signing key's verification method.
     pub fn signer_method(&self) -> String {
-        use civitas_core::signer::Signer;
         self.signer().verification_method().to_owned()
     }
 }

@@ -79,5 +79,5 @@ pub use commit::StatusAction;
 pub use config::{DidMethod, IssuerConfig, PassphraseSource, TlsConfig};
 pub use error::IssuerError;
 pub use issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
-pub use issuer::{Issuer, Opened, StatusChange};
+pub use issuer::{Issuer, IssuerBuilder, Opened, StatusChange};
 pub use tokens::Action;

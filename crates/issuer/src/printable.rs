@@ -44,6 +44,11 @@ impl Issuer {
             .into_iter()
             .find(|k| k.verification_method == method)
             .ok_or_else(|| IssuerError::Signing(format!("no key {method} in the key history")))?;
+        if record.file.is_empty() {
+            return Err(IssuerError::Signing(format!(
+                "key {method} was held by an external signer that is no longer the current one"
+            )));
+        }
         let signer = FileSigner::open(
             &self.config().keys_dir(),
             &record,

@@ -32,6 +32,12 @@ impl Issuer {
                 "the key history has no current key".into(),
             ));
         };
+        if current.file.is_empty() {
+            return Err(IssuerError::Rotation(format!(
+                "the current key {} is held by an external signer: create the new key in that device and open the issuer with it",
+                current.verification_method
+            )));
+        }
         let number = keys.iter().map(|k| k.number).max().unwrap_or(0) + 1;
         let now = Utc::now();
         let did = inner.meta.did.clone();

@@ -6,4 +6,5 @@ mod crash;
 mod http_flow;
 mod js_interop;
 mod rejections;
+mod seams;
 mod restart_and_load;

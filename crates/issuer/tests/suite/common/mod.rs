@@ -174,3 +174,11 @@ pub fn marriage_body(source: &str) -> Value {
     v["sourceRecordId"] = json!(source);
     v
 }
+
+/// A trust-less checker that resolves `issuer`'s DID from its own controller document.
+pub fn checker_for(issuer: &Issuer) -> Checker {
+    Checker::new(
+        ContextLoader::bundled(),
+        OfflineResolver::new().with(issuer.did_document().unwrap()),
+    )
+}

@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # A router with the request log
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//!
+//! let app: Router = Router::new()
+//!     .route("/health", get(|| async { "ok" }))
+//!     .layer(axum::middleware::from_fn(civitas_http::request_log::log_request));
+//! # let _ = app;
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod logging;
+pub mod request_log;

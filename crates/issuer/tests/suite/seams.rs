@@ -1,0 +1,222 @@
+//! The issuer's seams: `Issuer::builder(config).store(..).signer(..)` takes any registry store
+//! and any signer, and checks that a signer given to an existing registry holds its key.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use civitas_core::did::{did_key, did_key_method, did_web};
+use civitas_core::keys::{KeyAlgorithm, KeyPair, PublicKey};
+use civitas_core::model::samples;
+use civitas_core::report::Verdict;
+use civitas_core::signer::{LocalSigner, Signer, SignerError};
+use civitas_core::verify::VerifyOptions;
+use civitas_issuer::store::{RegistryStore, SledStore};
+use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerError};
+
+use crate::common;
+
+/// A signer outside the data directory (as an HSM would be) that counts its signatures.
+#[derive(Debug)]
+struct CountingSigner {
+    inner: LocalSigner,
+    signatures: AtomicUsize,
+}
+
+impl CountingSigner {
+    fn new(pair: KeyPair, method: String) -> Arc<Self> {
+        Arc::new(Self {
+            inner: LocalSigner::new(pair, method),
+            signatures: AtomicUsize::new(0),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Signer for CountingSigner {
+    fn verification_method(&self) -> &str {
+        self.inner.verification_method()
+    }
+    fn algorithm(&self) -> KeyAlgorithm {
+        self.inner.algorithm()
+    }
+    fn public_key(&self) -> PublicKey {
+        self.inner.public_key()
+    }
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignerError> {
+        self.signatures.fetch_add(1, Ordering::SeqCst);
+        self.inner.sign(message).await
+    }
+}
+
+fn config_error(result: Result<(Issuer, civitas_issuer::Opened), IssuerError>) -> String {
+    match result {
+        Err(IssuerError::Config(reason)) => reason,
+        Err(other) => panic!("expected a configuration error, got {other}"),
+        Ok(_) => panic!("expected a configuration error, the issuer opened"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_external_signer_signs_everything_and_must_hold_the_registrys_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), 8443, DidMethod::Web);
+    let did = did_web("127.0.0.1:8443", &[]).unwrap();
+    let pair = KeyPair::generate(KeyAlgorithm::Ed25519);
+
+    // A verification method of another DID is refused before anything is written.
+    let foreign = CountingSigner::new(pair.clone(), "did:web:elsewhere.example#key-1".into());
+    let reason = config_error(
+        Issuer::builder(config.clone())
+            .signer(foreign)
+            .build()
+            .await,
+    );
+    assert!(reason.contains("is not a key of this issuer"), "{reason}");
+
+    let signer = CountingSigner::new(pair.clone(), format!("{did}#hsm-1"));
+    let (issuer, opened) = Issuer::builder(config.clone())
+        .signer(signer.clone())
+        .build()
+        .await
+        .unwrap();
+    assert!(opened.initialized);
+    assert_eq!(issuer.did(), did);
+    assert_eq!(issuer.signer_method(), format!("{did}#hsm-1"));
+    assert!(
+        !dir.path().join("keys/key-1.json").exists(),
+        "no key file is made for an external signer"
+    );
+    let issued = issuer
+        .issue(
+            IssueRequest::new(samples::birth_certificate()).source("seam-1"),
+            "test",
+        )
+        .await
+        .unwrap();
+    issuer.wait_published().await;
+    // the credential, and its revocation and suspension lists
+    assert!(signer.signatures.load(Ordering::SeqCst) >= 3);
+    let checker = common::checker_for(&issuer);
+    let report = checker
+        .verify(issued.credential.as_bytes(), &VerifyOptions::default())
+        .await;
+    assert_eq!(report.verdict, Verdict::Valid, "{report}");
+    let rotation = issuer.rotate_key("test").await;
+    assert!(
+        matches!(&rotation, Err(IssuerError::Rotation(r)) if r.contains("external signer")),
+        "{rotation:?}"
+    );
+    drop(issuer);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    // Opened again without its signer, or with another key: refused, with the reason.
+    let reason = config_error(Issuer::open(config.clone()).await);
+    assert!(
+        reason.contains("held outside the data directory"),
+        "{reason}"
+    );
+    let other = CountingSigner::new(
+        KeyPair::generate(KeyAlgorithm::Ed25519),
+        format!("{did}#hsm-1"),
+    );
+    let reason = config_error(Issuer::builder(config.clone()).signer(other).build().await);
+    assert!(reason.contains("registry's current key"), "{reason}");
+
+    // With its signer: the registry is intact.
+    let (issuer, opened) = Issuer::builder(config)
+        .signer(signer)
+        .build()
+        .await
+        .unwrap();
+    assert!(!opened.initialized);
+    assert_eq!(issuer.credential_count().unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_did_key_issuer_takes_its_did_from_the_external_signer() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), 8443, DidMethod::Key);
+    let pair = KeyPair::generate(KeyAlgorithm::P256);
+    let public = pair.public_key();
+    let signer = CountingSigner::new(pair, did_key_method(&public));
+    let (issuer, _) = Issuer::builder(config)
+        .signer(signer)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(issuer.did(), did_key(&public));
+    assert_eq!(issuer.keys()[0].algorithm, KeyAlgorithm::P256);
+}
+
+/// A registry store that is not the default one: sled elsewhere, counting the batches written.
+struct CountingStore {
+    inner: SledStore,
+    batches: AtomicUsize,
+}
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) -> Result<$ret, IssuerError> {
+            self.inner.$name($($arg),*)
+        })*
+    };
+}
+
+impl RegistryStore for CountingStore {
+    fn apply(&self, batch: civitas_issuer::store::WriteBatch) -> Result<(), IssuerError> {
+        self.batches.fetch_add(1, Ordering::SeqCst);
+        self.inner.apply(batch)
+    }
+    delegate! {
+        flush() -> ();
+        meta() -> Option<civitas_issuer::store::IssuerMeta>;
+        credential(id: &str) -> Option<civitas_issuer::store::CredentialRecord>;
+        credential_text(id: &str) -> Option<String>;
+        by_source(source_record_id: &str) -> Option<String>;
+        credentials(after: Option<&str>, limit: usize) -> Vec<civitas_issuer::store::CredentialRecord>;
+        credential_count() -> u64;
+        status_lists() -> Vec<civitas_status::StatusList>;
+        put_status_list(list: &civitas_status::StatusList) -> ();
+        published(url: &str) -> Option<civitas_issuer::store::PublishedList>;
+        put_published(list: &civitas_issuer::store::PublishedList) -> ();
+        allocator_state(purpose: civitas_status::StatusPurpose) -> Option<civitas_status::AllocatorState>;
+        put_allocator_state(purpose: civitas_status::StatusPurpose, state: &civitas_status::AllocatorState) -> ();
+        audit(from: u64, limit: usize) -> Vec<civitas_issuer::audit::AuditEntry>;
+        audit_head() -> Option<civitas_issuer::audit::AuditEntry>;
+        keys() -> Vec<civitas_issuer::keystore::KeyRecord>;
+        token(hash: &str) -> Option<civitas_issuer::tokens::TokenRecord>;
+        tokens() -> Vec<civitas_issuer::tokens::TokenRecord>;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_given_to_the_builder_holds_the_whole_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), 8443, DidMethod::Key);
+    let store = Arc::new(CountingStore {
+        inner: SledStore::open(elsewhere.path()).unwrap(),
+        batches: AtomicUsize::new(0),
+    });
+    let (issuer, _) = Issuer::builder(config)
+        .store(store.clone())
+        .build()
+        .await
+        .unwrap();
+    let before = store.batches.load(Ordering::SeqCst);
+    assert!(before > 0, "initialisation wrote to the given store");
+    issuer
+        .issue(
+            IssueRequest::new(samples::marriage_certificate()).source("seam-2"),
+            "test",
+        )
+        .await
+        .unwrap();
+    assert!(store.batches.load(Ordering::SeqCst) > before);
+    assert_eq!(store.credential_count().unwrap(), 1);
+    assert!(store.by_source("seam-2").unwrap().is_some());
+    assert!(
+        !dir.path().join("registry").exists(),
+        "the default sled registry was not opened"
+    );
+}
