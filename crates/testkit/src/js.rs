@@ -189,6 +189,30 @@ impl JsPeer {
         text
     }
 
+    /// Canonicalizes a JSON-LD document with `canon.mjs`: exactly what the `eddsa-rdfc-2022`
+    /// cryptosuite hashes (jsonld.js toRDF in safe mode with `rdfDirection: i18n-datatype`,
+    /// then rdf-canonize RDFC-1.0). Returns the canonical N-Quads, or the JS stack's error
+    /// messages when it refuses the document (e.g. an undefined term, an invalid language tag).
+    ///
+    /// # Panics
+    ///
+    /// When the script fails in any other way than with a JSON answer (e.g. the document is not
+    /// JSON).
+    pub fn canonize(
+        &self,
+        document_json: &str,
+        contexts: &[(&str, &str)],
+    ) -> Result<String, Vec<String>> {
+        let tmp = TempFiles::new();
+        let mut args = vec![tmp.write("document.json", document_json)];
+        args.extend(tmp.context_args(contexts));
+        let (raw, _) = self.run_json("canon.mjs", &args, &[0, 1]);
+        match raw["nquads"].as_str() {
+            Some(text) if raw["ok"] == Value::Bool(true) => Ok(text.to_owned()),
+            _ => Err(strings(&raw["errors"])),
+        }
+    }
+
     /// Verifies a `BitstringStatusListCredential`'s proof with `status.mjs` and reads the bit at
     /// `index` (decoded by `@digitalbazaar/vc-bitstring-status-list`).
     ///
@@ -568,6 +592,34 @@ mod tests {
         assert!(verdict.errors.is_empty());
         // it has a credentialStatus, but no status list was given
         assert!(!verdict.status_checked);
+    }
+
+    #[test]
+    fn canonize_gives_the_cryptosuite_canonical_form_or_its_errors() {
+        let Some(js) = JsPeer::get() else { return };
+        let doc = serde_json::json!({
+            "@context": {
+                "l": {"@id": "https://example.org/l", "@container": "@list"},
+                "d": "https://example.org/d"
+            },
+            "@id": "https://example.org/s",
+            "l": ["b", "a"],
+            "d": {"@value": "x", "@language": "EN-GB", "@direction": "rtl"}
+        });
+        let nquads = js.canonize(&doc.to_string(), &[]).unwrap();
+        assert_eq!(
+            nquads,
+            "<https://example.org/s> <https://example.org/d> \"x\"^^<https://www.w3.org/ns/i18n#en-gb_rtl> .\n\
+             <https://example.org/s> <https://example.org/l> _:c14n0 .\n\
+             _:c14n0 <http://www.w3.org/1999/02/22-rdf-syntax-ns#first> \"b\" .\n\
+             _:c14n0 <http://www.w3.org/1999/02/22-rdf-syntax-ns#rest> _:c14n1 .\n\
+             _:c14n1 <http://www.w3.org/1999/02/22-rdf-syntax-ns#first> \"a\" .\n\
+             _:c14n1 <http://www.w3.org/1999/02/22-rdf-syntax-ns#rest> <http://www.w3.org/1999/02/22-rdf-syntax-ns#nil> .\n"
+        );
+        // Safe mode: a term no context defines is an error, not dropped data.
+        let undefined = serde_json::json!({"@context": {}, "@id": "https://example.org/s", "u": 1});
+        let errors = js.canonize(&undefined.to_string(), &[]).unwrap_err();
+        assert!(!errors.is_empty());
     }
 
     #[test]

@@ -3,11 +3,11 @@
 //! the active context that results is shared by every later document.
 //!
 //! Supported: `@version`, `@protected`, `@propagate`, `@vocab` (absolute IRI), `@language`,
-//! remote contexts by URL (from a [`ContextSource`], never the network), term definitions with
-//! `@id`, `@type`, `@container` (`@set`, `@list`, `@language`, `@graph`), `@language`,
-//! `@prefix`, `@protected` and scoped `@context`. Anything else (`@import`, `@base`,
-//! `@direction`, `@reverse`, `@nest`, `@index`, `@id`/`@type`/`@index` maps, ...) makes the
-//! fast path decline, and the general path (ssi) takes over.
+//! `@direction`, remote contexts by URL (from a [`ContextSource`], never the network), term
+//! definitions with `@id`, `@type`, `@container` (`@set`, `@list`, `@language`, `@graph`),
+//! `@language`, `@direction`, `@prefix`, `@protected` and scoped `@context`. Anything else
+//! (`@import`, `@base`, `@reverse`, `@nest`, `@index`, `@id`/`@type`/`@index` maps, ...) makes
+//! the fast path decline, and the general path (ssi) takes over.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -157,7 +157,38 @@ pub(crate) struct TermDef {
     pub(crate) container: u8,
     /// `Some(None)`: explicitly no language.
     pub(crate) language: Option<Option<Rc<str>>>,
+    /// `Some(None)`: explicitly no base direction.
+    pub(crate) direction: Option<Option<Direction>>,
     pub(crate) context: Option<Scoped>,
+}
+
+/// A base direction (`@direction`) of a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// `ltr`.
+    Ltr,
+    /// `rtl`.
+    Rtl,
+}
+
+impl Direction {
+    /// The direction a JSON-LD `@direction` value names: `Ok(None)` for `null`.
+    pub(crate) fn parse(value: &Value) -> Result<Option<Self>, Declined> {
+        match value {
+            Value::Null => Ok(None),
+            Value::String(s) if s == "ltr" => Ok(Some(Direction::Ltr)),
+            Value::String(s) if s == "rtl" => Ok(Some(Direction::Rtl)),
+            _ => Err(Declined::Invalid("invalid base direction")),
+        }
+    }
+
+    /// `ltr` or `rtl`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ltr => "ltr",
+            Direction::Rtl => "rtl",
+        }
+    }
 }
 
 impl TermDef {
@@ -167,6 +198,7 @@ impl TermDef {
             && self.type_mapping == other.type_mapping
             && self.container == other.container
             && self.language == other.language
+            && self.direction == other.direction
             && self.context == other.context
     }
 }
@@ -181,6 +213,8 @@ pub(crate) struct ActiveContext {
     pub(crate) terms: Terms,
     pub(crate) vocab: Option<Rc<str>>,
     pub(crate) language: Option<Rc<str>>,
+    /// The default base direction.
+    pub(crate) direction: Option<Direction>,
     pub(crate) base: Option<Rc<str>>,
     original_base: Option<Rc<str>>,
     pub(crate) previous: Option<Rc<ActiveContext>>,
@@ -200,6 +234,7 @@ impl ActiveContext {
             terms: Terms::default(),
             vocab: None,
             language: None,
+            direction: None,
             base: base.clone(),
             original_base: base,
             previous: None,
@@ -287,6 +322,7 @@ struct Draft {
     terms: Terms,
     vocab: Option<Rc<str>>,
     language: Option<Rc<str>>,
+    direction: Option<Direction>,
     base: Option<Rc<str>>,
     original_base: Option<Rc<str>>,
     previous: Option<Rc<ActiveContext>>,
@@ -334,6 +370,7 @@ impl Cur {
                 terms: c.terms.clone(),
                 vocab: c.vocab.clone(),
                 language: c.language.clone(),
+                direction: c.direction,
                 base: c.base.clone(),
                 original_base: c.original_base.clone(),
                 previous: c.previous.clone(),
@@ -354,6 +391,7 @@ impl Cur {
                 terms: d.terms,
                 vocab: d.vocab,
                 language: d.language,
+                direction: d.direction,
                 base: d.base,
                 original_base: d.original_base,
                 previous: d.previous,
@@ -735,6 +773,7 @@ impl<'s> Processor<'s> {
                         terms: Terms::default(),
                         vocab: None,
                         language: None,
+                        direction: None,
                         base: active.original_base.clone(),
                         original_base: active.original_base.clone(),
                         previous,
@@ -786,10 +825,8 @@ impl<'s> Processor<'s> {
         {
             return Err(Declined::Invalid("invalid @version value"));
         }
-        for unsupported in ["@import", "@direction"] {
-            if def.contains_key(unsupported) {
-                return Err(Declined::Unsupported("@import or @direction in a context"));
-            }
+        if def.contains_key("@import") {
+            return Err(Declined::Unsupported("@import in a context"));
         }
         let protected = match def.get("@protected") {
             None => false,
@@ -847,6 +884,9 @@ impl<'s> Processor<'s> {
                 Value::String(s) => result.draft().language = Some(Rc::from(s.as_str())),
                 _ => return Err(Declined::Invalid("invalid default language")),
             }
+        }
+        if let Some(v) = def.get("@direction") {
+            result.draft().direction = Direction::parse(v)?;
         }
         if let Some(v) = def.get("@propagate")
             && !v.is_boolean()
@@ -927,15 +967,16 @@ impl<'s> Processor<'s> {
             type_mapping: None,
             container: 0,
             language: None,
+            direction: None,
             context: None,
         };
         for k in map.keys() {
             match k.as_str() {
-                "@id" | "@container" | "@context" | "@language" | "@prefix" | "@protected"
-                | "@type" => {}
-                "@reverse" | "@index" | "@nest" | "@direction" => {
+                "@id" | "@container" | "@context" | "@language" | "@direction" | "@prefix"
+                | "@protected" | "@type" => {}
+                "@reverse" | "@index" | "@nest" => {
                     return Err(Declined::Unsupported(
-                        "@reverse, @index, @nest or @direction in a term definition",
+                        "@reverse, @index or @nest in a term definition",
                     ));
                 }
                 _ => return Err(Declined::Invalid("invalid term definition")),
@@ -1082,6 +1123,11 @@ impl<'s> Processor<'s> {
                 Value::String(s) => Some(Rc::from(s.as_str())),
                 _ => return Err(Declined::Invalid("invalid language mapping")),
             });
+        }
+        if let Some(d) = map.get("@direction")
+            && !map.contains_key("@type")
+        {
+            def.direction = Some(Direction::parse(d)?);
         }
         if let Some(p) = map.get("@prefix") {
             if term.contains(':') || term.contains('/') {

@@ -11,8 +11,8 @@ use smallvec::SmallVec;
 
 use super::Declined;
 use super::context::{
-    ActiveContext, C_GRAPH, C_LANGUAGE, C_LIST, Expanded, Kw, Mapping, Processor, TermDef,
-    TypeMapping,
+    ActiveContext, C_GRAPH, C_LANGUAGE, C_LIST, Direction, Expanded, Kw, Mapping, Processor,
+    TermDef, TypeMapping,
 };
 use super::iri;
 use super::rdf::{Emitter, Term, XSD_BOOLEAN, XSD_INTEGER, XSD_STRING};
@@ -96,38 +96,14 @@ impl Out {
     }
 }
 
-/// Whether a language tag is one the general path is known to treat exactly like the
-/// specification: a primary subtag of 2-3 letters, optionally a 4-letter script and a 2-letter
-/// or 3-digit region (letters of either case: ssi keeps a well-formed tag as written, and so
-/// does RDFC-1.0).
-pub(crate) fn is_plain_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or("");
-    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return false;
-    }
-    let mut seen_script = false;
-    let mut seen_region = false;
-    for p in parts {
-        if !seen_script
-            && !seen_region
-            && p.len() == 4
-            && p.bytes().all(|b| b.is_ascii_alphabetic())
-        {
-            seen_script = true;
-        } else if !seen_region
-            && ((p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic()))
-                || (p.len() == 3 && p.bytes().all(|b| b.is_ascii_digit())))
-        {
-            seen_region = true;
-        } else {
-            return false;
-        }
-    }
-    true
+/// Whether a language tag is in the form both paths write the same way: the BCP 47 shape of
+/// [`is_language_tag`], in lower case.
+pub(crate) fn is_lower_case_language_tag(tag: &str) -> bool {
+    is_language_tag(tag) && !tag.bytes().any(|b| b.is_ascii_uppercase())
 }
 
-/// Well-formed enough for the specification path (BCP 47 shape: alphanumeric subtags).
+/// Whether a language tag has the BCP 47 shape that jsonld.js accepts (`[a-zA-Z]{1,8}` then
+/// `-[a-zA-Z0-9]{1,8}` subtags; its safe mode refuses any other tag).
 fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let primary = parts.next().unwrap_or("");
@@ -149,6 +125,10 @@ pub(crate) struct Expander<'p, 's> {
     graph: Option<Term>,
     /// Emptied key-expansion lists, reused by the next map (a document has a few dozen maps).
     spare: Vec<KeyList>,
+    /// Strings with a base direction become `i18n-datatype` literals (JSON-LD 1.1 toRdf with
+    /// `rdfDirection: i18n-datatype`, as the Data Integrity cryptosuites of the reference JS
+    /// stack do); otherwise a base direction declines.
+    pub(crate) i18n_direction: bool,
 }
 
 /// The expansion of each key of a map and the key's term definition.
@@ -180,6 +160,8 @@ struct Building<'a> {
     type_was_array: bool,
     value: Option<Option<&'a Value>>,
     language: Option<&'a str>,
+    /// `Some(None)`: `@direction: null`.
+    direction: Option<Option<Direction>>,
     list: Option<Objs>,
     set: Option<Out>,
     graph: bool,
@@ -212,6 +194,7 @@ impl<'p, 's> Expander<'p, 's> {
             em: Emitter::new(strict),
             graph: None,
             spare: Vec::new(),
+            i18n_direction: strict,
         }
     }
 
@@ -264,9 +247,7 @@ impl<'p, 's> Expander<'p, 's> {
                         Out::One(i) => result.push(i),
                         Out::Many(v) => {
                             if list_container {
-                                if self.strict {
-                                    return Err(Declined::Unsupported("list of lists"));
-                                }
+                                // A nested array of a list is a list (§5.1.2 step 5.2.2).
                                 result.push(Obj::List(self.list(&v)));
                             } else {
                                 result.extend(v);
@@ -338,6 +319,7 @@ impl<'p, 's> Expander<'p, 's> {
             _ => None,
         };
         let mut lang: Option<Rc<str>> = None;
+        let mut direction = None;
         if value.is_string() && ty.is_none() {
             let l = match def.and_then(|d| d.language.as_ref()) {
                 Some(explicit) => explicit.clone(),
@@ -347,12 +329,34 @@ impl<'p, 's> Expander<'p, 's> {
                 self.check_language(&l)?;
                 lang = Some(l);
             }
+            direction = match def.and_then(|d| d.direction) {
+                Some(explicit) => explicit,
+                None => active.direction,
+            };
         }
         let lit = self.literal(value, ty)?;
         let datatype = ty.unwrap_or(lit.default_type());
-        self.em
-            .value(lit.lexical(), datatype, lang.as_deref())
+        self.emit_value(lit.lexical(), datatype, lang.as_deref(), direction)
             .map(Obj::Value)
+    }
+
+    /// The literal of a value: a string with a base direction is an `i18n-datatype` literal
+    /// (`"text"^^<https://www.w3.org/ns/i18n#ar_rtl>`, the language in lower case), anything
+    /// else is written as it is (a language-tagged string, or a literal of `datatype`).
+    fn emit_value(
+        &mut self,
+        lexical: &str,
+        datatype: &str,
+        lang: Option<&str>,
+        direction: Option<Direction>,
+    ) -> Result<Term, Declined> {
+        match direction {
+            None => self.em.value(lexical, datatype, lang),
+            Some(_) if !self.i18n_direction => Err(Declined::Unsupported(
+                "@direction without rdfDirection i18n-datatype",
+            )),
+            Some(d) => self.em.directed(lexical, lang, d),
+        }
     }
 
     fn literal<'a>(&self, value: &'a Value, ty: Option<&str>) -> Result<Lit<'a>, Declined> {
@@ -395,17 +399,10 @@ impl<'p, 's> Expander<'p, 's> {
     }
 
     fn check_language(&self, tag: &str) -> Result<(), Declined> {
-        let ok = if self.strict {
-            is_plain_language_tag(tag)
-        } else {
-            is_language_tag(tag)
-        };
-        if ok {
+        if is_language_tag(tag) {
             Ok(())
         } else {
-            Err(Declined::Unsupported(
-                "language tag outside the plain subset",
-            ))
+            Err(Declined::Invalid("invalid language tag"))
         }
     }
 
@@ -491,16 +488,6 @@ impl<'p, 's> Expander<'p, 's> {
             None => element.member("@context"),
         };
         if let Some(ctx) = context {
-            if self.strict {
-                let urls_only = match ctx {
-                    Value::String(_) => true,
-                    Value::Array(a) => a.iter().all(Value::is_string),
-                    _ => false,
-                };
-                if !urls_only {
-                    return Err(Declined::Unsupported("embedded (inline) context"));
-                }
-            }
             let base = self.base.clone();
             active = self.proc.process(
                 &active,
@@ -592,6 +579,7 @@ impl<'p, 's> Expander<'p, 's> {
             type_was_array: false,
             value: None,
             language: None,
+            direction: None,
             list: None,
             set: None,
             graph: false,
@@ -651,7 +639,7 @@ impl<'p, 's> Expander<'p, 's> {
             let out = if container & C_LANGUAGE != 0
                 && let Value::Object(lmap) = value
             {
-                Out::Many(self.language_map(&active, lmap)?)
+                Out::Many(self.language_map(&active, def.as_deref(), lmap)?)
             } else {
                 match self.element(&active, Some(key.as_str()), def.as_ref(), value, false)? {
                     Out::Null => continue,
@@ -661,7 +649,6 @@ impl<'p, 's> Expander<'p, 's> {
             if container & C_LIST != 0 {
                 let head = match out {
                     Out::One(Obj::List(head)) => head,
-                    _ if self.strict => return Err(Declined::Unsupported("list")),
                     other => self.list(&other.into_objs()),
                 };
                 self.property(&mut r, &property, &[Obj::List(head)]);
@@ -747,8 +734,13 @@ impl<'p, 's> Expander<'p, 's> {
     fn language_map(
         &mut self,
         active: &ActiveContext,
+        def: Option<&TermDef>,
         lmap: &Map<String, Value>,
     ) -> Result<Objs, Declined> {
+        let direction = match def.and_then(|d| d.direction) {
+            Some(explicit) => explicit,
+            None => active.direction,
+        };
         let mut out = Objs::with_capacity(lmap.len());
         for (language, lv) in lmap {
             let items: &[Value] = match lv {
@@ -765,7 +757,7 @@ impl<'p, 's> Expander<'p, 's> {
                     Value::Null => {}
                     Value::String(s) => {
                         let lang = if none { None } else { Some(language.as_str()) };
-                        out.push(Obj::Value(self.em.value(s, XSD_STRING, lang)?));
+                        out.push(Obj::Value(self.emit_value(s, XSD_STRING, lang, direction)?));
                     }
                     _ => return Err(Declined::Invalid("invalid language map value")),
                 }
@@ -862,24 +854,17 @@ impl<'p, 's> Expander<'p, 's> {
                     .ok_or(Declined::Invalid("invalid language-tagged string"))?;
                 r.language = Some(s);
             }
+            Kw::Direction => {
+                r.direction = Some(Direction::parse(value)?);
+            }
             Kw::Index => {
                 if !value.is_string() {
                     return Err(Declined::Invalid("invalid @index value"));
                 }
             }
             Kw::List => {
-                if self.strict {
-                    return Err(Declined::Unsupported("list"));
-                }
                 if prop.is_none() || prop == Some("@graph") {
                     return Ok(());
-                }
-                let items: &[Value] = match value {
-                    Value::Array(a) => a,
-                    one => std::slice::from_ref(one),
-                };
-                if items.iter().any(Value::is_array) {
-                    return Err(Declined::Unsupported("list of lists"));
                 }
                 let def = prop.and_then(|p| active.terms.get(p)).cloned();
                 let out = self.element(active, prop, def.as_ref(), value, false)?;
@@ -891,7 +876,7 @@ impl<'p, 's> Expander<'p, 's> {
             }
             _ => {
                 return Err(Declined::Unsupported(
-                    "@included, @reverse, @nest, @direction or another keyword as a key",
+                    "@included, @reverse, @nest or another keyword as a key",
                 ));
             }
         }
@@ -908,15 +893,15 @@ impl<'p, 's> Expander<'p, 's> {
                 if r.id || r.graph || r.list.is_some() || r.set.is_some() || !no_props {
                     return Err(Declined::Invalid("invalid value object"));
                 }
-                if r.has_types && r.language.is_some() {
+                if r.has_types && (r.language.is_some() || r.direction.is_some()) {
                     return Err(Declined::Invalid(
-                        "invalid value object (@type with @language)",
+                        "invalid value object (@type with @language or @direction)",
                     ));
                 }
                 let Some(value) = value else {
                     return Ok(Out::Null);
                 };
-                if r.language.is_some() && !value.is_string() {
+                if (r.language.is_some() || r.direction.is_some()) && !value.is_string() {
                     return Err(Declined::Invalid("invalid language-tagged value"));
                 }
                 let ty = if r.has_types {
@@ -939,17 +924,24 @@ impl<'p, 's> Expander<'p, 's> {
                     return Ok(Out::Null);
                 }
                 let datatype = ty.unwrap_or(lit.default_type());
-                Ok(Out::One(Obj::Value(self.em.value(
+                Ok(Out::One(Obj::Value(self.emit_value(
                     lit.lexical(),
                     datatype,
                     r.language,
+                    r.direction.flatten(),
                 )?)))
             }
             Kind::List => {
                 let Some(list) = r.list else {
                     return Err(Declined::Invalid("invalid list object"));
                 };
-                if r.id || r.has_types || r.graph || r.set.is_some() || r.language.is_some() {
+                if r.id
+                    || r.has_types
+                    || r.graph
+                    || r.set.is_some()
+                    || r.language.is_some()
+                    || r.direction.is_some()
+                {
                     return Err(Declined::Invalid("invalid set or list object"));
                 }
                 if !no_props {
@@ -961,12 +953,21 @@ impl<'p, 's> Expander<'p, 's> {
                 let Some(set) = r.set else {
                     return Err(Declined::Invalid("invalid set object"));
                 };
-                if r.id || r.has_types || r.graph || r.language.is_some() || !no_props {
+                if r.id
+                    || r.has_types
+                    || r.graph
+                    || r.language.is_some()
+                    || r.direction.is_some()
+                    || !no_props
+                {
                     return Err(Declined::Invalid("invalid set or list object"));
                 }
                 Ok(set)
             }
             Kind::Node => {
+                if r.direction.is_some() {
+                    return Err(Declined::Unsupported("@direction in a node object"));
+                }
                 if r.language.is_some() {
                     if !r.id && !r.has_types && !r.graph && no_props {
                         return Ok(Out::Null);

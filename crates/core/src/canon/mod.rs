@@ -52,6 +52,20 @@ pub enum CanonError {
     /// The expanded document could not be turned into RDF.
     #[error("JSON-LD to RDF conversion failed: {0}")]
     ToRdf(String),
+    /// The document needs the general path (the fast path declined it for another reason) and
+    /// has a construct the general path (ssi 0.16) canonicalizes differently from RDFC-1.0 and
+    /// the reference JS stack: rather than a wrong answer (a signature that verifies after the
+    /// construct is changed, or that no other implementation accepts), an error.
+    #[error(
+        "JSON-LD canonicalization refused: the document has {construct}, which only civitas' \
+         own canonicalization handles correctly, and it was not used because {fast_path}"
+    )]
+    GeneralPathUnsafe {
+        /// What was found, e.g. "a JSON-LD list (@list)".
+        construct: &'static str,
+        /// Why the fast path did not answer.
+        fast_path: String,
+    },
 }
 
 /// Why the fast path did not produce an answer (the general path then does).
@@ -98,13 +112,20 @@ pub fn path_counts() -> PathCounts {
     }
 }
 
-fn counted<T>(r: Result<T, Declined>) -> Option<T> {
-    match r {
+/// Why the general path is answering: the fast path is off, or it declined.
+const FAST_PATH_OFF: &str = "the fast path is turned off";
+
+/// The fast path's answer (counted), or why the general path has to answer.
+fn fast_or<T>(r: impl FnOnce() -> Result<T, Declined>) -> Result<T, String> {
+    if !fast_path_enabled() {
+        return Err(FAST_PATH_OFF.to_owned());
+    }
+    match r() {
         Ok(v) => {
             FAST_COUNT.fetch_add(1, Ordering::Relaxed);
-            Some(v)
+            Ok(v)
         }
-        Err(_) => None,
+        Err(d) => Err(format!("the fast path declined it ({d})")),
     }
 }
 
@@ -113,12 +134,10 @@ pub async fn canonicalize(
     document: &serde_json::Value,
     loader: &ContextLoader,
 ) -> Result<String, CanonError> {
-    if fast_path_enabled()
-        && let Some(s) = counted(fast_canonicalize(document, loader))
-    {
-        return Ok(s);
+    match fast_or(|| fast_canonicalize(document, loader)) {
+        Ok(s) => Ok(s),
+        Err(why) => Ok(general_lines(document, loader, why).await?.concat()),
     }
-    general_canonicalize(document, loader).await
 }
 
 /// Canonical N-Quads of `document` without its top-level `proof` entry: what a Data Integrity
@@ -129,12 +148,13 @@ pub async fn canonicalize_without_proof(
     document: &serde_json::Value,
     loader: &ContextLoader,
 ) -> Result<String, CanonError> {
-    if fast_path_enabled()
-        && let Some(s) = counted(fast_canonical::<String>(document, loader, WITHOUT_PROOF))
-    {
-        return Ok(s);
+    match fast_or(|| fast_canonical::<String>(document, loader, WITHOUT_PROOF)) {
+        Ok(s) => Ok(s),
+        Err(why) => {
+            let doc = crate::credential::without_proof(document);
+            Ok(general_lines(&doc, loader, why).await?.concat())
+        }
     }
-    general_canonicalize(&crate::credential::without_proof(document), loader).await
 }
 
 /// A document read without its top-level `proof`.
@@ -175,13 +195,17 @@ pub(crate) async fn digest_of(
     as_value: impl FnOnce() -> serde_json::Value,
     loader: &ContextLoader,
 ) -> Result<[u8; 32], CanonError> {
-    if fast_path_enabled()
-        && let Some(d) = counted(fast_canonical::<sha2::Sha256>(document, loader, top))
-    {
-        return Ok(d);
+    match fast_or(|| fast_canonical::<sha2::Sha256>(document, loader, top)) {
+        Ok(d) => Ok(d),
+        Err(why) => {
+            let lines = general_lines(&as_value(), loader, why).await?;
+            let mut hash = sha2::Sha256::new();
+            for line in &lines {
+                hash.update(line.as_bytes());
+            }
+            Ok(hash.finalize().into())
+        }
     }
-    let text = general_canonicalize(&as_value(), loader).await?;
-    Ok(sha2::Sha256::digest(text.as_bytes()).into())
 }
 
 /// Checks that every term of `document` is defined by its contexts (JSON-LD expansion without
@@ -190,7 +214,7 @@ pub async fn check_terms(
     document: &serde_json::Value,
     loader: &ContextLoader,
 ) -> Result<(), CanonError> {
-    if fast_path_enabled() && counted(fast_check_terms(document, loader)).is_some() {
+    if fast_or(|| fast_check_terms(document, loader)).is_ok() {
         return Ok(());
     }
     GENERAL_COUNT.fetch_add(1, Ordering::Relaxed);
@@ -208,18 +232,31 @@ pub async fn canonical_lines(
     document: &serde_json::Value,
     loader: &ContextLoader,
 ) -> Result<Vec<String>, CanonError> {
-    if fast_path_enabled()
-        && let Some(lines) = counted(fast_canonical_lines(document, loader))
-    {
-        return Ok(lines);
+    match fast_or(|| fast_canonical_lines(document, loader)) {
+        Ok(lines) => Ok(lines),
+        Err(why) => general_lines(document, loader, why).await,
     }
-    general_canonical_lines(document, loader).await
 }
 
-/// The general path only: ssi 0.16's expansion and URDNA2015, as sorted lines.
+/// The general path only: ssi 0.16's expansion and URDNA2015, as sorted lines. A document with
+/// a construct ssi gets wrong (see [`CanonError::GeneralPathUnsafe`]) is refused.
 pub async fn general_canonical_lines(
     document: &serde_json::Value,
     loader: &ContextLoader,
+) -> Result<Vec<String>, CanonError> {
+    general_lines(
+        document,
+        loader,
+        "the general path was asked for directly".to_owned(),
+    )
+    .await
+}
+
+/// [`general_canonical_lines`]; `why` says why the fast path did not answer (for the error).
+async fn general_lines(
+    document: &serde_json::Value,
+    loader: &ContextLoader,
+    why: String,
 ) -> Result<Vec<String>, CanonError> {
     GENERAL_COUNT.fetch_add(1, Ordering::Relaxed);
     let json = json_syntax::Value::from_serde_json(document.clone());
@@ -228,11 +265,74 @@ pub async fn general_canonical_lines(
         .expand_with(&mut ld, loader)
         .await
         .map_err(|e| CanonError::Expansion(e.to_string()))?;
+    if let Some(construct) = unsafe_for_general_path(&expanded) {
+        return Err(CanonError::GeneralPathUnsafe {
+            construct,
+            fast_path: why,
+        });
+    }
     ld.canonical_form_of(&expanded)
         .map_err(|e| CanonError::ToRdf(e.to_string()))
 }
 
-/// The general path only: ssi 0.16's expansion and URDNA2015.
+/// The first construct of an expanded document that ssi 0.16 turns into RDF differently from
+/// JSON-LD 1.1 toRdf + RDFC-1.0 as the reference JS stack (jsonld.js, rdf-canonize) does:
+///
+/// * a list: ssi drops the `rdf:first` statements (the items) and writes an empty list as a
+///   blank node, so the order and the items would not be signed;
+/// * a base direction (`@direction`): ssi drops it (the reference stack signs it as an
+///   `i18n-datatype` literal);
+/// * a language tag with upper-case letters or outside the BCP 47 shape: ssi keeps it as
+///   written, the reference stack lower-cases it (and refuses other shapes);
+/// * a control character other than line feed and carriage return in a string: ssi writes it
+///   unescaped, RDFC-1.0's canonical N-Quads escape it.
+fn unsafe_for_general_path<T, B>(
+    doc: &ssi::json_ld::ExpandedDocument<T, B>,
+) -> Option<&'static str> {
+    use ssi::json_ld::Object;
+    use ssi::json_ld::object::FragmentRef;
+    use ssi::json_ld::object::{Literal, Value};
+    let bad_text = |s: &str| {
+        s.bytes()
+            .any(|b| (b < 0x20 && b != b'\n' && b != b'\r') || b == 0x7f)
+    };
+    for fragment in doc.traverse() {
+        let object = match fragment {
+            FragmentRef::Object(o) => o,
+            FragmentRef::IndexedObject(o) => o.inner(),
+            _ => continue,
+        };
+        match object {
+            Object::List(_) => return Some("a JSON-LD list (@list)"),
+            Object::Value(Value::LangString(s)) => {
+                if s.direction().is_some() {
+                    return Some("a base direction (@direction)");
+                }
+                if let Some(tag) = s.language() {
+                    let tag = tag.as_str();
+                    if !expand::is_lower_case_language_tag(tag) {
+                        return Some(
+                            "a language tag with upper-case letters or of no BCP 47 shape",
+                        );
+                    }
+                }
+                if bad_text(s.as_str()) {
+                    return Some("a control character in a string");
+                }
+            }
+            Object::Value(Value::Literal(Literal::String(s), _)) => {
+                if bad_text(s.as_str()) {
+                    return Some("a control character in a string");
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The general path only: ssi 0.16's expansion and URDNA2015 (refusing what ssi gets wrong,
+/// as [`general_canonical_lines`]).
 pub async fn general_canonicalize(
     document: &serde_json::Value,
     loader: &ContextLoader,
@@ -255,7 +355,7 @@ fn fast_canonical<S: rdfc::Sink>(
     source: &dyn ContextSource,
     top: TopLevel<'_>,
 ) -> Result<S::Output, Declined> {
-    let data = jsonld_dataset(document, source, true, None, top)?;
+    let data = jsonld_dataset(document, source, true, None, top, true)?;
     let ids = rdfc::canonical_ids(&data, rdfc::MAX_N_DEGREE_CALLS)
         .map_err(|_| Declined::Unsupported("too many N-degree hashes"))?;
     rdfc::write_canonical::<S>(&data, &ids).ok_or(Declined::Unsupported("duplicate statements"))
@@ -291,6 +391,7 @@ fn jsonld_dataset(
     strict: bool,
     base: Option<&str>,
     top: TopLevel<'_>,
+    i18n_direction: bool,
 ) -> Result<rdf::Dataset, Declined> {
     if strict && !document.is_object() {
         return Err(Declined::Unsupported("top-level value is not an object"));
@@ -302,6 +403,7 @@ fn jsonld_dataset(
         _ => context::ActiveContext::root(base.clone()),
     };
     let mut ex = expand::Expander::new(&mut proc, strict, base);
+    ex.i18n_direction = i18n_direction;
     ex.expand_document(&root, document, top)?;
     let mut data = ex.em.data;
     if !strict {
@@ -369,7 +471,25 @@ pub mod spec {
         source: &dyn ContextSource,
         base: Option<&str>,
     ) -> Result<String, Declined> {
-        let data = jsonld_dataset(document, source, false, base, TopLevel::default())?;
+        to_rdf_canonical_with(document, source, base, false)
+    }
+
+    /// [`to_rdf_canonical`] with the toRdf option `rdfDirection: i18n-datatype` when
+    /// `i18n_direction` (without it, a string with a base direction declines).
+    pub fn to_rdf_canonical_with(
+        document: &serde_json::Value,
+        source: &dyn ContextSource,
+        base: Option<&str>,
+        i18n_direction: bool,
+    ) -> Result<String, Declined> {
+        let data = jsonld_dataset(
+            document,
+            source,
+            false,
+            base,
+            TopLevel::default(),
+            i18n_direction,
+        )?;
         let ids = rdfc::canonical_ids(&data, rdfc::MAX_N_DEGREE_CALLS)
             .map_err(|_| Declined::Unsupported("too many N-degree hashes"))?;
         // A dataset is a set: the specification path has removed duplicates already.

@@ -11,11 +11,14 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::Declined;
+use super::context::Direction;
 
 pub(crate) const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const RDF_FIRST: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first";
 const RDF_REST: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest";
 const RDF_NIL: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil";
+/// The namespace of `i18n-datatype` literals (JSON-LD 1.1 §8.6, `rdfDirection`).
+const I18N: &str = "https://www.w3.org/ns/i18n#";
 const RDF_LANGSTRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
 pub(crate) const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 pub(crate) const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
@@ -110,16 +113,18 @@ impl Dataset {
         self.span_from(start)
     }
 
-    /// Writes a literal: its lexical form escaped, then `@lang` or, unless it is `xsd:string`,
-    /// `^^<datatype>`. In `strict` mode, control characters other than `\n` and `\r` decline
-    /// (ssi is not known to escape them the same way).
+    /// Writes a literal: its lexical form escaped as RDFC-1.0's canonical N-Quads require
+    /// (`\b \t \n \f \r \" \\` as such, the other control characters U+0000-U+001F and U+007F as
+    /// `\u00XX` with upper-case hex digits, everything else as it is, exactly as rdf-canonize
+    /// does), then `@lang` (in lower case when `lower_lang`) or, unless it is `xsd:string`,
+    /// `^^<datatype>`.
     pub(crate) fn literal(
         &mut self,
         value: &str,
         datatype: Option<&str>,
         lang: Option<&str>,
-        strict: bool,
-    ) -> Result<Span, Declined> {
+        lower_lang: bool,
+    ) -> Span {
         let start = self.text.len();
         self.text.reserve(value.len() + 2);
         self.text.push('"');
@@ -140,9 +145,6 @@ impl Dataset {
                 b'\\' => "\\\\",
                 _ => "",
             };
-            if strict && b != b'\n' && b != b'\r' && b != b'"' && b != b'\\' {
-                return Err(Declined::Unsupported("control character in a literal"));
-            }
             self.text.push_str(&value[run..i]);
             if esc.is_empty() {
                 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -158,13 +160,17 @@ impl Dataset {
         self.text.push('"');
         if let Some(lang) = lang {
             self.text.push('@');
+            let at = self.text.len();
             self.text.push_str(lang);
+            if lower_lang {
+                self.text[at..].make_ascii_lowercase();
+            }
         } else if let Some(dt) = datatype.filter(|d| *d != XSD_STRING) {
             self.text.push_str("^^<");
             self.text.push_str(dt);
             self.text.push('>');
         }
-        Ok(self.span_from(start))
+        self.span_from(start)
     }
 
     /// The text of a term, with `label` giving blank nodes theirs.
@@ -321,16 +327,44 @@ impl Emitter {
         }
     }
 
-    /// A literal (`lang`: a language-tagged string).
+    /// A literal (`lang`: a language-tagged string, its tag in lower case in ssi-compatible
+    /// mode, as jsonld.js writes it).
     pub(crate) fn value(
         &mut self,
         lexical: &str,
         datatype: &str,
         lang: Option<&str>,
     ) -> Result<Term, Declined> {
-        self.data
-            .literal(lexical, Some(datatype), lang, self.strict)
-            .map(Term::Text)
+        Ok(Term::Text(self.data.literal(
+            lexical,
+            Some(datatype),
+            lang,
+            self.strict,
+        )))
+    }
+
+    /// A string with a base direction, as JSON-LD 1.1 toRdf writes it with `rdfDirection:
+    /// i18n-datatype`: `"text"^^<https://www.w3.org/ns/i18n#LANG_DIR>`, `LANG` the language
+    /// in lower case (or nothing).
+    pub(crate) fn directed(
+        &mut self,
+        lexical: &str,
+        lang: Option<&str>,
+        direction: Direction,
+    ) -> Result<Term, Declined> {
+        let mut datatype = String::with_capacity(48);
+        datatype.push_str(I18N);
+        if let Some(l) = lang {
+            datatype.extend(l.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        datatype.push('_');
+        datatype.push_str(direction.as_str());
+        Ok(Term::Text(self.data.literal(
+            lexical,
+            Some(&datatype),
+            None,
+            false,
+        )))
     }
 
     /// Adds a quad.
@@ -559,10 +593,7 @@ pub(crate) fn parse_nquads(text: &str) -> Result<Dataset, ParseError> {
                 }
                 datatype = Some(dt);
             }
-            let span = data
-                .literal(&value, datatype.as_deref(), lang, false)
-                .map_err(|_| err("bad literal"))?;
-            Term::Text(span)
+            Term::Text(data.literal(&value, datatype.as_deref(), lang, false))
         };
         c.ws();
         let g = if c.peek() == Some('<') {

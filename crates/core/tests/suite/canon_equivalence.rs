@@ -10,7 +10,7 @@
 use crate::common;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
-use civitas_core::canon::{self, Declined};
+use civitas_core::canon;
 use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
@@ -36,6 +36,10 @@ async fn compare(what: &str, doc: &Value, loader: &ContextLoader) -> bool {
             let lines = canon::fast_canonical_lines(doc, loader).unwrap();
             assert_eq!(lines.concat(), *g);
         }
+        // Lists, base directions, upper-case language tags and control characters: ssi gets
+        // them wrong and the general path refuses them; the fast path's answer is held to the
+        // reference JS stack instead (canon_rdfc_js).
+        (Ok(_), Err(canon::CanonError::GeneralPathUnsafe { .. })) => {}
         (Ok(f), Err(e)) => {
             panic!("{what}: the fast path answered but the general path fails ({e}):\n{f}")
         }
@@ -44,7 +48,10 @@ async fn compare(what: &str, doc: &Value, loader: &ContextLoader) -> bool {
     // check_terms: the fast expansion only answers `Ok` where the general one does.
     if canon::fast_check_terms(doc, loader).is_ok() {
         assert!(
-            general.is_ok(),
+            matches!(
+                general,
+                Ok(_) | Err(canon::CanonError::GeneralPathUnsafe { .. })
+            ),
             "{what}: fast term check passed, general expansion failed"
         );
     }
@@ -409,7 +416,13 @@ async fn check_signature(
     let signed = add_proof(doc, signer, &options, loader).await.unwrap();
     let proof = signed["proof"].as_object().unwrap();
     let config = proof_config(proof, doc);
-    let g_doc = canon::general_canonicalize(doc, loader).await.unwrap();
+    let g_doc = match canon::general_canonicalize(doc, loader).await {
+        Ok(text) => text,
+        // Refused by the general path (e.g. an upper-case language tag): the fast path's
+        // answer is held to the reference JS stack instead (canon_rdfc_js).
+        Err(canon::CanonError::GeneralPathUnsafe { .. }) => return,
+        Err(e) => panic!("{what}: {e}"),
+    };
     let g_cfg = canon::general_canonicalize(&config, loader).await.unwrap();
     let mut data = Sha256::digest(g_cfg.as_bytes()).to_vec();
     data.extend(Sha256::digest(g_doc.as_bytes()));
@@ -462,13 +475,7 @@ async fn run(kind: &str, seed: u64) {
             fast += 1;
         } else {
             let why = canon::fast_canonicalize(&doc, &loader).unwrap_err();
-            assert!(
-                matches!(
-                    why,
-                    Declined::Unsupported("language tag outside the plain subset")
-                ),
-                "{what}: unexpected decline {why}"
-            );
+            panic!("{what}: unexpected decline {why}");
         }
         let created = Utc
             .timestamp_opt(rng.gen_range(1_600_000_000..1_800_000_000), 0)
@@ -487,7 +494,7 @@ async fn run(kind: &str, seed: u64) {
         }
     }
     println!(
-        "{kind}: {built} generated, {fast} by the fast path, all identical to the general path"
+        "{kind}: {built} generated, {fast} by the fast path, identical wherever the general path answers"
     );
     assert!(built >= n * 9 / 10, "too many generated records refused");
     assert!(

@@ -3,6 +3,7 @@
 
 mod common;
 mod canon_equivalence;
+mod canon_rdfc_js;
 mod canon_w3c_rdfc;
 mod canon_w3c_tordf;
 mod civitas_vectors;
