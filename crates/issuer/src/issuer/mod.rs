@@ -1,0 +1,433 @@
+//! [`Issuer`]: the issuing authority. This module holds the issuer itself, reading the
+//! registry, tokens and status changes; `open` assembles and opens it ([`IssuerBuilder`]: the
+//! store and signer seams, the first run); `pipeline` issues, top to bottom.
+
+mod open;
+mod pipeline;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use civitas_core::contexts::ContextLoader;
+use civitas_core::did::{ControllerDocument, did_key_document};
+use civitas_core::signer::Signer;
+use civitas_status::StatusPurpose;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::audit::{AuditAction, AuditEntry, AuditEvent, BrokenLink, ChainReport, ChainVerifier};
+use crate::commit::{Committer, StatusAction};
+use crate::config::{DidMethod, IssuerConfig};
+use crate::error::IssuerError;
+use crate::keystore::{KeyRecord, did_document};
+use crate::locks::KeyedLocks;
+use crate::status::{Publisher, SigningContext, StatusBook};
+use crate::store::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, SledStore, Write};
+use crate::tokens::{Action, TokenRecord, hash_token, new_token};
+
+pub use open::IssuerBuilder;
+
+/// Registry format version.
+pub const REGISTRY_FORMAT: u32 = 1;
+
+/// How long a status change waits for its list to be published before answering anyway.
+pub const PUBLISH_WAIT: Duration = Duration::from_secs(5);
+
+/// What opening the issuer did.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The data directory was initialised now (first run).
+    pub initialized: bool,
+    /// The admin token created on first run (shown once; only its hash is kept).
+    pub admin_token: Option<String>,
+    /// The passphrase file created on first run, when no passphrase was given.
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The result of a status change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    /// The credential.
+    pub credential_id: String,
+    /// Whether anything changed (revoking twice changes nothing).
+    pub changed: bool,
+    /// Revoked now?
+    pub revoked: bool,
+    /// Suspended now?
+    pub suspended: bool,
+    /// The status lists re-signed for this change.
+    pub lists: Vec<String>,
+    /// Whether they were published before this answer (within [`PUBLISH_WAIT`]).
+    pub published: bool,
+    /// The registry's record after the change.
+    pub record: CredentialRecord,
+}
+
+/// The issuing authority: cheap to clone (all clones share one registry).
+///
+/// Must be opened inside a tokio runtime: it runs a committer task (group commit) and a
+/// publisher task (status lists).
+#[derive(Clone)]
+pub struct Issuer {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issuer")
+            .field("did", &self.inner.meta.did)
+            .field("base_url", &self.inner.meta.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: IssuerConfig,
+    pub(crate) meta: IssuerMeta,
+    pub(crate) store: Arc<dyn RegistryStore>,
+    pub(crate) loader: ContextLoader,
+    pub(crate) signer: RwLock<Arc<dyn Signer>>,
+    pub(crate) keys: RwLock<Vec<KeyRecord>>,
+    pub(crate) passphrase: Zeroizing<String>,
+    pub(crate) book: Arc<Mutex<StatusBook>>,
+    pub(crate) publisher: Arc<Publisher>,
+    pub(crate) committer: Committer,
+    pub(crate) locks: Arc<KeyedLocks>,
+    pub(crate) rotation: tokio::sync::Mutex<()>,
+    closed: Arc<AtomicBool>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.publisher.wake();
+    }
+}
+
+fn now_secs() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+}
+
+impl Issuer {
+    /// Opens the issuer on `config.data_dir` with the defaults: the sled registry in the data
+    /// directory and the sealed key files as signer. `Issuer::builder(config).build()` does the
+    /// same; the builder takes another [`RegistryStore`] or [`Signer`].
+    pub async fn open(config: IssuerConfig) -> Result<(Self, Opened), IssuerError> {
+        Self::builder(config).build().await
+    }
+
+    /// Starts assembling an issuer on `config`: the store and the signer default to the sled
+    /// registry and the key files of the data directory.
+    pub fn builder(config: IssuerConfig) -> IssuerBuilder {
+        IssuerBuilder {
+            config,
+            store: None,
+            signer: None,
+        }
+    }
+    /// The configuration of an initialised data directory (its base URL and DID method as
+    /// recorded at initialisation; every other setting at its default), for tools that open an
+    /// existing issuer without being told its identity again.
+    pub fn config_of(data_dir: &std::path::Path) -> Result<IssuerConfig, IssuerError> {
+        let registry = data_dir.join("registry");
+        if !registry.exists() {
+            return Err(IssuerError::Config(format!(
+                "{} is not an issuer data directory (run `civitas issuer init` first)",
+                data_dir.display()
+            )));
+        }
+        let store = SledStore::open(&registry)?;
+        let meta = store.meta()?.ok_or_else(|| {
+            IssuerError::Config(format!("{} was never initialised", data_dir.display()))
+        })?;
+        Ok(IssuerConfig::new(data_dir, &meta.base_url).did_method(meta.did_method))
+    }
+
+    /// The issuer's DID.
+    pub fn did(&self) -> &str {
+        &self.inner.meta.did
+    }
+
+    /// The public base URL.
+    pub fn base_url(&self) -> &str {
+        &self.inner.meta.base_url
+    }
+
+    /// The configuration it was opened with.
+    pub fn config(&self) -> &IssuerConfig {
+        &self.inner.config
+    }
+
+    /// What the registry says about the issuer.
+    pub fn meta(&self) -> &IssuerMeta {
+        &self.inner.meta
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn RegistryStore> {
+        &self.inner.store
+    }
+
+    /// The context loader used for signing.
+    pub fn loader(&self) -> &ContextLoader {
+        &self.inner.loader
+    }
+
+    /// The passphrase that opens the key files (crate-internal: older keys are opened on demand).
+    pub(crate) fn passphrase(&self) -> &str {
+        &self.inner.passphrase
+    }
+
+    /// The current signer.
+    pub fn signer(&self) -> Arc<dyn Signer> {
+        match self.inner.signer.read() {
+            Ok(s) => s.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// The key history, oldest first.
+    pub fn keys(&self) -> Vec<KeyRecord> {
+        match self.inner.keys.read() {
+            Ok(k) => k.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// The issuer's controller (DID) document: for did:web every key of the history under
+    /// `assertionMethod`; for did:key the key's own document.
+    pub fn did_document(&self) -> Result<ControllerDocument, IssuerError> {
+        match self.inner.meta.did_method {
+            DidMethod::Web => did_document(self.did(), &self.keys()),
+            DidMethod::Key => {
+                did_key_document(self.did()).map_err(|e| IssuerError::Config(e.to_string()))
+            }
+        }
+    }
+
+    /// The URL of list `number` of `purpose`.
+    pub fn list_url(&self, purpose: StatusPurpose, number: u64) -> String {
+        format!(
+            "{}/status/{}/{number}",
+            self.inner.meta.base_url,
+            purpose.as_str()
+        )
+    }
+
+    /// The signed status list published at `url`.
+    pub fn published_list(&self, url: &str) -> Option<Arc<PublishedList>> {
+        self.inner.publisher.get(url)
+    }
+
+    /// The record of credential `id`, and its signed text.
+    pub fn credential(
+        &self,
+        id: &str,
+    ) -> Result<Option<(CredentialRecord, Option<String>)>, IssuerError> {
+        match self.inner.store.credential(id)? {
+            Some(r) => Ok(Some((r, self.inner.store.credential_text(id)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Credential records in id order after `after`, at most `limit`.
+    pub fn credentials(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<CredentialRecord>, IssuerError> {
+        self.inner.store.credentials(after, limit)
+    }
+
+    /// How many credentials were issued.
+    pub fn credential_count(&self) -> Result<u64, IssuerError> {
+        self.inner.store.credential_count()
+    }
+
+    /// Audit entries from `from` (1-based), at most `limit`.
+    pub fn audit(&self, from: u64, limit: usize) -> Result<Vec<AuditEntry>, IssuerError> {
+        self.inner.store.audit(from, limit)
+    }
+
+    /// Recomputes the whole audit chain; the outer error is a store failure, the inner one the
+    /// first broken link.
+    pub fn verify_audit(&self) -> Result<Result<ChainReport, BrokenLink>, IssuerError> {
+        verify_store_audit(self.inner.store.as_ref())
+    }
+
+    /// The token record for a bearer token, if it is one of ours.
+    pub fn authenticate(&self, token: &str) -> Result<Option<TokenRecord>, IssuerError> {
+        if !token.starts_with(crate::tokens::TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        self.inner.store.token(&hash_token(token))
+    }
+
+    /// Creates a token for `name` allowing `actions`; returns it (shown once).
+    pub async fn create_token(
+        &self,
+        name: &str,
+        actions: &[Action],
+        actor: &str,
+    ) -> Result<String, IssuerError> {
+        if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+            return Err(IssuerError::invalid("name", "must be 1 to 64 characters"));
+        }
+        let (token, record) = new_token(name, actions, Utc::now());
+        let event = AuditEvent::new(
+            actor,
+            AuditAction::TokenCreate,
+            name,
+            json!({"actions": actions}),
+        );
+        self.inner
+            .committer
+            .records(vec![Write::Token(record)], vec![event])
+            .await?;
+        Ok(token)
+    }
+
+    /// Revokes, suspends or reinstates credential `id`. Returns once the change is on disk and
+    /// the affected status list is re-signed and published (or after [`PUBLISH_WAIT`]).
+    pub async fn change_status(
+        &self,
+        id: &str,
+        action: StatusAction,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StatusChange, IssuerError> {
+        let inner = &self.inner;
+        let r = inner.committer.status(id, action, reason, actor).await?;
+        let mut published = true;
+        if !r.lists.is_empty() {
+            inner
+                .publisher
+                .request(r.lists.iter().map(|(u, _)| u.clone()));
+            for (url, version) in &r.lists {
+                published &= inner.publisher.wait_for(url, *version, PUBLISH_WAIT).await;
+            }
+        }
+        Ok(StatusChange {
+            credential_id: id.to_owned(),
+            changed: r.changed,
+            revoked: r.record.revoked_at.is_some(),
+            suspended: r.record.suspended,
+            lists: r.lists.into_iter().map(|(u, _)| u).collect(),
+            published,
+            record: r.record,
+        })
+    }
+
+    /// Revokes credential `id` (final).
+    pub async fn revoke(
+        &self,
+        id: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StatusChange, IssuerError> {
+        self.change_status(id, StatusAction::Revoke, reason, actor)
+            .await
+    }
+
+    /// Suspends credential `id`.
+    pub async fn suspend(
+        &self,
+        id: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StatusChange, IssuerError> {
+        self.change_status(id, StatusAction::Suspend, reason, actor)
+            .await
+    }
+
+    /// Lifts the suspension of credential `id`.
+    pub async fn reinstate(
+        &self,
+        id: &str,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StatusChange, IssuerError> {
+        self.change_status(id, StatusAction::Reinstate, reason, actor)
+            .await
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+
+    /// Waits until every status list is published at its current version.
+    pub async fn wait_published(&self) -> bool {
+        let lists: Vec<(String, u64)> = match self.inner.book.lock() {
+            Ok(b) => b
+                .urls()
+                .into_iter()
+                .filter_map(|u| b.list(&u).map(|l| (u, l.version())))
+                .collect(),
+            Err(_) => return false,
+        };
+        let mut ok = true;
+        for (url, v) in lists {
+            ok &= self.inner.publisher.wait_for(&url, v, PUBLISH_WAIT).await;
+        }
+        ok
+    }
+}
+
+/// Recomputes the audit chain stored in `store`, page by page.
+pub fn verify_store_audit(
+    store: &dyn RegistryStore,
+) -> Result<Result<ChainReport, BrokenLink>, IssuerError> {
+    let mut verifier = ChainVerifier::new();
+    let mut from = 1;
+    loop {
+        let page = store.audit(from, 10_000)?;
+        let Some(last) = page.last() else { break };
+        from = last.seq + 1;
+        for entry in &page {
+            if let Err(e) = verifier.push(entry) {
+                return Ok(Err(e));
+            }
+        }
+    }
+    Ok(Ok(verifier.report()))
+}
+
+async fn publish_task(inner: Weak<Inner>, publisher: Arc<Publisher>, closed: Arc<AtomicBool>) {
+    loop {
+        publisher.wait().await;
+        if closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let ctx = SigningContext {
+            signer: strong.signer_dyn(),
+            issuer: strong.meta.did.clone(),
+            ttl: strong.config.status_list_ttl,
+            loader: strong.loader.clone(),
+        };
+        let book = strong.book.clone();
+        let store = strong.store.clone();
+        drop(strong);
+        if let Err(e) = publisher.round(&book, store.as_ref(), &ctx).await {
+            eprintln!("civitas-issuer: publishing status lists failed: {e}; retrying in 1 s");
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let urls = book.lock().map(|b| b.urls()).unwrap_or_default();
+            publisher.request(urls);
+        }
+    }
+}
+
+impl Inner {
+    fn signer_dyn(&self) -> Arc<dyn Signer> {
+        match self.signer.read() {
+            Ok(s) => s.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Opening an issuer: the builder that takes a registry store and a signer (or the defaults),
+//! the first run that initialises a registry, and the checks that an existing registry is
+//! opened with the identity and the key it was initialised with.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Utc};
+use civitas_core::contexts::ContextLoader;
+use civitas_core::did::{did_key, did_key_method, did_web};
+use civitas_core::keys::PublicKey;
+use civitas_core::signer::Signer;
+use civitas_status::StatusPurpose;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::audit::{AuditAction, AuditEvent, ChainHead};
+use crate::commit::Committer;
+use crate::config::{DidMethod, IssuerConfig};
+use crate::error::IssuerError;
+use crate::keystore::{FileSigner, KeyRecord, create_key};
+use crate::locks::KeyedLocks;
+use crate::status::{Publisher, StatusBook, allocator_config};
+use crate::store::{IssuerMeta, RegistryStore, SledStore, Write, WriteBatch};
+use crate::tokens::{Action, new_token};
+
+use super::{Inner, Issuer, Opened, PUBLISH_WAIT, REGISTRY_FORMAT, now_secs, publish_task};
+/// Assembles an [`Issuer`]: its configuration, and optionally the registry store and the signer
+/// to use instead of the defaults (the sled registry and the sealed key files of the data
+/// directory). Made by [`Issuer::builder`].
+///
+/// An issuer initialised with an external signer (an HSM, a cloud KMS) records its key in the
+/// key history without a key file; it must be given that signer every time it is opened, and
+/// the signer must hold the current key of the history.
+pub struct IssuerBuilder {
+    pub(super) config: IssuerConfig,
+    pub(super) store: Option<Arc<dyn RegistryStore>>,
+    pub(super) signer: Option<Arc<dyn Signer>>,
+}
+
+impl std::fmt::Debug for IssuerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuerBuilder")
+            .field("data_dir", &self.config.data_dir)
+            .field("store", &self.store.as_ref().map(|_| "given"))
+            .field(
+                "signer",
+                &self
+                    .signer
+                    .as_ref()
+                    .map(|s| s.verification_method().to_owned()),
+            )
+            .finish()
+    }
+}
+
+impl IssuerBuilder {
+    /// The registry store to use instead of the sled database in the data directory.
+    pub fn store(mut self, store: Arc<dyn RegistryStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The signer to use instead of the sealed key files. Its verification method must be the
+    /// issuer's: for `did:key`, the did:key of its public key; for `did:web`, a fragment of the
+    /// issuer's DID. On first run it becomes key 1 of the key history.
+    pub fn signer(mut self, signer: Arc<dyn Signer>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// Opens the issuer, initialising the data directory and the registry on first run:
+    /// registry, first key, DID, admin token. Later runs reuse all of them; an identity setting
+    /// that differs from the one the registry was initialised with is an error.
+    pub async fn build(self) -> Result<(Issuer, Opened), IssuerError> {
+        let config = self.config;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(IssuerError::Config(
+                "Issuer::open must be called inside a tokio runtime".into(),
+            ));
+        }
+        crate::fsutil::create_private_dir(&config.data_dir)?;
+        let store: Arc<dyn RegistryStore> = match self.store {
+            Some(store) => store,
+            None => Arc::new(SledStore::open(&config.registry_dir())?),
+        };
+        let external = self.signer;
+        let (meta, passphrase, opened) = match store.meta()? {
+            Some(meta) => {
+                check_identity(&config, &meta)?;
+                let (passphrase, _) = config.passphrase.resolve(&config.data_dir, false)?;
+                let opened = Opened {
+                    initialized: false,
+                    admin_token: None,
+                    passphrase_file: None,
+                };
+                (meta, passphrase, opened)
+            }
+            None => initialize(&config, store.as_ref(), external.as_deref())?,
+        };
+        let keys = store.keys()?;
+        let current = keys
+            .iter()
+            .rev()
+            .find(|k| k.valid_until.is_none())
+            .ok_or_else(|| IssuerError::Store("the key history has no current key".into()))?;
+        let signer: Arc<dyn Signer> = match external {
+            Some(signer) => {
+                check_external_signer(signer.as_ref(), current)?;
+                signer
+            }
+            None if current.file.is_empty() => {
+                return Err(IssuerError::Config(format!(
+                    "the current key {} is held outside the data directory: give the issuer its signer (Issuer::builder(config).signer(..))",
+                    current.verification_method
+                )));
+            }
+            None => Arc::new(FileSigner::open(
+                &config.keys_dir(),
+                current,
+                passphrase.as_bytes(),
+            )?),
+        };
+        let head = store
+            .audit_head()?
+            .map_or_else(ChainHead::default, |e| ChainHead::of(&e));
+        let count = store.credential_count()?;
+
+        // Status: allocators moved past every index in the registry, then the lists.
+        let mut used: HashMap<StatusPurpose, Vec<(u64, u64)>> = HashMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.credentials(after.as_deref(), 10_000)?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            for r in &page {
+                used.entry(StatusPurpose::Revocation)
+                    .or_default()
+                    .push((r.revocation.list_number, r.revocation.index));
+                used.entry(StatusPurpose::Suspension)
+                    .or_default()
+                    .push((r.suspension.list_number, r.suspension.index));
+            }
+        }
+        let configs = crate::status::PURPOSES
+            .iter()
+            .map(|p| {
+                allocator_config(
+                    &config.status_base(p.as_str()),
+                    *p,
+                    config.entries_per_list,
+                    config.lease_size,
+                )
+            })
+            .collect();
+        let book = StatusBook::load(store.as_ref(), configs, &used)?;
+        store.flush()?;
+        let urls = book.urls();
+        let publisher = Arc::new(Publisher::new(store.as_ref(), &urls)?);
+        let book = Arc::new(Mutex::new(book));
+        let committer = Committer::start(store.clone(), book.clone(), head, count);
+        let closed = Arc::new(AtomicBool::new(false));
+        let inner = Arc::new(Inner {
+            loader: ContextLoader::bundled(),
+            signer: RwLock::new(signer),
+            keys: RwLock::new(keys),
+            passphrase,
+            book,
+            publisher: publisher.clone(),
+            committer,
+            locks: Arc::new(KeyedLocks::default()),
+            rotation: tokio::sync::Mutex::new(()),
+            closed: closed.clone(),
+            config,
+            meta,
+            store,
+        });
+        tokio::spawn(publish_task(
+            Arc::downgrade(&inner),
+            publisher.clone(),
+            closed,
+        ));
+        // Lists changed since they were last signed (or never signed) are published now.
+        publisher.request(urls.iter().cloned());
+        for url in &urls {
+            let version = match inner.book.lock() {
+                Ok(b) => b.list(url).map_or(0, |l| l.version()),
+                Err(_) => 0,
+            };
+            publisher.wait_for(url, version, PUBLISH_WAIT).await;
+        }
+        Ok((Issuer { inner }, opened))
+    }
+}
+
+fn check_identity(config: &IssuerConfig, meta: &IssuerMeta) -> Result<(), IssuerError> {
+    if meta.format != REGISTRY_FORMAT {
+        return Err(IssuerError::Config(format!(
+            "registry format {} is not {REGISTRY_FORMAT}",
+            meta.format
+        )));
+    }
+    if config.base_url != meta.base_url {
+        return Err(IssuerError::Config(format!(
+            "{} was initialised for {} ({}), not {}: status list URLs and the DID cannot change under issued credentials; use the original base URL or another data directory",
+            config.data_dir.display(),
+            meta.base_url,
+            meta.did,
+            config.base_url
+        )));
+    }
+    if config.did_method != meta.did_method {
+        return Err(IssuerError::Config(format!(
+            "{} was initialised with {:?} DIDs ({}), not {:?}",
+            config.data_dir.display(),
+            meta.did_method,
+            meta.did,
+            config.did_method
+        )));
+    }
+    Ok(())
+}
+
+/// Key 1 of the history for an external signer: its verification method must belong to the
+/// issuer (`did_web`, or for did:key the did:key of the signer's own public key).
+fn external_key_record(
+    signer: &dyn Signer,
+    did_web: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<KeyRecord, IssuerError> {
+    let public = signer.public_key();
+    let method = signer.verification_method().to_owned();
+    let belongs = match did_web {
+        Some(did) => method
+            .strip_prefix(did)
+            .and_then(|rest| rest.strip_prefix('#'))
+            .is_some_and(|fragment| !fragment.is_empty()),
+        None => method == did_key_method(&public),
+    };
+    if !belongs {
+        return Err(IssuerError::Config(format!(
+            "the signer's verification method {method} is not a key of this issuer ({})",
+            did_web.map_or_else(|| did_key_method(&public), |d| format!("{d}#<fragment>"))
+        )));
+    }
+    Ok(KeyRecord {
+        number: 1,
+        verification_method: method,
+        algorithm: signer.algorithm(),
+        public_key_multibase: public.to_multikey(),
+        valid_from: now,
+        valid_until: None,
+        file: String::new(),
+    })
+}
+
+/// An external signer given to an initialised issuer must hold the history's current key.
+fn check_external_signer(signer: &dyn Signer, current: &KeyRecord) -> Result<(), IssuerError> {
+    let public = signer.public_key().to_multikey();
+    if public != current.public_key_multibase
+        || signer.verification_method() != current.verification_method
+    {
+        return Err(IssuerError::Config(format!(
+            "the signer holds {} ({public}), but the registry's current key is {} ({})",
+            signer.verification_method(),
+            current.verification_method,
+            current.public_key_multibase
+        )));
+    }
+    Ok(())
+}
+
+/// First run: the first key, the DID, the admin token and the first audit entries.
+fn initialize(
+    config: &IssuerConfig,
+    store: &dyn RegistryStore,
+    external: Option<&dyn Signer>,
+) -> Result<(IssuerMeta, Zeroizing<String>, Opened), IssuerError> {
+    crate::config::host_and_path(&config.base_url)?;
+    let (passphrase, passphrase_file) = config.passphrase.resolve(&config.data_dir, true)?;
+    let keys_dir = config.keys_dir();
+    crate::fsutil::create_private_dir(&keys_dir)?;
+    // A key file left by an initialisation that crashed before its registry entry was written
+    // signed nothing: start over.
+    let stale = keys_dir.join("key-1.json");
+    if stale.exists() {
+        std::fs::remove_file(&stale).map_err(|e| IssuerError::io(&stale, e))?;
+    }
+    let now = now_secs();
+    let did_web_id = match config.did_method {
+        DidMethod::Web => {
+            let (host, path) = config.host_and_path()?;
+            let segs: Vec<&str> = path.iter().map(String::as_str).collect();
+            Some(did_web(&host, &segs).map_err(|e| IssuerError::Config(e.to_string()))?)
+        }
+        DidMethod::Key => None,
+    };
+    let method_for = |public: &PublicKey| match &did_web_id {
+        Some(did) => format!("{did}#key-1"),
+        None => did_key_method(public),
+    };
+    let key = match external {
+        Some(signer) => external_key_record(signer, did_web_id.as_deref(), now)?,
+        None => {
+            create_key(
+                &keys_dir,
+                1,
+                config.key_algorithm,
+                method_for,
+                passphrase.as_bytes(),
+                config.kdf,
+                now,
+            )?
+            .0
+        }
+    };
+    let did = match &did_web_id {
+        Some(d) => d.clone(),
+        None => did_key(&key.public_key()?),
+    };
+    let meta = IssuerMeta {
+        format: REGISTRY_FORMAT,
+        did: did.clone(),
+        base_url: config.base_url.clone(),
+        did_method: config.did_method,
+        created: now,
+    };
+    let (admin_token, token_record) = new_token("admin", &[Action::Admin], now);
+    let mut head = ChainHead::default();
+    let mut batch = WriteBatch::default();
+    batch.push(Write::Key(key.clone()));
+    batch.push(Write::Token(token_record));
+    batch.push(Write::Audit(head.append(
+        AuditEvent::new(
+            "init",
+            AuditAction::Init,
+            &did,
+            json!({"baseUrl": config.base_url, "verificationMethod": key.verification_method,
+                   "publicKeyMultibase": key.public_key_multibase}),
+        ),
+        now,
+    )));
+    batch.push(Write::Audit(head.append(
+        AuditEvent::new(
+            "init",
+            AuditAction::TokenCreate,
+            "admin",
+            json!({"actions": ["admin"]}),
+        ),
+        now,
+    )));
+    // The identity goes last: a registry without `meta` is not initialised.
+    batch.push(Write::Meta(meta.clone()));
+    store.apply(batch)?;
+    store.flush()?;
+    Ok((
+        meta,
+        passphrase,
+        Opened {
+            initialized: true,
+            admin_token: Some(admin_token),
+            passphrase_file,
+        },
+    ))
+}
