@@ -168,7 +168,7 @@ impl ContextLoader {
             url: url.to_owned(),
         })?;
         let parsed: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| ContextError::InvalidJson {
+            crate::json::parse(text.as_bytes()).map_err(|e| ContextError::InvalidJson {
                 url: url.to_owned(),
                 reason: e.to_string(),
             })?;
@@ -200,6 +200,32 @@ impl ContextLoader {
     /// The exact text served for `url`, if any.
     pub fn source(&self, url: &str) -> Option<&str> {
         self.sources.get(url).map(String::as_str)
+    }
+
+    /// The first context URL named anywhere in `document` (a `@context` member at any depth,
+    /// a string or strings in an array) that this loader does not serve.
+    pub fn first_unknown(&self, document: &serde_json::Value) -> Option<String> {
+        use serde_json::Value;
+        match document {
+            Value::Object(members) => members.iter().find_map(|(k, v)| {
+                if k == "@context" {
+                    let named = match v {
+                        Value::String(url) => (!self.contains(url)).then_some(url.as_str()),
+                        Value::Array(items) => items
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .find(|url| !self.contains(url)),
+                        _ => None,
+                    };
+                    if let Some(url) = named {
+                        return Some(url.to_owned());
+                    }
+                }
+                self.first_unknown(v)
+            }),
+            Value::Array(items) => items.iter().find_map(|v| self.first_unknown(v)),
+            _ => None,
+        }
     }
 
     /// Every URL this loader serves, sorted.

@@ -10,7 +10,7 @@ use crate::member::Member;
 use crate::model::{CivilDocument, DocumentType, ModelError};
 
 /// Largest credential, presentation or JWT accepted from outside (1 MiB).
-pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+pub const MAX_DOCUMENT_BYTES: usize = crate::json::MAX_JSON_BYTES;
 
 /// Which VC Data Model a document follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -46,6 +46,21 @@ pub enum SyntaxError {
         /// What the parser reported.
         reason: String,
     },
+    /// An object repeats a member name (see [`crate::json`]).
+    #[error(
+        "duplicate member name at `{pointer}` (line {line}, column {column}, byte {offset}): \
+         an object must not repeat a member name"
+    )]
+    DuplicateMember {
+        /// JSON pointer to the second occurrence.
+        pointer: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// 0-based byte offset of the second name.
+        offset: usize,
+    },
     /// A member is missing or has the wrong shape.
     #[error("`{pointer}`: {reason}")]
     Field {
@@ -65,38 +80,45 @@ impl SyntaxError {
     }
 }
 
-/// Parses JSON from outside: size-limited, errors with line, column and byte offset.
+/// Parses JSON from outside: size-limited, errors with line, column and byte offset, duplicate
+/// member names refused (see [`crate::json`]).
 pub fn parse_json(bytes: &[u8]) -> Result<Value, SyntaxError> {
-    if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(SyntaxError::TooLarge {
-            size: bytes.len(),
-            max: MAX_DOCUMENT_BYTES,
-        });
-    }
-    // UTF-8 is checked once for the whole document (much faster than string by string); a
-    // document that is not UTF-8 is parsed as bytes, so that the error names the position.
-    let parsed = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(bytes),
-    };
-    parsed.map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        SyntaxError::Json {
-            line,
-            column,
-            offset: byte_offset(bytes, line, column),
-            reason: e.to_string(),
-        }
-    })
+    crate::json::parse_with_limit(bytes, MAX_DOCUMENT_BYTES).map_err(SyntaxError::from)
 }
 
-fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
-    let line_start: usize = bytes
-        .split(|b| *b == b'\n')
-        .take(line.saturating_sub(1))
-        .map(|l| l.len() + 1)
-        .sum();
-    (line_start + column.saturating_sub(1)).min(bytes.len())
+impl From<crate::json::JsonError> for SyntaxError {
+    fn from(e: crate::json::JsonError) -> Self {
+        use crate::json::JsonError;
+        match e {
+            JsonError::TooLarge { size, max } => Self::TooLarge { size, max },
+            JsonError::Syntax {
+                line,
+                column,
+                offset,
+                reason,
+            } => Self::Json {
+                line,
+                column,
+                offset,
+                reason,
+            },
+            JsonError::DuplicateMember {
+                pointer,
+                line,
+                column,
+                offset,
+            } => Self::DuplicateMember {
+                pointer,
+                line,
+                column,
+                offset,
+            },
+            JsonError::Shape { reason } => Self::Field {
+                pointer: String::new(),
+                reason,
+            },
+        }
+    }
 }
 
 /// Parses an `xsd:dateTime` with a time zone (RFC 3339).

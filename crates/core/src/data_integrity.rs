@@ -492,6 +492,9 @@ pub async fn verify_proofs(
     results
 }
 
+/// Length of an `eddsa-rdfc-2022` (Ed25519) and an `ecdsa-rdfc-2019` (P-256, r ‖ s) signature.
+const SIGNATURE_BYTES: usize = 64;
+
 async fn verify_one(
     document: &Value,
     proof: &Value,
@@ -531,7 +534,7 @@ async fn verify_one(
             }
         }
     }
-    let signature = encoding::decode_multibase_base58(field("proofValue")?)
+    let signature = encoding::decode_multibase_base58_at_most(field("proofValue")?, SIGNATURE_BYTES)
         .map_err(|e| ProofFailure::Malformed(format!("`proofValue`: {e}")))?;
     let (_, key) = resolver::resolve_method(resolver, method)
         .await

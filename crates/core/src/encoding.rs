@@ -12,6 +12,17 @@ pub enum DecodeError {
         /// The prefix that was expected.
         expected: char,
     },
+    /// The text is longer than the encoding of the largest value the reader accepts; refused
+    /// before decoding (base58 decoding takes time quadratic in the length).
+    #[error("{len} characters, more than the {max} that encode the {bytes} bytes at most expected")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// The longest text accepted.
+        max: usize,
+        /// The largest decoded value accepted, in bytes.
+        bytes: usize,
+    },
     /// The base58btc body is invalid.
     #[error("invalid base58btc: {0}")]
     Base58(String),
@@ -31,8 +42,37 @@ pub fn multibase_base58(bytes: &[u8]) -> String {
     out
 }
 
-/// Decodes a multibase base58btc (`z…`) value.
+/// Largest value [`decode_multibase_base58`] decodes (keys are at most 67 bytes, `did:key`s
+/// 128 bytes, signatures 64 bytes).
+pub const MAX_MULTIBASE_BYTES: usize = 256;
+
+/// The longest base58btc text of a value of `bytes` bytes: ⌈bytes · log₅₈ 256⌉ digits (a leading
+/// zero byte is one `1`, never more).
+pub const fn max_base58_len(bytes: usize) -> usize {
+    // log₅₈ 256 = 1.36565…
+    (bytes * 136_566).div_ceil(100_000)
+}
+
+/// Decodes a multibase base58btc (`z…`) value of at most [`MAX_MULTIBASE_BYTES`] bytes.
 pub fn decode_multibase_base58(text: &str) -> Result<Vec<u8>, DecodeError> {
+    decode_multibase_base58_at_most(text, MAX_MULTIBASE_BYTES)
+}
+
+/// Decodes a multibase base58btc (`z…`) value of at most `max_bytes` bytes. A longer text is
+/// refused by its length, before any decoding, so the work is bounded by `max_bytes` whatever
+/// the input's size.
+pub fn decode_multibase_base58_at_most(
+    text: &str,
+    max_bytes: usize,
+) -> Result<Vec<u8>, DecodeError> {
+    let max = max_base58_len(max_bytes) + 1;
+    if text.len() > max {
+        return Err(DecodeError::TooLong {
+            len: text.len(),
+            max,
+            bytes: max_bytes,
+        });
+    }
     let body = text
         .strip_prefix('z')
         .ok_or(DecodeError::MultibasePrefix { expected: 'z' })?;
@@ -61,7 +101,8 @@ const BASE58_VALUES: [u8; 128] = {
 ///
 /// The number is built in 32-bit limbs, five characters (58⁵ < 2³²) per multiplication, so a
 /// 64-byte signature decodes in a few hundred operations instead of one per input character
-/// and output byte.
+/// and output byte. The work is still quadratic in the length: callers bound the length of text
+/// from outside first ([`decode_multibase_base58_at_most`]).
 pub fn decode_base58(text: &str) -> Result<Vec<u8>, usize> {
     let bytes = text.as_bytes();
     let digit = |i: usize| -> Result<u64, usize> {
@@ -251,6 +292,34 @@ mod tests {
                 "invalid character at byte 3 (base58btc has no 0, O, I or l)".into()
             ))
         );
+    }
+
+    #[test]
+    fn the_length_bound_is_tight_and_checked_before_decoding() {
+        for n in 0..=300usize {
+            assert_eq!(
+                max_base58_len(n),
+                bs58::encode(vec![0xffu8; n]).into_string().len(),
+                "{n}"
+            );
+        }
+        let sig = multibase_base58(&[0xff; 64]);
+        assert_eq!(decode_multibase_base58_at_most(&sig, 64).unwrap(), [0xff; 64]);
+        // One digit more is refused by length, even with a character no decoder would take.
+        let long = format!("{sig}0");
+        assert_eq!(
+            decode_multibase_base58_at_most(&long, 64),
+            Err(DecodeError::TooLong {
+                len: 90,
+                max: 89,
+                bytes: 64
+            })
+        );
+        let huge = format!("z{}", "2".repeat(1_000_000));
+        assert!(matches!(
+            decode_multibase_base58(&huge),
+            Err(DecodeError::TooLong { len: 1_000_001, .. })
+        ));
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub fn decode(text: &str) -> Result<DecodedJwt, JwtError> {
         })
     };
     let json_object = |part: &'static str, bytes: &[u8]| -> Result<Value, JwtError> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| JwtError::Json {
+        let v: Value = crate::json::parse(bytes).map_err(|e| JwtError::Json {
             part,
             reason: e.to_string(),
         })?;

@@ -465,7 +465,8 @@ impl KeyPair {
     /// Parses a private JWK from JSON text.
     pub fn from_jwk_json(text: &str) -> Result<Self, KeyError> {
         let jwk: Jwk =
-            serde_json::from_str(text).map_err(|e| KeyError::InvalidJwk(e.to_string()))?;
+            crate::json::from_slice(text.as_bytes(), crate::json::MAX_JSON_BYTES)
+                .map_err(|e| KeyError::InvalidJwk(e.to_string()))?;
         Self::from_jwk(&jwk)
     }
 }

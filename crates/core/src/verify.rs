@@ -268,7 +268,11 @@ impl Checker {
                 )
                 .await;
                 report.secured_with = Some(suites(&proofs));
-                report.push(CheckKind::Signature, signature_outcome(&proofs));
+                report.push(
+                    CheckKind::Signature,
+                    undecidable(c.json(), &proofs, &self.loader)
+                        .unwrap_or_else(|| signature_outcome(&proofs)),
+                );
                 report.push(
                     CheckKind::IssuerBinding,
                     self.binding_outcome(c.issuer(), &proofs, ProofPurpose::AssertionMethod)
@@ -278,7 +282,11 @@ impl Checker {
             SecuredCredential::Jwt { jwt, credential } => {
                 report.secured_with = Some(jwt::VC_JWT_TYPE.to_owned());
                 if let Err(e) = crate::canon::check_terms(credential.json(), &self.loader).await {
-                    report.push(CheckKind::Syntax, Outcome::failed(e.to_string()));
+                    let outcome = match self.loader.first_unknown(credential.json()) {
+                        Some(url) => Outcome::indeterminate(unknown_context_reason(&url)),
+                        None => Outcome::failed(e.to_string()),
+                    };
+                    report.push(CheckKind::Syntax, outcome);
                 }
                 report.push(
                     CheckKind::Signature,
@@ -357,7 +365,11 @@ impl Checker {
             data_integrity::verify_proofs(vp.json(), self.resolver.as_ref(), &self.loader, now)
                 .await;
         report.secured_with = Some(suites(&proofs));
-        report.push(CheckKind::Signature, signature_outcome(&proofs));
+        report.push(
+            CheckKind::Signature,
+            undecidable(vp.json(), &proofs, &self.loader)
+                .unwrap_or_else(|| signature_outcome(&proofs)),
+        );
         let purpose_ok = !proofs.is_empty()
             && proofs
                 .iter()
@@ -454,6 +466,35 @@ fn suites(proofs: &[ProofVerification]) -> String {
     } else {
         names.join(", ")
     }
+}
+
+/// An indeterminate signature outcome when every proof failed only because the document could
+/// not be canonicalized and it names a context civitas does not have: civitas cannot check the
+/// signature, which says nothing about whether it is good (SPEC §8).
+fn undecidable(
+    document: &Value,
+    proofs: &[ProofVerification],
+    loader: &ContextLoader,
+) -> Option<Outcome> {
+    let all_canonicalization = !proofs.is_empty()
+        && proofs.iter().all(|p| {
+            matches!(
+                p.result,
+                Err(data_integrity::ProofFailure::Canonicalization(_))
+            )
+        });
+    if !all_canonicalization {
+        return None;
+    }
+    let url = loader.first_unknown(document)?;
+    Some(Outcome::indeterminate(unknown_context_reason(&url)))
+}
+
+fn unknown_context_reason(url: &str) -> String {
+    format!(
+        "cannot be checked: unknown JSON-LD context `{url}` (civitas never fetches contexts; \
+         add it to the verifier's contexts to check this document)"
+    )
 }
 
 fn signature_outcome(proofs: &[ProofVerification]) -> Outcome {

@@ -291,14 +291,17 @@ impl Bitstring {
         Self::from_gzip(&gzip)
     }
 
-    /// Decompresses GZIP bytes, at most [`MAX_DECODED_LIST_BYTES`] of output.
+    /// Decompresses exactly one GZIP member, at most [`MAX_DECODED_LIST_BYTES`] of output;
+    /// bytes after the member are refused.
     pub fn from_gzip(gzip: &[u8]) -> Result<Self, EncodedListError> {
         if gzip.len() < 2 || gzip[0] != 0x1f || gzip[1] != 0x8b {
             return Err(EncodedListError::NotGzip);
         }
         let limit = MAX_DECODED_LIST_BYTES as u64 + 1;
         let mut bytes = Vec::new();
-        let mut decoder = flate2::read::GzDecoder::new(gzip).take(limit);
+        // The `bufread` decoder reads from the slice itself (no buffer of its own), so what it
+        // leaves unread is exactly what follows the member.
+        let mut decoder = flate2::bufread::GzDecoder::new(gzip).take(limit);
         if let Err(e) = decoder.read_to_end(&mut bytes) {
             return Err(match e.kind() {
                 std::io::ErrorKind::UnexpectedEof => EncodedListError::Truncated,
@@ -311,6 +314,10 @@ impl Bitstring {
             return Err(EncodedListError::TooLarge {
                 max: MAX_DECODED_LIST_BYTES,
             });
+        }
+        let rest = decoder.into_inner().into_inner();
+        if !rest.is_empty() {
+            return Err(EncodedListError::TrailingBytes { count: rest.len() });
         }
         Ok(Self { bytes })
     }

@@ -59,6 +59,15 @@ pub enum EncodedListError {
         /// The cap.
         max: usize,
     },
+    /// Bytes follow the GZIP member (another member, or garbage): a status list is exactly one
+    /// GZIP member, so two readers cannot disagree on what it holds.
+    #[error(
+        "encodedList has {count} bytes after the end of its GZIP stream; a status list is exactly one GZIP member"
+    )]
+    TrailingBytes {
+        /// How many bytes follow the member.
+        count: usize,
+    },
 }
 
 /// Everything that can go wrong in civitas-status.

@@ -16,10 +16,9 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use civitas_core::report::{DocumentKind, Outcome, Report, Verdict};
@@ -39,8 +38,65 @@ pub fn router(verifier: Arc<Verifier>) -> Router {
     Router::new()
         .route("/credentials/verify", post(verify_credential))
         .route("/presentations/verify", post(verify_presentation))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(no_store))
         .with_state(verifier)
+}
+
+/// Every answer carries the verified document's content (the report): `Cache-Control:
+/// no-store` (RFC 9111 §5.2.2.5).
+async fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// How much of a body over [`MAX_BODY_BYTES`] is read (and dropped) before answering 413.
+const DRAIN_BYTES: usize = 8 * 1024 * 1024;
+
+/// Reads the request body, or answers 413.
+///
+/// A body up to [`DRAIN_BYTES`] over the limit is read to its end before answering, so that a
+/// client still sending it gets the 413 (over HTTP/1.1 instead of a broken pipe, over HTTP/2
+/// instead of a reset stream). A larger one, announced by `Content-Length` or found while
+/// reading, is answered at once.
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
+    let too_large = || {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request-too-large",
+            "Request too large",
+            &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            Map::new(),
+        )
+    };
+    let drain = MAX_BODY_BYTES + DRAIN_BYTES;
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|len| len > drain as u64) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, drain).await.map_err(|e| {
+        // to_bytes fails for a body over `drain`, or a connection that broke mid-body.
+        if announced.is_none_or(|len| len > MAX_BODY_BYTES as u64) {
+            too_large()
+        } else {
+            problem(
+                StatusCode::BAD_REQUEST,
+                "malformed-request",
+                "Bad request",
+                &format!("the body could not be read: {e}"),
+                Map::new(),
+            )
+        }
+    })?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Serves [`router`] on `listener` until the task is dropped or the server fails.
@@ -122,16 +178,18 @@ impl Expect {
 
 async fn verify_credential(
     State(verifier): State<Arc<Verifier>>,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    handle(&verifier, body, Expect::Credential).await
+    handle(&verifier, &headers, body, Expect::Credential).await
 }
 
 async fn verify_presentation(
     State(verifier): State<Arc<Verifier>>,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    handle(&verifier, body, Expect::Presentation).await
+    handle(&verifier, &headers, body, Expect::Presentation).await
 }
 
 fn is_presentation(value: &Value) -> bool {
@@ -245,33 +303,10 @@ fn result_members(report: &Report) -> Map<String, Value> {
     m
 }
 
-async fn handle(
-    verifier: &Verifier,
-    body: Result<Bytes, BytesRejection>,
-    expect: Expect,
-) -> Response {
-    let body = match body {
+async fn handle(verifier: &Verifier, headers: &HeaderMap, body: Body, expect: Expect) -> Response {
+    let body = match read_body(headers, body).await {
         Ok(b) => b,
-        Err(rejection) => {
-            let status = rejection.status();
-            return if status == StatusCode::PAYLOAD_TOO_LARGE {
-                problem(
-                    status,
-                    "request-too-large",
-                    "Request too large",
-                    &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-                    Map::new(),
-                )
-            } else {
-                problem(
-                    status,
-                    "malformed-request",
-                    "Bad request",
-                    &rejection.body_text(),
-                    Map::new(),
-                )
-            };
-        }
+        Err(response) => return response,
     };
     let (document, options) = match read_request(&body, expect) {
         Ok(r) => r,

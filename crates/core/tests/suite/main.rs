@@ -9,6 +9,7 @@ mod canon_w3c_tordf;
 mod civitas_vectors;
 mod compact_proptest;
 mod compact_roundtrip;
+mod hostile_input;
 mod js_interop;
 mod presentations;
 mod rejections;

@@ -159,6 +159,23 @@ fn gzip_bomb_is_cut_off_at_the_cap() {
 }
 
 #[test]
+fn bytes_after_the_gzip_member_are_refused() {
+    let data = vec![0u8; 16384];
+    let member = gzip(&data);
+    assert_eq!(Bitstring::decode(&multibase(&member)).unwrap().as_bytes().len(), 16384);
+    for (trailing, count) in [
+        (b"garbage".to_vec(), 7),
+        (vec![0u8], 1),
+        // A second member: a multi-member reader would see other bits.
+        (gzip(&[0xffu8; 16384]), gzip(&[0xffu8; 16384]).len()),
+    ] {
+        let text = multibase(&[member.clone(), trailing].concat());
+        assert_eq!(decode(&text), EncodedListError::TrailingBytes { count });
+        assert!(decode(&text).to_string().contains("after the end of its GZIP stream"));
+    }
+}
+
+#[test]
 fn overlong_encoded_text_is_refused_before_decoding() {
     let long = format!("u{}", "A".repeat(MAX_ENCODED_LIST_BYTES));
     assert_eq!(

@@ -276,3 +276,122 @@ async fn presentations_verify() {
         .await;
     assert_eq!(status, 400);
 }
+
+/// A client speaking HTTP/2 from the first byte (h2c prior knowledge), as a gateway would.
+fn http2_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_413_over_http2_as_over_http1() {
+    let w = World::new().await;
+    let api = Api::start(&w).await;
+    // Just over the limit, and far over it (the server stops reading early).
+    for size in [http::MAX_BODY_BYTES + 100, 12 * 1024 * 1024] {
+        let big = format!(
+            "{{\"verifiableCredential\": {{}}, \"padding\": \"{}\"}}",
+            "a".repeat(size)
+        );
+        for (protocol, client) in [("HTTP/1.1", reqwest::Client::new()), ("HTTP/2", http2_client())] {
+            let response = client
+                .post(format!("{}/credentials/verify", api.base))
+                .header("content-type", "application/json")
+                .body(big.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{protocol}, {size} bytes: {e:?}"));
+            if protocol == "HTTP/2" {
+                assert_eq!(response.version(), reqwest::Version::HTTP_2);
+            }
+            assert_eq!(response.status().as_u16(), 413, "{protocol}, {size} bytes");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(
+                body["type"],
+                "https://w3id.org/civitas/problems#request-too-large",
+                "{protocol}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn duplicate_member_names_are_refused_with_their_pointer() {
+    let w = World::new().await;
+    let api = Api::start(&w).await;
+    let birth = w.valid_birth().await;
+    let value = doc(&birth);
+    let given = value["credentialSubject"]["givenName"].to_string();
+    let text = serde_json::to_string(&value).unwrap().replacen(
+        &format!("\"givenName\":{given}"),
+        &format!("\"givenName\":\"Forged\",\"givenName\":{given}"),
+        1,
+    );
+    assert!(text.contains("Forged"));
+    let request = format!("{{\"verifiableCredential\": {text}}}");
+    let (status, ctype, body) = api.post("/credentials/verify", request).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(ctype, "application/problem+json");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("duplicate member name at `/verifiableCredential/credentialSubject/givenName`"),
+        "{detail}"
+    );
+    // A duplicate in the request itself.
+    let (status, _, body) = api
+        .post(
+            "/credentials/verify",
+            format!("{{\"verifiableCredential\": {birth}, \"options\": {{}}, \"options\": {{}}}}"),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("`/options`"), "{body}");
+}
+
+#[tokio::test]
+async fn verification_answers_are_not_cached_and_unknown_contexts_are_indeterminate() {
+    let w = World::new().await;
+    let api = Api::start(&w).await;
+    let birth = w.valid_birth().await;
+    let mut unknown = doc(&birth);
+    unknown["@context"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("https://contexts.example/unknown/v1"));
+    for (request, status) in [
+        (json!({"verifiableCredential": doc(&birth)}), 200),
+        (json!({"verifiableCredential": unknown}), 422),
+        (json!({"nothing": true}), 400),
+    ] {
+        let response = api
+            .client
+            .post(format!("{}/credentials/verify", api.base))
+            .json(&request)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status);
+        assert_eq!(
+            response.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{status}"
+        );
+        let body: Value = response.json().await.unwrap();
+        if status == 422 {
+            assert_eq!(
+                body["type"],
+                "https://w3id.org/civitas/problems#verification-indeterminate",
+                "{body}"
+            );
+            assert!(
+                body["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("https://contexts.example/unknown/v1"),
+                "{body}"
+            );
+        }
+    }
+}
