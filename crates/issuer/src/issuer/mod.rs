@@ -415,7 +415,7 @@ async fn publish_task(inner: Weak<Inner>, publisher: Arc<Publisher>, closed: Arc
         let store = strong.store.clone();
         drop(strong);
         if let Err(e) = publisher.round(&book, store.as_ref(), &ctx).await {
-            eprintln!("civitas-issuer: publishing status lists failed: {e}; retrying in 1 s");
+            tracing::warn!(error = %e, "publishing status lists failed; retrying in 1 s");
             tokio::time::sleep(Duration::from_secs(1)).await;
             let urls = book.lock().map(|b| b.urls()).unwrap_or_default();
             publisher.request(urls);
