@@ -16,14 +16,25 @@
 //!
 //! [`canonicalize`] tries the fast path and falls back to the general path whenever the fast
 //! path declines ([`Declined`]): a feature outside its subset, a construct where ssi is known
-//! to differ from the specification (lists, explicit blank node identifiers, typed booleans,
-//! non-integer numbers, `@json`, unusual language tags, control characters, duplicate
-//! statements), or anything invalid (an unknown context, an undefined term, an invalid value):
-//! errors are always reported by the general path, so both paths reject exactly the same
-//! documents. The fast path never returns an answer the general path would not: this is
-//! checked byte for byte on every vector and on thousands of generated certificates
-//! (`tests/canon_equivalence.rs`), and the fast path's pieces pass the W3C RDFC-1.0 and
-//! JSON-LD toRdf test suites for the parts they implement (`tests/canon_w3c_*.rs`).
+//! to differ from the specification in ways not established (explicit blank node identifiers,
+//! typed booleans, non-integer numbers, `@json`, duplicate statements), or anything invalid (an
+//! unknown context, an undefined term, an invalid value): errors are reported by the general
+//! path, so both paths reject the same documents. The fast path never returns an answer the
+//! general path would give differently: this is checked byte for byte on every vector and on
+//! thousands of generated certificates (`tests/suite/canon_equivalence.rs`), and the fast
+//! path's pieces pass the W3C RDFC-1.0 and JSON-LD toRdf test suites for the parts they
+//! implement (`tests/suite/canon_w3c_*.rs`).
+//!
+//! # Where ssi is wrong (SPEC §5.1)
+//!
+//! For four constructs ssi 0.16 differs from JSON-LD 1.1 toRdf + RDFC-1.0 as the reference JS
+//! stack (jsonld.js + rdf-canonize, with the Data Integrity cryptosuites' `rdfDirection:
+//! i18n-datatype`) computes them: lists (ssi drops the items), `@direction` (dropped),
+//! language tags with upper-case letters (the reference stack lower-cases them) and control
+//! characters in strings (ssi does not escape them). The fast path implements them as the
+//! reference stack does (checked byte for byte against it, `tests/suite/canon_rdfc_js.rs`),
+//! and the general path refuses a document that has any of them
+//! ([`CanonError::GeneralPathUnsafe`]) instead of answering wrongly.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

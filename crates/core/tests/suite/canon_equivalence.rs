@@ -209,7 +209,7 @@ fn random_localized(rng: &mut StdRng) -> LocalizedText {
             LocalizedText::languages([("en", en.as_str()), ("fr", fr.as_str())])
         }
         _ => {
-            // Other tags, some outside the fast path's plain subset (it declines those).
+            // Other tags, some with upper-case letters (written in lower case: SPEC §5.1).
             let tags = [
                 "mfe",
                 "en",
