@@ -167,7 +167,9 @@ impl IssuerError {
     /// A short, stable slug naming the problem (the last segment of the problem `type` URL).
     pub fn slug(&self) -> &'static str {
         match self {
-            Self::Syntax(SyntaxError::Json { .. }) => "malformed-json",
+            Self::Syntax(SyntaxError::Json { .. } | SyntaxError::DuplicateMember { .. }) => {
+                "malformed-json"
+            }
             Self::Syntax(SyntaxError::TooLarge { .. }) => "too-large",
             Self::Syntax(SyntaxError::Field { .. }) => "invalid-credential",
             Self::Record(_) => "invalid-record",

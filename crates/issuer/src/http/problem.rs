@@ -132,6 +132,7 @@ impl From<IssuerError> for Problem {
         };
         let title = match &e {
             IssuerError::Syntax(SyntaxError::Json { .. }) => "Malformed JSON",
+            IssuerError::Syntax(SyntaxError::DuplicateMember { .. }) => "Duplicate member name",
             IssuerError::Syntax(SyntaxError::TooLarge { .. }) => "Request body too large",
             IssuerError::Syntax(SyntaxError::Field { .. }) => "Invalid credential",
             IssuerError::Record(_) => "Invalid record",
@@ -154,6 +155,18 @@ impl From<IssuerError> for Problem {
                 ..
             }) => {
                 p = p
+                    .with("line", *line as u64)
+                    .with("column", *column as u64)
+                    .with("offset", *offset as u64);
+            }
+            IssuerError::Syntax(SyntaxError::DuplicateMember {
+                pointer,
+                line,
+                column,
+                offset,
+            }) => {
+                p = p
+                    .with("pointer", pointer.clone())
                     .with("line", *line as u64)
                     .with("column", *column as u64)
                     .with("offset", *offset as u64);

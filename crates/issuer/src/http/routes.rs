@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use civitas_core::credential::parse_json;
 use civitas_core::model::DocumentType;
 use civitas_core::secure::Securing;
 use civitas_status::StatusPurpose;
@@ -36,12 +35,16 @@ type Shared = Arc<Issuer>;
 
 /// The router for `issuer`.
 pub fn router(issuer: Issuer) -> Router {
-    Router::new()
+    // Public documents keep their own caching headers (status lists: `public, max-age`).
+    let public = Router::new()
         .route("/healthz", get(healthz))
         .route("/.well-known/did.json", get(did_json))
         .route("/did.json", get(did_json))
         .route("/keys", get(keys))
-        .route("/status/{purpose}/{number}", get(status_list))
+        .route("/status/{purpose}/{number}", get(status_list));
+    // Everything else carries personal data (credentials, records, audit entries) or secrets
+    // (tokens): never stored by a cache.
+    Router::new()
         .route("/credentials/issue", post(issue_vc_api))
         .route("/credentials/status", post(update_status))
         .route("/credentials/batch", post(batch))
@@ -55,9 +58,49 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/tokens", post(create_token))
         .route("/audit", get(audit))
         .route("/audit/verify", get(audit_verify))
+        .layer(axum::middleware::map_response(no_store))
+        .merge(public)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(Arc::new(issuer))
+}
+
+/// Adds `Cache-Control: no-store` (RFC 9111 §5.2.2.5).
+async fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+/// Whether an `If-None-Match` field value matches `etag`, by weak comparison (RFC 9110
+/// §13.1.2): `*`, or a list of entity tags one of which has the same opaque tag, `W/` or not.
+/// A malformed list matches nothing (the full response is sent).
+pub fn if_none_match(field: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.strip_prefix("W/").unwrap_or(tag).to_owned();
+    let ours = opaque(etag.trim());
+    let mut rest = field.trim();
+    if rest == "*" {
+        return true;
+    }
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            return false;
+        }
+        let tag_start = rest.strip_prefix("W/").unwrap_or(rest);
+        let Some(body) = tag_start.strip_prefix('"') else {
+            return false;
+        };
+        let Some(close) = body.find('"') else {
+            return false;
+        };
+        if tag_start[..close + 2] == ours {
+            return true;
+        }
+        rest = &body[close + 1..];
+    }
 }
 
 async fn not_found() -> Problem {
@@ -103,20 +146,9 @@ async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Valu
     if bytes.len() > limit {
         return Err(Problem::too_large(limit));
     }
-    if limit > MAX_BODY {
-        // batches: serde directly (parse_json caps at 1 MiB)
-        return serde_json::from_slice(&bytes).map_err(|e| {
-            Problem::from(IssuerError::Syntax(
-                civitas_core::credential::SyntaxError::Json {
-                    line: e.line(),
-                    column: e.column(),
-                    offset: 0,
-                    reason: e.to_string(),
-                },
-            ))
-        });
-    }
-    parse_json(&bytes).map_err(|e| Problem::from(IssuerError::Syntax(e)))
+    // Batches may be larger than the 1 MiB of `parse_json`: the same strict parser, their limit.
+    civitas_core::json::parse_with_limit(&bytes, limit)
+        .map_err(|e| Problem::from(IssuerError::Syntax(e.into())))
 }
 
 async fn healthz(State(issuer): State<Shared>) -> Response {
@@ -179,12 +211,10 @@ async fn status_list(
         .unwrap_or(HeaderValue::from_static("no-cache"));
     let etag = HeaderValue::from_str(&list.etag).unwrap_or(HeaderValue::from_static("\"\""));
     let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == list.etag || t.trim() == "*")
-        });
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| if_none_match(v, &list.etag));
     let mut r = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -492,19 +522,22 @@ fn status_actions(
         let at = format!("/credentialStatus/{i}");
         let purpose = e.get("statusPurpose").and_then(Value::as_str);
         let status = e.get("status");
+        // Only a JSON boolean: `2`, `"0"` or `"yes"` read as a truth value would silently
+        // revoke or reinstate.
         let on = match status {
             Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) if s == "1" || s == "true" => true,
-            Some(Value::String(s)) if s == "0" || s == "false" => false,
-            Some(Value::String(s)) => {
-                actions.push(
-                    s.parse::<StatusAction>()
-                        .map_err(|e| IssuerError::invalid(&format!("{at}/status"), e))?,
-                );
-                continue;
+            None | Some(Value::Null) => {
+                return Err(IssuerError::invalid(
+                    &format!("{at}/status"),
+                    "is required (true or false)",
+                ));
             }
-            Some(Value::Number(n)) => n.as_u64() == Some(1),
-            _ => return Err(IssuerError::invalid(&format!("{at}/status"), "is required")),
+            Some(other) => {
+                return Err(IssuerError::invalid(
+                    &format!("{at}/status"),
+                    format!("must be true or false (a JSON boolean), not {other}"),
+                ));
+            }
         };
         actions.push(match (purpose, on) {
             (Some("revocation"), true) => StatusAction::Revoke,

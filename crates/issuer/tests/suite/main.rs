@@ -3,6 +3,7 @@
 
 mod common;
 mod crash;
+mod hardening;
 mod http_flow;
 mod js_interop;
 mod rejections;
