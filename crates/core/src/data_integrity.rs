@@ -534,8 +534,9 @@ async fn verify_one(
             }
         }
     }
-    let signature = encoding::decode_multibase_base58_at_most(field("proofValue")?, SIGNATURE_BYTES)
-        .map_err(|e| ProofFailure::Malformed(format!("`proofValue`: {e}")))?;
+    let signature =
+        encoding::decode_multibase_base58_at_most(field("proofValue")?, SIGNATURE_BYTES)
+            .map_err(|e| ProofFailure::Malformed(format!("`proofValue`: {e}")))?;
     let (_, key) = resolver::resolve_method(resolver, method)
         .await
         .map_err(|e| ProofFailure::Key(e.to_string()))?;

@@ -304,7 +304,10 @@ mod tests {
             );
         }
         let sig = multibase_base58(&[0xff; 64]);
-        assert_eq!(decode_multibase_base58_at_most(&sig, 64).unwrap(), [0xff; 64]);
+        assert_eq!(
+            decode_multibase_base58_at_most(&sig, 64).unwrap(),
+            [0xff; 64]
+        );
         // One digit more is refused by length, even with a character no decoder would take.
         let long = format!("{sig}0");
         assert_eq!(

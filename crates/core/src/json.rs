@@ -166,8 +166,7 @@ fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
 /// position of its closing quote, or just after it).
 fn key_start(bytes: &[u8], end: usize) -> usize {
     let unescaped_quote = |i: usize| {
-        bytes[i] == b'"'
-            && bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
+        bytes[i] == b'"' && bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 0
     };
     let end = end.min(bytes.len().saturating_sub(1));
     let Some(close) = (0..=end).rev().find(|&i| unescaped_quote(i)) else {

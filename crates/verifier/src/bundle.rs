@@ -145,9 +145,9 @@ impl Bundle {
                 max: MAX_BUNDLE_BYTES,
             });
         }
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-            BundleError::Format(format!("line {}, column {}: {e}", e.line(), e.column()))
-        })?;
+        // The strict parser: a repeated member name is refused, with where it is.
+        let value = civitas_core::json::parse_with_limit(bytes, MAX_BUNDLE_BYTES)
+            .map_err(|e| BundleError::Format(e.to_string()))?;
         match value.get("type").and_then(Value::as_str) {
             Some(BUNDLE_TYPE) => {}
             other => {
@@ -313,10 +313,11 @@ impl BundleBuilder {
         let mut contexts = Vec::new();
         for (url, text) in &self.contexts {
             loader = add_context(loader, url, text)?;
-            let document: Value = serde_json::from_str(text).map_err(|e| BundleError::Context {
-                url: url.clone(),
-                reason: e.to_string(),
-            })?;
+            let document = civitas_core::json::parse_with_limit(text.as_bytes(), usize::MAX)
+                .map_err(|e| BundleError::Context {
+                    url: url.clone(),
+                    reason: e.to_string(),
+                })?;
             if !ContextLoader::bundled().contains(url) {
                 contexts.push(BundledContext {
                     url: url.clone(),

@@ -45,10 +45,9 @@ pub fn router(verifier: Arc<Verifier>) -> Router {
 /// Every answer carries the verified document's content (the report): `Cache-Control:
 /// no-store` (RFC 9111 §5.2.2.5).
 async fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

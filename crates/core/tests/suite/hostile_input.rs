@@ -36,7 +36,9 @@ async fn a_megabyte_proof_value_is_refused_by_its_length() {
     assert_eq!(report.verdict, Verdict::Invalid);
     let why = reason(&report, CheckKind::Signature);
     assert!(
-        why.contains("`proofValue`") && why.contains("more than the 89") && why.contains("64 bytes"),
+        why.contains("`proofValue`")
+            && why.contains("more than the 89")
+            && why.contains("64 bytes"),
         "{why}"
     );
 }
@@ -93,18 +95,28 @@ async fn an_unknown_context_makes_the_signature_indeterminate_not_invalid() {
     let report = verify(text.as_bytes()).await;
     match report.outcome(CheckKind::Signature) {
         Some(Outcome::Indeterminate { reason }) => {
-            assert!(reason.contains(url) && reason.contains("cannot be checked"), "{reason}")
+            assert!(
+                reason.contains(url) && reason.contains("cannot be checked"),
+                "{reason}"
+            )
         }
         other => panic!("expected indeterminate, got {other:?}\n{report}"),
     }
     assert_eq!(report.verdict, Verdict::Indeterminate, "{report}");
     // With the context, it verifies; with the context and a tampered value, it fails.
     let checker = Checker::new(common::w3c_loader(), OfflineResolver::new());
-    let report = checker.verify(text.as_bytes(), &VerifyOptions::default()).await;
-    assert_eq!(report.outcome(CheckKind::Signature).map(Outcome::is_failed), Some(false));
+    let report = checker
+        .verify(text.as_bytes(), &VerifyOptions::default())
+        .await;
+    assert_eq!(
+        report.outcome(CheckKind::Signature).map(Outcome::is_failed),
+        Some(false)
+    );
     let tampered = text.replacen("urn:uuid:58172aac", "urn:uuid:58172aad", 1);
     let report = verify(tampered.as_bytes()).await;
     assert_eq!(report.verdict, Verdict::Indeterminate, "{report}");
-    let report = checker.verify(tampered.as_bytes(), &VerifyOptions::default()).await;
+    let report = checker
+        .verify(tampered.as_bytes(), &VerifyOptions::default())
+        .await;
     assert_eq!(report.verdict, Verdict::Invalid, "{report}");
 }

@@ -67,10 +67,9 @@ pub fn router(issuer: Issuer) -> Router {
 
 /// Adds `Cache-Control: no-store` (RFC 9111 §5.2.2.5).
 async fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

@@ -78,7 +78,13 @@ async fn a_status_must_be_a_json_boolean() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["suspended"], true);
     // `2`, `0`, `"false"`, `null` are not booleans: refused, and nothing changes.
-    for value in [json!(2), json!(0), json!("false"), json!(null), json!([false])] {
+    for value in [
+        json!(2),
+        json!(0),
+        json!("false"),
+        json!(null),
+        json!([false]),
+    ] {
         let (status, problem) = server
             .post(
                 "/credentials/status",
@@ -89,7 +95,10 @@ async fn a_status_must_be_a_json_boolean() {
         assert_eq!(status, 400, "{value}: {problem}");
         assert_eq!(problem["member"], "/credentialStatus/0/status", "{problem}");
         assert!(
-            problem["detail"].as_str().unwrap().contains("true or false"),
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("true or false"),
             "{problem}"
         );
     }
@@ -118,7 +127,9 @@ fn if_none_match_uses_weak_comparison() {
     ] {
         assert!(if_none_match(field, etag), "{field}");
     }
-    for field in ["\"abd\"", "W/\"ab\"", "abc", "\"a,b\"", "", "\"abc", "W/abc"] {
+    for field in [
+        "\"abd\"", "W/\"ab\"", "abc", "\"a,b\"", "", "\"abc", "W/abc",
+    ] {
         assert!(!if_none_match(field, etag), "{field}");
     }
     assert!(if_none_match("\"abc\"", "W/\"abc\""));
@@ -148,7 +159,11 @@ async fn weak_validators_duplicate_names_and_caching() {
     let r = server.get(&path_of(list)).await;
     assert_eq!(r.headers()["cache-control"], "public, max-age=300");
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
-    for field in [format!("W/{etag}"), format!("\"other\", W/{etag}"), "*".into()] {
+    for field in [
+        format!("W/{etag}"),
+        format!("\"other\", W/{etag}"),
+        "*".into(),
+    ] {
         let r = server
             .client
             .get(server.url(&path_of(list)))
@@ -160,7 +175,11 @@ async fn weak_validators_duplicate_names_and_caching() {
     }
 
     // Personal data is never stored by a cache.
-    for path in [format!("/credentials/{id}"), "/credentials".into(), "/audit".into()] {
+    for path in [
+        format!("/credentials/{id}"),
+        "/credentials".into(),
+        "/audit".into(),
+    ] {
         let r = server
             .client
             .get(server.url(&path))
@@ -173,9 +192,11 @@ async fn weak_validators_duplicate_names_and_caching() {
     }
 
     // A repeated member name is refused with where it is.
-    let body = serde_json::to_string(&birth_body("H-3"))
-        .unwrap()
-        .replacen("\"givenName\":", "\"givenName\":\"Forged\",\"givenName\":", 1);
+    let body = serde_json::to_string(&birth_body("H-3")).unwrap().replacen(
+        "\"givenName\":",
+        "\"givenName\":\"Forged\",\"givenName\":",
+        1,
+    );
     let r = server
         .client
         .post(server.url("/birth-certificates"))
@@ -189,7 +210,8 @@ async fn weak_validators_duplicate_names_and_caching() {
     assert_eq!(r.headers()["cache-control"], "no-store");
     let problem: Value = r.json().await.unwrap();
     assert_eq!(problem["pointer"], "/givenName", "{problem}");
-    let second = body.find("\"givenName\":\"Forged\",").unwrap() + "\"givenName\":\"Forged\",".len();
+    let second =
+        body.find("\"givenName\":\"Forged\",").unwrap() + "\"givenName\":\"Forged\",".len();
     assert_eq!(problem["offset"].as_u64(), Some(second as u64), "{problem}");
     server.stop().await;
 }

@@ -162,7 +162,13 @@ fn gzip_bomb_is_cut_off_at_the_cap() {
 fn bytes_after_the_gzip_member_are_refused() {
     let data = vec![0u8; 16384];
     let member = gzip(&data);
-    assert_eq!(Bitstring::decode(&multibase(&member)).unwrap().as_bytes().len(), 16384);
+    assert_eq!(
+        Bitstring::decode(&multibase(&member))
+            .unwrap()
+            .as_bytes()
+            .len(),
+        16384
+    );
     for (trailing, count) in [
         (b"garbage".to_vec(), 7),
         (vec![0u8], 1),
@@ -171,7 +177,11 @@ fn bytes_after_the_gzip_member_are_refused() {
     ] {
         let text = multibase(&[member.clone(), trailing].concat());
         assert_eq!(decode(&text), EncodedListError::TrailingBytes { count });
-        assert!(decode(&text).to_string().contains("after the end of its GZIP stream"));
+        assert!(
+            decode(&text)
+                .to_string()
+                .contains("after the end of its GZIP stream")
+        );
     }
 }
 

@@ -289,13 +289,21 @@ fn http2_client() -> reqwest::Client {
 async fn an_oversized_body_gets_413_over_http2_as_over_http1() {
     let w = World::new().await;
     let api = Api::start(&w).await;
-    // Just over the limit, and far over it (the server stops reading early).
-    for size in [http::MAX_BODY_BYTES + 100, 12 * 1024 * 1024] {
+    // Just over the limit, and far over it (the server stops reading early: an HTTP/1.1 client
+    // still writing may then see the connection close instead of the answer).
+    for (size, both) in [
+        (http::MAX_BODY_BYTES + 100, true),
+        (12 * 1024 * 1024, false),
+    ] {
         let big = format!(
             "{{\"verifiableCredential\": {{}}, \"padding\": \"{}\"}}",
             "a".repeat(size)
         );
-        for (protocol, client) in [("HTTP/1.1", reqwest::Client::new()), ("HTTP/2", http2_client())] {
+        let clients = [
+            ("HTTP/1.1", reqwest::Client::new()),
+            ("HTTP/2", http2_client()),
+        ];
+        for (protocol, client) in clients.into_iter().skip(usize::from(!both)) {
             let response = client
                 .post(format!("{}/credentials/verify", api.base))
                 .header("content-type", "application/json")
@@ -309,8 +317,7 @@ async fn an_oversized_body_gets_413_over_http2_as_over_http1() {
             assert_eq!(response.status().as_u16(), 413, "{protocol}, {size} bytes");
             let body: Value = response.json().await.unwrap();
             assert_eq!(
-                body["type"],
-                "https://w3id.org/civitas/problems#request-too-large",
+                body["type"], "https://w3id.org/civitas/problems#request-too-large",
                 "{protocol}"
             );
         }
@@ -336,7 +343,9 @@ async fn duplicate_member_names_are_refused_with_their_pointer() {
     assert_eq!(ctype, "application/problem+json");
     let detail = body["detail"].as_str().unwrap();
     assert!(
-        detail.contains("duplicate member name at `/verifiableCredential/credentialSubject/givenName`"),
+        detail.contains(
+            "duplicate member name at `/verifiableCredential/credentialSubject/givenName`"
+        ),
         "{detail}"
     );
     // A duplicate in the request itself.
@@ -347,7 +356,10 @@ async fn duplicate_member_names_are_refused_with_their_pointer() {
         )
         .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("`/options`"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("`/options`"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -374,15 +386,17 @@ async fn verification_answers_are_not_cached_and_unknown_contexts_are_indetermin
             .unwrap();
         assert_eq!(response.status().as_u16(), status);
         assert_eq!(
-            response.headers().get("cache-control").map(|v| v.to_str().unwrap()),
+            response
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
             Some("no-store"),
             "{status}"
         );
         let body: Value = response.json().await.unwrap();
         if status == 422 {
             assert_eq!(
-                body["type"],
-                "https://w3id.org/civitas/problems#verification-indeterminate",
+                body["type"], "https://w3id.org/civitas/problems#verification-indeterminate",
                 "{body}"
             );
             assert!(

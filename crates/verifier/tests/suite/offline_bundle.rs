@@ -177,3 +177,12 @@ async fn a_bundle_round_trips_and_a_bundle_verifier_never_touches_the_network() 
     let paths: Vec<String> = server.seen().into_iter().map(|s| s.path).collect();
     assert_eq!(paths, ["/status/revocation/1", "/status/suspension/1"]);
 }
+
+#[test]
+fn a_bundle_with_a_repeated_member_name_is_refused() {
+    // Last-wins reading would take the second `type` and complain about it instead.
+    let text = br#"{"type": "CivitasVerifierBundle", "type": "Other", "version": 1}"#;
+    let err = Bundle::parse(text).unwrap_err().to_string();
+    assert!(err.contains("duplicate member name at `/type`"), "{err}");
+    assert!(err.contains("byte 34"), "{err}");
+}
