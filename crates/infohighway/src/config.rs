@@ -252,6 +252,29 @@ pub struct InfoHighwayConfig {
     pub services: BTreeMap<String, ServiceConfig>,
 }
 
+/// Largest API key file read: a key is a line of text, and the limit keeps a wrong path (a
+/// log, `/dev/zero`) from being read into memory whole.
+pub const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
+
+/// Reads an API key file of at most [`MAX_KEY_FILE_BYTES`]; the reason it cannot be read.
+fn read_key_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(MAX_KEY_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    if text.len() as u64 > MAX_KEY_FILE_BYTES {
+        return Err(format!(
+            "{} is larger than {MAX_KEY_FILE_BYTES} bytes: is it the API key file?",
+            path.display()
+        ));
+    }
+    Ok(text)
+}
+
 impl InfoHighwayConfig {
     /// Reads a configuration file.
     pub fn from_file(path: &Path) -> Result<Self, IngestError> {
@@ -351,14 +374,8 @@ impl InfoHighwayConfig {
                         })?,
                         (None, Some(f)) => {
                             let path = resolve(f);
-                            std::fs::read_to_string(&path)
-                                .map_err(|e| {
-                                    at(
-                                        a.span(),
-                                        "auth.key_file",
-                                        format!("cannot read {}: {e}", path.display()),
-                                    )
-                                })?
+                            read_key_file(&path)
+                                .map_err(|m| at(a.span(), "auth.key_file", m))?
                                 .trim()
                                 .to_owned()
                         }
@@ -579,6 +596,16 @@ mapping = "mappings/infohighway-birth.toml"
             "the key is never printed"
         );
         assert_eq!(c.retry, Retry::default());
+    }
+
+    #[test]
+    fn an_api_key_file_is_read_only_up_to_a_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("huge.txt"), "k".repeat(100 * 1024)).unwrap();
+        let text = "format = 1\nbase_url = \"https://x\"\n[auth]\ntype = \"api-key\"\nkey_file = \"huge.txt\"\n[services.b]\nservice = \"S\"\nmapping = \"m\"\n";
+        let e = InfoHighwayConfig::parse("ih.toml", text, dir.path()).unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("auth.key_file"), "{e}");
+        assert!(e.to_string().contains("larger than 65536 bytes"), "{e}");
     }
 
     #[test]
