@@ -78,4 +78,4 @@ pub use mapping::{Mapped, Mapping};
 pub use report::{Counts, Rejection, Stage};
 pub use sink::Sink;
 pub use source::file::{FileFormat, FileReader};
-pub use source::infohighway::{FeedOptions, InfoHighwayClient, Page, ingest_feed};
+pub use source::infohighway::{FeedOptions, InfoHighwayClient, Page, PageError, ingest_feed};

@@ -110,14 +110,17 @@ impl<R: Read> Read for Guard<R> {
     }
 }
 
+/// Where the bytes come from: the file, or (for [`FileReader::from_bytes`]) memory.
+type Source = Box<dyn Read + Send>;
+
 enum Inner {
     Lines {
-        reader: BufReader<Guard<std::fs::File>>,
+        reader: BufReader<Guard<Source>>,
         buf: Vec<u8>,
         line: u64,
     },
     Csv {
-        reader: Box<csv::Reader<Guard<std::fs::File>>>,
+        reader: Box<csv::Reader<Guard<Source>>>,
         headers: Vec<String>,
         row: csv::ByteRecord,
     },
@@ -156,6 +159,31 @@ impl FileReader {
     ) -> Result<Self, IngestError> {
         let file = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
         let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Self::from_source(path, Box::new(file), total, format, csv_options, max_line)
+    }
+
+    /// Reads an export held in memory, exactly as [`FileReader::open_with_limit`] reads a
+    /// file; `name` stands for the file's path in positions and errors.
+    pub fn from_bytes(
+        name: &Path,
+        bytes: Vec<u8>,
+        format: FileFormat,
+        csv_options: &CsvOptions,
+        max_line: usize,
+    ) -> Result<Self, IngestError> {
+        let total = bytes.len() as u64;
+        let source = Box::new(std::io::Cursor::new(bytes));
+        Self::from_source(name, source, total, format, csv_options, max_line)
+    }
+
+    fn from_source(
+        path: &Path,
+        file: Source,
+        total: u64,
+        format: FileFormat,
+        csv_options: &CsvOptions,
+        max_line: usize,
+    ) -> Result<Self, IngestError> {
         let read = Arc::new(AtomicU64::new(0));
         let inner = match format {
             FileFormat::JsonLines => Inner::Lines {
@@ -456,6 +484,35 @@ mod tests {
         assert!(
             matches!(&ev[2], FileEvent::Record { record, .. } if record["name"] == "multi\nline")
         );
+    }
+
+    #[test]
+    fn bytes_read_like_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for (format, name, text) in [
+            (
+                FileFormat::JsonLines,
+                "x.jsonl",
+                "{\"a\": 1}\n\n{\"a\": \n[1]\n{\"a\": 2}\r",
+            ),
+            (
+                FileFormat::Csv,
+                "x.csv",
+                "\u{feff}id, name\n1,Anne\n2\n3,\"multi\nline\"\n4,Dan",
+            ),
+        ] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            let mut from_file = FileReader::open_with_limit(&p, format, &csv_opts(), 100).unwrap();
+            let mut from_bytes =
+                FileReader::from_bytes(&p, text.as_bytes().to_vec(), format, &csv_opts(), 100)
+                    .unwrap();
+            let events = all(&mut from_bytes);
+            assert_eq!(events.len(), 4, "{events:?}");
+            assert_eq!(events, all(&mut from_file));
+            assert_eq!(from_bytes.total_bytes(), text.len() as u64);
+            assert_eq!(from_bytes.bytes_read(), from_bytes.total_bytes());
+        }
     }
 
     #[test]

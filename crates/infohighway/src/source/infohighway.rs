@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, mpsc};
 use tokio::time::Instant;
 
 use crate::checkpoint::{Checkpoint, CheckpointFile};
-use crate::config::{Auth, InfoHighwayConfig, ServiceConfig};
+use crate::config::{Auth, InfoHighwayConfig, Paging, ServiceConfig};
 use crate::error::IngestError;
 use crate::ingest::{
     IngestOptions, Item, Position, Progress, Summary, Unit, map_record, run_loop, unreadable,
@@ -32,6 +32,76 @@ pub struct Page {
     pub has_more: bool,
     /// Records left after this page, when the service says.
     pub remaining: Option<u64>,
+}
+
+/// Why a response body is not a page of the feed (the client retries such a response).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PageError {
+    /// The body is not JSON.
+    #[error("malformed page (line {line}, column {column}): {reason}")]
+    Json {
+        /// Line of the error (1-based).
+        line: usize,
+        /// Column of the error (1-based).
+        column: usize,
+        /// What the JSON parser says.
+        reason: String,
+    },
+    /// The records member ([`Paging::records`]) is missing or `null`.
+    #[error("malformed page: no `{0}` array")]
+    NoRecords(String),
+    /// The records member is not an array.
+    #[error("malformed page: `{0}` is not an array")]
+    RecordsNotArray(String),
+    /// The page says more records follow but gives no cursor to ask for them.
+    #[error("malformed page: `{has_more}` is true but there is no `{next_cursor}`")]
+    NoCursor {
+        /// The has-more member's name.
+        has_more: String,
+        /// The next-cursor member's name.
+        next_cursor: String,
+    },
+}
+
+impl Page {
+    /// Reads a page from a response body, with the member names of `paging` (each a member
+    /// name or a dotted path): the records array, the next cursor (a non-empty string or a
+    /// number), whether more follow (default: a cursor was given and the page is not empty)
+    /// and how many remain.
+    pub fn parse(body: &[u8], paging: &Paging) -> Result<Self, PageError> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| PageError::Json {
+            line: e.line(),
+            column: e.column(),
+            reason: e.to_string(),
+        })?;
+        let records = match dotted(&value, &paging.records) {
+            Some(Value::Array(a)) => a.clone(),
+            Some(Value::Null) | None => return Err(PageError::NoRecords(paging.records.clone())),
+            Some(_) => return Err(PageError::RecordsNotArray(paging.records.clone())),
+        };
+        let next_cursor = match dotted(&value, &paging.next_cursor) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let has_more = match dotted(&value, &paging.has_more) {
+            Some(Value::Bool(b)) => *b,
+            _ => next_cursor.is_some() && !records.is_empty(),
+        };
+        if has_more && next_cursor.is_none() {
+            return Err(PageError::NoCursor {
+                has_more: paging.has_more.clone(),
+                next_cursor: paging.next_cursor.clone(),
+            });
+        }
+        let remaining = dotted(&value, &paging.remaining).and_then(Value::as_u64);
+        Ok(Page {
+            records,
+            next_cursor,
+            has_more,
+            remaining,
+        })
+    }
 }
 
 /// An InfoHighway client for one configuration.
@@ -416,56 +486,7 @@ impl Http {
                 }));
             }
         }
-        let value: Value = serde_json::from_slice(&body).map_err(|e| {
-            Attempt::Retry(
-                format!(
-                    "malformed page (line {}, column {}): {e}",
-                    e.line(),
-                    e.column()
-                ),
-                None,
-            )
-        })?;
-        let records = match dotted(&value, &paging.records) {
-            Some(Value::Array(a)) => a.clone(),
-            Some(Value::Null) | None => {
-                return Err(Attempt::Retry(
-                    format!("malformed page: no `{}` array", paging.records),
-                    None,
-                ));
-            }
-            Some(_) => {
-                return Err(Attempt::Retry(
-                    format!("malformed page: `{}` is not an array", paging.records),
-                    None,
-                ));
-            }
-        };
-        let next_cursor = match dotted(&value, &paging.next_cursor) {
-            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        let has_more = match dotted(&value, &paging.has_more) {
-            Some(Value::Bool(b)) => *b,
-            _ => next_cursor.is_some() && !records.is_empty(),
-        };
-        if has_more && next_cursor.is_none() {
-            return Err(Attempt::Retry(
-                format!(
-                    "malformed page: `{}` is true but there is no `{}`",
-                    paging.has_more, paging.next_cursor
-                ),
-                None,
-            ));
-        }
-        let remaining = dotted(&value, &paging.remaining).and_then(Value::as_u64);
-        Ok(Page {
-            records,
-            next_cursor,
-            has_more,
-            remaining,
-        })
+        Page::parse(&body, paging).map_err(|e| Attempt::Retry(e.to_string(), None))
     }
 }
 
@@ -625,6 +646,62 @@ async fn read_feed(
                 return;
             }
             tokio::time::sleep(Duration::from_millis(200).min(until - Instant::now())).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_read_with_the_configured_member_names() {
+        let paging = Paging::default();
+        let page = Page::parse(
+            br#"{"records": [{"id": 1}], "nextCursor": 42, "remaining": 7}"#,
+            &paging,
+        )
+        .unwrap();
+        assert_eq!(page.records.len(), 1);
+        assert_eq!(page.next_cursor.as_deref(), Some("42"));
+        assert!(page.has_more, "a cursor and records: more follow");
+        assert_eq!(page.remaining, Some(7));
+
+        let dotted = Paging {
+            records: "data.items".into(),
+            next_cursor: "data.next".into(),
+            has_more: "data.more".into(),
+            ..Paging::default()
+        };
+        let page = Page::parse(
+            br#"{"data": {"items": [], "next": "", "more": false}}"#,
+            &dotted,
+        )
+        .unwrap();
+        assert_eq!(
+            (page.records.len(), page.next_cursor, page.has_more),
+            (0, None, false)
+        );
+    }
+
+    #[test]
+    fn a_malformed_page_says_what_is_wrong() {
+        let paging = Paging::default();
+        let cases: [(&[u8], &str); 4] = [
+            (b"{\"records\": [", "malformed page (line 1, column 13)"),
+            (b"{\"records\": null}", "malformed page: no `records` array"),
+            (
+                b"{\"records\": {}}",
+                "malformed page: `records` is not an array",
+            ),
+            (
+                b"{\"records\": [], \"hasMore\": true}",
+                "malformed page: `hasMore` is true but there is no `nextCursor`",
+            ),
+        ];
+        for (body, want) in cases {
+            let e = Page::parse(body, &paging).unwrap_err();
+            assert!(e.to_string().starts_with(want), "{e}");
         }
     }
 }
