@@ -73,11 +73,14 @@ pub(crate) fn write(
     Ok(bytes)
 }
 
-/// Opens backup file bytes with `passphrase`: the header it carries, the key, and the content.
-pub(crate) fn read(
-    bytes: &[u8],
-    passphrase: &[u8],
-) -> Result<(Header, SealingKey, BackupContent), WalletError> {
+/// Reads a backup file's clear part without the passphrase — its size, `format`, versions and
+/// header (KDF parameters, salt, check tag) — with the checks [`crate::Wallet::restore`] makes
+/// before it derives the key. (The KDF parameters are checked when the key is derived.)
+pub fn inspect(bytes: &[u8]) -> Result<Header, WalletError> {
+    Ok(read_clear(bytes)?.header)
+}
+
+fn read_clear(bytes: &[u8]) -> Result<BackupFile, WalletError> {
     if bytes.len() > MAX_BACKUP_BYTES {
         return Err(WalletError::BackupDamaged(format!(
             "it is {} bytes, more than the {MAX_BACKUP_BYTES} a backup may have",
@@ -111,6 +114,15 @@ pub(crate) fn read(
             supported: FORMAT_VERSION,
         });
     }
+    Ok(file)
+}
+
+/// Opens backup file bytes with `passphrase`: the header it carries, the key, and the content.
+pub(crate) fn read(
+    bytes: &[u8],
+    passphrase: &[u8],
+) -> Result<(Header, SealingKey, BackupContent), WalletError> {
+    let file = read_clear(bytes)?;
     let key = file.header.unlock(passphrase, "backup")?;
     let sealed = encoding::decode_base64url(&file.content)
         .map_err(|e| WalletError::BackupDamaged(format!("`content`: {e}")))?;

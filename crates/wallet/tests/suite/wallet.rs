@@ -939,3 +939,36 @@ async fn every_damaged_copy_of_a_backup_is_refused_or_restores_the_same_wallet()
         "only {refused} of 350 damaged copies were refused"
     );
 }
+
+#[test]
+fn a_backup_clear_part_is_read_without_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let wallet = new_wallet(&dir.path().join("w"));
+    let backup = wallet.backup().unwrap();
+    let header = civitas_wallet::backup::inspect(&backup).unwrap();
+    assert_eq!(header.kdf, wallet.kdf());
+    assert!(header.unlock(PASSPHRASE, "backup").is_ok());
+
+    let text = String::from_utf8(backup).unwrap();
+    let cases = [
+        ("not JSON", "{\"format\": ".to_owned(), "line 1"),
+        (
+            "another format",
+            text.replace("civitas-wallet-backup", "civitas-wallet-bakup"),
+            "`format`",
+        ),
+    ];
+    for (what, bytes, needle) in cases {
+        match civitas_wallet::backup::inspect(bytes.as_bytes()) {
+            Err(WalletError::BackupDamaged(reason)) => {
+                assert!(reason.contains(needle), "{what}: {reason}")
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    let newer = text.replacen("\"version\": 1", "\"version\": 2", 1);
+    assert!(matches!(
+        civitas_wallet::backup::inspect(newer.as_bytes()),
+        Err(WalletError::Version { found: 2, .. })
+    ));
+}
