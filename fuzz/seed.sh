@@ -27,6 +27,8 @@ doc="{\"@context\":[\"https://www.w3.org/ns/did/v1\",\"https://w3id.org/security
 echo "$doc" | seed did_document web
 echo "did:key:$key" | seed did_document key
 echo "$did:civil:registry" | seed did_document web-path
+echo "$key" | seed did_document multikey
+echo '{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}' | seed did_document jwk
 
 echo "{\"type\":\"TrustedIssuerList\",\"name\":\"Mauritius\",\"sequence\":3,\"trustedIssuers\":[{\"id\":\"$did\",\"name\":\"Civil Status Division\",\"documentTypes\":[\"BirthCertificate\",\"MarriageCertificate\"],\"didDocument\":$doc,\"keyValidity\":[{\"key\":\"$did#key-1\",\"notBefore\":\"2025-01-01T00:00:00Z\",\"notAfter\":\"2027-01-01T00:00:00Z\"}]},{\"id\":\"did:key:$key\",\"documentTypes\":[\"BirthCertificate\"]}]}" |
   seed trust_list draft
