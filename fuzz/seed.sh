@@ -59,4 +59,6 @@ printf '%s\n%s\n{"bad": \n[1]\n' "$record" "$record" | seed record_file jsonl
 
 echo "{\"records\":[$record,{\"recordId\":\"x\"}],\"nextCursor\":\"c-2\",\"hasMore\":true,\"remaining\":12}" | seed infohighway_page default
 echo "{\"data\":{\"items\":[$record]},\"paging\":{\"next\":7,\"more\":false,\"left\":0}}" | seed infohighway_page dotted
+echo '{"format":1,"feed":"https://ih.gov.example/api/services/CSO.BirthRecords/records","cursor":"c-2","pages":3,"records":300,"updatedAt":"2026-03-01T02:00:00Z"}' |
+  seed infohighway_page checkpoint
 echo "corpus seeded: $(ls corpus | wc -l) targets"

@@ -2,14 +2,15 @@
 //! the client does with each response body), with the default member names and with dotted
 //! paths: it must never panic, and a page that is read is consistent (more records announced
 //! only with a cursor to ask for them). The first records are mapped with the shipped
-//! InfoHighway birth mapping, as the feed ingestion does.
+//! InfoHighway birth mapping, as the feed ingestion does. The bytes are also read as the feed's
+//! checkpoint file (round trip checked).
 #![no_main]
 
 use std::sync::LazyLock;
 
 use civitas_infohighway::config::Paging;
 use civitas_infohighway::mappings::INFOHIGHWAY_BIRTH;
-use civitas_infohighway::{Mapping, Page};
+use civitas_infohighway::{Checkpoint, Mapping, Page};
 use libfuzzer_sys::fuzz_target;
 
 static MAPPING: LazyLock<Option<Mapping>> =
@@ -24,6 +25,12 @@ static DOTTED: LazyLock<Paging> = LazyLock::new(|| Paging {
 });
 
 fuzz_target!(|data: &[u8]| {
+    // The same bytes as the feed's checkpoint file (JSON, read back on restart).
+    if let Ok(checkpoint) = serde_json::from_slice::<Checkpoint>(data) {
+        let text = serde_json::to_vec(&checkpoint).expect("a checkpoint serialises");
+        let again: Checkpoint = serde_json::from_slice(&text).expect("a checkpoint reads back");
+        assert_eq!(again, checkpoint);
+    }
     for paging in [&Paging::default(), &*DOTTED] {
         match Page::parse(data, paging) {
             Ok(page) => {
