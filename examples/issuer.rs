@@ -40,10 +40,17 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE]"
+            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--log-format text|json]"
         );
         return Ok(());
     }
+    // The request log and other events: RUST_LOG filters (default info), --log-format json
+    // (or CIVITAS_LOG_FORMAT=json) writes one JSON object per line.
+    let log_format = setting(&args, "--log-format", "CIVITAS_LOG_FORMAT")
+        .unwrap_or_else(|| "text".into())
+        .parse()
+        .context("--log-format")?;
+    civitas_http::logging::init(log_format);
     let data_dir = PathBuf::from(
         setting(&args, "--data-dir", "CIVITAS_DATA_DIR").unwrap_or_else(|| "civitas-data".into()),
     );

@@ -13,5 +13,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod caching;
 pub mod logging;
 pub mod request_log;

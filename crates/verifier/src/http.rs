@@ -23,6 +23,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use civitas_core::report::{DocumentKind, Outcome, Report, Verdict};
 use civitas_core::verify::VerifyOptions;
+use civitas_http::caching::no_store;
+use civitas_http::request_log::log_request;
 use serde_json::{Map, Value, json};
 
 use crate::verifier::Verifier;
@@ -38,17 +40,10 @@ pub fn router(verifier: Arc<Verifier>) -> Router {
     Router::new()
         .route("/credentials/verify", post(verify_credential))
         .route("/presentations/verify", post(verify_presentation))
+        // every answer carries the verified document's content (the report): never cached
         .layer(axum::middleware::map_response(no_store))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(verifier)
-}
-
-/// Every answer carries the verified document's content (the report): `Cache-Control:
-/// no-store` (RFC 9111 §5.2.2.5).
-async fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// How much of a body over [`MAX_BODY_BYTES`] is read (and dropped) before answering 413.

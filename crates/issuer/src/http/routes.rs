@@ -31,6 +31,10 @@ pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 /// Most items in one batch.
 pub const MAX_BATCH_ITEMS: usize = 10_000;
 
+pub use civitas_http::caching::if_none_match;
+use civitas_http::caching::no_store;
+use civitas_http::request_log::log_request;
+
 type Shared = Arc<Issuer>;
 
 /// The router for `issuer`.
@@ -62,44 +66,8 @@ pub fn router(issuer: Issuer) -> Router {
         .merge(public)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(Arc::new(issuer))
-}
-
-/// Adds `Cache-Control: no-store` (RFC 9111 §5.2.2.5).
-async fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-/// Whether an `If-None-Match` field value matches `etag`, by weak comparison (RFC 9110
-/// §13.1.2): `*`, or a list of entity tags one of which has the same opaque tag, `W/` or not.
-/// A malformed list matches nothing (the full response is sent).
-pub fn if_none_match(field: &str, etag: &str) -> bool {
-    let opaque = |tag: &str| tag.strip_prefix("W/").unwrap_or(tag).to_owned();
-    let ours = opaque(etag.trim());
-    let mut rest = field.trim();
-    if rest == "*" {
-        return true;
-    }
-    loop {
-        rest = rest.trim_start_matches([' ', '\t', ',']);
-        if rest.is_empty() {
-            return false;
-        }
-        let tag_start = rest.strip_prefix("W/").unwrap_or(rest);
-        let Some(body) = tag_start.strip_prefix('"') else {
-            return false;
-        };
-        let Some(close) = body.find('"') else {
-            return false;
-        };
-        if tag_start[..close + 2] == ours {
-            return true;
-        }
-        rest = &body[close + 1..];
-    }
 }
 
 async fn not_found() -> Problem {

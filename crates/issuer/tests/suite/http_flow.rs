@@ -423,3 +423,23 @@ async fn qr_and_printable_certificate_over_https() {
     assert_eq!(anonymous.status(), 401);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_names_its_request_for_the_request_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path(), DidMethod::Key).await;
+    // a request id the client gives comes back; without one, the server makes one
+    let given = server
+        .client
+        .get(server.url("/healthz"))
+        .header("x-request-id", "clerk-7.trace")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "clerk-7.trace");
+    let made = server.get("/no-such-endpoint").await;
+    assert_eq!(made.status(), 404);
+    let id = made.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 16, "{id}");
+    server.stop().await;
+}

@@ -409,3 +409,19 @@ async fn verification_answers_are_not_cached_and_unknown_contexts_are_indetermin
         }
     }
 }
+
+#[tokio::test]
+async fn every_answer_names_its_request_for_the_request_log() {
+    let w = World::new().await;
+    let api = Api::start(&w).await;
+    let response = api
+        .client
+        .post(format!("{}/credentials/verify", api.base))
+        .header("x-request-id", "bank-desk-3")
+        .json(&json!({"nothing": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(response.headers()["x-request-id"], "bank-desk-3");
+}
