@@ -1,5 +1,6 @@
 //! Sign and verify a birth certificate: eddsa-rdfc-2022 and vc+jwt, against the raw Ed25519
-//! floor measured in the same run. `cargo bench -p civitas-core`.
+//! floor measured in the same run, and the strict JSON parse against serde_json's.
+//! `cargo bench -p civitas-core`.
 
 use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
@@ -63,6 +64,14 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("verify_eddsa_rdfc_2022", |b| {
         b.iter(|| rt.block_on(checker.verify(di.as_bytes(), &vopts)))
+    });
+    // What the strict parser (duplicate member names refused) costs on the verify path, against
+    // the last-wins serde_json parse it replaced.
+    g.bench_function("parse_strict", |b| {
+        b.iter(|| civitas_core::json::parse(std::hint::black_box(di.as_bytes())))
+    });
+    g.bench_function("parse_serde_json", |b| {
+        b.iter(|| serde_json::from_str::<serde_json::Value>(std::hint::black_box(di.as_str())))
     });
     g.bench_function("sign_vc_jwt", |b| {
         b.iter(|| {
