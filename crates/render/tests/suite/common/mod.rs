@@ -1,0 +1,3 @@
+//! Helpers shared by the render test modules.
+
+pub mod photo;
