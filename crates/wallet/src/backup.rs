@@ -87,13 +87,9 @@ fn read_clear(bytes: &[u8]) -> Result<BackupFile, WalletError> {
             bytes.len()
         )));
     }
-    let file: BackupFile = serde_json::from_slice(bytes).map_err(|e| {
-        WalletError::BackupDamaged(format!(
-            "not a civitas wallet backup (line {}, column {}): {e}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    // The strict parser: a repeated member name is refused, with where it is.
+    let file: BackupFile = civitas_core::json::from_slice(bytes, MAX_BACKUP_BYTES)
+        .map_err(|e| WalletError::BackupDamaged(format!("not a civitas wallet backup: {e}")))?;
     if file.format != BACKUP_FORMAT {
         return Err(WalletError::BackupDamaged(format!(
             "`format` is {:?}, expected {BACKUP_FORMAT:?}",
@@ -131,7 +127,7 @@ pub(crate) fn read(
             "the content does not authenticate: the file was altered or truncated".into(),
         )
     })?;
-    let content: BackupContent = serde_json::from_slice(&plain)
+    let content: BackupContent = civitas_core::json::from_slice(&plain, usize::MAX)
         .map_err(|e| WalletError::BackupDamaged(format!("the content cannot be read: {e}")))?;
     Ok((file.header, key, content))
 }

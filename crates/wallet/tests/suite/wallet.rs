@@ -972,3 +972,22 @@ fn a_backup_clear_part_is_read_without_the_passphrase() {
         Err(WalletError::Version { found: 2, .. })
     ));
 }
+
+#[test]
+fn a_backup_repeating_a_member_name_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let wallet = new_wallet(&dir.path().join("w"));
+    let text = String::from_utf8(wallet.backup().unwrap()).unwrap();
+    // Last-wins reading would take the genuine `format` and accept the file.
+    let doubled = text.replacen('{', "{\"format\": \"something-else\", ", 1);
+    match civitas_wallet::backup::inspect(doubled.as_bytes()) {
+        Err(WalletError::BackupDamaged(reason)) => {
+            assert!(reason.contains("duplicate member name at `/format`"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        Wallet::restore(doubled.as_bytes(), PASSPHRASE, &dir.path().join("r")),
+        Err(WalletError::BackupDamaged(_))
+    ));
+}
