@@ -284,17 +284,23 @@ impl FileReader {
                         if bytes.iter().all(u8::is_ascii_whitespace) {
                             continue;
                         }
-                        return Ok(Some(match serde_json::from_slice::<Value>(bytes) {
-                            Ok(record @ Value::Object(_)) => FileEvent::Record { position, record },
-                            Ok(_) => FileEvent::Malformed {
-                                position,
-                                reason: "the line is JSON but not an object".into(),
+                        // The strict parser: a record repeating a member name is refused (the
+                        // line is already size-limited).
+                        return Ok(Some(
+                            match civitas_core::json::parse_with_limit(bytes, usize::MAX) {
+                                Ok(record @ Value::Object(_)) => {
+                                    FileEvent::Record { position, record }
+                                }
+                                Ok(_) => FileEvent::Malformed {
+                                    position,
+                                    reason: "the line is JSON but not an object".into(),
+                                },
+                                Err(e) => FileEvent::Malformed {
+                                    position,
+                                    reason: format!("malformed JSON: {e}"),
+                                },
                             },
-                            Err(e) => FileEvent::Malformed {
-                                position,
-                                reason: format!("malformed JSON at column {}: {e}", e.column()),
-                            },
-                        }));
+                        ));
                     }
                 }
             },

@@ -69,10 +69,21 @@ impl Page {
     /// number), whether more follow (default: a cursor was given and the page is not empty)
     /// and how many remain.
     pub fn parse(body: &[u8], paging: &Paging) -> Result<Self, PageError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| PageError::Json {
-            line: e.line(),
-            column: e.column(),
-            reason: e.to_string(),
+        // The strict parser: a page repeating a member name (a record's or the page's own) is
+        // refused, as the rest of civitas refuses it.
+        let value = civitas_core::json::parse_with_limit(body, usize::MAX).map_err(|e| {
+            let (line, column) = match &e {
+                civitas_core::json::JsonError::Syntax { line, column, .. }
+                | civitas_core::json::JsonError::DuplicateMember { line, column, .. } => {
+                    (*line, *column)
+                }
+                _ => (1, 1),
+            };
+            PageError::Json {
+                line,
+                column,
+                reason: e.to_string(),
+            }
         })?;
         let records = match dotted(&value, &paging.records) {
             Some(Value::Array(a)) => a.clone(),
@@ -687,8 +698,12 @@ mod tests {
     #[test]
     fn a_malformed_page_says_what_is_wrong() {
         let paging = Paging::default();
-        let cases: [(&[u8], &str); 4] = [
+        let cases: [(&[u8], &str); 5] = [
             (b"{\"records\": [", "malformed page (line 1, column 13)"),
+            (
+                b"{\"records\": [{\"recordId\": \"a\", \"recordId\": \"b\"}]}",
+                "malformed page (line 1, column 32): duplicate member name at `/records/0/recordId`",
+            ),
             (b"{\"records\": null}", "malformed page: no `records` array"),
             (
                 b"{\"records\": {}}",

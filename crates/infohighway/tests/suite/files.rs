@@ -148,6 +148,12 @@ async fn json_lines_export() {
     }
     text.push_str("{\"recordId\": \"broken\", \n");
     text.push('\n');
+    // A record repeating a member name: refused, whatever a last-wins reader would make of it.
+    let doubled = ih_record(30, 1)
+        .to_string()
+        .replacen('{', "{\"recordId\": \"forged\", ", 1);
+    text.push_str(&doubled);
+    text.push('\n');
     std::fs::write(&path, text).unwrap();
     let mapping = Arc::new(Mapping::parse("ih.toml", mappings::INFOHIGHWAY_BIRTH).unwrap());
     let report = dir.path().join("r.json");
@@ -162,10 +168,11 @@ async fn json_lines_export() {
     )
     .await
     .unwrap();
-    // record 3 is registered before birth, 17 has a bad date; line 21 is malformed JSON
+    // record 3 is registered before birth, 17 has a bad date; line 21 is malformed JSON, line
+    // 23 repeats a member name
     assert_eq!(
         (s.counts.read, s.counts.issued, s.counts.rejected),
-        (21, 18, 3)
+        (22, 18, 4)
     );
     let r = read_report(&report).unwrap();
     let reasons: Vec<(&str, &str)> = r["rejected"]
@@ -184,8 +191,14 @@ async fn json_lines_export() {
         [
             ("line 4", "registration.registrationDate"),
             ("line 18", "birthDate"),
-            ("line 21", "record")
+            ("line 21", "record"),
+            ("line 23", "record")
         ]
+    );
+    let doubled = r["rejected"][3]["reason"].as_str().unwrap();
+    assert!(
+        doubled.contains("duplicate member name at `/recordId`"),
+        "{doubled}"
     );
     let malformed: &Value = &r["rejected"][2];
     assert!(

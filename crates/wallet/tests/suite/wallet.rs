@@ -982,7 +982,10 @@ fn a_backup_repeating_a_member_name_is_refused() {
     let doubled = text.replacen('{', "{\"format\": \"something-else\", ", 1);
     match civitas_wallet::backup::inspect(doubled.as_bytes()) {
         Err(WalletError::BackupDamaged(reason)) => {
-            assert!(reason.contains("duplicate member name at `/format`"), "{reason}")
+            assert!(
+                reason.contains("duplicate member name at `/format`"),
+                "{reason}"
+            )
         }
         other => panic!("{other:?}"),
     }
