@@ -3,6 +3,23 @@
 //! Exit codes: 0 valid / done, 1 invalid, 2 bad input or usage, 3 indeterminate.
 #![forbid(unsafe_code)]
 
+// `println!` and `print!` for every command: a closed standard output (`civitas verify … |
+// head -1`) is a normal end, not a panic. Defined before the modules so that they use these.
+macro_rules! println {
+    () => {
+        $crate::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod audit_cmd;
 mod did_cmd;
 mod ingest_cmd;
@@ -21,6 +38,36 @@ mod wallet_cmd;
 use clap::{Parser, Subcommand};
 
 /// The allocator of civitas' binaries (see the workspace manifest).
+/// Set once standard output is found closed: later output is dropped.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes to standard output. When the reader has gone (broken pipe) the rest of the output is
+/// dropped and the command finishes with its own exit code; any other write error ends the
+/// process with exit code 2.
+fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        } else {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Whether `e` comes from writing to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -111,6 +158,9 @@ fn main() -> std::process::ExitCode {
     });
     match result {
         Ok(code) => std::process::ExitCode::from(u8::try_from(code).unwrap_or(2)),
+        // Output written straight to standard output (a rendered file, audit lines) whose
+        // reader went away: a normal end.
+        Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::from(2)

@@ -2,6 +2,7 @@
 //! Each module is one former test file; `common` holds their shared helpers.
 
 mod cli;
+mod hardening;
 mod ingest_cli;
 mod verifier_cli;
 mod wallet_cli;
