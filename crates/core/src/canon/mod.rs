@@ -331,10 +331,8 @@ fn unsafe_for_general_path<T, B>(
                     return Some("a control character in a string");
                 }
             }
-            Object::Value(Value::Literal(Literal::String(s), _)) => {
-                if bad_text(s.as_str()) {
-                    return Some("a control character in a string");
-                }
+            Object::Value(Value::Literal(Literal::String(s), _)) if bad_text(s.as_str()) => {
+                return Some("a control character in a string");
             }
             _ => {}
         }
