@@ -238,3 +238,40 @@ async fn issue17_shapes_signed_by_the_js_stack_verify_in_civitas_and_tampering_f
     .unwrap();
     assert_eq!(ours["proof"]["proofValue"], js["proof"]["proofValue"]);
 }
+
+#[tokio::test]
+async fn a_birth_certificate_with_upper_case_language_tags_verifies_both_ways() {
+    let Some(peer) = JsPeer::get() else { return };
+    let mut unsigned = common::json("civitas/birth-certificate/unsigned.json");
+    unsigned["credentialSubject"]["father"]["givenName"] =
+        serde_json::json!({"en-GB": "John", "fr-MU": "Jean", "zh-Hant-TW": "約翰"});
+    // civitas signs, the JS stack verifies (and refuses a changed tag).
+    let signer = common::test_signer();
+    let vm = civitas_core::signer::Signer::verification_method(&signer);
+    unsigned["issuer"] = serde_json::json!(vm.split('#').next().unwrap());
+    let signed = civitas_core::data_integrity::add_proof(
+        &unsigned,
+        &signer,
+        &civitas_core::data_integrity::ProofOptions::default(),
+        &ContextLoader::bundled(),
+    )
+    .await
+    .unwrap()
+    .to_string();
+    let verdict = peer.verify(&signed, &[our_context()], &[], None);
+    assert!(verdict.verified, "{:?}", verdict.raw);
+    let forged = signed.replace("\"en-GB\"", "\"en-US\"");
+    assert!(!peer.verify(&forged, &[our_context()], &[], None).verified);
+    // The JS stack signs, civitas verifies.
+    unsigned["issuer"] = serde_json::json!("$DID");
+    let js_signed = peer.sign(
+        &unsigned.to_string(),
+        &[0x42u8; 32],
+        "2026-02-01T10:00:00Z",
+        &[our_context()],
+    );
+    let report = Checker::default()
+        .verify(js_signed.as_bytes(), &VerifyOptions::default())
+        .await;
+    assert_eq!(report.verdict, Verdict::Valid, "{report}");
+}
