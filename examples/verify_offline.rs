@@ -53,7 +53,8 @@ async fn run(args: &[String]) -> anyhow::Result<Verdict> {
         ..VerifyOptions::default()
     };
     // A photo of the QR code is read once, for the verification and the summary.
-    let input = civitas_verifier::read_photo(read(document, 32 << 20)?);
+    let input = civitas_verifier::read_photo(read(document, 32 << 20)?)
+        .context("cannot read this image (this says nothing about the document)")?;
     let report = verifier.verify(&input, &options).await;
     println!("{}", verifier.summarize(&input, &report));
     println!("{report}");

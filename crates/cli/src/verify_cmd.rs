@@ -45,8 +45,15 @@ pub fn exit_code(verdict: Verdict) -> i32 {
 pub async fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     // A QR photo may be larger than a document; the verifier applies each format's own limit.
     let bytes = input::read_up_to(&args.input, civitas_render::qr::MAX_IMAGE_BYTES)?;
-    // A photo of a QR code is read once: the verification and the summary share its text.
-    let bytes = civitas_verifier::read_photo(bytes);
+    // A photo of a QR code is read once: the verification and the summary share its text. A
+    // photo that cannot be read says nothing about the document: exit 2, never "INVALID".
+    let bytes = match civitas_verifier::read_photo(bytes) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            unreadable_photo(&e, args.json)?;
+            return Ok(2);
+        }
+    };
     let now = args
         .now
         .as_deref()
@@ -78,4 +85,22 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     } else {
         exit_code(report.verdict)
     })
+}
+
+/// Says that a photo could not be read, as a clerk or a program (`--json`) reads it.
+fn unreadable_photo(error: &civitas_render::qr::QrError, json: bool) -> anyhow::Result<()> {
+    if json {
+        let body = serde_json::json!({
+            "verdict": "unreadable",
+            "title": "cannot read this image",
+            "detail": error.to_string(),
+        });
+        println!("{}", serde_json::to_string_pretty(&body)?);
+    } else {
+        println!("CANNOT READ THIS IMAGE — {error}");
+        println!(
+            "  This says nothing about the document: photograph its QR code again, or verify its file."
+        );
+    }
+    Ok(())
 }

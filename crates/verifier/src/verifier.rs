@@ -58,16 +58,17 @@ impl InputFormat {
 }
 
 /// Reads a photo of a QR code once, so that [`Verifier::verify`] and [`Verifier::summarize`]
-/// can share its text: a PNG or JPEG whose QR code can be read becomes that text; anything else
-/// (including a photo that cannot be read, which `verify` then reports) is returned unchanged.
-pub fn read_photo(input: Vec<u8>) -> Vec<u8> {
+/// can share its text: a PNG or JPEG becomes the text of its QR code; anything else is returned
+/// unchanged.
+///
+/// A photo whose QR code cannot be read (none found, unreadable, too large, corrupt) is an
+/// error, not a verdict: it says nothing about the document, and the caller should ask for a
+/// new photo ("cannot read this image"), never report the document invalid.
+pub fn read_photo(input: Vec<u8>) -> Result<Vec<u8>, civitas_render::qr::QrError> {
     if InputFormat::detect(&input) != InputFormat::Image {
-        return input;
+        return Ok(input);
     }
-    match civitas_render::qr::decode_image(&input) {
-        Ok(text) => text.into_bytes(),
-        Err(_) => input,
-    }
+    civitas_render::qr::decode_image(&input).map(String::into_bytes)
 }
 
 /// Where the verifier's status lists come from.
