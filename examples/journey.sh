@@ -10,7 +10,8 @@
 # issuer's HTTPS API as the registry's own applications would, and poppler's pdftoppm to turn
 # the printed certificate into an image, when it is installed). Everything happens in a
 # temporary directory (JOURNEY_DIR to choose it) and on 127.0.0.1 (JOURNEY_PORT, default 8443).
-# CIVITAS_BIN and ISSUER_BIN name already-built binaries (the tests run it so).
+# CIVITAS_BIN and ISSUER_BIN name already-built binaries; otherwise they are built, into
+# CARGO_TARGET_DIR when it is set (as cargo does), else ./target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO="$PWD"
@@ -24,6 +25,14 @@ mkdir -p "$WORK"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
+# Where cargo puts what it builds: CARGO_TARGET_DIR (relative to this directory, as cargo
+# reads it here), else ./target.
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+case "$TARGET_DIR" in
+  /*) ;;
+  *) TARGET_DIR="$PWD/$TARGET_DIR" ;;
+esac
+
 step "0. Build the civitas command line and the issuer service ($PROFILE)"
 if [ -n "${CIVITAS_BIN:-}" ] && [ -n "${ISSUER_BIN:-}" ]; then
   echo "(using $CIVITAS_BIN and $ISSUER_BIN)"
@@ -31,11 +40,18 @@ elif [ "$PROFILE" = release ]; then
   cargo build -q --release -p civitas-cli --bin civitas
   cargo build -q --release --example issuer
 else
+  PROFILE=debug
   cargo build -q -p civitas-cli --bin civitas
   cargo build -q --example issuer
 fi
-CIVITAS_BIN="${CIVITAS_BIN:-$PWD/target/$PROFILE/civitas}"
-ISSUER_BIN="${ISSUER_BIN:-$PWD/target/$PROFILE/examples/issuer}"
+CIVITAS_BIN="${CIVITAS_BIN:-$TARGET_DIR/$PROFILE/civitas}"
+ISSUER_BIN="${ISSUER_BIN:-$TARGET_DIR/$PROFILE/examples/issuer}"
+for bin in "$CIVITAS_BIN" "$ISSUER_BIN"; do
+  if [ ! -x "$bin" ]; then
+    echo "journey: $bin is missing or not executable (built into another target directory?)" >&2
+    exit 2
+  fi
+done
 civitas() { "$CIVITAS_BIN" "$@"; }
 export CIVITAS_DATA_DIR="$WORK/registry" CIVITAS_WALLET_DIR="$WORK/wallet"
 export CIVITAS_WALLET_PASSPHRASE="marie's own passphrase"

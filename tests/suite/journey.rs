@@ -436,8 +436,49 @@ fn built(relative: &str) -> std::path::PathBuf {
     path
 }
 
+/// A `CARGO_TARGET_DIR` for `examples/journey.sh`: `release/civitas` and
+/// `release/examples/issuer` run this test run's binaries and note that they were used, and a
+/// `cargo` stub (first on `PATH`) notes the builds asked for instead of building again.
+#[cfg(unix)]
+fn target_dir_of_wrappers(dir: &std::path::Path) -> (std::path::PathBuf, std::ffi::OsString) {
+    use std::os::unix::fs::PermissionsExt;
+    let target = dir.join("elsewhere-target");
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(target.join("release/examples")).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = |path: &std::path::Path, body: String| {
+        std::fs::write(path, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let log = dir.join("used.log");
+    for (name, real) in [
+        ("release/civitas", built("civitas")),
+        ("release/examples/issuer", built("examples/issuer")),
+    ] {
+        script(
+            &target.join(name),
+            format!(
+                "echo {name} >> '{}'\nexec '{}' \"$@\"",
+                log.display(),
+                real.display()
+            ),
+        );
+    }
+    script(
+        &bin.join("cargo"),
+        format!("echo \"cargo $*\" >> '{}'", log.display()),
+    );
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    (target, path)
+}
+
 /// The same journey from the command line: `examples/journey.sh`, run as a newcomer would
-/// (with the binaries this test run built), tells the whole story and ends revoked.
+/// (with the binaries this test run built, found through `CARGO_TARGET_DIR`), tells the whole
+/// story and ends revoked.
+#[cfg(unix)]
 #[test]
 fn the_journey_script_tells_the_whole_story() {
     if std::process::Command::new("curl")
@@ -455,10 +496,14 @@ fn the_journey_script_tells_the_whole_story() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    let (target, path) = target_dir_of_wrappers(tools.path());
     let out = std::process::Command::new("bash")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/journey.sh"))
-        .env("CIVITAS_BIN", built("civitas"))
-        .env("ISSUER_BIN", built("examples/issuer"))
+        .env_remove("CIVITAS_BIN")
+        .env_remove("ISSUER_BIN")
+        .env("CARGO_TARGET_DIR", &target)
+        .env("PATH", path)
         .env("JOURNEY_DIR", dir.path())
         .env("JOURNEY_PORT", free_port().to_string())
         .output()
@@ -482,5 +527,15 @@ fn the_journey_script_tells_the_whole_story() {
             stdout.contains(expected),
             "missing `{expected}` in:\n{stdout}\n{stderr}"
         );
+    }
+    // The script asked cargo for the builds and ran what it built into CARGO_TARGET_DIR.
+    let used = std::fs::read_to_string(tools.path().join("used.log")).unwrap_or_default();
+    for expected in [
+        "cargo build -q --release -p civitas-cli --bin civitas",
+        "cargo build -q --release --example issuer",
+        "release/civitas",
+        "release/examples/issuer",
+    ] {
+        assert!(used.contains(expected), "`{expected}` not in:\n{used}");
     }
 }
