@@ -1,26 +1,8 @@
 //! The `civitas` binary, run as a user would: keys, DID documents, signing, verification and
 //! exit codes.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use crate::common::{civitas, ok};
 
-fn civitas(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_civitas"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run civitas")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stderr: {}\nstdout: {}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn generate_sign_verify_tamper_with_exit_codes() {

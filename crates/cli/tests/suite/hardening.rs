@@ -1,26 +1,11 @@
 //! The binary facing hostile or unusual surroundings: a closed standard output, contexts it
 //! does not have, JSON with a repeated member name.
 
+use crate::common::{civitas, ok};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn civitas(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_civitas"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run civitas")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stderr: {}\nstdout: {}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Runs civitas with a standard output whose reading end is already closed (`… | head -0`).
 fn with_closed_stdout(args: &[&str], dir: &Path) -> Output {

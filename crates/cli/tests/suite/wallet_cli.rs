@@ -2,6 +2,8 @@
 //! as a citizen would, with a credential signed by `civitas sign` and checked by
 //! `civitas verify`. (Belongs in crates/cli/tests/: it needs the `civitas` binary.)
 
+use crate::common::ok;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -25,15 +27,6 @@ fn civitas(args: &[&str], dir: &Path) -> Output {
     run(args, dir, Some(PASSPHRASE))
 }
 
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stderr: {}\nstdout: {}",
-        String::from_utf8_lossy(&out.stderr),
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn code(out: &Output) -> Option<i32> {
     out.status.code()
