@@ -3,7 +3,6 @@
 
 use crate::common::{civitas, ok};
 
-
 #[test]
 fn generate_sign_verify_tamper_with_exit_codes() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,6 @@ use crate::common::{civitas, ok};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-
 /// Runs civitas with a standard output whose reading end is already closed (`… | head -0`).
 fn with_closed_stdout(args: &[&str], dir: &Path) -> Output {
     let (reader, writer) = std::io::pipe().unwrap();

@@ -27,7 +27,6 @@ fn civitas(args: &[&str], dir: &Path) -> Output {
     run(args, dir, Some(PASSPHRASE))
 }
 
-
 fn code(out: &Output) -> Option<i32> {
     out.status.code()
 }
