@@ -212,3 +212,65 @@ fn the_issuer_example_explains_itself() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("usage: issuer [--data-dir DIR]"));
 }
+
+/// The issuer example serving on 127.0.0.1 with `--log-format json`: each request is one JSON
+/// line on standard error with its id, method, path, status and latency, and no token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_issuer_example_logs_each_request_as_json() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(example("issuer"))
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .args(["--listen", &listen, "--did-key", "--log-format", "json"])
+        .env("CIVITAS_ISSUER_PASSPHRASE", "log test passphrase")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let mut answered = None;
+    for _ in 0..300 {
+        if let Ok(r) = client
+            .get(format!("https://127.0.0.1:{port}/healthz"))
+            .header("x-request-id", "log-test-1")
+            .bearer_auth("a-secret-token")
+            .send()
+            .await
+        {
+            answered = Some(r.status().as_u16());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answered, Some(200), "the issuer example did not answer");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let line = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["request_id"] == "log-test-1")
+        .unwrap_or_else(|| panic!("no request log line in: {stderr}"));
+    assert_eq!(line["target"], "civitas::http");
+    assert_eq!(line["method"], "GET");
+    assert_eq!(line["path"], "/healthz");
+    assert_eq!(line["status"], 200);
+    assert!(line["latency_us"].is_u64());
+    assert!(!stderr.contains("a-secret-token"));
+}

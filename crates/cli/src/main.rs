@@ -75,6 +75,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(name = "civitas", version, about, long_about = None)]
 struct Cli {
+    /// How log events (the servers' request log, warnings) are written to standard error:
+    /// `text` or `json` (one object per line). `RUST_LOG` filters them (default `info`).
+    #[arg(long, global = true, value_name = "text|json")]
+    log_format: Option<civitas_http::logging::LogFormat>,
     #[command(subcommand)]
     command: Command,
 }
@@ -128,6 +132,20 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let log_format = match cli.log_format {
+        Some(format) => format,
+        None => match std::env::var("CIVITAS_LOG_FORMAT") {
+            Ok(v) if !v.is_empty() => match v.parse() {
+                Ok(format) => format,
+                Err(e) => {
+                    eprintln!("error: CIVITAS_LOG_FORMAT: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            },
+            _ => civitas_http::logging::LogFormat::Text,
+        },
+    };
+    civitas_http::logging::init(log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
