@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use civitas_core::report::{DocumentKind, Outcome, Report, Verdict};
 use civitas_core::verify::VerifyOptions;
+use civitas_http::body::{BodyError, read_limited};
 use civitas_http::caching::no_store;
 use civitas_http::request_log::log_request;
 use serde_json::{Map, Value, json};
@@ -46,51 +47,27 @@ pub fn router(verifier: Arc<Verifier>) -> Router {
         .with_state(verifier)
 }
 
-/// How much of a body over [`MAX_BODY_BYTES`] is read (and dropped) before answering 413.
-const DRAIN_BYTES: usize = 8 * 1024 * 1024;
-
-/// Reads the request body, or answers 413.
-///
-/// A body up to [`DRAIN_BYTES`] over the limit is read to its end before answering, so that a
-/// client still sending it gets the 413 (over HTTP/1.1 instead of a broken pipe, over HTTP/2
-/// instead of a reset stream). A larger one, announced by `Content-Length` or found while
-/// reading, is answered at once.
+/// Reads the request body, or answers 413: a body over [`MAX_BODY_BYTES`] is read to its end
+/// (and dropped) first, so that every client gets the answer (see `civitas_http::body`).
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
-    let too_large = || {
-        problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request-too-large",
-            "Request too large",
-            &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-            Map::new(),
-        )
-    };
-    let drain = MAX_BODY_BYTES + DRAIN_BYTES;
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|len| len > drain as u64) {
-        return Err(too_large());
-    }
-    let bytes = axum::body::to_bytes(body, drain).await.map_err(|e| {
-        // to_bytes fails for a body over `drain`, or a connection that broke mid-body.
-        if announced.is_none_or(|len| len > MAX_BODY_BYTES as u64) {
-            too_large()
-        } else {
-            problem(
+    read_limited(headers, body, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            BodyError::TooLarge { .. } => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request-too-large",
+                "Request too large",
+                &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+                Map::new(),
+            ),
+            BodyError::Unreadable { .. } => problem(
                 StatusCode::BAD_REQUEST,
                 "malformed-request",
                 "Bad request",
-                &format!("the body could not be read: {e}"),
+                &e.to_string(),
                 Map::new(),
-            )
-        }
-    })?;
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
-    Ok(bytes)
+            ),
+        })
 }
 
 /// Serves [`router`] on `listener` until the task is dropped or the server fails.

@@ -31,6 +31,7 @@ pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 /// Most items in one batch.
 pub const MAX_BATCH_ITEMS: usize = 10_000;
 
+use civitas_http::body::{BodyError, read_limited};
 pub use civitas_http::caching::if_none_match;
 use civitas_http::caching::no_store;
 use civitas_http::request_log::log_request;
@@ -95,24 +96,14 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
 /// Reads a JSON body of at most `limit` bytes: 413 beyond, 400 with line and column when it is
 /// not JSON.
 async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Problem> {
-    // A body somewhat over the limit is read (and dropped) before answering 413, so that an
-    // HTTP/1.1 client still writing it gets the answer instead of a broken pipe; a body far
-    // over it is refused at once.
-    let drain = limit.saturating_add(limit.min(8 * 1024 * 1024));
-    if let Some(len) = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        && len > drain as u64
-    {
-        return Err(Problem::too_large(limit));
-    }
-    let bytes = axum::body::to_bytes(body, drain)
+    // A body over the limit is read to its end (and dropped) before answering 413, so that
+    // every client gets the answer (see civitas_http::body).
+    let bytes = read_limited(headers, body, limit)
         .await
-        .map_err(|_| Problem::too_large(limit))?;
-    if bytes.len() > limit {
-        return Err(Problem::too_large(limit));
-    }
+        .map_err(|e| match e {
+            BodyError::TooLarge { .. } => Problem::too_large(limit),
+            BodyError::Unreadable { .. } => Problem::bad_request("(body)", e.to_string()),
+        })?;
     // Batches may be larger than the 1 MiB of `parse_json`: the same strict parser, their limit.
     civitas_core::json::parse_with_limit(&bytes, limit)
         .map_err(|e| Problem::from(IssuerError::Syntax(e.into())))

@@ -277,6 +277,33 @@ async fn presentations_verify() {
     assert_eq!(status, 400);
 }
 
+/// The status and HTTP version curl reports for POSTing `file` to `url` (`"413 2"`), or `None`
+/// when curl is not installed.
+async fn curl_status(args: &[&str], file: &std::path::Path, url: &str) -> Option<String> {
+    let out = tokio::process::Command::new("curl")
+        .args(args)
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{http_version}",
+        ])
+        .args(["-H", "content-type: application/json", "--data-binary"])
+        .arg(format!("@{}", file.display()))
+        .arg(url)
+        .output()
+        .await
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "curl failed: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// A client speaking HTTP/2 from the first byte (h2c prior knowledge), as a gateway would.
 fn http2_client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -289,21 +316,26 @@ fn http2_client() -> reqwest::Client {
 async fn an_oversized_body_gets_413_over_http2_as_over_http1() {
     let w = World::new().await;
     let api = Api::start(&w).await;
-    // Just over the limit, and far over it (the server stops reading early: an HTTP/1.1 client
-    // still writing may then see the connection close instead of the answer).
-    for (size, both) in [
-        (http::MAX_BODY_BYTES + 100, true),
-        (12 * 1024 * 1024, false),
-    ] {
+    // Just over the limit, and far over it: read to the end (and dropped) before the answer.
+    let dir = tempfile::tempdir().unwrap();
+    for size in [http::MAX_BODY_BYTES + 100, 12 * 1024 * 1024] {
         let big = format!(
             "{{\"verifiableCredential\": {{}}, \"padding\": \"{}\"}}",
             "a".repeat(size)
         );
+        // curl (nghttp2) reports a stream the server resets before reading the upload as an
+        // error (exit 92) instead of the answer.
+        let file = dir.path().join("body.json");
+        std::fs::write(&file, &big).unwrap();
+        let url = format!("{}/credentials/verify", api.base);
+        if let Some(status) = curl_status(&["--http2-prior-knowledge"], &file, &url).await {
+            assert_eq!(status, "413 2", "curl over HTTP/2, {size} bytes");
+        }
         let clients = [
             ("HTTP/1.1", reqwest::Client::new()),
             ("HTTP/2", http2_client()),
         ];
-        for (protocol, client) in clients.into_iter().skip(usize::from(!both)) {
+        for (protocol, client) in clients {
             let response = client
                 .post(format!("{}/credentials/verify", api.base))
                 .header("content-type", "application/json")
