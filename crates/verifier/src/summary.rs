@@ -187,6 +187,23 @@ impl<'a> Summary<'a> {
                     report.issuer.as_deref().unwrap_or("an unnamed holder")
                 )
             }
+            DocumentKind::Unknown
+                if crate::InputFormat::detect(input) == crate::InputFormat::Image =>
+            {
+                // A photo whose QR code cannot be read says nothing about the document.
+                return Self {
+                    report,
+                    headline: "CANNOT READ THIS IMAGE — no QR code could be read from it"
+                        .to_owned(),
+                    reason: first_problem(report),
+                    advice: Some(
+                        "This says nothing about the document: photograph its QR code again, \
+                         or verify its file."
+                            .to_owned(),
+                    ),
+                    documents,
+                };
+            }
             DocumentKind::Unknown => format!("{verdict} — this is not a document civitas can read"),
         };
         Self {

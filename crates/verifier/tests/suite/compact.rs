@@ -122,4 +122,23 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
             .is_some_and(|o| o.is_failed()),
         "{report}"
     );
+    // An image that cannot be read says nothing about the document: the clerk is told so and
+    // asked for a new photo, never told to refuse it; read_photo gives the typed error.
+    let summary = v.summarize(&broken, &report).to_string();
+    assert!(
+        summary.starts_with("CANNOT READ THIS IMAGE — "),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("photograph its QR code again"),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("INVALID") && !summary.contains("Do not accept"),
+        "{summary}"
+    );
+    assert!(matches!(
+        civitas_verifier::read_photo(broken),
+        Err(civitas_render::qr::QrError::Image(_))
+    ));
 }
