@@ -28,7 +28,10 @@
 
 use std::io::Cursor;
 
-use image::{GrayImage, ImageFormat, Luma};
+use image::{ImageFormat, Luma};
+
+/// A grayscale image (the `image` crate's), as [`decode_luma`] takes it.
+pub use image::GrayImage;
 
 /// The error-correction level of a QR code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -284,33 +287,40 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, QrError> {
     decode_luma(image)
 }
 
-/// Decodes a PNG or JPEG image to grayscale, refusing one larger than [`MAX_IMAGE_BYTES`],
-/// [`MAX_IMAGE_SIDE`] or [`MAX_IMAGE_PIXELS`] before decoding its pixels.
-pub fn load_luma(bytes: &[u8]) -> Result<GrayImage, QrError> {
+/// The width and height of a PNG or JPEG image, read from its header alone (no pixel is
+/// decoded).
+pub fn image_dimensions(bytes: &[u8]) -> Result<(u32, u32), QrError> {
+    image_reader(bytes)?
+        .into_dimensions()
+        .map_err(|e| QrError::Image(e.to_string()))
+}
+
+fn image_reader(bytes: &[u8]) -> Result<image::ImageReader<Cursor<&[u8]>>, QrError> {
     if bytes.len() > MAX_IMAGE_BYTES {
         return Err(QrError::ImageTooLarge(format!(
             "{} bytes, more than {MAX_IMAGE_BYTES}",
             bytes.len()
         )));
     }
-    let reader = || -> Result<image::ImageReader<Cursor<&[u8]>>, QrError> {
-        let reader = image::ImageReader::new(Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| QrError::Image(e.to_string()))?;
-        match reader.format() {
-            Some(ImageFormat::Png | ImageFormat::Jpeg) => Ok(reader),
-            Some(other) => Err(QrError::Image(format!(
-                "{other:?} images are not supported (PNG, JPEG)"
-            ))),
-            None => Err(QrError::Image("unknown image format (PNG, JPEG)".into())),
-        }
-    };
-    // The header first: a huge image is refused before a single pixel is decoded.
-    let (width, height) = reader()?
-        .into_dimensions()
+    let reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
         .map_err(|e| QrError::Image(e.to_string()))?;
+    match reader.format() {
+        Some(ImageFormat::Png | ImageFormat::Jpeg) => Ok(reader),
+        Some(other) => Err(QrError::Image(format!(
+            "{other:?} images are not supported (PNG, JPEG)"
+        ))),
+        None => Err(QrError::Image("unknown image format (PNG, JPEG)".into())),
+    }
+}
+
+/// Decodes a PNG or JPEG image to grayscale, refusing one larger than [`MAX_IMAGE_BYTES`],
+/// [`MAX_IMAGE_SIDE`] or [`MAX_IMAGE_PIXELS`] before decoding its pixels.
+pub fn load_luma(bytes: &[u8]) -> Result<GrayImage, QrError> {
+    // The header first: a huge image is refused before a single pixel is decoded.
+    let (width, height) = image_dimensions(bytes)?;
     check_dimensions(width, height)?;
-    let mut reader = reader()?;
+    let mut reader = image_reader(bytes)?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
