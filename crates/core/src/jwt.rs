@@ -16,6 +16,30 @@ pub const VP_JWT_TYPE: &str = "vp+jwt";
 /// The older draft `typ` that ssi and others still emit; accepted when verifying.
 pub const VC_LD_JWT_TYPE: &str = "vc-ld+jwt";
 
+/// Why a decoded JWT's signature does not verify ([`DecodedJwt::verify_signature`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwtSignatureError {
+    /// The `kid` does not resolve to a usable verification method.
+    #[error("verification method: {0}")]
+    Method(#[from] resolver::ResolveError),
+    /// The header's `alg` is not the algorithm of the key `kid` names.
+    #[error("`alg` is {} but {kid} is a {key} key", header.jose_alg())]
+    AlgorithmMismatch {
+        /// The verification method (`kid`).
+        kid: String,
+        /// The algorithm in the protected header.
+        header: KeyAlgorithm,
+        /// The key's algorithm.
+        key: KeyAlgorithm,
+    },
+    /// The signature does not verify with the key.
+    #[error("the JWT signature does not match: it was altered or signed by another key")]
+    Mismatch {
+        /// The verification method (`kid`).
+        kid: String,
+    },
+}
+
 /// Why a JWT could not be made or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwtError {
@@ -180,22 +204,18 @@ pub fn looks_like_jws(text: &str) -> bool {
 
 impl DecodedJwt {
     /// Checks the signature with the key `kid` names; `Err` says why it does not verify.
-    pub async fn verify_signature(&self, resolver: &dyn Resolver) -> Result<(), String> {
-        let (_, key) = resolver::resolve_method(resolver, &self.kid)
-            .await
-            .map_err(|e| format!("verification method: {e}"))?;
+    pub async fn verify_signature(&self, resolver: &dyn Resolver) -> Result<(), JwtSignatureError> {
+        let (_, key) = resolver::resolve_method(resolver, &self.kid).await?;
         if key.algorithm() != self.algorithm {
-            return Err(format!(
-                "`alg` is {} but {} is a {} key",
-                self.algorithm.jose_alg(),
-                self.kid,
-                key.algorithm()
-            ));
+            return Err(JwtSignatureError::AlgorithmMismatch {
+                kid: self.kid.clone(),
+                header: self.algorithm,
+                key: key.algorithm(),
+            });
         }
         key.verify(self.signing_input.as_bytes(), &self.signature)
-            .map_err(|_| {
-                "the JWT signature does not match: it was altered or signed by another key"
-                    .to_owned()
+            .map_err(|_| JwtSignatureError::Mismatch {
+                kid: self.kid.clone(),
             })
     }
 }

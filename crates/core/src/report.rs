@@ -115,11 +115,11 @@ impl Outcome {
         }
     }
 
-    /// `Passed` or `Failed` from a result.
-    pub fn from_result(result: Result<String, String>) -> Self {
+    /// `Passed` or `Failed` from a result: the detail, or the error's message as the reason.
+    pub fn from_result<E: std::fmt::Display>(result: Result<String, E>) -> Self {
         match result {
             Ok(d) => Self::passed(d),
-            Err(r) => Self::failed(r),
+            Err(r) => Self::failed(r.to_string()),
         }
     }
 

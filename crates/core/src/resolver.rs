@@ -30,6 +30,37 @@ pub enum ResolveError {
     },
 }
 
+/// Why a controller does not vouch for a verification method for a proof purpose
+/// ([`check_relationship`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RelationshipError {
+    /// The controller's document could not be resolved.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// The key belongs to another controller, and this controller does not list it.
+    #[error(
+        "the key {method} is not controlled by {controller}, and {controller} does not list it under {purpose}"
+    )]
+    NotControlled {
+        /// The controller (issuer or holder).
+        controller: String,
+        /// The verification method id.
+        method: String,
+        /// The relationship that was asked for.
+        purpose: ProofPurpose,
+    },
+    /// The controller's key, but not listed under the relationship.
+    #[error("{controller} does not allow the key {method} for {purpose}")]
+    NotAllowed {
+        /// The controller (issuer or holder).
+        controller: String,
+        /// The verification method id.
+        method: String,
+        /// The relationship that was asked for.
+        purpose: ProofPurpose,
+    },
+}
+
 /// Finds the controller document of a DID or URL.
 #[async_trait::async_trait]
 pub trait Resolver: Send + Sync {
@@ -63,21 +94,22 @@ pub async fn check_relationship(
     controller: &str,
     method_id: &str,
     purpose: ProofPurpose,
-) -> Result<(), String> {
-    let doc = resolver
-        .resolve(controller)
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<(), RelationshipError> {
+    let doc = resolver.resolve(controller).await?;
     if doc.allows(method_id, purpose) {
         Ok(())
     } else if controller_of(method_id) != controller {
-        Err(format!(
-            "the key {method_id} is not controlled by {controller}, and {controller} does not list it under {purpose}"
-        ))
+        Err(RelationshipError::NotControlled {
+            controller: controller.to_owned(),
+            method: method_id.to_owned(),
+            purpose,
+        })
     } else {
-        Err(format!(
-            "{controller} does not allow the key {method_id} for {purpose}"
-        ))
+        Err(RelationshipError::NotAllowed {
+            controller: controller.to_owned(),
+            method: method_id.to_owned(),
+            purpose,
+        })
     }
 }
 

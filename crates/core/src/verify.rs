@@ -65,7 +65,7 @@ impl SecuredCredential {
 
     /// Reads a credential embedded in a presentation: a secured document, or an
     /// `EnvelopedVerifiableCredential` with a `data:application/vc+jwt,` id.
-    pub fn from_embedded(value: &Value) -> Result<Self, String> {
+    pub fn from_embedded(value: &Value) -> Result<Self, EmbeddedError> {
         let is_enveloped = crate::credential::one_or_many(value.member("type"))
             .iter()
             .any(|t| t.as_str() == Some("EnvelopedVerifiableCredential"));
@@ -74,14 +74,10 @@ impl SecuredCredential {
             let token = id
                 .strip_prefix("data:application/vc+jwt,")
                 .or_else(|| id.strip_prefix("data:application/vc-ld+jwt,"))
-                .ok_or(
-                    "an EnvelopedVerifiableCredential must have a data:application/vc+jwt, id",
-                )?;
-            return Self::from_jwt(token).map_err(|e| e.to_string());
+                .ok_or_else(|| EmbeddedError::EnvelopeId { id: id.to_owned() })?;
+            return Ok(Self::from_jwt(token)?);
         }
-        Credential::from_value(value.clone())
-            .map(Self::DataIntegrity)
-            .map_err(|e| e.to_string())
+        Ok(Credential::from_value(value.clone()).map(Self::DataIntegrity)?)
     }
 
     /// Reads a `vc+jwt` credential.
@@ -93,6 +89,24 @@ impl SecuredCredential {
             credential,
         })
     }
+}
+
+/// Why a credential embedded in a presentation could not be read
+/// ([`SecuredCredential::from_embedded`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmbeddedError {
+    /// An `EnvelopedVerifiableCredential` whose `id` is not a `vc+jwt` data URL.
+    #[error("an EnvelopedVerifiableCredential must have a data:application/vc+jwt, id")]
+    EnvelopeId {
+        /// The `id` found (empty when missing).
+        id: String,
+    },
+    /// The enveloped JWT or the embedded document cannot be read.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The embedded document breaks the data model.
+    #[error(transparent)]
+    Syntax(#[from] SyntaxError),
 }
 
 /// A document to verify.
@@ -336,7 +350,7 @@ impl Checker {
                 resolver::check_relationship(self.resolver.as_ref(), controller, method, purpose)
                     .await
             {
-                return Outcome::failed(reason);
+                return Outcome::failed(reason.to_string());
             }
             keys.push(method.as_str());
         }
@@ -434,7 +448,7 @@ impl Checker {
                 }
                 Err(reason) => {
                     let mut r = Report::new(DocumentKind::Credential);
-                    r.push(CheckKind::Syntax, Outcome::failed(reason));
+                    r.push(CheckKind::Syntax, Outcome::failed(reason.to_string()));
                     r
                 }
             };
@@ -541,7 +555,7 @@ async fn jwt_outcome(jwt: &DecodedJwt, resolver: &dyn Resolver) -> Outcome {
             jwt.algorithm.jose_alg(),
             jwt.kid
         )),
-        Err(reason) => Outcome::failed(reason),
+        Err(reason) => Outcome::failed(reason.to_string()),
     }
 }
 

@@ -2,8 +2,10 @@
 //! wrong. The HTTP layer maps each to a status code and an RFC 9457 problem type
 //! ([`IssuerError::kind`]).
 
+use civitas_core::canon::CanonError;
 use civitas_core::credential::SyntaxError;
 use civitas_core::model::ModelError;
+use civitas_core::schema::SchemaError;
 
 /// Everything that can go wrong in civitas-issuer.
 #[derive(Debug, thiserror::Error)]
@@ -14,12 +16,13 @@ pub enum IssuerError {
     /// The record breaks the document's rules (or its JSON Schema).
     #[error("invalid record: {0}")]
     Record(#[from] ModelError),
-    /// The credential breaks its JSON Schema.
+    /// The credential breaks its JSON Schema: core's error, with every violation and its JSON
+    /// pointer (the problem document lists them in `errors`).
     #[error("the credential does not match its schema: {0}")]
-    Schema(String),
+    Schema(#[source] SchemaError),
     /// A term is undefined by the credential's contexts, or a context is unknown.
     #[error("JSON-LD: {0}")]
-    JsonLd(String),
+    JsonLd(#[source] CanonError),
     /// Anything else wrong with the request, with the member it concerns.
     #[error("`{member}`: {reason}")]
     InvalidRequest {
@@ -57,7 +60,7 @@ pub enum IssuerError {
         /// Why.
         reason: String,
     },
-    /// Key rotation is not possible for this issuer.
+    /// Key rotation is not possible for this issuer (free text for the operator: why).
     #[error("key rotation: {0}")]
     Rotation(String),
     /// A key file could not be read, written or opened.
@@ -71,7 +74,8 @@ pub enum IssuerError {
     /// The passphrase that protects the key files is missing or wrong.
     #[error("passphrase: {0}")]
     Passphrase(String),
-    /// The configuration is not usable, or does not match the data directory.
+    /// The configuration is not usable, or does not match the data directory (free text for
+    /// the operator, naming the setting).
     #[error("configuration: {0}")]
     Config(String),
     /// Signing failed.

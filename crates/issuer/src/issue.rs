@@ -381,8 +381,7 @@ fn normalize(
         }
     }
     let value = Value::Object(obj);
-    civitas_core::schema::validate(kind.schema_url(), &value)
-        .map_err(|e| IssuerError::Schema(e.to_string()))?;
+    civitas_core::schema::validate(kind.schema_url(), &value).map_err(IssuerError::Schema)?;
     Ok(value)
 }
 
@@ -391,7 +390,7 @@ pub(crate) async fn check_terms(item: &Item, loader: &ContextLoader) -> Result<(
     if let Payload::Raw(v) = &item.payload {
         civitas_core::canon::check_terms(v, loader)
             .await
-            .map_err(|e| IssuerError::JsonLd(e.to_string()))?;
+            .map_err(IssuerError::JsonLd)?;
     }
     Ok(())
 }
@@ -399,7 +398,7 @@ pub(crate) async fn check_terms(item: &Item, loader: &ContextLoader) -> Result<(
 fn secure_error(e: SecureError) -> IssuerError {
     match e {
         SecureError::Syntax(s) => IssuerError::Syntax(s),
-        SecureError::JsonLd(c) => IssuerError::JsonLd(c.to_string()),
+        SecureError::JsonLd(c) => IssuerError::JsonLd(c),
         other => IssuerError::Signing(other.to_string()),
     }
 }

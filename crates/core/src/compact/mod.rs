@@ -363,7 +363,10 @@ impl CompactCredential {
     }
 
     /// Checks that the issuer allows `kid` for `assertionMethod`.
-    pub async fn check_issuer_binding(&self, resolver: &dyn Resolver) -> Result<(), String> {
+    pub async fn check_issuer_binding(
+        &self,
+        resolver: &dyn Resolver,
+    ) -> Result<(), resolver::RelationshipError> {
         resolver::check_relationship(
             resolver,
             self.issuer(),

@@ -1,10 +1,12 @@
 //! RFC 9457 problem details: every error answer is `application/problem+json` with a `type`
 //! URL naming the problem, a `title`, the `status` and a `detail` that says what is wrong
-//! (and, where it helps, extension members such as `existingCredentialId`).
+//! (and, where it helps, extension members such as `existingCredentialId`, or for a schema
+//! violation the `schema` and an `errors` array of `{pointer, detail}`, one per violation).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use civitas_core::credential::SyntaxError;
+use civitas_core::schema::SchemaError;
 use serde_json::{Map, Value, json};
 
 use crate::error::{ErrorKind, IssuerError};
@@ -175,6 +177,16 @@ impl From<IssuerError> for Problem {
                 p = p.with("pointer", pointer.clone());
             }
             IssuerError::Record(m) => p = p.with("field", m.field.clone()),
+            IssuerError::Schema(SchemaError::Invalid { schema, violations }) => {
+                let errors: Vec<Value> = violations
+                    .iter()
+                    .map(|v| json!({"pointer": v.pointer, "detail": v.message}))
+                    .collect();
+                p = p.with("schema", schema.clone()).with("errors", errors);
+            }
+            IssuerError::Schema(SchemaError::Unknown(schema)) => {
+                p = p.with("schema", schema.clone());
+            }
             IssuerError::InvalidRequest { member, .. } => p = p.with("member", member.clone()),
             IssuerError::Conflict {
                 existing,

@@ -6,6 +6,7 @@ mod crash;
 mod hardening;
 mod http_flow;
 mod js_interop;
+mod problem_details;
 mod rejections;
 mod seams;
 mod restart_and_load;
