@@ -219,67 +219,15 @@ fn trust_list_bundle_and_verify_at_the_counter() {
     }
 }
 
-/// A `width` x `height` PNG of one grey level: a photo of a blank page (stored deflate blocks,
-/// so no compressor is needed).
-fn blank_png(width: u32, height: u32, grey: u8) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= u32::from(b);
-            for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
-            }
-        }
-        !crc
-    }
-    fn chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-        png.extend((data.len() as u32).to_be_bytes());
-        let start = png.len();
-        png.extend(kind);
-        png.extend(data);
-        let crc = crc32(&png[start..]);
-        png.extend(crc.to_be_bytes());
-    }
-    let mut raw = Vec::new();
-    for _ in 0..height {
-        raw.push(0); // filter: none
-        raw.extend(std::iter::repeat_n(grey, width as usize));
-    }
-    let mut zlib = vec![0x78, 0x01];
-    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
-    for (i, block) in blocks.iter().enumerate() {
-        zlib.push(u8::from(i + 1 == blocks.len()));
-        let len = block.len() as u16;
-        zlib.extend(len.to_le_bytes());
-        zlib.extend((!len).to_le_bytes());
-        zlib.extend(*block);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &byte in &raw {
-        a = (a + u32::from(byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    zlib.extend(((b << 16) | a).to_be_bytes());
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut header = Vec::new();
-    header.extend(width.to_be_bytes());
-    header.extend(height.to_be_bytes());
-    header.extend([8, 0, 0, 0, 0]); // 8-bit greyscale
-    chunk(&mut png, b"IHDR", &header);
-    chunk(&mut png, b"IDAT", &zlib);
-    chunk(&mut png, b"IEND", &[]);
-    png
-}
-
 #[test]
 fn a_photo_without_a_readable_qr_code_cannot_be_read_and_is_not_invalid() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("blank.png"), blank_png(320, 240, 200)).unwrap();
+    // A photo of a blank page.
+    civitas_render::qr::GrayImage::from_raw(320, 240, vec![200; 320 * 240])
+        .unwrap()
+        .save(d.join("blank.png"))
+        .unwrap();
     for args in [
         vec!["verify", "blank.png"],
         vec!["verify", "blank.png", "--json"],
