@@ -50,23 +50,61 @@ pub struct TrustArgs {
     pub allow_http: bool,
 }
 
+/// A `--max-status-age` value that is not a duration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurationError {
+    /// The text given.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: DurationProblem,
+}
+
+/// What is wrong with a duration ([`DurationError`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationProblem {
+    /// No number, or a number too large for 64 bits.
+    Number,
+    /// The unit is not `s`, `m`, `h` or `d`.
+    Unit,
+    /// The duration in seconds does not fit in 64 bits.
+    Overflow,
+}
+
+impl std::fmt::Display for DurationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = match self.reason {
+            DurationProblem::Number | DurationProblem::Unit => "",
+            DurationProblem::Overflow => ": too long",
+        };
+        write!(
+            f,
+            "`{}` is not a duration (e.g. 90s, 30m, 12h, 7d){why}",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for DurationError {}
+
 /// Parses `90s`, `30m`, `12h`, `7d` (or plain seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let t = text.trim();
     let (number, unit) = t
         .find(|c: char| !c.is_ascii_digit())
         .map_or((t, ""), |i| t.split_at(i));
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (e.g. 90s, 30m, 12h, 7d)"))?;
+    let fail = |reason| DurationError {
+        text: text.to_owned(),
+        reason,
+    };
+    let n: u64 = number.parse().map_err(|_| fail(DurationProblem::Number))?;
     let secs = match unit {
         "" | "s" => Some(n),
         "m" => n.checked_mul(60),
         "h" => n.checked_mul(3_600),
         "d" => n.checked_mul(86_400),
-        _ => None,
+        _ => return Err(fail(DurationProblem::Unit)),
     }
-    .ok_or_else(|| format!("`{text}` is not a duration (e.g. 90s, 30m, 12h, 7d)"))?;
+    .ok_or_else(|| fail(DurationProblem::Overflow))?;
     Ok(Duration::from_secs(secs))
 }
 
@@ -378,4 +416,28 @@ fn text(d: &serde_json::Value) -> String {
         out.push_str(&format!("context:     {}\n", s(c)));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_typed_errors() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        let e = parse_duration("7w").unwrap_err();
+        assert_eq!(e.reason, DurationProblem::Unit);
+        assert_eq!(
+            e.to_string(),
+            "`7w` is not a duration (e.g. 90s, 30m, 12h, 7d)"
+        );
+        assert_eq!(
+            parse_duration("soon").unwrap_err().reason,
+            DurationProblem::Number
+        );
+        let e = parse_duration("99999999999999999d").unwrap_err();
+        assert_eq!(e.reason, DurationProblem::Overflow);
+        assert!(e.to_string().ends_with("too long"), "{e}");
+    }
 }
