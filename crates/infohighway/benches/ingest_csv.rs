@@ -11,7 +11,7 @@
 //! Prints, for each run and as the median: records ingested per second (every row read, mapped,
 //! validated, and issued or reported) and credentials issued per second.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/suite/common/mod.rs"]
 mod common;
 
 use std::sync::Arc;

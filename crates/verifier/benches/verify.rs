@@ -5,7 +5,7 @@
 //!
 //! `cargo bench -p civitas-verifier --bench verify`
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/suite/common/mod.rs"]
 #[allow(unused_imports)]
 mod common;
 

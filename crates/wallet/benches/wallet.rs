@@ -4,7 +4,7 @@
 //!
 //! `cargo bench -p civitas-wallet --bench wallet`
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/suite/common/mod.rs"]
 #[allow(unused_imports)]
 mod common;
 
