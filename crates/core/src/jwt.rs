@@ -19,9 +19,10 @@ pub const VC_LD_JWT_TYPE: &str = "vc-ld+jwt";
 /// Why a decoded JWT's signature does not verify ([`DecodedJwt::verify_signature`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JwtSignatureError {
-    /// The `kid` does not resolve to a usable verification method.
+    /// The `kid` does not resolve to a usable verification method (the resolver's error, a
+    /// payload rather than a `#[source]` since the message includes it).
     #[error("verification method: {0}")]
-    Method(#[from] resolver::ResolveError),
+    Method(resolver::ResolveError),
     /// The header's `alg` is not the algorithm of the key `kid` names.
     #[error("`alg` is {} but {kid} is a {key} key", header.jose_alg())]
     AlgorithmMismatch {
@@ -205,7 +206,9 @@ pub fn looks_like_jws(text: &str) -> bool {
 impl DecodedJwt {
     /// Checks the signature with the key `kid` names; `Err` says why it does not verify.
     pub async fn verify_signature(&self, resolver: &dyn Resolver) -> Result<(), JwtSignatureError> {
-        let (_, key) = resolver::resolve_method(resolver, &self.kid).await?;
+        let (_, key) = resolver::resolve_method(resolver, &self.kid)
+            .await
+            .map_err(JwtSignatureError::Method)?;
         if key.algorithm() != self.algorithm {
             return Err(JwtSignatureError::AlgorithmMismatch {
                 kid: self.kid.clone(),

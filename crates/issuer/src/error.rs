@@ -17,12 +17,14 @@ pub enum IssuerError {
     #[error("invalid record: {0}")]
     Record(#[from] ModelError),
     /// The credential breaks its JSON Schema: core's error, with every violation and its JSON
-    /// pointer (the problem document lists them in `errors`).
+    /// pointer (the problem document lists them in `errors`). A typed payload rather than a
+    /// `#[source]`: the message already includes it, and error chains (`{:#}`) would repeat it.
     #[error("the credential does not match its schema: {0}")]
-    Schema(#[source] SchemaError),
-    /// A term is undefined by the credential's contexts, or a context is unknown.
+    Schema(SchemaError),
+    /// A term is undefined by the credential's contexts, or a context is unknown: core's
+    /// canonicalization error (a typed payload, like [`IssuerError::Schema`]).
     #[error("JSON-LD: {0}")]
-    JsonLd(#[source] CanonError),
+    JsonLd(CanonError),
     /// Anything else wrong with the request, with the member it concerns.
     #[error("`{member}`: {reason}")]
     InvalidRequest {

@@ -13,5 +13,6 @@ mod hostile_input;
 mod js_interop;
 mod presentations;
 mod rejections;
+mod typed_errors;
 mod vc_v1_and_ssi;
 mod w3c_vectors;
