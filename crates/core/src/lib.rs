@@ -51,6 +51,7 @@ pub mod credential;
 pub mod data_integrity;
 pub mod did;
 pub mod encoding;
+pub mod io;
 pub mod json;
 pub mod jwt;
 pub mod keys;

@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+use civitas_core::io::IoFailure;
+
 /// A mapping or configuration file that cannot be used, naming where the mistake is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}:{column}: {key}{message}", key = key_prefix(.key))]
@@ -47,8 +49,9 @@ impl FileError {
         }
     }
 
-    /// From a TOML parse error (which carries the span of the mistake).
-    pub fn from_toml(file: &str, text: &str, e: &toml::de::Error) -> Self {
+    /// From a TOML parse error (which carries the span of the mistake). Crate-private: the
+    /// TOML parser's error type is not part of this crate's API, only what it said and where.
+    pub(crate) fn from_toml(file: &str, text: &str, e: &toml::de::Error) -> Self {
         let message = e.message().trim().to_owned();
         Self::at(file, text, e.span().map(|s| s.start), None, message)
     }
@@ -77,8 +80,8 @@ pub enum IngestError {
     Io {
         /// The file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// What the operating system said.
+        source: IoFailure,
     },
     /// An input file is not in the expected format as a whole (a CSV header missing, a line
     /// longer than the limit, invalid UTF-8 where the format requires it).
@@ -128,7 +131,8 @@ pub enum IngestError {
         reason: String,
     },
     /// The issuer failed as a whole (store, signing key, shutdown): the batch in flight is not
-    /// acknowledged and is retried on the next run.
+    /// acknowledged and is retried on the next run. Free text: the issuer's own message, or
+    /// why its answer could not be used.
     #[error("issuer: {0}")]
     Issuer(String),
     /// The record-version ledger failed.
@@ -145,7 +149,7 @@ impl IngestError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            source: IoFailure::of(&source),
         }
     }
 

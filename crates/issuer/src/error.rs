@@ -4,6 +4,7 @@
 
 use civitas_core::canon::CanonError;
 use civitas_core::credential::SyntaxError;
+use civitas_core::io::IoFailure;
 use civitas_core::model::ModelError;
 use civitas_core::schema::SchemaError;
 
@@ -97,8 +98,8 @@ pub enum IssuerError {
     Io {
         /// The path.
         path: String,
-        /// The I/O error.
-        source: std::io::Error,
+        /// What the operating system said.
+        source: IoFailure,
     },
     /// TLS setup failed (certificate generation or loading).
     #[error("TLS: {0}")]
@@ -139,7 +140,7 @@ impl IssuerError {
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         Self::Io {
             path: path.display().to_string(),
-            source,
+            source: IoFailure::of(&source),
         }
     }
 
@@ -199,11 +200,5 @@ impl IssuerError {
             | Self::Io { .. }
             | Self::Tls(_) => "internal",
         }
-    }
-}
-
-impl From<sled::Error> for IssuerError {
-    fn from(e: sled::Error) -> Self {
-        Self::Store(e.to_string())
     }
 }

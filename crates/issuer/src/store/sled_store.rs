@@ -71,7 +71,7 @@ impl SledStore {
     }
 
     fn get<T: DeserializeOwned>(&self, what: &str, k: &[u8]) -> Result<Option<T>, IssuerError> {
-        match self.db.get(k)? {
+        match self.db.get(k).map_err(IssuerError::store)? {
             Some(v) => Ok(Some(parse(what, &v)?)),
             None => Ok(None),
         }
@@ -81,7 +81,7 @@ impl SledStore {
         self.db
             .scan_prefix(prefix.as_bytes())
             .map(|item| {
-                let (_, v) = item?;
+                let (_, v) = item.map_err(IssuerError::store)?;
                 parse(what, &v)
             })
             .collect()
@@ -114,12 +114,12 @@ impl RegistryStore for SledStore {
                 }
             }
         }
-        self.db.apply_batch(b)?;
+        self.db.apply_batch(b).map_err(IssuerError::store)?;
         Ok(())
     }
 
     fn flush(&self) -> Result<(), IssuerError> {
-        self.db.flush()?;
+        self.db.flush().map_err(IssuerError::store)?;
         Ok(())
     }
 
@@ -132,7 +132,11 @@ impl RegistryStore for SledStore {
     }
 
     fn credential_text(&self, id: &str) -> Result<Option<String>, IssuerError> {
-        match self.db.get(key("v/", id.as_bytes()))? {
+        match self
+            .db
+            .get(key("v/", id.as_bytes()))
+            .map_err(IssuerError::store)?
+        {
             Some(v) => String::from_utf8(v.to_vec())
                 .map(Some)
                 .map_err(|_| IssuerError::Store(format!("credential text of {id} is not UTF-8"))),
@@ -141,7 +145,11 @@ impl RegistryStore for SledStore {
     }
 
     fn by_source(&self, source_record_id: &str) -> Result<Option<String>, IssuerError> {
-        match self.db.get(key("s/", source_record_id.as_bytes()))? {
+        match self
+            .db
+            .get(key("s/", source_record_id.as_bytes()))
+            .map_err(IssuerError::store)?
+        {
             Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
                 IssuerError::Store(format!("source index of {source_record_id} is not UTF-8"))
             }),
@@ -167,14 +175,14 @@ impl RegistryStore for SledStore {
             if out.len() >= limit {
                 break;
             }
-            let (_, v) = item?;
+            let (_, v) = item.map_err(IssuerError::store)?;
             out.push(parse("credential", &v)?);
         }
         Ok(out)
     }
 
     fn credential_count(&self) -> Result<u64, IssuerError> {
-        match self.db.get(b"n/credentials")? {
+        match self.db.get(b"n/credentials").map_err(IssuerError::store)? {
             Some(v) => {
                 let bytes: [u8; 8] = v
                     .as_ref()
@@ -192,7 +200,8 @@ impl RegistryStore for SledStore {
 
     fn put_status_list(&self, list: &StatusList) -> Result<(), IssuerError> {
         self.db
-            .insert(key("l/", list.url().as_bytes()), json(list)?)?;
+            .insert(key("l/", list.url().as_bytes()), json(list)?)
+            .map_err(IssuerError::store)?;
         Ok(())
     }
 
@@ -202,7 +211,8 @@ impl RegistryStore for SledStore {
 
     fn put_published(&self, list: &PublishedList) -> Result<(), IssuerError> {
         self.db
-            .insert(key("p/", list.url.as_bytes()), json(list)?)?;
+            .insert(key("p/", list.url.as_bytes()), json(list)?)
+            .map_err(IssuerError::store)?;
         Ok(())
     }
 
@@ -219,7 +229,8 @@ impl RegistryStore for SledStore {
         state: &AllocatorState,
     ) -> Result<(), IssuerError> {
         self.db
-            .insert(key("g/", purpose.as_str().as_bytes()), json(state)?)?;
+            .insert(key("g/", purpose.as_str().as_bytes()), json(state)?)
+            .map_err(IssuerError::store)?;
         Ok(())
     }
 
@@ -232,7 +243,7 @@ impl RegistryStore for SledStore {
             if out.len() >= limit {
                 break;
             }
-            let (_, v) = item?;
+            let (_, v) = item.map_err(IssuerError::store)?;
             out.push(parse("audit", &v)?);
         }
         Ok(out)
@@ -241,7 +252,7 @@ impl RegistryStore for SledStore {
     fn audit_head(&self) -> Result<Option<AuditEntry>, IssuerError> {
         match self.db.range(b"a/".to_vec()..b"a0".to_vec()).next_back() {
             Some(item) => {
-                let (_, v) = item?;
+                let (_, v) = item.map_err(IssuerError::store)?;
                 Ok(Some(parse("audit", &v)?))
             }
             None => Ok(None),
