@@ -9,17 +9,7 @@ use std::process::Command;
 
 /// Whether `pdftoppm` can be run; panics under `CI=true` when it cannot.
 pub fn pdftoppm_available() -> bool {
-    if Command::new("pdftoppm").arg("-v").output().is_ok() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("pdftoppm (poppler-utils) is required under CI: apt-get install -y poppler-utils");
-    }
-    eprintln!(
-        "SKIPPED: pdftoppm is not installed (apt-get install -y poppler-utils); \
-         the PDF was not opened"
-    );
-    false
+    crate::tools::available("pdftoppm", "-v", "poppler-utils", "the PDF page")
 }
 
 /// The first page of the PDF file `pdf` as a PNG at `dpi`, written beside it (same name,

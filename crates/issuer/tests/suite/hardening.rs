@@ -42,23 +42,31 @@ async fn an_oversized_body_gets_413_over_http2_as_over_http1() {
         // is read as an error (exit 92) instead of the answer.
         let file = dir.path().join("body.json");
         std::fs::write(&file, &body).unwrap();
-        let curl = std::process::Command::new("curl")
-            .args([
-                "--http2",
-                "-s",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{http_code} %{http_version}",
-            ])
-            .arg("--cacert")
-            .arg(&cert_path)
-            .args(["-H", &format!("authorization: Bearer {}", server.token())])
-            .args(["-H", "content-type: application/json", "--data-binary"])
-            .arg(format!("@{}", file.display()))
-            .arg(server.url("/birth-certificates"))
-            .output();
-        if let Ok(out) = curl {
+        let curl = civitas_testkit::tools::available(
+            "curl",
+            "--version",
+            "curl",
+            "413 over HTTP/2 with curl",
+        )
+        .then(|| {
+            std::process::Command::new("curl")
+                .args([
+                    "--http2",
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code} %{http_version}",
+                ])
+                .arg("--cacert")
+                .arg(&cert_path)
+                .args(["-H", &format!("authorization: Bearer {}", server.token())])
+                .args(["-H", "content-type: application/json", "--data-binary"])
+                .arg(format!("@{}", file.display()))
+                .arg(server.url("/birth-certificates"))
+                .output()
+        });
+        if let Some(Ok(out)) = curl {
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(out.status.success(), "curl: {:?} {stdout}", out.status);
             assert_eq!(stdout, "413 2", "curl over HTTP/2, {size} bytes");
