@@ -16,8 +16,9 @@ fn payload() -> serde_json::Value {
            "issuer": "did:example:issuer", "credentialSubject": {"id": "did:example:1"}})
 }
 
-/// A JWT signed with `key` whose header names `kid`.
-async fn signed_as(key: KeyPair, kid: &str) -> jwt::DecodedJwt {
+/// A JWT signed with the test issuer's Ed25519 key whose header names `kid`.
+async fn signed_as(kid: &str) -> jwt::DecodedJwt {
+    let key = KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &common::TEST_SEED).unwrap();
     let signer = LocalSigner::new(key, kid);
     let token = jwt::sign_credential(&payload(), &signer).await.unwrap();
     jwt::decode(&token).unwrap()
@@ -33,11 +34,7 @@ async fn jwt_signature_errors_name_the_key() {
 
     // signed by one Ed25519 key, naming another
     let kid = other.verification_method().to_owned();
-    let decoded = signed_as(
-        KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &common::TEST_SEED).unwrap(),
-        &kid,
-    )
-    .await;
+    let decoded = signed_as(&kid).await;
     let e = decoded.verify_signature(&resolver).await.unwrap_err();
     assert_eq!(e, JwtSignatureError::Mismatch { kid: kid.clone() });
     assert_eq!(
@@ -47,11 +44,7 @@ async fn jwt_signature_errors_name_the_key() {
 
     // an EdDSA header naming a P-256 key
     let kid = p256.verification_method().to_owned();
-    let decoded = signed_as(
-        KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &common::TEST_SEED).unwrap(),
-        &kid,
-    )
-    .await;
+    let decoded = signed_as(&kid).await;
     let e = decoded.verify_signature(&resolver).await.unwrap_err();
     assert_eq!(
         e,
@@ -67,11 +60,7 @@ async fn jwt_signature_errors_name_the_key() {
     );
 
     // a kid nobody can resolve offline
-    let decoded = signed_as(
-        KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &common::TEST_SEED).unwrap(),
-        "did:web:nowhere.example#key-1",
-    )
-    .await;
+    let decoded = signed_as("did:web:nowhere.example#key-1").await;
     let e = decoded.verify_signature(&resolver).await.unwrap_err();
     assert!(
         matches!(&e, JwtSignatureError::Method(ResolveError::NotFound(id)) if id == "did:web:nowhere.example"),
