@@ -464,9 +464,8 @@ impl KeyPair {
 
     /// Parses a private JWK from JSON text.
     pub fn from_jwk_json(text: &str) -> Result<Self, KeyError> {
-        let jwk: Jwk =
-            crate::json::from_slice(text.as_bytes(), crate::json::MAX_JSON_BYTES)
-                .map_err(|e| KeyError::InvalidJwk(e.to_string()))?;
+        let jwk: Jwk = crate::json::from_slice(text.as_bytes(), crate::json::MAX_JSON_BYTES)
+            .map_err(|e| KeyError::InvalidJwk(e.to_string()))?;
         Self::from_jwk(&jwk)
     }
 }

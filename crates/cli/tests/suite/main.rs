@@ -1,8 +1,8 @@
 //! civitas-cli's integration tests, one test binary (one link step) for the whole crate.
 //! Each module is one former test file; `common` holds their shared helpers.
 
-mod common;
 mod cli;
+mod common;
 mod hardening;
 mod ingest_cli;
 mod verifier_cli;

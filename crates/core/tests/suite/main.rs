@@ -1,12 +1,12 @@
 //! civitas-core's integration tests, one test binary (one link step) for the whole crate.
 //! Each module is one former test file; `common` holds their shared helpers.
 
-mod common;
 mod canon_equivalence;
 mod canon_rdfc_js;
 mod canon_w3c_rdfc;
 mod canon_w3c_tordf;
 mod civitas_vectors;
+mod common;
 mod compact_proptest;
 mod compact_roundtrip;
 mod hostile_input;

@@ -106,7 +106,9 @@ async fn every_leaf_of_the_birth_certificate_is_protected() {
         let syntax = report.outcome(CheckKind::Syntax);
         let unknown_context = p.starts_with("/@context/")
             && matches!(sig, Some(Outcome::Indeterminate { .. }))
-            && report.outcome(CheckKind::Schema).is_some_and(Outcome::is_failed);
+            && report
+                .outcome(CheckKind::Schema)
+                .is_some_and(Outcome::is_failed);
         assert!(
             sig.is_some_and(Outcome::is_failed)
                 || syntax.is_some_and(Outcome::is_failed)
@@ -320,7 +322,10 @@ async fn unknown_context_is_refused_at_signing_and_at_verification() {
     // civitas cannot check the signature, which is not the same as finding it bad (SPEC §8).
     match report.outcome(CheckKind::Signature) {
         Some(Outcome::Indeterminate { reason }) => {
-            assert!(reason.contains("https://contexts.example/unknown/v1"), "{reason}")
+            assert!(
+                reason.contains("https://contexts.example/unknown/v1"),
+                "{reason}"
+            )
         }
         other => panic!("expected an indeterminate signature, got {other:?}\n{report}"),
     }

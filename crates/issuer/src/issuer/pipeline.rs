@@ -387,14 +387,14 @@ async fn sign_parallel(mut jobs: Vec<SignJob>, ctx: Arc<SignContext>) -> Vec<Sig
 #[cfg(test)]
 mod tests {
     use super::*;
-    use civitas_status::StatusPurpose;
-    use std::sync::atomic::Ordering;
     use civitas_core::keys::{KeyAlgorithm, KeyPair, PublicKey};
     use civitas_core::model::samples;
     use civitas_core::secure::Securing;
     use civitas_core::signer::{LocalSigner, SignerError};
+    use civitas_status::StatusPurpose;
     use civitas_status::{Allocation, StatusSize};
     use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::Ordering;
 
     use crate::issue::{Document, Payload};
 

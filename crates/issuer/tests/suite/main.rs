@@ -8,5 +8,5 @@ mod http_flow;
 mod js_interop;
 mod problem_details;
 mod rejections;
-mod seams;
 mod restart_and_load;
+mod seams;
