@@ -43,10 +43,20 @@ use crate::trust::VerifiedTrustList;
 
 static CLIENTS_BUILT: AtomicUsize = AtomicUsize::new(0);
 
-/// How many HTTP clients this process has built (every [`HttpFetcher::new`] builds one). Tests
-/// use it to assert that a bundle-loaded verifier never goes online.
+thread_local! {
+    static CLIENTS_BUILT_HERE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many HTTP clients this process has built (every [`HttpFetcher::new`] builds one).
 pub fn http_clients_built() -> usize {
     CLIENTS_BUILT.load(Ordering::SeqCst)
+}
+
+/// How many HTTP clients were built on the calling thread. Tests use it to assert that a
+/// bundle-loaded verifier never goes online, undisturbed by other tests running in parallel in
+/// the same process (a single-threaded runtime runs the whole test on its thread).
+pub fn http_clients_built_on_this_thread() -> usize {
+    CLIENTS_BUILT_HERE.with(std::cell::Cell::get)
 }
 
 /// Settings of online mode.
@@ -147,6 +157,7 @@ impl HttpFetcher {
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
         CLIENTS_BUILT.fetch_add(1, Ordering::SeqCst);
+        CLIENTS_BUILT_HERE.with(|n| n.set(n.get() + 1));
         Ok(Self {
             client,
             config,

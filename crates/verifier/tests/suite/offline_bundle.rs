@@ -14,7 +14,7 @@ use civitas_core::report::{CheckKind, Outcome, Verdict};
 use civitas_core::signer::LocalSigner;
 use civitas_core::verify::VerifyOptions;
 use civitas_verifier::bundle::{Bundle, BundleBuilder};
-use civitas_verifier::online::{OnlineConfig, http_clients_built};
+use civitas_verifier::online::{OnlineConfig, http_clients_built_on_this_thread};
 use civitas_verifier::trust::{TrustList, TrustListSigning, TrustedIssuer};
 use civitas_verifier::{Mode, Verifier};
 use common::server::{LocalServer, Route};
@@ -65,7 +65,7 @@ async fn a_bundle_round_trips_and_a_bundle_verifier_never_touches_the_network() 
     )
     .await;
 
-    let clients_before = http_clients_built();
+    let clients_before = http_clients_built_on_this_thread();
 
     // Made from files, written, read back: the same bundle.
     let bundle = BundleBuilder::new(w.anchors())
@@ -153,7 +153,7 @@ async fn a_bundle_round_trips_and_a_bundle_verifier_never_touches_the_network() 
         server.seen()
     );
     assert_eq!(
-        http_clients_built(),
+        http_clients_built_on_this_thread(),
         clients_before,
         "the bundle path built an HTTP client"
     );
@@ -172,7 +172,7 @@ async fn a_bundle_round_trips_and_a_bundle_verifier_never_touches_the_network() 
         .verify(credential.as_bytes(), &VerifyOptions::default())
         .await;
     all_valid(&report);
-    assert!(http_clients_built() > clients_before);
+    assert!(http_clients_built_on_this_thread() > clients_before);
     assert_eq!(server.connections(), 2, "{:?}", server.seen());
     let paths: Vec<String> = server.seen().into_iter().map(|s| s.path).collect();
     assert_eq!(paths, ["/status/revocation/1", "/status/suspension/1"]);
