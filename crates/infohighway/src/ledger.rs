@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::IngestError;
 
+/// How long [`Ledger::open`] waits for a lock a previous run of this process still holds.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The version ledger.
 #[derive(Debug, Clone)]
 pub struct Ledger {
@@ -42,16 +45,30 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
 }
 
 impl Ledger {
-    /// Opens (or creates) the ledger in `dir`.
+    /// Opens (or creates) the ledger in `dir`. sled releases its file lock from a background
+    /// thread after the last handle of a previous run is dropped, so a run that follows another
+    /// one at once may find the lock still held: that is retried for up to [`LOCK_WAIT`]; a
+    /// ledger another process holds is then an error.
     pub fn open(dir: &Path) -> Result<Self, IngestError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(8 << 20)
-            .open()
-            .map_err(|e| IngestError::Ledger {
-                path: dir.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let started = std::time::Instant::now();
+        let db = loop {
+            match sled::Config::new().path(dir).cache_capacity(8 << 20).open() {
+                Ok(db) => break db,
+                // sled reports a held lock as an `Other` I/O error with this text
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock")
+                        && started.elapsed() < LOCK_WAIT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => {
+                    return Err(IngestError::Ledger {
+                        path: dir.to_owned(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        };
         Ok(Self {
             db,
             path: dir.to_owned(),
@@ -110,6 +127,20 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ledger_released_by_a_previous_run_is_opened_after_its_lock_is_free() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Ledger::open(dir.path()).unwrap();
+        first.record(&[("R1".into(), "2".into())]).unwrap();
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(first);
+        });
+        let second = Ledger::open(dir.path()).unwrap();
+        assert_eq!(second.get("R1").unwrap().as_deref(), Some("2"));
+        holder.join().unwrap();
+    }
 
     #[test]
     fn versions_only_grow() {
