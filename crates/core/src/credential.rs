@@ -26,41 +26,11 @@ pub enum VcVersion {
 /// Why a document is not a well-formed credential or presentation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyntaxError {
-    /// More bytes than [`MAX_DOCUMENT_BYTES`].
-    #[error("the document is {size} bytes, more than the {max} allowed")]
-    TooLarge {
-        /// Its size.
-        size: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// Not JSON.
-    #[error("not valid JSON at line {line}, column {column} (byte {offset}): {reason}")]
-    Json {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// 0-based byte offset.
-        offset: usize,
-        /// What the parser reported.
-        reason: String,
-    },
-    /// An object repeats a member name (see [`crate::json`]).
-    #[error(
-        "duplicate member name at `{pointer}` (line {line}, column {column}, byte {offset}): \
-         an object must not repeat a member name"
-    )]
-    DuplicateMember {
-        /// JSON pointer to the second occurrence.
-        pointer: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// 0-based byte offset of the second name.
-        offset: usize,
-    },
+    /// Not JSON, larger than [`MAX_DOCUMENT_BYTES`], or an object repeating a member name: the
+    /// strict parser's error (see [`crate::json`]), with its line, column, byte offset and
+    /// pointer.
+    #[error(transparent)]
+    Json(crate::json::JsonError),
     /// A member is missing or has the wrong shape.
     #[error("`{pointer}`: {reason}")]
     Field {
@@ -90,33 +60,11 @@ impl From<crate::json::JsonError> for SyntaxError {
     fn from(e: crate::json::JsonError) -> Self {
         use crate::json::JsonError;
         match e {
-            JsonError::TooLarge { size, max } => Self::TooLarge { size, max },
-            JsonError::Syntax {
-                line,
-                column,
-                offset,
-                reason,
-            } => Self::Json {
-                line,
-                column,
-                offset,
-                reason,
-            },
-            JsonError::DuplicateMember {
-                pointer,
-                line,
-                column,
-                offset,
-            } => Self::DuplicateMember {
-                pointer,
-                line,
-                column,
-                offset,
-            },
             JsonError::Shape { reason } => Self::Field {
                 pointer: String::new(),
                 reason,
             },
+            other => Self::Json(other),
         }
     }
 }
@@ -785,7 +733,7 @@ mod tests {
     fn json_errors_carry_a_byte_offset() {
         let err = parse_json(b"{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
         match err {
-            SyntaxError::Json { line, offset, .. } => {
+            SyntaxError::Json(crate::json::JsonError::Syntax { line, offset, .. }) => {
                 assert_eq!(line, 3);
                 assert_eq!(offset, 18);
             }
@@ -794,7 +742,7 @@ mod tests {
         let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
         assert!(matches!(
             parse_json(&big),
-            Err(SyntaxError::TooLarge { .. })
+            Err(SyntaxError::Json(crate::json::JsonError::TooLarge { .. }))
         ));
     }
 

@@ -140,11 +140,13 @@ impl Input {
             return Err(InputError::Empty);
         }
         if trimmed[0] != b'{' {
-            let text = std::str::from_utf8(trimmed).map_err(|e| SyntaxError::Json {
-                line: 1,
-                column: e.valid_up_to() + 1,
-                offset: e.valid_up_to(),
-                reason: "neither JSON nor a JWT: invalid UTF-8".into(),
+            let text = std::str::from_utf8(trimmed).map_err(|e| {
+                SyntaxError::Json(crate::json::JsonError::Syntax {
+                    line: 1,
+                    column: e.valid_up_to() + 1,
+                    offset: e.valid_up_to(),
+                    reason: "neither JSON nor a JWT: invalid UTF-8".into(),
+                })
             })?;
             return Ok(Self::Credential(SecuredCredential::from_jwt(text)?));
         }

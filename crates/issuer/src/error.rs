@@ -5,6 +5,7 @@
 use civitas_core::canon::CanonError;
 use civitas_core::credential::SyntaxError;
 use civitas_core::io::IoFailure;
+use civitas_core::json::JsonError;
 use civitas_core::model::ModelError;
 use civitas_core::schema::SchemaError;
 
@@ -174,11 +175,14 @@ impl IssuerError {
     /// A short, stable slug naming the problem (the last segment of the problem `type` URL).
     pub fn slug(&self) -> &'static str {
         match self {
-            Self::Syntax(SyntaxError::Json { .. } | SyntaxError::DuplicateMember { .. }) => {
-                "malformed-json"
-            }
-            Self::Syntax(SyntaxError::TooLarge { .. }) => "too-large",
-            Self::Syntax(SyntaxError::Field { .. }) => "invalid-credential",
+            Self::Syntax(SyntaxError::Json(
+                JsonError::Syntax { .. } | JsonError::DuplicateMember { .. },
+            )) => "malformed-json",
+            Self::Syntax(SyntaxError::Json(JsonError::TooLarge { .. })) => "too-large",
+            // well-formed JSON of the wrong shape
+            Self::Syntax(
+                SyntaxError::Field { .. } | SyntaxError::Json(JsonError::Shape { .. }),
+            ) => "invalid-credential",
             Self::Record(_) => "invalid-record",
             Self::Schema(_) => "schema-violation",
             Self::JsonLd(_) => "undefined-term",

@@ -6,6 +6,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use civitas_core::credential::SyntaxError;
+use civitas_core::json::JsonError;
 use civitas_core::schema::SchemaError;
 use serde_json::{Map, Value, json};
 
@@ -133,9 +134,13 @@ impl From<IssuerError> for Problem {
             ErrorKind::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
         };
         let title = match &e {
-            IssuerError::Syntax(SyntaxError::Json { .. }) => "Malformed JSON",
-            IssuerError::Syntax(SyntaxError::DuplicateMember { .. }) => "Duplicate member name",
-            IssuerError::Syntax(SyntaxError::TooLarge { .. }) => "Request body too large",
+            IssuerError::Syntax(SyntaxError::Json(JsonError::Syntax { .. })) => "Malformed JSON",
+            IssuerError::Syntax(SyntaxError::Json(JsonError::DuplicateMember { .. })) => {
+                "Duplicate member name"
+            }
+            IssuerError::Syntax(SyntaxError::Json(JsonError::TooLarge { .. })) => {
+                "Request body too large"
+            }
             IssuerError::Syntax(SyntaxError::Field { .. }) => "Invalid credential",
             IssuerError::Record(_) => "Invalid record",
             IssuerError::Schema(_) => "Schema violation",
@@ -145,28 +150,30 @@ impl From<IssuerError> for Problem {
             _ => title,
         };
         let status = match &e {
-            IssuerError::Syntax(SyntaxError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            IssuerError::Syntax(SyntaxError::Json(JsonError::TooLarge { .. })) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             _ => status,
         };
         let mut p = Problem::new(status, e.slug(), title, e.to_string());
         match &e {
-            IssuerError::Syntax(SyntaxError::Json {
+            IssuerError::Syntax(SyntaxError::Json(JsonError::Syntax {
                 line,
                 column,
                 offset,
                 ..
-            }) => {
+            })) => {
                 p = p
                     .with("line", *line as u64)
                     .with("column", *column as u64)
                     .with("offset", *offset as u64);
             }
-            IssuerError::Syntax(SyntaxError::DuplicateMember {
+            IssuerError::Syntax(SyntaxError::Json(JsonError::DuplicateMember {
                 pointer,
                 line,
                 column,
                 offset,
-            }) => {
+            })) => {
                 p = p
                     .with("pointer", pointer.clone())
                     .with("line", *line as u64)
