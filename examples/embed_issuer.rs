@@ -12,8 +12,8 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use civitas_core::model::{BirthCertificate, Person, Place, Registration, Sex};
-use civitas_core::sealed::KdfParams;
 use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
+use civitas_keys::sealed::KdfParams;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

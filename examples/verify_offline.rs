@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use civitas_core::did::ControllerDocument;
+use civitas_keys::did::ControllerDocument;
 use civitas_verifier::bundle::Bundle;
 use civitas_verifier::trust::TrustAnchor;
 use civitas_verifier::{Verdict, Verifier, VerifyOptions};

@@ -6,14 +6,14 @@
 //! cargo run --example wallet_share
 //! ```
 
-use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
-use civitas_core::sealed::KdfParams;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::signer::LocalSigner;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::sealed::KdfParams;
+use civitas_keys::signer::LocalSigner;
 use civitas_verifier::{Verdict, Verifier, VerifyOptions};
 use civitas_wallet::{ImportOptions, ShareRequest, Wallet};
 

@@ -17,4 +17,4 @@ if ! command -v zbarimg >/dev/null; then
         exit 2
     fi
 fi
-exec cargo run --release -q -p civitas-render --example qr_photo_rates -- "$@"
+exec cargo run --release -q -p civitas-qr --example qr_photo_rates -- "$@"

@@ -3,7 +3,7 @@
 //! message, the CBOR claims — and neither must verifying what was read.
 #![no_main]
 
-use civitas_core::compact::{self, PREFIX, base45, claims, cose, deflate};
+use civitas_qr::compact::{self, PREFIX, base45, claims, cose, deflate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         let rt = tokio::runtime::Builder::new_current_thread().build();
         if let Ok(rt) = rt {
             let _ =
-                rt.block_on(read.verify_signature(&civitas_core::resolver::OfflineResolver::new()));
+                rt.block_on(read.verify_signature(&civitas_keys::resolver::OfflineResolver::new()));
         }
     }
     // The bytes as the COSE message, and as the claims.

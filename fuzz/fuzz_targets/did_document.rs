@@ -6,9 +6,9 @@
 //! a public key that is read writes itself out as one that reads back the same.
 #![no_main]
 
-use civitas_core::did::{self, ControllerDocument, ProofPurpose};
-use civitas_core::keys::{Jwk, KeyPair, PublicKey};
-use civitas_core::resolver::OfflineResolver;
+use civitas_keys::did::{self, ControllerDocument, ProofPurpose};
+use civitas_keys::keys::{Jwk, KeyPair, PublicKey};
+use civitas_keys::resolver::OfflineResolver;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::CREDENTIALS_V2;
+use civitas_jsonld::contexts::CREDENTIALS_V2;
 use civitas_core::credential::{Presentation, parse_json};
 use civitas_core::verify::{Checker, SecuredCredential, VerifyOptions};
 use libfuzzer_sys::fuzz_target;

@@ -3,10 +3,10 @@
 //! handed to the detector and decoder. Input is bounded (64 KiB, as CI's `-max_len`); files
 //! whose header claims more than 32,768 pixels (and raw pixels beyond that many) are only
 //! checked for their header, so that each run stays fast (the refusal of large images is tested
-//! in civitas-render's suite).
+//! in civitas-qr's suite).
 #![no_main]
 
-use civitas_render::qr;
+use civitas_qr as qr;
 use libfuzzer_sys::fuzz_target;
 
 const MAX_INPUT: usize = 64 * 1024;

@@ -1,4 +1,4 @@
-//! Arbitrary bytes as a sealed secret file (`civitas_core::sealed::Sealed`, the JSON of an
+//! Arbitrary bytes as a sealed secret file (`civitas_keys::sealed::Sealed`, the JSON of an
 //! issuer key file's secret and of wallet records) and as raw `nonce ‖ ciphertext ‖ tag`:
 //! reading and opening must never panic. A file that is read serialises back to the same
 //! value; it is opened with the key derivation made cheap (the fuzzer explores the decoding,
@@ -6,7 +6,7 @@
 //! input costs little.
 #![no_main]
 
-use civitas_core::sealed::{KdfParams, Sealed, SealingKey};
+use civitas_keys::sealed::{KdfParams, Sealed, SealingKey};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

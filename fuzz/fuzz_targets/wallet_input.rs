@@ -6,7 +6,7 @@
 //! derivation made cheap, so that each input costs little) must not panic.
 #![no_main]
 
-use civitas_core::sealed::KdfParams;
+use civitas_keys::sealed::KdfParams;
 use civitas_wallet::backup;
 use civitas_wallet::document::{DocumentFormat, read_input};
 use civitas_wallet::header::Header;

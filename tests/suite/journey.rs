@@ -14,16 +14,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::report::{CheckKind, Report, Verdict};
-use civitas_core::sealed::KdfParams;
-use civitas_core::signer::LocalSigner;
 use civitas_infohighway::{
     CheckpointFile, FeedOptions, InfoHighwayClient, InfoHighwayConfig, IngestOptions, Mapping,
     NoProgress, ingest_feed, mappings,
 };
 use civitas_issuer::launch::launch;
 use civitas_issuer::{DidMethod, IssuerConfig, PassphraseSource};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::sealed::KdfParams;
+use civitas_keys::signer::LocalSigner;
 use civitas_verifier::bundle::{Bundle, BundleBuilder};
 use civitas_verifier::online::{HttpFetcher, OnlineConfig};
 use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};

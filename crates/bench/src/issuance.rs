@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use civitas_core::model::samples;
-use civitas_core::sealed::KdfParams;
 use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
+use civitas_keys::sealed::KdfParams;
 
 /// The measured throughput.
 pub struct Throughput {

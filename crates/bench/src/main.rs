@@ -32,16 +32,16 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result, anyhow};
 use chrono::{DateTime, Utc};
-use civitas_core::canon;
-use civitas_core::contexts::{BUNDLED, CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_core::credential::{Credential, CredentialBuilder};
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::keys::{KeyAlgorithm, KeyPair, PublicKey};
 use civitas_core::model::samples;
 use civitas_core::report::Verdict;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::canon;
+use civitas_jsonld::contexts::{BUNDLED, CIVIL_REGISTRY_V1, ContextLoader};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
+use civitas_keys::signer::LocalSigner;
 use clap::Parser;
 use serde_json::{Value, json};
 
@@ -310,7 +310,7 @@ impl Fixture {
         ))?;
         let checker = Checker::new(
             loader.clone(),
-            civitas_core::resolver::OfflineResolver::new(),
+            civitas_keys::resolver::OfflineResolver::new(),
         );
         let verify_options = VerifyOptions::default();
         let f = Self {
@@ -377,8 +377,8 @@ mod ssi_direct {
     }
 
     impl Ssi {
-        pub fn new(key: &civitas_core::keys::KeyPair) -> Result<Self> {
-            let map: HashMap<String, String> = civitas_core::contexts::BUNDLED
+        pub fn new(key: &civitas_keys::keys::KeyPair) -> Result<Self> {
+            let map: HashMap<String, String> = civitas_jsonld::contexts::BUNDLED
                 .iter()
                 .map(|(u, t)| ((*u).to_owned(), (*t).to_owned()))
                 .collect();
@@ -564,7 +564,7 @@ fn breakdown_ops<'a>(
     unsecured: &'a Value,
 ) -> Vec<(String, Floor, Op<'a>)> {
     let did = f.signer.controller().to_owned();
-    let resolver = civitas_core::resolver::OfflineResolver::new();
+    let resolver = civitas_keys::resolver::OfflineResolver::new();
     let credential = Credential::from_value(parsed.clone()).ok();
     vec![
         (
@@ -926,7 +926,7 @@ fn main() -> Result<()> {
 
     if args.breakdown {
         let parsed: Value = serde_json::from_str(&f.di)?;
-        let unsecured = civitas_core::credential::without_proof(&parsed);
+        let unsecured = civitas_jsonld::member::without_proof(&parsed);
         let mut config = parsed["proof"].clone();
         if let Some(o) = config.as_object_mut() {
             o.remove("proofValue");

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use civitas_core::did::{self, ControllerDocument, ProofPurpose};
+use civitas_keys::did::{self, ControllerDocument, ProofPurpose};
 
 use crate::{input, keys_cmd};
 

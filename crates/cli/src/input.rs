@@ -70,9 +70,9 @@ pub fn write_output(path: &Path, text: &str, private: bool) -> anyhow::Result<()
 
 /// Parses `URL=FILE` pairs and loads each context into the loader.
 pub fn with_contexts(
-    mut loader: civitas_core::contexts::ContextLoader,
+    mut loader: civitas_jsonld::contexts::ContextLoader,
     pairs: &[String],
-) -> anyhow::Result<civitas_core::contexts::ContextLoader> {
+) -> anyhow::Result<civitas_jsonld::contexts::ContextLoader> {
     for pair in pairs {
         let (url, file) = pair
             .split_once('=')

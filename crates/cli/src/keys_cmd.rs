@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use civitas_core::did;
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::did;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use serde_json::json;
 
 use crate::input;

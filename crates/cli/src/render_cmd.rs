@@ -5,11 +5,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use civitas_core::compact;
 use civitas_core::credential::Credential;
-use civitas_core::signer::LocalSigner;
+use civitas_keys::signer::LocalSigner;
+use civitas_qr::compact;
+use civitas_qr::{self as qr, EcLevel, QrSymbol};
 use civitas_render::certificate::{self, Format, RenderOptions};
-use civitas_render::qr::{self, EcLevel, QrSymbol};
 
 use crate::{input, keys_cmd};
 

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::signer::LocalSigner;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::signer::LocalSigner;
 
 use crate::{input, keys_cmd};
 

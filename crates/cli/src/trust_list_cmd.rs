@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use civitas_core::did::ControllerDocument;
 use civitas_core::secure::Securing;
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::Input;
+use civitas_keys::did::ControllerDocument;
+use civitas_keys::signer::LocalSigner;
 use civitas_verifier::trust::{
     KeyValidity, TrustList, TrustListSigning, TrustedIssuer, VerifiedTrustList, verify_trust_list,
 };

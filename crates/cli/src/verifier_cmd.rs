@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use civitas_core::did::ControllerDocument;
+use civitas_keys::did::ControllerDocument;
 use civitas_verifier::Verifier;
 use civitas_verifier::bundle::{Bundle, BundleBuilder, MAX_BUNDLE_BYTES};
 use civitas_verifier::online::{HttpFetcher, OnlineConfig};

@@ -44,7 +44,7 @@ pub fn exit_code(verdict: Verdict) -> i32 {
 /// Runs `civitas verify`.
 pub async fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     // A QR photo may be larger than a document; the verifier applies each format's own limit.
-    let bytes = input::read_up_to(&args.input, civitas_render::qr::MAX_IMAGE_BYTES)?;
+    let bytes = input::read_up_to(&args.input, civitas_qr::MAX_IMAGE_BYTES)?;
     // A photo of a QR code is read once: the verification and the summary share its text. A
     // photo that cannot be read says nothing about the document: exit 2, never "INVALID".
     let bytes = match civitas_verifier::read_photo(bytes) {
@@ -88,7 +88,7 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<i32> {
 }
 
 /// Says that a photo could not be read, as a clerk or a program (`--json`) reads it.
-fn unreadable_photo(error: &civitas_render::qr::QrError, json: bool) -> anyhow::Result<()> {
+fn unreadable_photo(error: &civitas_qr::QrError, json: bool) -> anyhow::Result<()> {
     if json {
         let body = serde_json::json!({
             "verdict": "unreadable",

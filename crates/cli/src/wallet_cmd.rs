@@ -10,9 +10,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use civitas_core::keys::KeyAlgorithm;
-use civitas_core::sealed::KdfParams;
-use civitas_render::qr::{self, EcLevel, QrSymbol};
+use civitas_keys::keys::KeyAlgorithm;
+use civitas_keys::sealed::KdfParams;
+use civitas_qr::{self as qr, EcLevel, QrSymbol};
 use civitas_verifier::VerifyOptions;
 use civitas_verifier::summary::verdict_word;
 use civitas_wallet::{

@@ -2,14 +2,14 @@
 //! floor measured in the same run, and the strict JSON parse against serde_json's.
 //! `cargo bench -p civitas-core`.
 
-use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::signer::{LocalSigner, Signer};
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::{LocalSigner, Signer};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
@@ -46,7 +46,7 @@ fn bench(c: &mut Criterion) {
         .expect("sign");
     let checker = Checker::new(
         loader.clone(),
-        civitas_core::resolver::OfflineResolver::new(),
+        civitas_keys::resolver::OfflineResolver::new(),
     );
     let vopts = VerifyOptions::default();
 
@@ -68,7 +68,7 @@ fn bench(c: &mut Criterion) {
     // What the strict parser (duplicate member names refused) costs on the verify path, against
     // the last-wins serde_json parse it replaced.
     g.bench_function("parse_strict", |b| {
-        b.iter(|| civitas_core::json::parse(std::hint::black_box(di.as_bytes())))
+        b.iter(|| civitas_jsonld::json::parse(std::hint::black_box(di.as_bytes())))
     });
     g.bench_function("parse_serde_json", |b| {
         b.iter(|| serde_json::from_str::<serde_json::Value>(std::hint::black_box(di.as_str())))

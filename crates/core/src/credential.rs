@@ -5,12 +5,12 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::contexts::{CIVIL_REGISTRY_V1, CREDENTIALS_V1, CREDENTIALS_V2};
-use crate::member::Member;
 use crate::model::{CivilDocument, DocumentType, ModelError};
+use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, CREDENTIALS_V1, CREDENTIALS_V2};
+use civitas_jsonld::member::Member;
 
 /// Largest credential, presentation or JWT accepted from outside (1 MiB).
-pub const MAX_DOCUMENT_BYTES: usize = crate::json::MAX_JSON_BYTES;
+pub const MAX_DOCUMENT_BYTES: usize = civitas_jsonld::json::MAX_JSON_BYTES;
 
 /// Which VC Data Model a document follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -27,10 +27,10 @@ pub enum VcVersion {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyntaxError {
     /// Not JSON, larger than [`MAX_DOCUMENT_BYTES`], or an object repeating a member name: the
-    /// strict parser's error (see [`crate::json`]), with its line, column, byte offset and
+    /// strict parser's error (see [`civitas_jsonld::json`]), with its line, column, byte offset and
     /// pointer.
     #[error(transparent)]
-    Json(crate::json::JsonError),
+    Json(civitas_jsonld::json::JsonError),
     /// A member is missing or has the wrong shape.
     #[error("`{pointer}`: {reason}")]
     Field {
@@ -51,14 +51,14 @@ impl SyntaxError {
 }
 
 /// Parses JSON from outside: size-limited, errors with line, column and byte offset, duplicate
-/// member names refused (see [`crate::json`]).
+/// member names refused (see [`civitas_jsonld::json`]).
 pub fn parse_json(bytes: &[u8]) -> Result<Value, SyntaxError> {
-    crate::json::parse_with_limit(bytes, MAX_DOCUMENT_BYTES).map_err(SyntaxError::from)
+    civitas_jsonld::json::parse_with_limit(bytes, MAX_DOCUMENT_BYTES).map_err(SyntaxError::from)
 }
 
-impl From<crate::json::JsonError> for SyntaxError {
-    fn from(e: crate::json::JsonError) -> Self {
-        use crate::json::JsonError;
+impl From<civitas_jsonld::json::JsonError> for SyntaxError {
+    fn from(e: civitas_jsonld::json::JsonError) -> Self {
+        use civitas_jsonld::json::JsonError;
         match e {
             JsonError::Shape { reason } => Self::Field {
                 pointer: String::new(),
@@ -436,17 +436,8 @@ impl Credential {
 
     /// The document without its `proof`.
     pub fn unsecured(&self) -> Value {
-        without_proof(&self.json)
+        civitas_jsonld::member::without_proof(&self.json)
     }
-}
-
-/// `document` without its `proof` member.
-pub fn without_proof(document: &Value) -> Value {
-    let mut doc = document.clone();
-    if let Some(o) = doc.as_object_mut() {
-        o.shift_remove("proof");
-    }
-    doc
 }
 
 /// A verifiable presentation: a holder's envelope around credentials, proving control.
@@ -733,7 +724,7 @@ mod tests {
     fn json_errors_carry_a_byte_offset() {
         let err = parse_json(b"{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
         match err {
-            SyntaxError::Json(crate::json::JsonError::Syntax { line, offset, .. }) => {
+            SyntaxError::Json(civitas_jsonld::json::JsonError::Syntax { line, offset, .. }) => {
                 assert_eq!(line, 3);
                 assert_eq!(offset, 18);
             }
@@ -742,7 +733,9 @@ mod tests {
         let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
         assert!(matches!(
             parse_json(&big),
-            Err(SyntaxError::Json(crate::json::JsonError::TooLarge { .. }))
+            Err(SyntaxError::Json(
+                civitas_jsonld::json::JsonError::TooLarge { .. }
+            ))
         ));
     }
 

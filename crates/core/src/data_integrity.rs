@@ -9,16 +9,17 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::canon::{self, CanonError};
-use crate::contexts::ContextLoader;
-use crate::credential::{format_datetime, one_or_many, parse_datetime, without_proof};
-use crate::did::ProofPurpose;
-use crate::encoding;
-use crate::keys::KeyAlgorithm;
-use crate::member::Member;
-use crate::resolver::{self, Resolver};
+use crate::credential::{format_datetime, one_or_many, parse_datetime};
 use crate::self_check::Unchecked;
-use crate::signer::{Signer, SignerError};
+use civitas_jsonld::canon::{self, CanonError};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_jsonld::member::Member;
+use civitas_jsonld::member::without_proof;
+use civitas_keys::did::ProofPurpose;
+use civitas_keys::encoding;
+use civitas_keys::keys::KeyAlgorithm;
+use civitas_keys::resolver::{self, Resolver};
+use civitas_keys::signer::{Signer, SignerError};
 
 /// The proof type of every Data Integrity proof.
 pub const PROOF_TYPE: &str = "DataIntegrityProof";

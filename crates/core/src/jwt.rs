@@ -4,10 +4,10 @@
 use serde_json::{Map, Value, json};
 
 use crate::credential::MAX_DOCUMENT_BYTES;
-use crate::encoding;
-use crate::keys::KeyAlgorithm;
-use crate::resolver::{self, Resolver};
-use crate::signer::{Signer, SignerError};
+use civitas_keys::encoding;
+use civitas_keys::keys::KeyAlgorithm;
+use civitas_keys::resolver::{self, Resolver};
+use civitas_keys::signer::{Signer, SignerError};
 
 /// The media type (`typ`) of a credential secured as a JWT.
 pub const VC_JWT_TYPE: &str = "vc+jwt";
@@ -153,7 +153,7 @@ pub fn decode(text: &str) -> Result<DecodedJwt, JwtError> {
         })
     };
     let json_object = |part: &'static str, bytes: &[u8]| -> Result<Value, JwtError> {
-        let v: Value = crate::json::parse(bytes).map_err(|e| JwtError::Json {
+        let v: Value = civitas_jsonld::json::parse(bytes).map_err(|e| JwtError::Json {
             part,
             reason: e.to_string(),
         })?;

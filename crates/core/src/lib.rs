@@ -1,21 +1,23 @@
-//! civitas-core: the foundation of civitas. Civil-registry documents (birth and marriage
-//! certificates) as W3C Verifiable Credentials (Data Model 2.0, and 1.1 for interoperability):
-//! the typed model and its builders, the bundled JSON-LD contexts and JSON Schemas, keys and
-//! DIDs, signing with Data Integrity (`eddsa-rdfc-2022`, `ecdsa-rdfc-2019`) or `vc+jwt`, and
-//! verification that reports every check on its own.
+//! civitas-core: a civil-registry document as a W3C Verifiable Credential (Data Model 2.0, and
+//! 1.1 for interoperability): the typed model of birth and marriage certificates and its
+//! builders, the bundled JSON Schemas, credentials and presentations as checked JSON documents,
+//! their proofs (Data Integrity `eddsa-rdfc-2022` / `ecdsa-rdfc-2019`, and `vc+jwt`), and the
+//! **trust-less** document check that reports every check on its own.
 //!
-//! Nothing here touches the network: contexts are bundled, `did:key` is computed and every other
-//! identifier resolves from documents pinned by the caller.
+//! It stands on civitas-jsonld (JSON-LD expansion, RDFC-1.0, bundled contexts, the strict JSON
+//! reader) and civitas-keys (keys, DIDs, the resolver, the `Signer` trait). The CV1 QR form is
+//! civitas-qr; deciding whether an issuer is trusted, and revocation, are civitas-verifier's and
+//! civitas-status' jobs. Nothing here touches the network.
 //!
 //! # Issue and verify a birth certificate
 //!
 //! ```
 //! use civitas_core::{
-//!     contexts::ContextLoader, credential::CredentialBuilder, data_integrity::ProofOptions,
-//!     keys::{KeyAlgorithm, KeyPair}, model::samples, report::Verdict,
-//!     secure::{Securing, secure_credential}, signer::LocalSigner,
-//!     verify::{Checker, VerifyOptions},
+//!     credential::CredentialBuilder, data_integrity::ProofOptions, model::samples,
+//!     report::Verdict, secure::{Securing, secure_credential}, verify::{Checker, VerifyOptions},
 //! };
+//! use civitas_jsonld::contexts::ContextLoader;
+//! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, signer::LocalSigner};
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! // The civil status office's key, here as a did:key.
 //! let signer = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
@@ -44,24 +46,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod canon;
-pub mod compact;
-pub mod contexts;
 pub mod credential;
 pub mod data_integrity;
-pub mod did;
-pub mod encoding;
 pub mod io;
-pub mod json;
 pub mod jwt;
-pub mod keys;
-mod member;
 pub mod model;
 pub mod report;
-pub mod resolver;
 pub mod schema;
-pub mod sealed;
 pub mod secure;
 pub mod self_check;
-pub mod signer;
 pub mod verify;

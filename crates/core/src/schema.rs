@@ -1,7 +1,7 @@
 //! The JSON Schemas of civitas' documents, bundled, and validation of a credential against the
 //! schemas its `credentialSchema` names.
 
-use crate::member::Member;
+use civitas_jsonld::member::Member;
 use std::sync::OnceLock;
 
 mod fast;
@@ -135,7 +135,7 @@ pub fn validate_credential(url: &str, credential: &serde_json::Value) -> Result<
             .find(|c| c.url == url)
             .is_some_and(|c| c.ignores_proof);
     if copy_needed {
-        validate(url, &crate::credential::without_proof(credential))
+        validate(url, &civitas_jsonld::member::without_proof(credential))
     } else {
         validate(url, credential)
     }

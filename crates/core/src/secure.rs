@@ -3,13 +3,13 @@
 
 use serde_json::Value;
 
-use crate::canon::{self, CanonError};
-use crate::contexts::{ContextLoader, DATA_INTEGRITY_V2};
 use crate::credential::{Credential, SyntaxError, VcVersion};
 use crate::data_integrity::{self, ProofError, ProofOptions};
 use crate::jwt::{self, JwtError};
 use crate::self_check::Unchecked;
-use crate::signer::Signer;
+use civitas_jsonld::canon::{self, CanonError};
+use civitas_jsonld::contexts::{ContextLoader, DATA_INTEGRITY_V2};
+use civitas_keys::signer::Signer;
 
 /// How a credential is secured.
 #[derive(
@@ -122,7 +122,7 @@ pub async fn secure_owned_credential_unchecked(
         add_data_integrity_context(&mut credential);
     }
     let parsed = Credential::from_value(credential)?;
-    let controller = crate::resolver::controller_of(signer.verification_method());
+    let controller = civitas_keys::resolver::controller_of(signer.verification_method());
     if controller != parsed.issuer() {
         return Err(SecureError::NotTheIssuer {
             method: signer.verification_method().to_owned(),
@@ -176,7 +176,7 @@ impl Presentable {
         match self {
             Self::Document(v) => v.clone(),
             Self::Jwt(token) => serde_json::json!({
-                "@context": [crate::contexts::CREDENTIALS_V2],
+                "@context": [civitas_jsonld::contexts::CREDENTIALS_V2],
                 "id": format!("data:application/vc+jwt,{token}"),
                 "type": "EnvelopedVerifiableCredential",
             }),
@@ -193,9 +193,9 @@ pub async fn secure_presentation(
     domain: Option<&str>,
     loader: &ContextLoader,
 ) -> Result<String, SecureError> {
-    let holder = crate::resolver::controller_of(signer.verification_method());
+    let holder = civitas_keys::resolver::controller_of(signer.verification_method());
     let vp = serde_json::json!({
-        "@context": [crate::contexts::CREDENTIALS_V2],
+        "@context": [civitas_jsonld::contexts::CREDENTIALS_V2],
         "id": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
         "type": ["VerifiablePresentation"],
         "holder": holder,

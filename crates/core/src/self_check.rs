@@ -8,7 +8,7 @@
 //! it through [`Unchecked::check`] or [`check_all`], so that no code path can skip the check.
 
 use crate::data_integrity::ProofError;
-use crate::keys::PublicKey;
+use civitas_keys::keys::PublicKey;
 
 /// A signed value whose signature has not been checked yet against the signer's public key.
 #[must_use = "a signed value must be checked before it is handed out"]
@@ -129,7 +129,7 @@ fn ed25519_batch_verifies<T>(items: &[Unchecked<T>]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{KeyAlgorithm, KeyPair};
+    use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 
     fn signed(key: &KeyPair, n: u8) -> Unchecked<u8> {
         let message = vec![n; 64];

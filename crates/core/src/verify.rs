@@ -11,16 +11,16 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::contexts::ContextLoader;
 use crate::credential::{Credential, Presentation, SyntaxError, format_datetime, parse_json};
 use crate::data_integrity::{self, ProofVerification};
-use crate::did::ProofPurpose;
 use crate::jwt::{self, DecodedJwt, JwtError};
-use crate::member::Member;
 use crate::model::{self, BirthCertificate, DocumentType, MarriageCertificate};
 use crate::report::{CheckKind, DocumentKind, Outcome, Report};
-use crate::resolver::{self, OfflineResolver, Resolver};
 use crate::schema;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_jsonld::member::Member;
+use civitas_keys::did::ProofPurpose;
+use civitas_keys::resolver::{self, OfflineResolver, Resolver};
 
 /// What the verifier expects of this verification.
 #[derive(Debug, Clone, Default)]
@@ -141,7 +141,7 @@ impl Input {
         }
         if trimmed[0] != b'{' {
             let text = std::str::from_utf8(trimmed).map_err(|e| {
-                SyntaxError::Json(crate::json::JsonError::Syntax {
+                SyntaxError::Json(civitas_jsonld::json::JsonError::Syntax {
                     line: 1,
                     column: e.valid_up_to() + 1,
                     offset: e.valid_up_to(),
@@ -297,7 +297,9 @@ impl Checker {
             }
             SecuredCredential::Jwt { jwt, credential } => {
                 report.secured_with = Some(jwt::VC_JWT_TYPE.to_owned());
-                if let Err(e) = crate::canon::check_terms(credential.json(), &self.loader).await {
+                if let Err(e) =
+                    civitas_jsonld::canon::check_terms(credential.json(), &self.loader).await
+                {
                     let outcome = match self.loader.first_unknown(credential.json()) {
                         Some(url) => Outcome::indeterminate(unknown_context_reason(&url)),
                         None => Outcome::failed(e.to_string()),

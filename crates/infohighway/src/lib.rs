@@ -22,7 +22,7 @@
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 //! use std::sync::Arc;
-//! use civitas_core::sealed::KdfParams;
+//! use civitas_keys::sealed::KdfParams;
 //! use civitas_issuer::{DidMethod, Issuer, IssuerConfig, PassphraseSource};
 //! use civitas_infohighway::{FileFormat, IngestOptions, Mapping, NoProgress, ingest_file, mappings};
 //!

@@ -12,8 +12,8 @@
 use std::time::{Duration, Instant};
 
 use civitas_core::model::{DocumentType, samples};
-use civitas_core::sealed::KdfParams;
 use civitas_issuer::{DidMethod, Document, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
+use civitas_keys::sealed::KdfParams;
 use serde_json::{Value, json};
 
 fn record(n: usize) -> Value {

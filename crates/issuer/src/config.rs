@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use civitas_core::keys::KeyAlgorithm;
 use civitas_core::model::DocumentType;
-use civitas_core::sealed::KdfParams;
 use civitas_core::secure::Securing;
+use civitas_keys::keys::KeyAlgorithm;
+use civitas_keys::sealed::KdfParams;
 use zeroize::Zeroizing;
 
 use crate::error::IssuerError;

@@ -2,12 +2,12 @@
 //! wrong. The HTTP layer maps each to a status code and an RFC 9457 problem type
 //! ([`IssuerError::kind`]).
 
-use civitas_core::canon::CanonError;
 use civitas_core::credential::SyntaxError;
 use civitas_core::io::IoFailure;
-use civitas_core::json::JsonError;
 use civitas_core::model::ModelError;
 use civitas_core::schema::SchemaError;
+use civitas_jsonld::canon::CanonError;
+use civitas_jsonld::json::JsonError;
 
 /// Everything that can go wrong in civitas-issuer.
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,6 @@
 //! entries are allocated.
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::{CREDENTIALS_V1, ContextLoader, STATUS_LIST_V1};
 use civitas_core::credential::{Credential, CredentialBuilder, VcVersion, format_datetime};
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::model::{
@@ -13,7 +12,8 @@ use civitas_core::model::{
 };
 use civitas_core::secure::{SecureError, Securing, secure_owned_credential_unchecked};
 use civitas_core::self_check::{self, Unchecked};
-use civitas_core::signer::Signer;
+use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader, STATUS_LIST_V1};
+use civitas_keys::signer::Signer;
 use serde_json::{Value, json};
 
 use crate::error::IssuerError;
@@ -184,7 +184,7 @@ impl Issued {
                 serde_json::from_str(&self.credential).unwrap_or(Value::Null)
             }
             Securing::VcJwt => json!({
-                "@context": [civitas_core::contexts::CREDENTIALS_V2],
+                "@context": [civitas_jsonld::contexts::CREDENTIALS_V2],
                 "id": format!("data:application/vc+jwt,{}", self.credential),
                 "type": "EnvelopedVerifiableCredential",
             }),
@@ -388,7 +388,7 @@ fn normalize(
 /// Checks that every term of a VC-API credential is defined (before anything is allocated).
 pub(crate) async fn check_terms(item: &Item, loader: &ContextLoader) -> Result<(), IssuerError> {
     if let Payload::Raw(v) = &item.payload {
-        civitas_core::canon::check_terms(v, loader)
+        civitas_jsonld::canon::check_terms(v, loader)
             .await
             .map_err(IssuerError::JsonLd)?;
     }

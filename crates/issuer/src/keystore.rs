@@ -1,7 +1,7 @@
 //! Issuer keys at rest and their history.
 //!
 //! Each key lives in its own file `<data dir>/keys/key-<n>.json` (mode 0600): the public key in
-//! clear, the secret key (a secret Multikey) sealed with [`civitas_core::sealed`] (Argon2id +
+//! clear, the secret key (a secret Multikey) sealed with [`civitas_keys::sealed`] (Argon2id +
 //! XChaCha20-Poly1305) under the issuer's passphrase. The registry keeps the key *history*
 //! ([`KeyRecord`]): which verification method signed from when to when. [`FileSigner`] is the
 //! [`Signer`] over an opened key file.
@@ -9,10 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use civitas_core::did::{ControllerDocument, ProofPurpose};
-use civitas_core::keys::{KeyAlgorithm, KeyPair, PublicKey};
-use civitas_core::sealed::{KdfParams, Sealed};
-use civitas_core::signer::{LocalSigner, Signer, SignerError};
+use civitas_keys::did::{ControllerDocument, ProofPurpose};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
+use civitas_keys::sealed::{KdfParams, Sealed};
+use civitas_keys::signer::{LocalSigner, Signer, SignerError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::IssuerError;

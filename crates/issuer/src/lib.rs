@@ -25,7 +25,7 @@
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 //! use civitas_core::{model::samples, verify::{Checker, VerifyOptions}, report::Verdict};
-//! use civitas_core::sealed::KdfParams;
+//! use civitas_keys::sealed::KdfParams;
 //! use civitas_issuer::{Issuer, IssuerConfig, IssueRequest, DidMethod, PassphraseSource};
 //!
 //! let dir = tempfile::tempdir()?;

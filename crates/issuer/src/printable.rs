@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use civitas_core::credential::Credential;
-use civitas_core::signer::Signer;
+use civitas_keys::signer::Signer;
 use civitas_render::certificate::{self, Format};
 
 use crate::error::IssuerError;
@@ -79,7 +79,7 @@ impl Issuer {
             });
         }
         let signer = self.signer_for(method)?;
-        civitas_core::compact::encode(credential, signer.as_ref())
+        civitas_qr::compact::encode(credential, signer.as_ref())
             .await
             .map_err(|e| IssuerError::Signing(e.to_string()))
     }

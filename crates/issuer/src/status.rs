@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use chrono::Utc;
-use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
-use civitas_core::signer::Signer;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::signer::Signer;
 use civitas_status::allocator::AllocatorConfig;
 use civitas_status::{
     Allocation, Allocator, AllocatorState, PublishOptions, StatusList, StatusPurpose,

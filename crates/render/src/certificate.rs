@@ -8,8 +8,9 @@
 //! the machine, so the output is the same on every machine, offline.
 //!
 //! ```
-//! use civitas_core::{compact, credential::CredentialBuilder, keys::{KeyAlgorithm, KeyPair},
-//!     model::samples, signer::LocalSigner};
+//! use civitas_qr::compact;
+//! use civitas_core::{credential::CredentialBuilder, model::samples};
+//! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, signer::LocalSigner};
 //! use civitas_render::certificate::{Format, render};
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let signer = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
@@ -26,16 +27,16 @@
 use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
-use civitas_core::compact;
 use civitas_core::credential::Credential;
 use civitas_core::model::{
     BirthCertificate, DocumentType, LocalizedText, MarriageCertificate, Person, Place, Sex,
 };
+use civitas_qr::compact;
 use resvg::tiny_skia;
 use resvg::usvg::{self, fontdb};
 use serde_json::Value;
 
-use crate::qr::{EcLevel, QUIET_ZONE, QrError, QrSymbol};
+use civitas_qr::{EcLevel, QUIET_ZONE, QrError, QrSymbol};
 
 /// DejaVu Sans (Bitstream Vera licence: `fonts/LICENSE-DejaVu.txt`).
 pub const FONT_REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");

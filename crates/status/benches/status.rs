@@ -4,11 +4,11 @@
 use std::hint::black_box;
 
 use chrono::Utc;
-use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::Checker;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::LocalSigner;
 use civitas_status::allocator::{Allocator, AllocatorConfig};
 use civitas_status::bitstring::{Bitstring, StatusSize};
 use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};

@@ -7,9 +7,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::CREDENTIALS_V2;
 use civitas_core::credential::{Credential, format_datetime, one_or_many};
 use civitas_core::verify::{Input, SecuredCredential};
+use civitas_jsonld::contexts::CREDENTIALS_V2;
 use serde_json::{Map, Value, json};
 
 use crate::bitstring::{Bitstring, StatusSize};

@@ -38,10 +38,10 @@
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! use std::sync::Arc;
-//! use civitas_core::contexts::ContextLoader;
+//! use civitas_jsonld::contexts::ContextLoader;
 //! use civitas_core::data_integrity::ProofOptions;
-//! use civitas_core::keys::{KeyAlgorithm, KeyPair};
-//! use civitas_core::signer::LocalSigner;
+//! use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+//! use civitas_keys::signer::LocalSigner;
 //! use civitas_core::verify::Checker;
 //! use civitas_status::allocator::{Allocator, AllocatorConfig};
 //! use civitas_status::cache::{CacheLookup, FreshnessPolicy, StatusListCache};

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
-use civitas_core::signer::Signer;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::signer::Signer;
 use serde_json::Value;
 
 use crate::allocator::Allocation;

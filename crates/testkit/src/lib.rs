@@ -6,3 +6,4 @@
 pub mod js;
 pub mod pdf;
 pub mod tools;
+pub mod vectors;

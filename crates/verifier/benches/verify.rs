@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
             &w.registry.signer,
             Securing::VcJwt,
             &Default::default(),
-            &civitas_core::contexts::ContextLoader::bundled(),
+            &civitas_jsonld::contexts::ContextLoader::bundled(),
         )
         .await
         .expect("jwt");

@@ -27,9 +27,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::ContextLoader;
-use civitas_core::resolver::OfflineResolver;
 use civitas_core::verify::Checker;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::resolver::OfflineResolver;
 use civitas_status::verify::verify_status_list;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -146,7 +146,7 @@ impl Bundle {
             });
         }
         // The strict parser: a repeated member name is refused, with where it is.
-        let value = civitas_core::json::parse_with_limit(bytes, MAX_BUNDLE_BYTES)
+        let value = civitas_jsonld::json::parse_with_limit(bytes, MAX_BUNDLE_BYTES)
             .map_err(|e| BundleError::Format(e.to_string()))?;
         match value.get("type").and_then(Value::as_str) {
             Some(BUNDLE_TYPE) => {}
@@ -313,7 +313,7 @@ impl BundleBuilder {
         let mut contexts = Vec::new();
         for (url, text) in &self.contexts {
             loader = add_context(loader, url, text)?;
-            let document = civitas_core::json::parse_with_limit(text.as_bytes(), usize::MAX)
+            let document = civitas_jsonld::json::parse_with_limit(text.as_bytes(), usize::MAX)
                 .map_err(|e| BundleError::Context {
                     url: url.clone(),
                     reason: e.to_string(),

@@ -1,8 +1,8 @@
 //! The errors of civitas-verifier. Each names what is wrong and where: a JSON pointer, a URL, a
 //! DID or a check.
 
-use civitas_core::contexts::ContextError;
 use civitas_core::secure::SecureError;
+use civitas_jsonld::contexts::ContextError;
 use civitas_status::error::StatusError;
 
 /// Why a trust list could not be built, signed, read or accepted.

@@ -25,11 +25,9 @@
 //! # Example: an offline check at a bank counter
 //!
 //! ```
-//! use civitas_core::{
-//!     contexts::ContextLoader, credential::CredentialBuilder, data_integrity::ProofOptions,
-//!     keys::{KeyAlgorithm, KeyPair}, model::samples, report::Verdict,
-//!     secure::{Securing, secure_credential}, signer::LocalSigner,
-//! };
+//! use civitas_jsonld::contexts::ContextLoader;
+//! use civitas_core::{credential::CredentialBuilder, data_integrity::ProofOptions, model::samples, report::Verdict, secure::{Securing, secure_credential}};
+//! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, signer::LocalSigner};
 //! use civitas_status::{allocator::{Allocator, AllocatorConfig}, entry::StatusPurpose,
 //!     list::{PublishOptions, StatusList}};
 //! use civitas_verifier::{Verifier, VerifyOptions, bundle::BundleBuilder,

@@ -30,10 +30,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use civitas_core::credential::{Credential, one_or_many};
-use civitas_core::did::{ControllerDocument, did_web_url};
 use civitas_core::report::Report;
-use civitas_core::resolver::{OfflineResolver, ResolveError, Resolver};
 use civitas_core::verify::{Checker, CredentialPolicy, SecuredCredential, VerifyOptions};
+use civitas_keys::did::{ControllerDocument, did_web_url};
+use civitas_keys::resolver::{OfflineResolver, ResolveError, Resolver};
 use civitas_status::cache::{CacheLookup, StatusListCache};
 use civitas_status::policy::StatusPolicy;
 use serde_json::Value;

@@ -122,7 +122,7 @@ fn advice(report: &Report) -> Option<String> {
 
 fn embedded_values(input: &[u8]) -> (Option<Value>, Vec<Value>) {
     let compact = |text: &str| {
-        civitas_core::compact::decode(text.trim())
+        civitas_qr::compact::decode(text.trim())
             .ok()
             .map(|c| c.to_credential_json())
     };
@@ -134,7 +134,7 @@ fn embedded_values(input: &[u8]) -> (Option<Value>, Vec<Value>) {
             );
         }
         crate::InputFormat::Image => {
-            let text = civitas_render::qr::decode_image(input).unwrap_or_default();
+            let text = civitas_qr::decode_image(input).unwrap_or_default();
             return (compact(&text), Vec::new());
         }
         _ => {}

@@ -11,8 +11,8 @@
 //! literals (`@type: @json`). It is signed as `vc+jwt` by default (Data Integrity also works).
 //!
 //! ```
-//! use civitas_core::keys::{KeyAlgorithm, KeyPair};
-//! use civitas_core::signer::LocalSigner;
+//! use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+//! use civitas_keys::signer::LocalSigner;
 //! use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let anchor = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
@@ -30,15 +30,15 @@
 //! ```
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::{CREDENTIALS_V2, ContextLoader};
 use civitas_core::credential::{format_datetime, one_or_many};
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::did::{ControllerDocument, MethodRef, ProofPurpose};
 use civitas_core::report::CheckKind;
-use civitas_core::resolver::{OfflineResolver, controller_of};
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::signer::Signer;
 use civitas_core::verify::{Checker, Input, VerifyOptions};
+use civitas_jsonld::contexts::{CREDENTIALS_V2, ContextLoader};
+use civitas_keys::did::{ControllerDocument, MethodRef, ProofPurpose};
+use civitas_keys::resolver::{OfflineResolver, controller_of};
+use civitas_keys::signer::Signer;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::ContextLoader;
-use civitas_core::did::ControllerDocument;
 use civitas_core::report::{CheckKind, DocumentKind, Outcome, Report};
-use civitas_core::resolver::{OfflineResolver, Resolver};
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::did::ControllerDocument;
+use civitas_keys::resolver::{OfflineResolver, Resolver};
 use civitas_status::cache::{FreshnessPolicy, StatusListCache};
 use civitas_status::policy::StatusPolicy;
 
@@ -64,11 +64,11 @@ impl InputFormat {
 /// A photo whose QR code cannot be read (none found, unreadable, too large, corrupt) is an
 /// error, not a verdict: it says nothing about the document, and the caller should ask for a
 /// new photo ("cannot read this image"), never report the document invalid.
-pub fn read_photo(input: Vec<u8>) -> Result<Vec<u8>, civitas_render::qr::QrError> {
+pub fn read_photo(input: Vec<u8>) -> Result<Vec<u8>, civitas_qr::QrError> {
     if InputFormat::detect(&input) != InputFormat::Image {
         return Ok(input);
     }
-    civitas_render::qr::decode_image(&input).map(String::into_bytes)
+    civitas_qr::decode_image(&input).map(String::into_bytes)
 }
 
 /// Where the verifier's status lists come from.
@@ -327,7 +327,7 @@ impl Verifier {
     pub async fn verify(&self, input: &[u8], options: &VerifyOptions) -> Report {
         match InputFormat::detect(input) {
             InputFormat::Compact => self.verify_compact(input, options).await,
-            InputFormat::Image => match civitas_render::qr::decode_image(input) {
+            InputFormat::Image => match civitas_qr::decode_image(input) {
                 Ok(text) => self.verify_compact(text.as_bytes(), options).await,
                 Err(e) => {
                     let mut report = Report::new(DocumentKind::Unknown);
@@ -351,12 +351,11 @@ impl Verifier {
         let Ok(text) = std::str::from_utf8(input) else {
             return unreadable("the compact text is not UTF-8".to_owned());
         };
-        let compact = match civitas_core::compact::decode(text.trim()) {
+        let compact = match civitas_qr::compact::decode(text.trim()) {
             Ok(c) => c,
             Err(e) => return unreadable(e.to_string()),
         };
-        let mut report =
-            civitas_core::compact::check_compact(&self.checker, &compact, options).await;
+        let mut report = civitas_qr::compact::check_compact(&self.checker, &compact, options).await;
         let signing = Signing {
             key: compact.kid().to_owned(),
             signed_at: issued_at(compact.credential_json()),

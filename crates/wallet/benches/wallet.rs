@@ -10,8 +10,8 @@ mod common;
 
 use std::hint::black_box;
 
-use civitas_core::sealed::KdfParams;
 use civitas_core::secure::Securing;
+use civitas_keys::sealed::KdfParams;
 use civitas_wallet::{ImportOptions, ShareRequest, Wallet};
 use common::*;
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -3,8 +3,8 @@
 //! authenticated ciphertext whose associated data is the clear part. A changed byte anywhere
 //! makes it refused; a wrong passphrase is told apart by the check tag.
 
-use civitas_core::encoding;
-use civitas_core::sealed::SealingKey;
+use civitas_keys::encoding;
+use civitas_keys::sealed::SealingKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -88,7 +88,7 @@ fn read_clear(bytes: &[u8]) -> Result<BackupFile, WalletError> {
         )));
     }
     // The strict parser: a repeated member name is refused, with where it is.
-    let file: BackupFile = civitas_core::json::from_slice(bytes, MAX_BACKUP_BYTES)
+    let file: BackupFile = civitas_jsonld::json::from_slice(bytes, MAX_BACKUP_BYTES)
         .map_err(|e| WalletError::BackupDamaged(format!("not a civitas wallet backup: {e}")))?;
     if file.format != BACKUP_FORMAT {
         return Err(WalletError::BackupDamaged(format!(
@@ -127,7 +127,7 @@ pub(crate) fn read(
             "the content does not authenticate: the file was altered or truncated".into(),
         )
     })?;
-    let content: BackupContent = civitas_core::json::from_slice(&plain, usize::MAX)
+    let content: BackupContent = civitas_jsonld::json::from_slice(&plain, usize::MAX)
         .map_err(|e| WalletError::BackupDamaged(format!("the content cannot be read: {e}")))?;
     Ok((file.header, key, content))
 }

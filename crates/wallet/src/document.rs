@@ -2,11 +2,11 @@
 //! is, when it came in and how its last verification came out; reading imports; searching.
 
 use chrono::{DateTime, Utc};
-use civitas_core::compact;
 use civitas_core::credential::{Credential, MAX_DOCUMENT_BYTES, one_or_many};
 use civitas_core::model::DocumentType;
 use civitas_core::report::{Report, Verdict};
 use civitas_core::verify::{Input, SecuredCredential};
+use civitas_qr::compact;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! field or file concerned.
 
 use civitas_core::report::Report;
-use civitas_core::sealed::SealError;
+use civitas_keys::sealed::SealError;
 
 /// Why a wallet operation failed.
 #[derive(Debug, thiserror::Error)]

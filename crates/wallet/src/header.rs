@@ -2,8 +2,8 @@
 //! check tag (a known plaintext sealed under the derived key), so that a wrong passphrase is
 //! told apart from damage before anything is read or written.
 
-use civitas_core::encoding;
-use civitas_core::sealed::{KdfParams, SealError, SealingKey};
+use civitas_keys::encoding;
+use civitas_keys::sealed::{KdfParams, SealError, SealingKey};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 

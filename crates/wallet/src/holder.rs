@@ -2,10 +2,10 @@
 //! The secret leaves a record only to become a [`LocalSigner`] in memory.
 
 use chrono::{DateTime, Utc};
-use civitas_core::did::did_key_method;
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
-use civitas_core::resolver::controller_of;
-use civitas_core::signer::LocalSigner;
+use civitas_keys::did::did_key_method;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::resolver::controller_of;
+use civitas_keys::signer::LocalSigner;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 

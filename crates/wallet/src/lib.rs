@@ -2,7 +2,7 @@
 //!
 //! A [`Wallet`] is a sled database in a directory of its own. Every record — documents, holder
 //! keys, the consent log — is sealed with XChaCha20-Poly1305 under a key derived from the
-//! holder's passphrase with Argon2id (`civitas_core::sealed`); record keys are random ids. The
+//! holder's passphrase with Argon2id (`civitas_keys::sealed`); record keys are random ids. The
 //! only record in the clear is the header: format version, Argon2id parameters, salt and a check
 //! tag, so that a wrong passphrase is a clear error that changes nothing.
 //!
@@ -22,11 +22,9 @@
 //! # A birth certificate in, a presentation out
 //!
 //! ```
-//! use civitas_core::{
-//!     contexts::ContextLoader, credential::CredentialBuilder, data_integrity::ProofOptions,
-//!     keys::{KeyAlgorithm, KeyPair}, model::samples, report::Verdict, sealed::KdfParams,
-//!     secure::{Securing, secure_credential}, signer::LocalSigner,
-//! };
+//! use civitas_jsonld::contexts::ContextLoader;
+//! use civitas_core::{credential::CredentialBuilder, data_integrity::ProofOptions, model::samples, report::Verdict, secure::{Securing, secure_credential}};
+//! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, sealed::KdfParams, signer::LocalSigner};
 //! use civitas_verifier::{Verifier, VerifyOptions};
 //! use civitas_wallet::{ImportOptions, ShareRequest, Wallet};
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use civitas_core::sealed::SealingKey;
+use civitas_keys::sealed::SealingKey;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::Transactional;

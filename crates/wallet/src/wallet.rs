@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::Utc;
-use civitas_core::contexts::ContextLoader;
-use civitas_core::keys::KeyAlgorithm;
 use civitas_core::report::Verdict;
-use civitas_core::sealed::{KdfParams, SealingKey};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::KeyAlgorithm;
+use civitas_keys::sealed::{KdfParams, SealingKey};
 use civitas_verifier::summary::describe_credential;
 use civitas_verifier::{Verifier, VerifyOptions};
 use rand::RngCore;

@@ -224,7 +224,7 @@ fn a_photo_without_a_readable_qr_code_cannot_be_read_and_is_not_invalid() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // A photo of a blank page.
-    civitas_render::qr::GrayImage::from_raw(320, 240, vec![200; 320 * 240])
+    civitas_qr::GrayImage::from_raw(320, 240, vec![200; 320 * 240])
         .unwrap()
         .save(d.join("blank.png"))
         .unwrap();

@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::member::Member;
+use civitas_jsonld::member::Member;
 
 /// What the evaluator concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

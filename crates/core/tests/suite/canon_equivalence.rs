@@ -10,15 +10,15 @@
 use crate::common;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
-use civitas_core::canon;
-use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
-use civitas_core::encoding::multibase_base58;
 use civitas_core::model::{
     BirthCertificate, LocalizedText, MarriageCertificate, Person, Place, Registration, Sex, Spouse,
 };
-use civitas_core::signer::{LocalSigner, Signer};
+use civitas_jsonld::canon;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::encoding::multibase_base58;
+use civitas_keys::signer::{LocalSigner, Signer};
 use common::{test_signer, vectors, w3c_loader};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -123,7 +123,7 @@ async fn every_vector_document_gives_the_same_canonical_form() {
         {
             variants.push((
                 format!("{name} without proof"),
-                civitas_core::credential::without_proof(&doc),
+                civitas_jsonld::member::without_proof(&doc),
             ));
             let proofs: Vec<&Value> = match proof {
                 Value::Array(a) => a.iter().collect(),

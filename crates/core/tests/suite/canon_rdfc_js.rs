@@ -11,12 +11,12 @@
 
 use crate::common;
 
-use civitas_core::canon::{self, CanonError};
-use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
 use civitas_core::report::Verdict;
-use civitas_core::signer::Signer;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::canon::{self, CanonError};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::signer::Signer;
 use civitas_testkit::js::JsPeer;
 use serde_json::{Value, json};
 
@@ -269,7 +269,7 @@ async fn the_general_path_refuses_what_ssi_gets_wrong() {
 }
 
 /// A did:key signer and its DID.
-fn signer() -> (civitas_core::signer::LocalSigner, String) {
+fn signer() -> (civitas_keys::signer::LocalSigner, String) {
     let signer = common::test_signer();
     let vm = signer.verification_method();
     let did = vm.split('#').next().unwrap_or_default().to_owned();

@@ -11,8 +11,8 @@ use civitas_core::data_integrity::{ProofOptions, canonical_forms};
 use civitas_core::model::{CivilDocument, samples};
 use civitas_core::report::Verdict;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::signer::{LocalSigner, Signer};
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_keys::signer::{LocalSigner, Signer};
 use common::{TEST_TIME, test_p256_signer, test_signer, vectors};
 use serde_json::{Value, json};
 
@@ -59,7 +59,7 @@ fn check_or_write(name: &str, content: &str) {
 }
 
 async fn derive(name: &str, subject: Value, id: &str) {
-    let loader = civitas_core::contexts::ContextLoader::bundled();
+    let loader = civitas_jsonld::contexts::ContextLoader::bundled();
     let opts = ProofOptions {
         created: Some(TEST_TIME.parse().unwrap()),
         ..ProofOptions::default()

@@ -6,9 +6,9 @@ use crate::common;
 use civitas_core::credential::MAX_DOCUMENT_BYTES;
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
-use civitas_core::resolver::OfflineResolver;
 use civitas_core::secure::{Securing, secure_credential};
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_keys::resolver::OfflineResolver;
 use serde_json::json;
 
 async fn verify(doc: &[u8]) -> Report {
@@ -72,14 +72,14 @@ async fn a_duplicate_member_name_in_a_signed_credential_is_refused() {
 async fn a_duplicate_member_name_in_a_jwt_payload_is_refused() {
     let jwt = common::text("civitas/birth-certificate/signed.jwt");
     let parts: Vec<&str> = jwt.trim().split('.').collect();
-    let payload = civitas_core::encoding::decode_base64url(parts[1]).unwrap();
+    let payload = civitas_keys::encoding::decode_base64url(parts[1]).unwrap();
     let payload = String::from_utf8(payload).unwrap();
     assert!(payload.contains("\"id\":"));
     let doubled = payload.replacen("{", "{\"id\":\"urn:uuid:forged\",", 1);
     let tampered = format!(
         "{}.{}.{}",
         parts[0],
-        civitas_core::encoding::base64url(doubled.as_bytes()),
+        civitas_keys::encoding::base64url(doubled.as_bytes()),
         parts[2]
     );
     let report = verify(tampered.as_bytes()).await;

@@ -3,9 +3,9 @@
 
 use crate::common;
 
-use civitas_core::contexts::{CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_core::report::Verdict;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_testkit::js::JsPeer;
 
 fn our_context() -> (&'static str, &'static str) {
@@ -50,19 +50,19 @@ async fn a_birth_certificate_signed_by_the_js_stack_verifies_in_civitas() {
         .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
     // And civitas, given the same key and time, produces the same proof.
-    let key = civitas_core::keys::KeyPair::from_secret_bytes(
-        civitas_core::keys::KeyAlgorithm::Ed25519,
+    let key = civitas_keys::keys::KeyPair::from_secret_bytes(
+        civitas_keys::keys::KeyAlgorithm::Ed25519,
         &seed,
     )
     .unwrap();
-    let signer = civitas_core::signer::LocalSigner::did_key(key);
+    let signer = civitas_keys::signer::LocalSigner::did_key(key);
     let js: serde_json::Value = serde_json::from_str(&signed).unwrap();
     let opts = civitas_core::data_integrity::ProofOptions {
         created: Some("2026-02-01T10:00:00Z".parse().unwrap()),
         ..Default::default()
     };
     let ours = civitas_core::data_integrity::add_proof(
-        &civitas_core::credential::without_proof(&js),
+        &civitas_jsonld::member::without_proof(&js),
         &signer,
         &opts,
         &ContextLoader::bundled(),
@@ -171,7 +171,7 @@ fn with_subject(signed: &str, subject: &serde_json::Value) -> String {
 async fn issue17_shapes_signed_by_civitas_verify_in_the_js_stack_and_tampering_fails_in_both() {
     let Some(peer) = JsPeer::get() else { return };
     let signer = common::test_signer();
-    let vm = civitas_core::signer::Signer::verification_method(&signer);
+    let vm = civitas_keys::signer::Signer::verification_method(&signer);
     let did = vm.split('#').next().unwrap().to_owned();
     let signed = civitas_core::data_integrity::add_proof(
         &issue17_credential(&did),
@@ -219,15 +219,15 @@ async fn issue17_shapes_signed_by_the_js_stack_verify_in_civitas_and_tampering_f
         assert!(!verdict.verified, "JS stack: {what} still verifies");
     }
     // Given the same key and time, civitas produces the JS stack's proof.
-    let key = civitas_core::keys::KeyPair::from_secret_bytes(
-        civitas_core::keys::KeyAlgorithm::Ed25519,
+    let key = civitas_keys::keys::KeyPair::from_secret_bytes(
+        civitas_keys::keys::KeyAlgorithm::Ed25519,
         &seed,
     )
     .unwrap();
     let js: serde_json::Value = serde_json::from_str(&signed).unwrap();
     let ours = civitas_core::data_integrity::add_proof(
-        &civitas_core::credential::without_proof(&js),
-        &civitas_core::signer::LocalSigner::did_key(key),
+        &civitas_jsonld::member::without_proof(&js),
+        &civitas_keys::signer::LocalSigner::did_key(key),
         &civitas_core::data_integrity::ProofOptions {
             created: Some("2026-02-01T10:00:00Z".parse().unwrap()),
             ..Default::default()
@@ -247,7 +247,7 @@ async fn a_birth_certificate_with_upper_case_language_tags_verifies_both_ways() 
         serde_json::json!({"en-GB": "John", "fr-MU": "Jean", "zh-Hant-TW": "約翰"});
     // civitas signs, the JS stack verifies (and refuses a changed tag).
     let signer = common::test_signer();
-    let vm = civitas_core::signer::Signer::verification_method(&signer);
+    let vm = civitas_keys::signer::Signer::verification_method(&signer);
     unsigned["issuer"] = serde_json::json!(vm.split('#').next().unwrap());
     let signed = civitas_core::data_integrity::add_proof(
         &unsigned,

@@ -3,12 +3,8 @@
 
 mod canon_equivalence;
 mod canon_rdfc_js;
-mod canon_w3c_rdfc;
-mod canon_w3c_tordf;
 mod civitas_vectors;
 mod common;
-mod compact_proptest;
-mod compact_roundtrip;
 mod hostile_input;
 mod js_interop;
 mod presentations;

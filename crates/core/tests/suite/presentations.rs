@@ -2,15 +2,15 @@
 
 use crate::common;
 
-use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{Presentable, Securing, secure_credential, secure_presentation};
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::LocalSigner;
 use common::test_signer;
 use serde_json::json;
 
@@ -165,7 +165,7 @@ async fn holder_field_must_match_the_signing_key() {
     )
     .await;
     let mut v: serde_json::Value = serde_json::from_str(&vp).unwrap();
-    v["holder"] = json!(civitas_core::did::did_key(
+    v["holder"] = json!(civitas_keys::did::did_key(
         &KeyPair::generate(KeyAlgorithm::Ed25519).public_key()
     ));
     let r = Checker::default()

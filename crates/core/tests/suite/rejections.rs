@@ -3,17 +3,17 @@
 use crate::common;
 
 use chrono::{Duration, Utc};
-use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::{CredentialBuilder, format_datetime};
 use civitas_core::data_integrity::{self, ProofOptions};
-use civitas_core::did::{ControllerDocument, ProofPurpose, did_web};
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
-use civitas_core::resolver::OfflineResolver;
 use civitas_core::secure::{SecureError, Securing, secure_credential};
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::did::{ControllerDocument, ProofPurpose, did_web};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::resolver::OfflineResolver;
+use civitas_keys::signer::LocalSigner;
 use common::{json, test_signer};
 use serde_json::{Value, json};
 
@@ -131,7 +131,7 @@ async fn tampered_name_says_the_signature_does_not_match() {
 async fn wrong_key_is_rejected() {
     let mut doc = json("civitas/birth-certificate/signed-di.json");
     let other =
-        civitas_core::did::did_key_method(&KeyPair::generate(KeyAlgorithm::Ed25519).public_key());
+        civitas_keys::did::did_key_method(&KeyPair::generate(KeyAlgorithm::Ed25519).public_key());
     doc["proof"]["verificationMethod"] = json!(other);
     let report = verify(&doc.to_string()).await;
     failed(&report, CheckKind::Signature);
@@ -399,10 +399,10 @@ async fn truncated_and_tampered_jwts_are_rejected() {
     failed(&report, CheckKind::Signature);
     // Flip a payload character.
     let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
-    let payload = civitas_core::encoding::decode_base64url(&parts[1]).unwrap();
+    let payload = civitas_keys::encoding::decode_base64url(&parts[1]).unwrap();
     let mut v: Value = serde_json::from_slice(&payload).unwrap();
     v["credentialSubject"]["familyName"] = json!("Lebonne");
-    parts[1] = civitas_core::encoding::base64url(&serde_json::to_vec(&v).unwrap());
+    parts[1] = civitas_keys::encoding::base64url(&serde_json::to_vec(&v).unwrap());
     let report = verify(&parts.join(".")).await;
     assert!(failed(&report, CheckKind::Signature).contains("does not match"));
     // Garbage in a part.
@@ -489,17 +489,17 @@ struct ClaimsAnotherKey {
 }
 
 #[async_trait::async_trait]
-impl civitas_core::signer::Signer for ClaimsAnotherKey {
+impl civitas_keys::signer::Signer for ClaimsAnotherKey {
     fn verification_method(&self) -> &str {
         self.signs_with.verification_method()
     }
     fn algorithm(&self) -> KeyAlgorithm {
         self.signs_with.algorithm()
     }
-    fn public_key(&self) -> civitas_core::keys::PublicKey {
+    fn public_key(&self) -> civitas_keys::keys::PublicKey {
         self.claims.public_key()
     }
-    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, civitas_core::signer::SignerError> {
+    async fn sign(&self, message: &[u8]) -> Result<Vec<u8>, civitas_keys::signer::SignerError> {
         self.signs_with.sign(message).await
     }
 }

@@ -3,12 +3,12 @@
 
 use crate::common;
 
-use civitas_core::did::ProofPurpose;
 use civitas_core::jwt::{self, JwtSignatureError};
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
-use civitas_core::resolver::{self, OfflineResolver, RelationshipError, ResolveError};
-use civitas_core::signer::{LocalSigner, Signer};
 use civitas_core::verify::{EmbeddedError, SecuredCredential};
+use civitas_keys::did::ProofPurpose;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::resolver::{self, OfflineResolver, RelationshipError, ResolveError};
+use civitas_keys::signer::{LocalSigner, Signer};
 use serde_json::json;
 
 fn payload() -> serde_json::Value {

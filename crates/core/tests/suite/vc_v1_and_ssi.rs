@@ -4,13 +4,13 @@
 use crate::common;
 
 use chrono::{Duration, Utc};
-use civitas_core::contexts::{CREDENTIALS_V1, ContextLoader};
 use civitas_core::credential::format_datetime;
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::report::{CheckKind, Verdict};
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::signer::Signer;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader};
+use civitas_keys::signer::Signer;
 use common::{TEST_SEED, test_p256_signer, test_signer};
 use serde_json::{Value, json};
 
@@ -100,7 +100,7 @@ mod ssi_side {
     use std::collections::HashMap;
 
     pub fn loader() -> ssi::json_ld::ContextLoader {
-        let map: HashMap<String, String> = civitas_core::contexts::BUNDLED
+        let map: HashMap<String, String> = civitas_jsonld::contexts::BUNDLED
             .iter()
             .map(|(u, t)| ((*u).to_owned(), (*t).to_owned()))
             .collect();
@@ -148,7 +148,7 @@ mod ssi_side {
     }
 }
 
-fn jwk_for(pair: &civitas_core::keys::KeyPair) -> ssi::JWK {
+fn jwk_for(pair: &civitas_keys::keys::KeyPair) -> ssi::JWK {
     serde_json::from_value(serde_json::to_value(pair.to_private_jwk()).unwrap()).unwrap()
 }
 
@@ -166,13 +166,13 @@ async fn ssi_verifies_what_civitas_signs() {
 
 #[tokio::test]
 async fn civitas_verifies_what_ssi_signs() {
-    let ed = civitas_core::keys::KeyPair::from_secret_bytes(
-        civitas_core::keys::KeyAlgorithm::Ed25519,
+    let ed = civitas_keys::keys::KeyPair::from_secret_bytes(
+        civitas_keys::keys::KeyAlgorithm::Ed25519,
         &TEST_SEED,
     )
     .unwrap();
-    let p256 = civitas_core::keys::KeyPair::from_secret_bytes(
-        civitas_core::keys::KeyAlgorithm::P256,
+    let p256 = civitas_keys::keys::KeyPair::from_secret_bytes(
+        civitas_keys::keys::KeyAlgorithm::P256,
         &[0x11; 32],
     )
     .unwrap();

@@ -4,12 +4,12 @@
 use crate::common;
 
 use civitas_core::data_integrity::{self, ProofOptions, canonical_forms};
-use civitas_core::did::{ControllerDocument, MethodRef};
-use civitas_core::keys::KeyPair;
 use civitas_core::report::{CheckKind, Outcome, Verdict};
-use civitas_core::resolver::OfflineResolver;
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_keys::did::{ControllerDocument, MethodRef};
+use civitas_keys::keys::KeyPair;
+use civitas_keys::resolver::OfflineResolver;
+use civitas_keys::signer::LocalSigner;
 use common::{json, text, w3c_loader};
 use serde_json::Value;
 
@@ -219,9 +219,9 @@ async fn credential_signed_by_the_js_stack_verifies() {
     let key = json("js-peer/sample-key.json");
     let seed = hex::decode(key["secretSeedHex"].as_str().unwrap()).unwrap();
     let s = LocalSigner::did_key(
-        KeyPair::from_secret_bytes(civitas_core::keys::KeyAlgorithm::Ed25519, &seed).unwrap(),
+        KeyPair::from_secret_bytes(civitas_keys::keys::KeyAlgorithm::Ed25519, &seed).unwrap(),
     );
-    let unsigned = civitas_core::credential::without_proof(&doc);
+    let unsigned = civitas_jsonld::member::without_proof(&doc);
     let opts = ProofOptions {
         created: Some("2025-01-01T00:00:00Z".parse().unwrap()),
         ..Default::default()

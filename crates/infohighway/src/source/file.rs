@@ -287,7 +287,7 @@ impl FileReader {
                         // The strict parser: a record repeating a member name is refused (the
                         // line is already size-limited).
                         return Ok(Some(
-                            match civitas_core::json::parse_with_limit(bytes, usize::MAX) {
+                            match civitas_jsonld::json::parse_with_limit(bytes, usize::MAX) {
                                 Ok(record @ Value::Object(_)) => {
                                     FileEvent::Record { position, record }
                                 }

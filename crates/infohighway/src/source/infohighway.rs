@@ -71,10 +71,10 @@ impl Page {
     pub fn parse(body: &[u8], paging: &Paging) -> Result<Self, PageError> {
         // The strict parser: a page repeating a member name (a record's or the page's own) is
         // refused, as the rest of civitas refuses it.
-        let value = civitas_core::json::parse_with_limit(body, usize::MAX).map_err(|e| {
+        let value = civitas_jsonld::json::parse_with_limit(body, usize::MAX).map_err(|e| {
             let (line, column) = match &e {
-                civitas_core::json::JsonError::Syntax { line, column, .. }
-                | civitas_core::json::JsonError::DuplicateMember { line, column, .. } => {
+                civitas_jsonld::json::JsonError::Syntax { line, column, .. }
+                | civitas_jsonld::json::JsonError::DuplicateMember { line, column, .. } => {
                     (*line, *column)
                 }
                 _ => (1, 1),

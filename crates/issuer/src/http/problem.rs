@@ -6,8 +6,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use civitas_core::credential::SyntaxError;
-use civitas_core::json::JsonError;
 use civitas_core::schema::SchemaError;
+use civitas_jsonld::json::JsonError;
 use serde_json::{Map, Value, json};
 
 use crate::error::{ErrorKind, IssuerError};

@@ -105,7 +105,7 @@ async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Valu
             BodyError::Unreadable { .. } => Problem::bad_request("(body)", e.to_string()),
         })?;
     // Batches may be larger than the 1 MiB of `parse_json`: the same strict parser, their limit.
-    civitas_core::json::parse_with_limit(&bytes, limit)
+    civitas_jsonld::json::parse_with_limit(&bytes, limit)
         .map_err(|e| Problem::from(IssuerError::Syntax(e.into())))
 }
 
@@ -602,7 +602,7 @@ async fn get_qr(
     require(&issuer, &headers, Action::Issue)?;
     let text = issuer.compact(&id).await?;
     let image = |format: &str| -> Result<(Vec<u8>, &'static str), Problem> {
-        let symbol = civitas_render::qr::QrSymbol::encode(&text, civitas_render::qr::EcLevel::M)
+        let symbol = civitas_qr::QrSymbol::encode(&text, civitas_qr::EcLevel::M)
             .map_err(|e| Problem::from(IssuerError::Signing(e.to_string())))?;
         let bytes = match format {
             "png" => symbol.to_png(8),

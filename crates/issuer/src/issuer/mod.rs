@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::ContextLoader;
-use civitas_core::did::{ControllerDocument, did_key_document};
-use civitas_core::signer::Signer;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::did::{ControllerDocument, did_key_document};
+use civitas_keys::signer::Signer;
 use civitas_status::StatusPurpose;
 use serde_json::json;
 use zeroize::Zeroizing;

@@ -7,10 +7,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::ContextLoader;
-use civitas_core::did::{did_key, did_key_method, did_web};
-use civitas_core::keys::PublicKey;
-use civitas_core::signer::Signer;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::did::{did_key, did_key_method, did_web};
+use civitas_keys::keys::PublicKey;
+use civitas_keys::signer::Signer;
 use civitas_status::StatusPurpose;
 use serde_json::json;
 use zeroize::Zeroizing;

@@ -16,8 +16,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::ContextLoader;
-use civitas_core::signer::Signer;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::signer::Signer;
 
 use crate::commit::Prepared;
 use crate::error::IssuerError;
@@ -387,10 +387,10 @@ async fn sign_parallel(mut jobs: Vec<SignJob>, ctx: Arc<SignContext>) -> Vec<Sig
 #[cfg(test)]
 mod tests {
     use super::*;
-    use civitas_core::keys::{KeyAlgorithm, KeyPair, PublicKey};
     use civitas_core::model::samples;
     use civitas_core::secure::Securing;
-    use civitas_core::signer::{LocalSigner, SignerError};
+    use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
+    use civitas_keys::signer::{LocalSigner, SignerError};
     use civitas_status::StatusPurpose;
     use civitas_status::{Allocation, StatusSize};
     use std::sync::atomic::AtomicUsize;
@@ -409,7 +409,7 @@ mod tests {
         fn verification_method(&self) -> &str {
             self.inner.verification_method()
         }
-        fn algorithm(&self) -> civitas_core::keys::KeyAlgorithm {
+        fn algorithm(&self) -> civitas_keys::keys::KeyAlgorithm {
             self.inner.algorithm()
         }
         fn public_key(&self) -> PublicKey {

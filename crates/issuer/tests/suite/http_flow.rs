@@ -7,11 +7,11 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use civitas_core::compact::{self, check_compact_text};
 use civitas_core::report::Verdict;
 use civitas_core::verify::VerifyOptions;
 use civitas_issuer::DidMethod;
-use civitas_render::qr::decode_image;
+use civitas_qr::compact::{self, check_compact_text};
+use civitas_qr::decode_image;
 use civitas_status::{StatusSize, verify_status_list};
 use common::{TestServer, birth_body, marriage_body};
 use serde_json::{Value, json};

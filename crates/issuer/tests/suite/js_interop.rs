@@ -4,8 +4,8 @@
 
 use crate::common;
 
-use civitas_core::contexts::{CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_issuer::DidMethod;
+use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_testkit::js::JsPeer;
 use common::{TestServer, birth_body};
 use serde_json::json;

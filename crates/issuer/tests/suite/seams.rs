@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use civitas_core::did::{did_key, did_key_method, did_web};
-use civitas_core::keys::{KeyAlgorithm, KeyPair, PublicKey};
 use civitas_core::model::samples;
 use civitas_core::report::Verdict;
-use civitas_core::signer::{LocalSigner, Signer, SignerError};
 use civitas_core::verify::VerifyOptions;
 use civitas_issuer::store::{RegistryStore, SledStore};
 use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerError};
+use civitas_keys::did::{did_key, did_key_method, did_web};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
+use civitas_keys::signer::{LocalSigner, Signer, SignerError};
 
 use crate::common;
 

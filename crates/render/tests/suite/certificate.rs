@@ -6,14 +6,14 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use civitas_core::compact;
 use civitas_core::credential::{Credential, CredentialBuilder};
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
-use civitas_core::resolver::OfflineResolver;
-use civitas_core::signer::LocalSigner;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::resolver::OfflineResolver;
+use civitas_keys::signer::LocalSigner;
+use civitas_qr::compact;
+use civitas_qr::{EcLevel, decode_image};
 use civitas_render::certificate::{self, Format, RenderError, RenderOptions, layout};
-use civitas_render::qr::{EcLevel, decode_image};
 use civitas_testkit::pdf;
 use serde_json::Value;
 

@@ -2,6 +2,3 @@
 //! Each module is one former test file; `common` holds their shared helpers.
 
 mod certificate;
-mod common;
-mod qr_photos;
-mod qr_roundtrip;

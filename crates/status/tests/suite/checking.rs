@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::signer::LocalSigner;
 use civitas_status::bitstring::StatusSize;
 use civitas_status::cache::{CacheLookup, FreshnessPolicy, StaleReason, StatusListCache};
 use civitas_status::check::{CredentialStatus, EntryState};

@@ -4,9 +4,9 @@
 
 use crate::common;
 
-use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
 use civitas_core::verify::Checker;
+use civitas_jsonld::contexts::ContextLoader;
 use civitas_status::bitstring::{Bitstring, StatusSize};
 use civitas_status::credential::BitstringStatusListCredential;
 use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};

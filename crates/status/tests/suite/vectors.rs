@@ -5,10 +5,10 @@ use crate::common;
 
 use std::sync::Arc;
 
-use civitas_core::contexts::ContextLoader;
 use civitas_core::report::{CheckKind, Outcome, Verdict};
-use civitas_core::resolver::OfflineResolver;
 use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::resolver::OfflineResolver;
 use civitas_status::bitstring::StatusSize;
 use civitas_status::cache::{FreshnessPolicy, StatusListCache};
 use civitas_status::credential::BitstringStatusListCredential;

@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use civitas_core::compact;
 use civitas_core::report::CheckKind;
+use civitas_qr::compact;
 use common::*;
 
 #[tokio::test]
@@ -95,7 +95,7 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     let text = compact::encode(&credential, &w.registry.signer)
         .await
         .unwrap();
-    let png = civitas_render::qr::QrSymbol::encode(&text, civitas_render::qr::EcLevel::M)
+    let png = civitas_qr::QrSymbol::encode(&text, civitas_qr::EcLevel::M)
         .unwrap()
         .to_png(6)
         .unwrap();
@@ -109,7 +109,7 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     );
 
     // A PNG that holds no QR code is a clear syntax error, not a panic.
-    let blank = civitas_render::qr::QrSymbol::encode("CV1:", civitas_render::qr::EcLevel::M)
+    let blank = civitas_qr::QrSymbol::encode("CV1:", civitas_qr::EcLevel::M)
         .unwrap()
         .to_png(1)
         .unwrap();
@@ -139,6 +139,6 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     );
     assert!(matches!(
         civitas_verifier::read_photo(broken),
-        Err(civitas_render::qr::QrError::Image(_))
+        Err(civitas_qr::QrError::Image(_))
     ));
 }

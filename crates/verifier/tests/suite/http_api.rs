@@ -94,7 +94,7 @@ async fn credentials_verify() {
         &w.registry.signer,
         Securing::VcJwt,
         &Default::default(),
-        &civitas_core::contexts::ContextLoader::bundled(),
+        &civitas_jsonld::contexts::ContextLoader::bundled(),
     )
     .await
     .unwrap();

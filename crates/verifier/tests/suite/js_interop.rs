@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use civitas_core::contexts::{CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_core::report::CheckKind;
+use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_testkit::js::JsPeer;
 use common::*;
 

@@ -8,11 +8,11 @@
 use crate::common;
 
 use chrono::{Duration, Utc};
-use civitas_core::did::{ControllerDocument, ProofPurpose};
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::report::{CheckKind, Outcome, Verdict};
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::VerifyOptions;
+use civitas_keys::did::{ControllerDocument, ProofPurpose};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::LocalSigner;
 use civitas_verifier::bundle::{Bundle, BundleBuilder};
 use civitas_verifier::online::{OnlineConfig, http_clients_built_on_this_thread};
 use civitas_verifier::trust::{TrustList, TrustListSigning, TrustedIssuer};

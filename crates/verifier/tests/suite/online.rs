@@ -7,11 +7,11 @@ use crate::common;
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
-use civitas_core::did::{ControllerDocument, ProofPurpose};
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::report::{CheckKind, Outcome, Verdict};
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::VerifyOptions;
+use civitas_keys::did::{ControllerDocument, ProofPurpose};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::LocalSigner;
 use civitas_verifier::Verifier;
 use civitas_verifier::bundle::BundleBuilder;
 use civitas_verifier::error::FetchError;

@@ -3,12 +3,12 @@
 
 use crate::common;
 
-use civitas_core::contexts::ContextLoader;
-use civitas_core::did::{ControllerDocument, ProofPurpose};
-use civitas_core::encoding::{base64url, decode_base64url};
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::secure::Securing;
-use civitas_core::signer::{LocalSigner, Signer};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::did::{ControllerDocument, ProofPurpose};
+use civitas_keys::encoding::{base64url, decode_base64url};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::{LocalSigner, Signer};
 use civitas_verifier::error::TrustListError;
 use civitas_verifier::trust::{
     TRUST_LIST_TYPE, TrustAnchor, TrustList, TrustListSigning, TrustedIssuer, verify_trust_list,
@@ -240,7 +240,7 @@ async fn malformed_lists_are_refused_with_the_place() {
         .unwrap();
     assert_eq!(vc["type"][1], TRUST_LIST_TYPE);
     assert!(vc["@context"][1].is_object());
-    civitas_core::canon::check_terms(&vc, &ContextLoader::bundled())
+    civitas_jsonld::canon::check_terms(&vc, &ContextLoader::bundled())
         .await
         .unwrap();
 }

@@ -58,7 +58,7 @@ async fn a_vc_jwt_birth_certificate_verifies_too() {
         &w.registry.signer,
         Securing::VcJwt,
         &Default::default(),
-        &civitas_core::contexts::ContextLoader::bundled(),
+        &civitas_jsonld::contexts::ContextLoader::bundled(),
     )
     .await
     .unwrap();
@@ -425,8 +425,8 @@ async fn presentations() {
     assert!(reason.contains("bank.example"), "{reason}");
 
     // Holder not the subject: someone else presents the holder's birth certificate.
-    let thief = civitas_core::signer::LocalSigner::did_key(civitas_core::keys::KeyPair::generate(
-        civitas_core::keys::KeyAlgorithm::Ed25519,
+    let thief = civitas_keys::signer::LocalSigner::did_key(civitas_keys::keys::KeyPair::generate(
+        civitas_keys::keys::KeyAlgorithm::Ed25519,
     ));
     let stolen = w
         .present_as(&thief, &[&birth], Some("c-123"), Some("bank.example"))

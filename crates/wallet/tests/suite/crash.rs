@@ -7,8 +7,8 @@ use crate::common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use civitas_core::sealed::KdfParams;
 use civitas_core::secure::Securing;
+use civitas_keys::sealed::KdfParams;
 use civitas_wallet::{ImportOptions, Wallet, WalletError};
 use common::*;
 

@@ -5,8 +5,8 @@
 use crate::common;
 
 use civitas_core::report::{CheckKind, Verdict};
-use civitas_core::sealed::KdfParams;
 use civitas_core::secure::Securing;
+use civitas_keys::sealed::KdfParams;
 use civitas_verifier::VerifyOptions;
 use civitas_wallet::{
     DocumentFormat, ImportOptions, Query, ShareForm, ShareRequest, Wallet, WalletError,
@@ -162,7 +162,7 @@ async fn a_document_about_someone_else_is_not_presented_as_ours() {
     }
     // A second key does not help, and asking for a key the wallet lacks is refused.
     let second = wallet
-        .add_holder_key(civitas_core::keys::KeyAlgorithm::Ed25519)
+        .add_holder_key(civitas_keys::keys::KeyAlgorithm::Ed25519)
         .unwrap();
     assert_eq!(wallet.holder_keys().unwrap().len(), 2);
     let mut req = request(&[&doc.id], "n", "https://bank.example");
@@ -389,7 +389,7 @@ async fn a_paper_certificate_qr_is_imported_and_shown_as_its_qr_text() {
     let dir = tempfile::tempdir().unwrap();
     let wallet = new_wallet(&dir.path().join("w"));
     let unsigned = world.office.birth_unsigned(None, 60);
-    let text = civitas_core::compact::encode(&unsigned, &world.office.signer)
+    let text = civitas_qr::compact::encode(&unsigned, &world.office.signer)
         .await
         .unwrap();
     let doc = wallet
@@ -588,7 +588,7 @@ async fn backup_restores_an_identical_wallet_and_a_damaged_one_is_refused() {
     let wallet = new_wallet(&dir.path().join("w"));
     let holder = holder_did(&wallet);
     wallet
-        .add_holder_key(civitas_core::keys::KeyAlgorithm::P256)
+        .add_holder_key(civitas_keys::keys::KeyAlgorithm::P256)
         .unwrap();
     let birth = world
         .office

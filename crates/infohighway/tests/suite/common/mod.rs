@@ -13,8 +13,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use civitas_core::sealed::KdfParams;
 use civitas_issuer::{DidMethod, Issuer, IssuerConfig, PassphraseSource};
+use civitas_keys::sealed::KdfParams;
 use serde_json::{Value, json};
 
 pub const API_KEY: &str = "ih-test-key-123";

@@ -5,14 +5,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use civitas_core::contexts::ContextLoader;
-use civitas_core::did::ControllerDocument;
 use civitas_core::model::samples;
-use civitas_core::resolver::OfflineResolver;
-use civitas_core::sealed::KdfParams;
 use civitas_core::verify::Checker;
 use civitas_issuer::http::tls;
 use civitas_issuer::{DidMethod, Issuer, IssuerConfig, PassphraseSource};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::did::ControllerDocument;
+use civitas_keys::resolver::OfflineResolver;
+use civitas_keys::sealed::KdfParams;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;

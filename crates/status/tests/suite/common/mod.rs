@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
-use civitas_core::signer::LocalSigner;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::LocalSigner;
 use civitas_status::entry::StatusPurpose;
 use civitas_status::list::{PublishOptions, StatusList};
 use serde_json::Value;

@@ -6,16 +6,16 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
-use civitas_core::did::{ControllerDocument, ProofPurpose};
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{Presentable, secure_presentation};
-use civitas_core::signer::LocalSigner;
 use civitas_core::verify::VerifyOptions;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::did::{ControllerDocument, ProofPurpose};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::LocalSigner;
 use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};
 use civitas_status::list::{PublishOptions, StatusList};
 use civitas_verifier::Verifier;

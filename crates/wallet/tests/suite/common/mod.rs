@@ -7,14 +7,14 @@
 use std::path::Path;
 
 use chrono::{Duration, Utc};
-use civitas_core::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
-use civitas_core::sealed::KdfParams;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::signer::LocalSigner;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::sealed::KdfParams;
+use civitas_keys::signer::LocalSigner;
 use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};
 use civitas_status::list::{PublishOptions, StatusList};
 use civitas_verifier::Verifier;

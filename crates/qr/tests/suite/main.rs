@@ -1,0 +1,8 @@
+//! civitas-qr's integration tests, one test binary (one link step) for the whole crate.
+//! Each module is one subject; `common` holds their shared helpers.
+
+mod common;
+mod compact_proptest;
+mod compact_roundtrip;
+mod qr_photos;
+mod qr_roundtrip;

@@ -1,3 +1,0 @@
-//! Helpers shared by the render test modules.
-
-pub mod photo;
