@@ -51,7 +51,7 @@ mod rdf;
 mod rdfc;
 mod str;
 
-pub use context::{ContextSource, clear_thread_cache};
+pub use context::ContextSource;
 pub use expand::TopLevel;
 
 /// Why a document could not be canonicalized.
@@ -95,13 +95,15 @@ static FAST_COUNT: AtomicU64 = AtomicU64::new(0);
 static GENERAL_COUNT: AtomicU64 = AtomicU64::new(0);
 
 /// Turns the fast path on or off for the whole process (on by default). Off, every call goes
-/// to the general path: for measurements and comparisons, not for production.
+/// to the general path: for measurements and comparisons (civitas-bench's "before" rows), never
+/// for production, hence behind the `bench-hooks` feature, which no civitas library enables.
+#[cfg(feature = "bench-hooks")]
 pub fn set_fast_path(enabled: bool) {
     FAST_PATH.store(enabled, Ordering::Relaxed);
 }
 
-/// Whether the fast path is on (see [`set_fast_path`]).
-pub fn fast_path_enabled() -> bool {
+/// Whether the fast path is on (it is unless civitas-bench turned it off).
+fn fast_path_enabled() -> bool {
     FAST_PATH.load(Ordering::Relaxed)
 }
 
