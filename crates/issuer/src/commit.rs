@@ -36,6 +36,9 @@ pub(crate) struct Prepared {
     pub(crate) text: String,
     /// The credential this one supersedes (revoked in the same commit).
     pub(crate) supersedes: Option<String>,
+    /// The source record's version to record in the same commit (only when it is higher than
+    /// the one recorded: the pipeline decides, under the source record's lock).
+    pub(crate) source_version: Option<String>,
 }
 
 /// A status change.
@@ -318,6 +321,12 @@ impl Group<'_> {
                     source_record_id: source.clone(),
                     credential_id: new_id.clone(),
                 });
+                if let Some(version) = &item.source_version {
+                    self.batch.push(Write::SourceVersion {
+                        source_record_id: source.clone(),
+                        version: version.clone(),
+                    });
+                }
             }
             if let Some(old) = &item.supersedes {
                 details["supersedes"] = old.clone().into();

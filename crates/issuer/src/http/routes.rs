@@ -311,6 +311,7 @@ fn typed_request(
     Ok(IssueRequest {
         document,
         source_record_id: Some(source),
+        source_version: None,
         supersede: options.supersede || defaults.supersede,
         securing: options.securing.or(defaults.securing),
     })

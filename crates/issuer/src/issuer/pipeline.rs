@@ -12,6 +12,7 @@
 //! 7. **commit**: one group commit through the committer, on disk before any answer;
 //! 8. **publish**: the status lists that changed are re-signed and published before answering.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ use crate::commit::Prepared;
 use crate::error::IssuerError;
 use crate::issue::{self, CredentialRequest, IssueOutcome, IssueRequest, Issued, Item};
 use crate::status::EntryPair;
-use crate::store::{CredentialRecord, StatusRef};
+use crate::store::{CredentialRecord, StatusRef, Write, compare_versions};
 
 use super::{Issuer, PUBLISH_WAIT, now_secs};
 
@@ -124,7 +125,9 @@ impl Issuer {
 
         // Idempotency, and the checks that need the registry or JSON-LD.
         let mut todo: Vec<(usize, Item, Option<String>)> = Vec::new();
-        for (i, item) in work {
+        // versions of replayed source records that are higher than the ones recorded
+        let mut replayed_versions: Vec<(usize, Write)> = Vec::new();
+        for (i, mut item) in work {
             let checked = async {
                 if let issue::Payload::Raw(v) = &item.payload
                     && let Some(id) = v.get("id").and_then(serde_json::Value::as_str)
@@ -138,10 +141,39 @@ impl Issuer {
                 }
                 Ok(resolution)
             };
-            match checked.await {
-                Ok(Resolution::New(supersedes)) => todo.push((i, item, supersedes)),
-                Ok(Resolution::Replay(issued)) => results[i] = Some(Ok(*issued)),
+            let checked = match checked.await {
+                Ok(resolution) => self.version_to_record(&item).map(|v| (resolution, v)),
+                Err(e) => Err(e),
+            };
+            match checked {
+                Ok((Resolution::New(supersedes), version)) => {
+                    item.source_version = version;
+                    todo.push((i, item, supersedes));
+                }
+                Ok((Resolution::Replay(issued), version)) => {
+                    if let (Some(source_record_id), Some(version)) = (item.source, version) {
+                        replayed_versions.push((
+                            i,
+                            Write::SourceVersion {
+                                source_record_id,
+                                version,
+                            },
+                        ));
+                    }
+                    results[i] = Some(Ok(*issued));
+                }
                 Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        if !replayed_versions.is_empty() {
+            // a replay answers once its (higher) version is on disk, as an issuance does
+            let (positions, writes): (Vec<usize>, Vec<Write>) =
+                replayed_versions.into_iter().unzip();
+            if let Err(e) = inner.committer.records(writes, Vec::new()).await {
+                let msg = e.to_string();
+                for i in positions {
+                    results[i] = Some(Err(IssuerError::Store(msg.clone())));
+                }
             }
         }
 
@@ -170,6 +202,19 @@ impl Issuer {
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(IssuerError::Unavailable("no result".into()))))
             .collect()
+    }
+
+    /// The version of `item`'s source record to record with it: its version when it is higher
+    /// than the one recorded (or none is), otherwise none. Called under the source record's
+    /// lock, so the recorded version cannot change before the commit.
+    fn version_to_record(&self, item: &Item) -> Result<Option<String>, IssuerError> {
+        let (Some(source), Some(version)) = (&item.source, &item.source_version) else {
+            return Ok(None);
+        };
+        Ok(match self.inner.store.source_version(source)? {
+            Some(known) if compare_versions(version, &known) != Ordering::Greater => None,
+            _ => Some(version.clone()),
+        })
     }
 
     fn resolve(&self, item: &Item) -> Result<Resolution, IssuerError> {
@@ -261,6 +306,7 @@ impl Issuer {
                         record,
                         text,
                         supersedes: job.supersedes,
+                        source_version: job.item.source_version,
                     });
                 }
                 Some(Err(e)) => results[job.i] = Some(Err(e)),
@@ -447,6 +493,7 @@ mod tests {
                         Box::new(samples::birth_certificate()),
                     )),
                     source: None,
+                    source_version: None,
                     supersede: false,
                     securing: Securing::DataIntegrity,
                     types: Vec::new(),

@@ -10,6 +10,7 @@
 //! | `c/<credential id>` | [`CredentialRecord`] |
 //! | `v/<credential id>` | the signed credential (text) |
 //! | `s/<source record id>` | the latest credential id for that source record |
+//! | `r/<source record id>` | the highest version of that source record issued (text) |
 //! | `l/<list url>` | [`StatusList`] (bits as `encodedList`) |
 //! | `p/<list url>` | [`PublishedList`] |
 //! | `g/<purpose>` | [`AllocatorState`] |
@@ -77,6 +78,20 @@ impl SledStore {
         }
     }
 
+    /// A text value under `prefix` + `id` (`what` names it in errors).
+    fn text(&self, prefix: &str, what: &str, id: &str) -> Result<Option<String>, IssuerError> {
+        match self
+            .db
+            .get(key(prefix, id.as_bytes()))
+            .map_err(IssuerError::store)?
+        {
+            Some(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|_| IssuerError::Store(format!("{what} of {id} is not UTF-8"))),
+            None => Ok(None),
+        }
+    }
+
     fn scan<T: DeserializeOwned>(&self, what: &str, prefix: &str) -> Result<Vec<T>, IssuerError> {
         self.db
             .scan_prefix(prefix.as_bytes())
@@ -105,6 +120,10 @@ impl RegistryStore for SledStore {
                     key("s/", source_record_id.as_bytes()),
                     credential_id.into_bytes(),
                 ),
+                Write::SourceVersion {
+                    source_record_id,
+                    version,
+                } => b.insert(key("r/", source_record_id.as_bytes()), version.into_bytes()),
                 Write::StatusList(l) => b.insert(key("l/", l.url().as_bytes()), json(&*l)?),
                 Write::Audit(e) => b.insert(key("a/", &e.seq.to_be_bytes()), json(&e)?),
                 Write::Key(k) => b.insert(key("k/", &k.number.to_be_bytes()), json(&k)?),
@@ -132,29 +151,15 @@ impl RegistryStore for SledStore {
     }
 
     fn credential_text(&self, id: &str) -> Result<Option<String>, IssuerError> {
-        match self
-            .db
-            .get(key("v/", id.as_bytes()))
-            .map_err(IssuerError::store)?
-        {
-            Some(v) => String::from_utf8(v.to_vec())
-                .map(Some)
-                .map_err(|_| IssuerError::Store(format!("credential text of {id} is not UTF-8"))),
-            None => Ok(None),
-        }
+        self.text("v/", "credential text", id)
     }
 
     fn by_source(&self, source_record_id: &str) -> Result<Option<String>, IssuerError> {
-        match self
-            .db
-            .get(key("s/", source_record_id.as_bytes()))
-            .map_err(IssuerError::store)?
-        {
-            Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
-                IssuerError::Store(format!("source index of {source_record_id} is not UTF-8"))
-            }),
-            None => Ok(None),
-        }
+        self.text("s/", "source index", source_record_id)
+    }
+
+    fn source_version(&self, source_record_id: &str) -> Result<Option<String>, IssuerError> {
+        self.text("r/", "source version", source_record_id)
     }
 
     fn credentials(

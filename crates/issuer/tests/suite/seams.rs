@@ -173,6 +173,7 @@ impl RegistryStore for CountingStore {
         credential(id: &str) -> Option<civitas_issuer::store::CredentialRecord>;
         credential_text(id: &str) -> Option<String>;
         by_source(source_record_id: &str) -> Option<String>;
+        source_version(source_record_id: &str) -> Option<String>;
         credentials(after: Option<&str>, limit: usize) -> Vec<civitas_issuer::store::CredentialRecord>;
         credential_count() -> u64;
         status_lists() -> Vec<civitas_status::StatusList>;
