@@ -23,6 +23,18 @@ pub trait Sink: Send + Sync {
         actor: &str,
     ) -> Result<Vec<SinkResult>, IngestError>;
 
+    /// The highest version of source record `source_record_id` issued, as the issuer's
+    /// registry recorded it with the issuance (the version [`ledger`](crate::ledger)).
+    async fn source_version(&self, source_record_id: &str) -> Result<Option<String>, IngestError>;
+
+    /// Records versions known from elsewhere (a legacy ledger being folded in), each only when
+    /// it is higher than the one recorded, on disk before this returns. Returns how many were
+    /// recorded.
+    async fn record_source_versions(
+        &self,
+        entries: &[(String, String)],
+    ) -> Result<usize, IngestError>;
+
     /// Describes the sink for logs (`issuer did:web:…`).
     fn describe(&self) -> String;
 }
@@ -74,6 +86,20 @@ impl Sink for Issuer {
             ));
         }
         Ok(out)
+    }
+
+    async fn source_version(&self, source_record_id: &str) -> Result<Option<String>, IngestError> {
+        Issuer::source_version(self, source_record_id)
+            .map_err(|e| IngestError::Issuer(e.to_string()))
+    }
+
+    async fn record_source_versions(
+        &self,
+        entries: &[(String, String)],
+    ) -> Result<usize, IngestError> {
+        Issuer::record_source_versions(self, entries)
+            .await
+            .map_err(|e| IngestError::Issuer(e.to_string()))
     }
 
     fn describe(&self) -> String {
