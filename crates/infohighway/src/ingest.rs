@@ -311,13 +311,11 @@ impl Loop<'_> {
         let results = self.sink.issue_batch(requests, &self.options.actor).await?;
         for (p, result) in pending.into_iter().zip(results) {
             match result {
-                Ok((_, outcome)) => {
-                    match outcome {
-                        IssueOutcome::Issued => self.counts.issued += 1,
-                        IssueOutcome::Replayed => self.counts.replayed += 1,
-                        IssueOutcome::Superseded { .. } => self.counts.superseded += 1,
-                    }
-                }
+                Ok((_, outcome)) => match outcome {
+                    IssueOutcome::Issued => self.counts.issued += 1,
+                    IssueOutcome::Replayed => self.counts.replayed += 1,
+                    IssueOutcome::Superseded { .. } => self.counts.superseded += 1,
+                },
                 Err(e) => {
                     self.counts.rejected += 1;
                     let issue: Issue = self.mapping.issue_of(&e);

@@ -6,7 +6,8 @@
 //!
 //! - the same record twice → one credential (the issuer replays it);
 //! - a corrected record → the earlier credential revoked and superseded, a new one issued; an
-//!   older version read again (a duplicated page) is skipped, thanks to the version [`ledger`];
+//!   older version read again (a duplicated page) is skipped, thanks to the version [`ledger`]
+//!   (kept in the issuer's registry, written in the commit of each issuance);
 //! - a bad record never stops the run and is never dropped silently: it is listed in the JSON
 //!   [`report`] with its id, position, field and reason; all good records are issued;
 //! - a feed's [`checkpoint`] is written after each page whose records are on disk, so a

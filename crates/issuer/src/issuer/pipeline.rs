@@ -6,10 +6,13 @@
 //!    record take turns across batches (keyed locks);
 //! 3. **resolve**: the registry decides replay (same record, same content), conflict, or new
 //!    (superseding an earlier version when asked); new items get their JSON-LD terms checked;
+//!    a source record version higher than the one recorded is kept to be recorded (a replay's
+//!    in a commit of its own, before it is answered);
 //! 4. **allocate**: a revocation and a suspension entry per new item, from the status book;
 //! 5. **sign**: in parallel, one chunk per core (`sign_parallel`);
 //! 6. **self-check**: each chunk's signatures verified together (`issue::check_signed`);
-//! 7. **commit**: one group commit through the committer, on disk before any answer;
+//! 7. **commit**: one group commit through the committer, on disk before any answer (with the
+//!    source record versions);
 //! 8. **publish**: the status lists that changed are re-signed and published before answering.
 
 use std::cmp::Ordering;
