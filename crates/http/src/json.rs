@@ -145,6 +145,17 @@ pub fn from_value<T: DeserializeOwned>(value: Value, at: &str) -> Result<T, Memb
     })
 }
 
+/// For `#[serde(default, deserialize_with = "civitas_http::json::present")]` on an `Option`
+/// member: it may be left out, but when present it is read as a `T`, so that `null` is refused
+/// (with the member's pointer) instead of being taken for an absent member.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Appends one reference token to a JSON pointer (RFC 6901 §3: `~` → `~0`, `/` → `~1`).
 fn push_segment(pointer: &mut String, segment: &str) {
     pointer.push('/');

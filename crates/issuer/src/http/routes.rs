@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use civitas_core::model::DocumentType;
 use civitas_core::secure::Securing;
-use civitas_http::json::{Json, MemberError, from_value};
+use civitas_http::json::{Json, MemberError, from_value, present};
 use civitas_status::StatusPurpose;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
@@ -110,12 +110,6 @@ impl<T: DeserializeOwned, const LIMIT: usize> FromRequest<Shared> for Body<T, LI
 /// A wrong member found below the body (a batch item, a status entry), as the issuer's error.
 fn member_error(e: MemberError) -> IssuerError {
     IssuerError::invalid(&e.pointer, e.reason)
-}
-
-/// A member that may be left out but, when present, is not `null` (`"supersede": null` is
-/// refused as before, not read as absent).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 /// A string member read with `T`'s `FromStr`, whose error is the reason given.
