@@ -3,11 +3,16 @@
 //! ([`IssuerError::kind`]).
 
 use civitas_core::canon::CanonError;
+use civitas_core::compact::CompactError;
 use civitas_core::credential::SyntaxError;
+use civitas_core::data_integrity::ProofError;
 use civitas_core::io::IoFailure;
 use civitas_core::json::JsonError;
 use civitas_core::model::ModelError;
 use civitas_core::schema::SchemaError;
+use civitas_core::secure::SecureError;
+use civitas_render::certificate::RenderError;
+use civitas_render::qr::QrError;
 
 /// Everything that can go wrong in civitas-issuer.
 #[derive(Debug, thiserror::Error)]
@@ -82,9 +87,9 @@ pub enum IssuerError {
     /// the operator, naming the setting).
     #[error("configuration: {0}")]
     Config(String),
-    /// Signing failed.
+    /// Signing failed, or making what is signed (the QR form, the printed certificate).
     #[error("signing failed: {0}")]
-    Signing(String),
+    Signing(SigningError),
     /// A status list operation failed.
     #[error(transparent)]
     Status(#[from] civitas_status::StatusError),
@@ -108,6 +113,48 @@ pub enum IssuerError {
     /// The issuer stopped accepting writes after a store failure, or is shutting down.
     #[error("the issuer is unavailable: {0}")]
     Unavailable(String),
+}
+
+/// Why signing failed ([`IssuerError::Signing`]): the error of the part that failed, as a
+/// typed payload (its message is the part's own; error chains would repeat it as a source).
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    /// Securing a credential failed (the signer, the proof, the self-check of the signature).
+    #[error("{0}")]
+    Secure(SecureError),
+    /// A signing task did not finish (it panicked or was cancelled).
+    #[error("the signing task failed")]
+    TaskFailed,
+    /// A status list could not be signed.
+    #[error("status list {url}: {error}")]
+    StatusList {
+        /// The list URL.
+        url: String,
+        /// What the proof layer reported.
+        error: ProofError,
+    },
+    /// The key that signed a credential is not in the key history (an id: its verification
+    /// method).
+    #[error("no key {0} in the key history")]
+    UnknownKey(String),
+    /// The key that signed a credential was held by an external signer that is no longer the
+    /// current one (an id: its verification method).
+    #[error("key {0} was held by an external signer that is no longer the current one")]
+    KeyNotHeld(String),
+    /// The compact QR form could not be made.
+    #[error("{0}")]
+    Compact(CompactError),
+    /// The QR code could not be drawn.
+    #[error("{0}")]
+    Qr(QrError),
+    /// The printable certificate of credential `id` could not be rendered.
+    #[error("rendering {id}: {error}")]
+    Certificate {
+        /// The credential id.
+        id: String,
+        /// What the renderer reported.
+        error: RenderError,
+    },
 }
 
 /// What kind of failure an [`IssuerError`] is, for status codes and problem types.

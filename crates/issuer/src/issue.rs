@@ -16,7 +16,7 @@ use civitas_core::self_check::{self, Unchecked};
 use civitas_core::signer::Signer;
 use serde_json::{Value, json};
 
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError};
 use crate::jcs;
 use crate::status::EntryPair;
 use crate::store::CredentialRecord;
@@ -422,7 +422,7 @@ fn secure_error(e: SecureError) -> IssuerError {
     match e {
         SecureError::Syntax(s) => IssuerError::Syntax(s),
         SecureError::JsonLd(c) => IssuerError::JsonLd(c),
-        other => IssuerError::Signing(other.to_string()),
+        other => IssuerError::Signing(SigningError::Secure(other)),
     }
 }
 

@@ -25,7 +25,7 @@ use civitas_status::{
 };
 use tokio::sync::{Notify, watch};
 
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError};
 use crate::jcs::sha256_hex;
 use crate::store::{PublishedList, RegistryStore};
 
@@ -273,7 +273,12 @@ impl Publisher {
             };
             let signed = add_proof(&unsigned, ctx.signer.as_ref(), &proof, &ctx.loader)
                 .await
-                .map_err(|e| IssuerError::Signing(format!("status list {url}: {e}")))?;
+                .map_err(|error| {
+                    IssuerError::Signing(SigningError::StatusList {
+                        url: url.clone(),
+                        error,
+                    })
+                })?;
             let body = serde_json::to_string(&signed).map_err(IssuerError::store)?;
             let published = PublishedList {
                 url: url.clone(),

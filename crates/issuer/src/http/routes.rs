@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 use super::auth::{Admin, Authorized, Issue, Status};
 use super::problem::{Problem, bad_request, embedded, from_rejection};
 use crate::commit::StatusAction;
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError};
 use crate::issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
 use crate::issuer::{Issuer, StatusChange};
 use crate::tokens::Action;
@@ -632,12 +632,12 @@ async fn get_qr(
     let text = issuer.compact(&id).await?;
     let image = |format: &str| -> Result<(Vec<u8>, &'static str), Problem> {
         let symbol = civitas_render::qr::QrSymbol::encode(&text, civitas_render::qr::EcLevel::M)
-            .map_err(|e| Problem::from(IssuerError::Signing(e.to_string())))?;
+            .map_err(|e| Problem::from(IssuerError::Signing(SigningError::Qr(e))))?;
         let bytes = match format {
             "png" => symbol.to_png(8),
             _ => Ok(symbol.to_svg("100%").into_bytes()),
         }
-        .map_err(|e| Problem::from(IssuerError::Signing(e.to_string())))?;
+        .map_err(|e| Problem::from(IssuerError::Signing(SigningError::Qr(e))))?;
         Ok((
             bytes,
             if format == "png" {

@@ -24,7 +24,7 @@ use civitas_core::contexts::ContextLoader;
 use civitas_core::signer::Signer;
 
 use crate::commit::Prepared;
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError};
 use crate::issue::{self, CredentialRequest, IssueOutcome, IssueRequest, Issued, Item};
 use crate::status::EntryPair;
 use crate::store::{CredentialRecord, StatusRef, Write, compare_versions};
@@ -313,10 +313,7 @@ impl Issuer {
                     });
                 }
                 Some(Err(e)) => results[job.i] = Some(Err(e)),
-                None => {
-                    results[job.i] =
-                        Some(Err(IssuerError::Signing("the signing task failed".into())))
-                }
+                None => results[job.i] = Some(Err(IssuerError::Signing(SigningError::TaskFailed))),
             }
         }
         if prepared.is_empty() {
@@ -438,7 +435,7 @@ mod tests {
     use super::*;
     use civitas_core::keys::{KeyAlgorithm, KeyPair, PublicKey};
     use civitas_core::model::samples;
-    use civitas_core::secure::Securing;
+    use civitas_core::secure::{SecureError, Securing};
     use civitas_core::signer::{LocalSigner, SignerError};
     use civitas_status::StatusPurpose;
     use civitas_status::{Allocation, StatusSize};
@@ -535,9 +532,11 @@ mod tests {
                         assert_ne!(k % 3, 1, "credential {k} was damaged but passed");
                         assert!(signed.text.contains("proofValue"));
                     }
-                    Some(Err(IssuerError::Signing(reason))) => {
+                    Some(Err(IssuerError::Signing(SigningError::Secure(SecureError::Proof(
+                        reason,
+                    ))))) => {
                         assert_eq!(k % 3, 1, "credential {k} was refused: {reason}");
-                        assert!(reason.contains("does not verify"), "{reason}");
+                        assert!(reason.to_string().contains("does not verify"), "{reason}");
                     }
                     other => panic!("credential {k}: {:?}", other.as_ref().map(|r| r.is_ok())),
                 }
