@@ -22,7 +22,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::{AuditAction, AuditEvent, ChainHead};
-use crate::error::IssuerError;
+use crate::error::{IssuerError, StoreError};
 use crate::status::StatusBook;
 use crate::store::{CredentialRecord, RegistryStore, Write, WriteBatch};
 
@@ -524,19 +524,21 @@ impl Task {
                 store.flush()
             })
             .await
-            .unwrap_or_else(|e| Err(IssuerError::Store(format!("the writer panicked: {e}"))))
+            .unwrap_or_else(|e| {
+                Err(IssuerError::Store(StoreError::WriterPanicked(
+                    e.to_string(),
+                )))
+            })
         };
         if let Err(e) = outcome {
             self.failed.store(true, Ordering::SeqCst);
             self.head = head_before;
             self.count = count_before;
-            let msg = e.to_string();
             for r in replies {
-                let e = || IssuerError::Store(msg.clone());
                 match r {
-                    Reply::Issue(tx, _) => drop(tx.send(Err(e()))),
-                    Reply::Status(tx, _) => drop(tx.send(Err(e()))),
-                    Reply::Records(tx) => drop(tx.send(Err(e()))),
+                    Reply::Issue(tx, _) => drop(tx.send(Err(e.for_group()))),
+                    Reply::Status(tx, _) => drop(tx.send(Err(e.for_group()))),
+                    Reply::Records(tx) => drop(tx.send(Err(e.for_group()))),
                 }
             }
             return;

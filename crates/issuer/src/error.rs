@@ -8,6 +8,7 @@ use civitas_core::credential::SyntaxError;
 use civitas_core::data_integrity::ProofError;
 use civitas_core::io::IoFailure;
 use civitas_core::json::JsonError;
+use civitas_core::jwt::JwtError;
 use civitas_core::model::ModelError;
 use civitas_core::schema::SchemaError;
 use civitas_core::secure::SecureError;
@@ -95,7 +96,7 @@ pub enum IssuerError {
     Status(#[from] civitas_status::StatusError),
     /// The registry store failed (disk, corruption).
     #[error("registry store: {0}")]
-    Store(String),
+    Store(StoreError),
     /// The audit log is broken.
     #[error("audit log: {0}")]
     Audit(String),
@@ -157,6 +158,73 @@ pub enum SigningError {
     },
 }
 
+/// Why the registry store failed ([`IssuerError::Store`]). `Clone`, so that a failed group
+/// commit is reported to every request of the group.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database (or the encoding of a value) failed: what it reported. Free text: the
+    /// backend's own error type (sled's, serde_json's) is not part of civitas' API.
+    #[error("{0}")]
+    Backend(String),
+    /// The registry could not be opened (free text: what the backend reported).
+    #[error(
+        "cannot open the registry at {path} (is another issuer process using this data directory?): {reason}"
+    )]
+    Open {
+        /// The registry directory.
+        path: String,
+        /// What the backend reported.
+        reason: String,
+    },
+    /// A stored record does not parse.
+    #[error("corrupt {what} record: {reason}")]
+    Corrupt {
+        /// The kind of record (`credential`, `audit`, …).
+        what: &'static str,
+        /// What the parser reported.
+        reason: String,
+    },
+    /// A stored text value is not UTF-8.
+    #[error("{what} of {id} is not UTF-8")]
+    NotUtf8 {
+        /// The kind of value (`credential text`, `source index`, …).
+        what: &'static str,
+        /// The key it is stored under (a credential or source record id).
+        id: String,
+    },
+    /// The credential count is not 8 bytes.
+    #[error("corrupt credential count")]
+    CorruptCount,
+    /// A stored `vc+jwt` credential does not decode.
+    #[error("stored vc+jwt of {id}: {error}")]
+    StoredJwt {
+        /// The credential id.
+        id: String,
+        /// What the JWT decoder reported.
+        error: JwtError,
+    },
+    /// A source record points at a credential the registry does not hold.
+    #[error("source record {source_record_id} points at a missing credential {credential_id}")]
+    DanglingSource {
+        /// The source record id.
+        source_record_id: String,
+        /// The credential id it points at.
+        credential_id: String,
+    },
+    /// A credential record has no signed text beside it.
+    #[error("credential {0} has no text")]
+    NoText(String),
+    /// A status list the registry refers to is missing.
+    #[error("status list {0} is missing")]
+    MissingList(String),
+    /// The key history has no current key.
+    #[error("the key history has no current key")]
+    NoCurrentKey,
+    /// The writer task panicked.
+    #[error("the writer panicked: {0}")]
+    WriterPanicked(String),
+}
+
 /// What kind of failure an [`IssuerError`] is, for status codes and problem types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -182,7 +250,16 @@ impl IssuerError {
     }
 
     pub(crate) fn store(e: impl std::fmt::Display) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(StoreError::Backend(e.to_string()))
+    }
+
+    /// This error once more, for another request of a group that failed with it: a store
+    /// error as it is (it is `Clone`), anything else as the store's failure with its message.
+    pub(crate) fn for_group(&self) -> Self {
+        match self {
+            Self::Store(e) => Self::Store(e.clone()),
+            other => Self::store(other),
+        }
     }
 
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {

@@ -8,7 +8,7 @@ use civitas_core::credential::Credential;
 use civitas_core::signer::Signer;
 use civitas_render::certificate::{self, Format};
 
-use crate::error::{IssuerError, SigningError};
+use crate::error::{IssuerError, SigningError, StoreError};
 use crate::issuer::Issuer;
 use crate::keystore::FileSigner;
 use civitas_core::secure::Securing;
@@ -25,7 +25,12 @@ impl Issuer {
             Securing::DataIntegrity => civitas_core::credential::parse_json(text.as_bytes())?,
             Securing::VcJwt => {
                 civitas_core::jwt::decode(&text)
-                    .map_err(|e| IssuerError::Store(format!("stored vc+jwt of {id}: {e}")))?
+                    .map_err(|error| {
+                        IssuerError::Store(StoreError::StoredJwt {
+                            id: id.to_owned(),
+                            error,
+                        })
+                    })?
                     .payload
             }
         };

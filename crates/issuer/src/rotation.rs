@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::audit::{AuditAction, AuditEvent};
 use crate::config::DidMethod;
-use crate::error::IssuerError;
+use crate::error::{IssuerError, StoreError};
 use crate::issuer::Issuer;
 use crate::keystore::{KeyRecord, create_key};
 use crate::store::Write;
@@ -28,9 +28,7 @@ impl Issuer {
         let _turn = inner.rotation.lock().await;
         let keys = self.keys();
         let Some(current) = keys.iter().rev().find(|k| k.valid_until.is_none()).cloned() else {
-            return Err(IssuerError::Store(
-                "the key history has no current key".into(),
-            ));
+            return Err(IssuerError::Store(StoreError::NoCurrentKey));
         };
         if current.file.is_empty() {
             return Err(IssuerError::Rotation(format!(

@@ -25,7 +25,7 @@ use civitas_status::{
 };
 use tokio::sync::{Notify, watch};
 
-use crate::error::{IssuerError, SigningError};
+use crate::error::{IssuerError, SigningError, StoreError};
 use crate::jcs::sha256_hex;
 use crate::store::{PublishedList, RegistryStore};
 
@@ -139,7 +139,7 @@ impl StatusBook {
     pub fn list_mut(&mut self, url: &str) -> Result<&mut StatusList, IssuerError> {
         self.lists
             .get_mut(url)
-            .ok_or_else(|| IssuerError::Store(format!("status list {url} is missing")))
+            .ok_or_else(|| IssuerError::Store(StoreError::MissingList(url.to_owned())))
     }
 
     /// Every list URL.

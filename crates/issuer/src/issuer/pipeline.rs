@@ -24,7 +24,7 @@ use civitas_core::contexts::ContextLoader;
 use civitas_core::signer::Signer;
 
 use crate::commit::Prepared;
-use crate::error::{IssuerError, SigningError};
+use crate::error::{IssuerError, SigningError, StoreError};
 use crate::issue::{self, CredentialRequest, IssueOutcome, IssueRequest, Issued, Item};
 use crate::status::EntryPair;
 use crate::store::{CredentialRecord, StatusRef, Write, compare_versions};
@@ -173,9 +173,8 @@ impl Issuer {
             let (positions, writes): (Vec<usize>, Vec<Write>) =
                 replayed_versions.into_iter().unzip();
             if let Err(e) = inner.committer.records(writes, Vec::new()).await {
-                let msg = e.to_string();
                 for i in positions {
-                    results[i] = Some(Err(IssuerError::Store(msg.clone())));
+                    results[i] = Some(Err(e.for_group()));
                 }
             }
         }
@@ -229,14 +228,15 @@ impl Issuer {
             return Ok(Resolution::New(None));
         };
         let record = store.credential(&id)?.ok_or_else(|| {
-            IssuerError::Store(format!(
-                "source record {source} points at a missing credential {id}"
-            ))
+            IssuerError::Store(StoreError::DanglingSource {
+                source_record_id: source.clone(),
+                credential_id: id.clone(),
+            })
         })?;
         if record.subject_digest == item.subject_digest()? {
             let text = store
                 .credential_text(&id)?
-                .ok_or_else(|| IssuerError::Store(format!("credential {id} has no text")))?;
+                .ok_or_else(|| IssuerError::Store(StoreError::NoText(id.clone())))?;
             return Ok(Resolution::Replay(Box::new(Issued {
                 credential_id: id,
                 credential: text,
@@ -343,9 +343,8 @@ impl Issuer {
                 }
             }
             Err(e) => {
-                let msg = e.to_string();
                 for i in positions {
-                    results[i] = Some(Err(IssuerError::Store(msg.clone())));
+                    results[i] = Some(Err(e.for_group()));
                 }
             }
         }

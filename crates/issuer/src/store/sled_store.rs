@@ -28,7 +28,7 @@ use serde::de::DeserializeOwned;
 
 use super::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, Write, WriteBatch};
 use crate::audit::AuditEntry;
-use crate::error::IssuerError;
+use crate::error::{IssuerError, StoreError};
 use crate::keystore::KeyRecord;
 use crate::tokens::TokenRecord;
 
@@ -49,9 +49,13 @@ fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, IssuerError> {
     serde_json::to_vec(value).map_err(IssuerError::store)
 }
 
-fn parse<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, IssuerError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| IssuerError::Store(format!("corrupt {what} record: {e}")))
+fn parse<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, IssuerError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        IssuerError::Store(StoreError::Corrupt {
+            what,
+            reason: e.to_string(),
+        })
+    })
 }
 
 impl SledStore {
@@ -63,15 +67,19 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| {
-                IssuerError::Store(format!(
-                    "cannot open the registry at {} (is another issuer process using this data directory?): {e}",
-                    dir.display()
-                ))
+                IssuerError::Store(StoreError::Open {
+                    path: dir.display().to_string(),
+                    reason: e.to_string(),
+                })
             })?;
         Ok(Self { db })
     }
 
-    fn get<T: DeserializeOwned>(&self, what: &str, k: &[u8]) -> Result<Option<T>, IssuerError> {
+    fn get<T: DeserializeOwned>(
+        &self,
+        what: &'static str,
+        k: &[u8],
+    ) -> Result<Option<T>, IssuerError> {
         match self.db.get(k).map_err(IssuerError::store)? {
             Some(v) => Ok(Some(parse(what, &v)?)),
             None => Ok(None),
@@ -79,20 +87,32 @@ impl SledStore {
     }
 
     /// A text value under `prefix` + `id` (`what` names it in errors).
-    fn text(&self, prefix: &str, what: &str, id: &str) -> Result<Option<String>, IssuerError> {
+    fn text(
+        &self,
+        prefix: &str,
+        what: &'static str,
+        id: &str,
+    ) -> Result<Option<String>, IssuerError> {
         match self
             .db
             .get(key(prefix, id.as_bytes()))
             .map_err(IssuerError::store)?
         {
-            Some(v) => String::from_utf8(v.to_vec())
-                .map(Some)
-                .map_err(|_| IssuerError::Store(format!("{what} of {id} is not UTF-8"))),
+            Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
+                IssuerError::Store(StoreError::NotUtf8 {
+                    what,
+                    id: id.to_owned(),
+                })
+            }),
             None => Ok(None),
         }
     }
 
-    fn scan<T: DeserializeOwned>(&self, what: &str, prefix: &str) -> Result<Vec<T>, IssuerError> {
+    fn scan<T: DeserializeOwned>(
+        &self,
+        what: &'static str,
+        prefix: &str,
+    ) -> Result<Vec<T>, IssuerError> {
         self.db
             .scan_prefix(prefix.as_bytes())
             .map(|item| {
@@ -192,7 +212,7 @@ impl RegistryStore for SledStore {
                 let bytes: [u8; 8] = v
                     .as_ref()
                     .try_into()
-                    .map_err(|_| IssuerError::Store("corrupt credential count".into()))?;
+                    .map_err(|_| IssuerError::Store(StoreError::CorruptCount))?;
                 Ok(u64::from_be_bytes(bytes))
             }
             None => Ok(0),

@@ -10,6 +10,7 @@ use civitas_core::model::samples;
 use civitas_core::report::Verdict;
 use civitas_core::signer::{LocalSigner, Signer, SignerError};
 use civitas_core::verify::VerifyOptions;
+use civitas_issuer::error::StoreError;
 use civitas_issuer::store::{RegistryStore, SledStore, Write, WriteBatch};
 use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerError};
 
@@ -314,4 +315,24 @@ async fn a_source_version_is_recorded_in_the_commit_of_its_issuance() {
         matches!(&bad, IssuerError::InvalidRequest { member, .. } if member == "sourceVersion"),
         "{bad}"
     );
+}
+
+/// A registry another handle holds is a typed store error naming the directory, with the
+/// message it always had.
+#[test]
+fn a_registry_held_elsewhere_is_a_typed_store_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = SledStore::open(dir.path()).unwrap();
+    let second = SledStore::open(dir.path()).unwrap_err();
+    let IssuerError::Store(StoreError::Open { path, reason }) = &second else {
+        panic!("{second:?}");
+    };
+    assert_eq!(path, &dir.path().display().to_string());
+    assert_eq!(
+        second.to_string(),
+        format!(
+            "registry store: cannot open the registry at {path} (is another issuer process using this data directory?): {reason}"
+        )
+    );
+    assert_eq!(second.slug(), "internal");
 }
