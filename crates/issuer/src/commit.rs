@@ -22,7 +22,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::{AuditAction, AuditEvent, ChainHead};
-use crate::error::{IssuerError, StoreError};
+use crate::error::{IssuerError, StoreError, UnavailableReason};
 use crate::status::StatusBook;
 use crate::store::{CredentialRecord, RegistryStore, Write, WriteBatch};
 
@@ -139,12 +139,12 @@ impl Committer {
     fn send(&self, job: Job) -> Result<(), IssuerError> {
         if self.failed.load(Ordering::SeqCst) {
             return Err(IssuerError::Unavailable(
-                "an earlier write to the registry failed; restart the issuer".into(),
+                UnavailableReason::EarlierWriteFailed,
             ));
         }
         self.tx
             .send(job)
-            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))
     }
 
     /// Records issued credentials; returns the lists changed (by supersessions).
@@ -160,7 +160,7 @@ impl Committer {
             reply,
         })?;
         rx.await
-            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))?
     }
 
     /// Changes a credential's status.
@@ -180,7 +180,7 @@ impl Committer {
             reply,
         })?;
         rx.await
-            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))?
     }
 
     /// Writes records with audit events.
@@ -196,7 +196,7 @@ impl Committer {
             reply,
         })?;
         rx.await
-            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))?
     }
 }
 
@@ -259,11 +259,10 @@ impl Group<'_> {
         let Some(r) = record.status_ref(purpose) else {
             return Ok(false);
         };
-        let mut book = self
-            .task
-            .book
-            .lock()
-            .map_err(|_| IssuerError::Unavailable("status book poisoned".into()))?;
+        let mut book =
+            self.task.book.lock().map_err(|_| {
+                IssuerError::Unavailable(UnavailableReason::Poisoned("status book"))
+            })?;
         let list = book.list_mut(&r.list)?;
         let changed = match (purpose, on) {
             (StatusPurpose::Revocation, true) => list.revoke(r.index)?,
@@ -431,8 +430,7 @@ impl Task {
     async fn commit(&mut self, jobs: Vec<Job>) {
         if self.failed.load(Ordering::SeqCst) {
             for job in jobs {
-                let e =
-                    || IssuerError::Unavailable("an earlier write to the registry failed".into());
+                let e = || IssuerError::Unavailable(UnavailableReason::EarlierWriteFailed);
                 match job {
                     Job::Issue { reply, .. } => drop(reply.send(Err(e()))),
                     Job::Status { reply, .. } => drop(reply.send(Err(e()))),

@@ -9,7 +9,7 @@ use civitas_core::data_integrity::ProofError;
 use civitas_core::io::IoFailure;
 use civitas_core::json::JsonError;
 use civitas_core::jwt::JwtError;
-use civitas_core::model::ModelError;
+use civitas_core::model::{DocumentType, ModelError};
 use civitas_core::schema::SchemaError;
 use civitas_core::secure::SecureError;
 use civitas_render::certificate::RenderError;
@@ -43,7 +43,7 @@ pub enum IssuerError {
     },
     /// The document type is not one this issuer is configured to issue.
     #[error("this issuer does not issue {0} documents")]
-    TypeNotAllowed(String),
+    TypeNotAllowed(DocumentType),
     /// The source record was issued before with different content, and superseding was not
     /// asked for.
     #[error(
@@ -70,9 +70,9 @@ pub enum IssuerError {
         /// Why.
         reason: String,
     },
-    /// Key rotation is not possible for this issuer (free text for the operator: why).
+    /// Key rotation is not possible for this issuer.
     #[error("key rotation: {0}")]
-    Rotation(String),
+    Rotation(RotationError),
     /// A key file could not be read, written or opened.
     #[error("key file {path}: {reason}")]
     KeyFile {
@@ -97,9 +97,6 @@ pub enum IssuerError {
     /// The registry store failed (disk, corruption).
     #[error("registry store: {0}")]
     Store(StoreError),
-    /// The audit log is broken.
-    #[error("audit log: {0}")]
-    Audit(String),
     /// A file or directory could not be used.
     #[error("{path}: {source}")]
     Io {
@@ -113,7 +110,7 @@ pub enum IssuerError {
     Tls(String),
     /// The issuer stopped accepting writes after a store failure, or is shutting down.
     #[error("the issuer is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(UnavailableReason),
 }
 
 /// Why signing failed ([`IssuerError::Signing`]): the error of the part that failed, as a
@@ -225,6 +222,44 @@ pub enum StoreError {
     WriterPanicked(String),
 }
 
+/// Why the issuer cannot take writes now ([`IssuerError::Unavailable`]).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum UnavailableReason {
+    /// An earlier write to the registry failed: memory may be ahead of the disk until a
+    /// restart reloads it.
+    #[error("an earlier write to the registry failed; restart the issuer")]
+    EarlierWriteFailed,
+    /// The committer (the single writer) has stopped.
+    #[error("the committer has stopped")]
+    CommitterStopped,
+    /// Shared state was poisoned by a panic (names it: `status book`, `publisher state`).
+    #[error("{0} poisoned")]
+    Poisoned(&'static str),
+    /// A request got no result (its task ended early).
+    #[error("no result")]
+    NoResult,
+    /// Status entries could not be allocated, for this request and the others of its batch:
+    /// the error of the allocation.
+    #[error("{0}")]
+    Allocation(std::sync::Arc<IssuerError>),
+}
+
+/// Why this issuer cannot rotate its key ([`IssuerError::Rotation`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RotationError {
+    /// A did:key issuer's DID is its key.
+    #[error("a did:key issuer cannot rotate: its DID is its key (use did:web)")]
+    DidKey,
+    /// The current key is held by an external signer (an id: its verification method).
+    #[error(
+        "the current key {0} is held by an external signer: create the new key in that device and open the issuer with it"
+    )]
+    ExternalSigner(String),
+    /// The task generating the new key did not finish (free text: what the runtime reported).
+    #[error("key generation failed: {0}")]
+    KeyGeneration(String),
+}
+
 /// What kind of failure an [`IssuerError`] is, for status codes and problem types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -290,7 +325,6 @@ impl IssuerError {
             | Self::Config(_)
             | Self::Signing(_)
             | Self::Store(_)
-            | Self::Audit(_)
             | Self::Io { .. }
             | Self::Tls(_) => ErrorKind::Internal,
         }
@@ -324,7 +358,6 @@ impl IssuerError {
             | Self::Config(_)
             | Self::Signing(_)
             | Self::Store(_)
-            | Self::Audit(_)
             | Self::Io { .. }
             | Self::Tls(_) => "internal",
         }

@@ -267,7 +267,7 @@ fn check_allowed(kind: DocumentType, allowed: &[DocumentType]) -> Result<(), Iss
     if allowed.contains(&kind) {
         Ok(())
     } else {
-        Err(IssuerError::TypeNotAllowed(kind.as_str().to_owned()))
+        Err(IssuerError::TypeNotAllowed(kind))
     }
 }
 

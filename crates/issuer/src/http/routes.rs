@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 use super::auth::{Admin, Authorized, Issue, Status};
 use super::problem::{Problem, bad_request, embedded, from_rejection};
 use crate::commit::StatusAction;
-use crate::error::{IssuerError, SigningError};
+use crate::error::{IssuerError, SigningError, UnavailableReason};
 use crate::issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
 use crate::issuer::{Issuer, StatusChange};
 use crate::tokens::Action;
@@ -419,7 +419,7 @@ async fn batch(
             Some(e) => Err(e),
             None => issued
                 .next()
-                .unwrap_or_else(|| Err(IssuerError::Unavailable("no result".into()))),
+                .unwrap_or(Err(IssuerError::Unavailable(UnavailableReason::NoResult))),
         };
         results.push(match r {
             Ok(i) => {

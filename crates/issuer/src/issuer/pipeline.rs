@@ -24,7 +24,7 @@ use civitas_core::contexts::ContextLoader;
 use civitas_core::signer::Signer;
 
 use crate::commit::Prepared;
-use crate::error::{IssuerError, SigningError, StoreError};
+use crate::error::{IssuerError, SigningError, StoreError, UnavailableReason};
 use crate::issue::{self, CredentialRequest, IssueOutcome, IssueRequest, Issued, Item};
 use crate::status::EntryPair;
 use crate::store::{CredentialRecord, StatusRef, Write, compare_versions};
@@ -87,7 +87,7 @@ impl Issuer {
         self.run(vec![item], actor)
             .await
             .pop()
-            .unwrap_or_else(|| Err(IssuerError::Unavailable("no result".into())))
+            .unwrap_or(Err(IssuerError::Unavailable(UnavailableReason::NoResult)))
     }
 
     pub(crate) async fn run(
@@ -182,13 +182,17 @@ impl Issuer {
         if !todo.is_empty() {
             let allocated = match inner.book.lock() {
                 Ok(mut book) => book.allocate(todo.len(), inner.store.as_ref()),
-                Err(_) => Err(IssuerError::Unavailable("status book poisoned".into())),
+                Err(_) => Err(IssuerError::Unavailable(UnavailableReason::Poisoned(
+                    "status book",
+                ))),
             };
             match allocated {
                 Err(e) => {
-                    let msg = e.to_string();
+                    let e = std::sync::Arc::new(e);
                     for (i, _, _) in todo {
-                        results[i] = Some(Err(IssuerError::Unavailable(msg.clone())));
+                        results[i] = Some(Err(IssuerError::Unavailable(
+                            UnavailableReason::Allocation(e.clone()),
+                        )));
                     }
                 }
                 Ok((pairs, opened)) => {
@@ -202,7 +206,7 @@ impl Issuer {
         }
         results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(IssuerError::Unavailable("no result".into()))))
+            .map(|r| r.unwrap_or(Err(IssuerError::Unavailable(UnavailableReason::NoResult))))
             .collect()
     }
 

@@ -10,7 +10,7 @@ use civitas_core::model::samples;
 use civitas_core::report::Verdict;
 use civitas_core::signer::{LocalSigner, Signer, SignerError};
 use civitas_core::verify::VerifyOptions;
-use civitas_issuer::error::StoreError;
+use civitas_issuer::error::{RotationError, StoreError};
 use civitas_issuer::store::{RegistryStore, SledStore, Write, WriteBatch};
 use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerError};
 
@@ -104,7 +104,8 @@ async fn an_external_signer_signs_everything_and_must_hold_the_registrys_key() {
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
     let rotation = issuer.rotate_key("test").await;
     assert!(
-        matches!(&rotation, Err(IssuerError::Rotation(r)) if r.contains("external signer")),
+        matches!(&rotation, Err(IssuerError::Rotation(RotationError::ExternalSigner(m)))
+            if m == signer.verification_method()),
         "{rotation:?}"
     );
     drop(issuer);
@@ -335,4 +336,31 @@ fn a_registry_held_elsewhere_is_a_typed_store_error() {
         )
     );
     assert_eq!(second.slug(), "internal");
+}
+
+/// A document type the issuer is not configured for is refused with the type itself, not its
+/// name in a sentence; the message and the problem slug are what they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_type_not_allowed_names_the_document_type() {
+    use civitas_core::model::DocumentType;
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), 8443, DidMethod::Key)
+        .document_types(&[DocumentType::BirthCertificate]);
+    let (issuer, _) = Issuer::open(config).await.unwrap();
+    let refused = issuer
+        .issue(IssueRequest::new(samples::marriage_certificate()), "test")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            IssuerError::TypeNotAllowed(DocumentType::MarriageCertificate)
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.to_string(),
+        "this issuer does not issue MarriageCertificate documents"
+    );
+    assert_eq!(refused.slug(), "type-not-allowed");
 }
