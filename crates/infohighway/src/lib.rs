@@ -73,7 +73,7 @@ pub mod source;
 
 pub use checkpoint::{Checkpoint, CheckpointFile};
 pub use config::{Auth, InfoHighwayConfig, ServiceConfig};
-pub use error::{FileError, IngestError};
+pub use error::{FileError, IngestError, IssuerFailure};
 pub use ingest::{IngestOptions, NoProgress, Position, Progress, Summary, Unit, ingest_file};
 pub use mapping::{Mapped, Mapping};
 pub use report::{Counts, Rejection, Stage};

@@ -6,7 +6,7 @@
 use civitas_issuer::error::ErrorKind;
 use civitas_issuer::{IssueOutcome, IssueRequest, Issuer, IssuerError};
 
-use crate::error::IngestError;
+use crate::error::{IngestError, IssuerFailure};
 
 /// What became of one request of a batch.
 pub type SinkResult = Result<(String, IssueOutcome), IssuerError>;
@@ -61,10 +61,10 @@ impl Sink for Issuer {
         let n = requests.len();
         let results = Issuer::issue_batch(self, requests, actor).await;
         if results.len() != n {
-            return Err(IngestError::Issuer(format!(
-                "{} results for {n} requests",
-                results.len()
-            )));
+            return Err(IngestError::Issuer(IssuerFailure::ResultCount {
+                got: results.len(),
+                sent: n,
+            }));
         }
         let mut out = Vec::with_capacity(n);
         let mut signing_failures = 0;
@@ -77,29 +77,24 @@ impl Sink for Issuer {
                     }
                     out.push(Err(e));
                 }
-                Err(e) => return Err(IngestError::Issuer(e.to_string())),
+                Err(e) => return Err(e.into()),
             }
         }
         if n > 1 && signing_failures == n {
-            return Err(IngestError::Issuer(
-                "signing failed for every record of the batch: the signer is broken".into(),
-            ));
+            return Err(IngestError::Issuer(IssuerFailure::SignerBroken));
         }
         Ok(out)
     }
 
     async fn source_version(&self, source_record_id: &str) -> Result<Option<String>, IngestError> {
-        Issuer::source_version(self, source_record_id)
-            .map_err(|e| IngestError::Issuer(e.to_string()))
+        Ok(Issuer::source_version(self, source_record_id)?)
     }
 
     async fn record_source_versions(
         &self,
         entries: &[(String, String)],
     ) -> Result<usize, IngestError> {
-        Issuer::record_source_versions(self, entries)
-            .await
-            .map_err(|e| IngestError::Issuer(e.to_string()))
+        Ok(Issuer::record_source_versions(self, entries).await?)
     }
 
     fn describe(&self) -> String {
