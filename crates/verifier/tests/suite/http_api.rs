@@ -85,7 +85,7 @@ async fn credentials_verify() {
     // A vc+jwt as a string.
     let unsigned = w
         .registry
-        .birth(None, 10)
+        .birth(None, 10, at(BIRTH_VALID_FROM))
         .valid_from(chrono::Utc::now() - Duration::days(1))
         .build()
         .unwrap();
@@ -130,7 +130,11 @@ async fn credentials_verify() {
     );
 
     // Revoked: 422 as well.
-    let unsigned = w.registry.birth(None, 20).build().unwrap();
+    let unsigned = w
+        .registry
+        .birth(None, 20, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let revoked = sign_di(
         unsigned.json(),
         &w.registry.signer,
@@ -150,7 +154,11 @@ async fn credentials_verify() {
     );
 
     // Indeterminate (no status list for this issuer's lists): 422, its own problem type.
-    let unsigned = w.js_issuer.birth(None, 10).build().unwrap();
+    let unsigned = w
+        .js_issuer
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let unknown = sign_di(unsigned.json(), &w.js_issuer.signer, now()).await;
     let (status, _, body) = api
         .post_json(
