@@ -78,5 +78,5 @@ pub use ingest::{IngestOptions, NoProgress, Position, Progress, Summary, Unit, i
 pub use mapping::{Mapped, Mapping};
 pub use report::{Counts, Rejection, Stage};
 pub use sink::Sink;
-pub use source::file::{FileFormat, FileReader};
+pub use source::file::{FileFormat, FileReader, UnknownFileFormat};
 pub use source::infohighway::{FeedOptions, InfoHighwayClient, Page, PageError, ingest_feed};

@@ -64,16 +64,19 @@ impl StatusAction {
     }
 }
 
+/// A text that names no status action (the text given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a status action (revoke, suspend, reinstate)")]
+pub struct UnknownStatusAction(pub String);
+
 impl std::str::FromStr for StatusAction {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownStatusAction;
+    fn from_str(s: &str) -> Result<Self, UnknownStatusAction> {
         match s {
             "revoke" | "revoked" => Ok(Self::Revoke),
             "suspend" | "suspended" => Ok(Self::Suspend),
             "reinstate" | "lift" | "active" | "unsuspend" => Ok(Self::Reinstate),
-            other => Err(format!(
-                "`{other}` is not a status action (revoke, suspend, reinstate)"
-            )),
+            other => Err(UnknownStatusAction(other.to_owned())),
         }
     }
 }
@@ -559,5 +562,21 @@ impl Task {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_status_action_is_a_typed_error_naming_it() {
+        assert_eq!("lift".parse::<StatusAction>(), Ok(StatusAction::Reinstate));
+        let e = "cancel".parse::<StatusAction>().unwrap_err();
+        assert_eq!(e, UnknownStatusAction("cancel".into()));
+        assert_eq!(
+            e.to_string(),
+            "`cancel` is not a status action (revoke, suspend, reinstate)"
+        );
     }
 }
