@@ -93,16 +93,17 @@ async fn inspect(path: &Path, json: bool) -> anyhow::Result<i32> {
         Err(e) => return Ok(bad_input(json, &format!("{}: {e}", path.display()))),
     };
     if json {
-        let mut value = serde_json::to_value(&summary)?;
-        value["signature"] = match &summary.signature {
-            Ok(detail) => json!({"verified": true, "detail": detail}),
-            Err(reason) => json!({"verified": false, "reason": reason}),
-        };
+        // the signature serializes as {"verified", "detail" | "reason"}
+        let value = serde_json::to_value(&summary)?;
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print!("{summary}");
     }
-    Ok(if summary.signature.is_ok() { 0 } else { 1 })
+    Ok(if summary.signature.is_verified() {
+        0
+    } else {
+        1
+    })
 }
 
 fn state_label(state: &EntryState) -> &'static str {

@@ -13,7 +13,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bearer;
 pub mod body;
 pub mod caching;
+pub mod json;
 pub mod logging;
+pub mod problem;
 pub mod request_log;

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use civitas_core::io::IoFailure;
+use civitas_issuer::IssuerError;
 
 /// A mapping or configuration file that cannot be used, naming where the mistake is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,18 +132,44 @@ pub enum IngestError {
         reason: String,
     },
     /// The issuer failed as a whole (store, signing key, shutdown): the batch in flight is not
-    /// acknowledged and is retried on the next run. Free text: the issuer's own message, or
-    /// why its answer could not be used.
+    /// acknowledged and is retried on the next run.
     #[error("issuer: {0}")]
-    Issuer(String),
-    /// The record-version ledger failed.
+    Issuer(IssuerFailure),
+    /// The separate version ledger of an earlier civitas could not be read (to be folded into
+    /// the registry).
     #[error("ledger {path}: {reason}")]
     Ledger {
         /// The ledger directory.
         path: PathBuf,
-        /// What went wrong.
+        /// What went wrong (free text: what sled reported, whose error type is not part of
+        /// civitas' API, or which entry is not UTF-8).
         reason: String,
     },
+}
+
+/// How the issuer failed as a whole ([`IngestError::Issuer`]).
+#[derive(Debug, thiserror::Error)]
+pub enum IssuerFailure {
+    /// The issuer's own error (its store, its signing key, a shutdown).
+    #[error("{0}")]
+    Error(IssuerError),
+    /// The issuer answered a batch with another number of results than requests.
+    #[error("{got} results for {sent} requests")]
+    ResultCount {
+        /// Results received.
+        got: usize,
+        /// Requests sent.
+        sent: usize,
+    },
+    /// Signing failed for every record of a batch: the signer is broken, not the records.
+    #[error("signing failed for every record of the batch: the signer is broken")]
+    SignerBroken,
+}
+
+impl From<IssuerError> for IngestError {
+    fn from(e: IssuerError) -> Self {
+        Self::Issuer(IssuerFailure::Error(e))
+    }
 }
 
 impl IngestError {
@@ -181,5 +208,25 @@ mod tests {
         assert_eq!(line_column(text, 1000), (3, 8));
         let e = FileError::at("m.toml", text, Some(9), Some("bb".into()), "no");
         assert_eq!(e.to_string(), "m.toml:2:4: `bb`: no");
+    }
+
+    #[test]
+    fn an_issuer_failure_keeps_the_issuers_error() {
+        use civitas_issuer::error::UnavailableReason;
+        let e = IngestError::from(IssuerError::Unavailable(
+            UnavailableReason::CommitterStopped,
+        ));
+        assert!(matches!(
+            e,
+            IngestError::Issuer(IssuerFailure::Error(IssuerError::Unavailable(
+                UnavailableReason::CommitterStopped
+            )))
+        ));
+        assert_eq!(
+            e.to_string(),
+            "issuer: the issuer is unavailable: the committer has stopped"
+        );
+        let e = IngestError::Issuer(IssuerFailure::ResultCount { got: 2, sent: 3 });
+        assert_eq!(e.to_string(), "issuer: 2 results for 3 requests");
     }
 }

@@ -1,8 +1,9 @@
 //! The ingestion pipeline: a reader (a file or an e-service feed) maps records on its own
 //! thread or task and hands them over a bounded channel to the issuing loop, which groups them
 //! into batches for [`Sink::issue_batch`] (parallel signing, one flush per batch), counts what
-//! happened, writes bad records to the report and, once a batch is acknowledged, the version
-//! ledger and the feed checkpoint.
+//! happened, writes bad records to the report and, once a batch is acknowledged, the feed
+//! checkpoint. Each record goes with its version, which the issuer records in the same commit
+//! as the issuance (the version [`ledger`](crate::ledger), in the registry store).
 //!
 //! Guarantees:
 //! - every record read ends in exactly one count: issued, replayed, superseded, rejected
@@ -23,7 +24,7 @@ use tokio::sync::mpsc;
 
 use crate::checkpoint::{Checkpoint, CheckpointFile};
 use crate::error::IngestError;
-use crate::ledger::{Ledger, Verdict};
+use crate::ledger::{self, Verdict};
 use crate::mapping::{MapFailure, Mapped, Mapping};
 use crate::report::{Counts, Issue, Rejection, ReportHeader, ReportWriter, Stage, Stale};
 use crate::sink::Sink;
@@ -38,7 +39,9 @@ pub struct IngestOptions {
     pub max_batch_delay: Duration,
     /// Where to write the JSON report (`None`: counts only).
     pub report: Option<PathBuf>,
-    /// The version ledger's directory; used when the mapping reads a record version.
+    /// The separate version ledger of earlier civitas versions (`<data>/ingest/ledger`): when
+    /// it exists, it is folded into the issuer's registry at the start of the run, then
+    /// renamed `ledger.folded` ([`ledger::fold_legacy`]). The ledger itself is in the registry.
     pub ledger: Option<PathBuf>,
     /// Whether a corrected record supersedes (revokes and replaces) the credential issued for
     /// its earlier version (default `true`). When `false`, it is rejected as a conflict.
@@ -64,8 +67,8 @@ impl Default for IngestOptions {
 }
 
 impl IngestOptions {
-    /// Options with the ledger and report under an issuer data directory:
-    /// `<data>/ingest/ledger` and the given report path.
+    /// Options for an issuer data directory: a legacy ledger in `<data>/ingest/ledger` is
+    /// folded into the registry.
     pub fn for_data_dir(data_dir: &Path) -> Self {
         Self {
             ledger: Some(data_dir.join("ingest").join("ledger")),
@@ -200,7 +203,6 @@ pub(crate) fn map_record(mapping: &Mapping, position: String, record: &serde_jso
 struct Pending {
     position: String,
     source_id: String,
-    version: Option<String>,
 }
 
 struct Loop<'a> {
@@ -208,7 +210,6 @@ struct Loop<'a> {
     mapping: &'a Mapping,
     options: &'a IngestOptions,
     progress: &'a dyn Progress,
-    ledger: Option<Ledger>,
     report: ReportWriter,
     checkpoint_file: Option<&'a CheckpointFile>,
     counts: Counts,
@@ -233,8 +234,8 @@ impl Loop<'_> {
                     self.flush().await?;
                 }
                 let mut supersede = self.options.supersede;
-                if let (Some(ledger), Some(v)) = (&self.ledger, &version) {
-                    match ledger.check(&source_id, v)? {
+                if let Some(v) = &version {
+                    match ledger::check(self.sink, &source_id, v).await? {
                         Verdict::Newer => {}
                         Verdict::Same => supersede = false,
                         Verdict::Older(known) => {
@@ -249,15 +250,15 @@ impl Loop<'_> {
                         }
                     }
                 }
-                let request = IssueRequest::new(document)
+                let mut request = IssueRequest::new(document)
                     .source(&source_id)
                     .supersede(supersede);
+                request.source_version = version;
                 self.ids.insert(source_id.clone());
                 self.batch.push((
                     Pending {
                         position,
                         source_id,
-                        version,
                     },
                     request,
                 ));
@@ -308,19 +309,13 @@ impl Loop<'_> {
         self.ids.clear();
         let (pending, requests): (Vec<Pending>, Vec<IssueRequest>) = batch.into_iter().unzip();
         let results = self.sink.issue_batch(requests, &self.options.actor).await?;
-        let mut versions = Vec::new();
         for (p, result) in pending.into_iter().zip(results) {
             match result {
-                Ok((_, outcome)) => {
-                    match outcome {
-                        IssueOutcome::Issued => self.counts.issued += 1,
-                        IssueOutcome::Replayed => self.counts.replayed += 1,
-                        IssueOutcome::Superseded { .. } => self.counts.superseded += 1,
-                    }
-                    if let Some(v) = p.version {
-                        versions.push((p.source_id, v));
-                    }
-                }
+                Ok((_, outcome)) => match outcome {
+                    IssueOutcome::Issued => self.counts.issued += 1,
+                    IssueOutcome::Replayed => self.counts.replayed += 1,
+                    IssueOutcome::Superseded { .. } => self.counts.superseded += 1,
+                },
                 Err(e) => {
                     self.counts.rejected += 1;
                     let issue: Issue = self.mapping.issue_of(&e);
@@ -336,9 +331,6 @@ impl Loop<'_> {
                     ))?;
                 }
             }
-        }
-        if let Some(ledger) = &self.ledger {
-            ledger.record(&versions)?;
         }
         self.save_checkpoint()?;
         self.progress.update(&self.counts, self.position);
@@ -359,16 +351,14 @@ pub(crate) async fn run_loop(
 ) -> Result<Summary, IngestError> {
     let started = Instant::now();
     let started_at = now();
-    let ledger = match (&options.ledger, mapping.has_version()) {
-        (Some(dir), true) => Some(Ledger::open(dir)?),
-        _ => None,
-    };
+    if let Some(dir) = &options.ledger {
+        ledger::fold_legacy(sink, dir).await?;
+    }
     let mut lp = Loop {
         sink,
         mapping,
         options,
         progress,
-        ledger,
         report: ReportWriter::new(options.report.as_deref())?,
         checkpoint_file,
         counts: Counts::default(),

@@ -6,7 +6,8 @@
 //!
 //! - the same record twice → one credential (the issuer replays it);
 //! - a corrected record → the earlier credential revoked and superseded, a new one issued; an
-//!   older version read again (a duplicated page) is skipped, thanks to the version [`ledger`];
+//!   older version read again (a duplicated page) is skipped, thanks to the version [`ledger`]
+//!   (kept in the issuer's registry, written in the commit of each issuance);
 //! - a bad record never stops the run and is never dropped silently: it is listed in the JSON
 //!   [`report`] with its id, position, field and reason; all good records are issued;
 //! - a feed's [`checkpoint`] is written after each page whose records are on disk, so a
@@ -72,10 +73,10 @@ pub mod source;
 
 pub use checkpoint::{Checkpoint, CheckpointFile};
 pub use config::{Auth, InfoHighwayConfig, ServiceConfig};
-pub use error::{FileError, IngestError};
+pub use error::{FileError, IngestError, IssuerFailure};
 pub use ingest::{IngestOptions, NoProgress, Position, Progress, Summary, Unit, ingest_file};
 pub use mapping::{Mapped, Mapping};
 pub use report::{Counts, Rejection, Stage};
 pub use sink::Sink;
-pub use source::file::{FileFormat, FileReader};
+pub use source::file::{FileFormat, FileReader, UnknownFileFormat};
 pub use source::infohighway::{FeedOptions, InfoHighwayClient, Page, PageError, ingest_feed};

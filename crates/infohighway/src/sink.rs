@@ -6,7 +6,7 @@
 use civitas_issuer::error::ErrorKind;
 use civitas_issuer::{IssueOutcome, IssueRequest, Issuer, IssuerError};
 
-use crate::error::IngestError;
+use crate::error::{IngestError, IssuerFailure};
 
 /// What became of one request of a batch.
 pub type SinkResult = Result<(String, IssueOutcome), IssuerError>;
@@ -22,6 +22,18 @@ pub trait Sink: Send + Sync {
         requests: Vec<IssueRequest>,
         actor: &str,
     ) -> Result<Vec<SinkResult>, IngestError>;
+
+    /// The highest version of source record `source_record_id` issued, as the issuer's
+    /// registry recorded it with the issuance (the version [`ledger`](crate::ledger)).
+    async fn source_version(&self, source_record_id: &str) -> Result<Option<String>, IngestError>;
+
+    /// Records versions known from elsewhere (a legacy ledger being folded in), each only when
+    /// it is higher than the one recorded, on disk before this returns. Returns how many were
+    /// recorded.
+    async fn record_source_versions(
+        &self,
+        entries: &[(String, String)],
+    ) -> Result<usize, IngestError>;
 
     /// Describes the sink for logs (`issuer did:web:…`).
     fn describe(&self) -> String;
@@ -49,10 +61,10 @@ impl Sink for Issuer {
         let n = requests.len();
         let results = Issuer::issue_batch(self, requests, actor).await;
         if results.len() != n {
-            return Err(IngestError::Issuer(format!(
-                "{} results for {n} requests",
-                results.len()
-            )));
+            return Err(IngestError::Issuer(IssuerFailure::ResultCount {
+                got: results.len(),
+                sent: n,
+            }));
         }
         let mut out = Vec::with_capacity(n);
         let mut signing_failures = 0;
@@ -65,15 +77,24 @@ impl Sink for Issuer {
                     }
                     out.push(Err(e));
                 }
-                Err(e) => return Err(IngestError::Issuer(e.to_string())),
+                Err(e) => return Err(e.into()),
             }
         }
         if n > 1 && signing_failures == n {
-            return Err(IngestError::Issuer(
-                "signing failed for every record of the batch: the signer is broken".into(),
-            ));
+            return Err(IngestError::Issuer(IssuerFailure::SignerBroken));
         }
         Ok(out)
+    }
+
+    async fn source_version(&self, source_record_id: &str) -> Result<Option<String>, IngestError> {
+        Ok(Issuer::source_version(self, source_record_id)?)
+    }
+
+    async fn record_source_versions(
+        &self,
+        entries: &[(String, String)],
+    ) -> Result<usize, IngestError> {
+        Ok(Issuer::record_source_versions(self, entries).await?)
     }
 
     fn describe(&self) -> String {

@@ -22,7 +22,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::{AuditAction, AuditEvent, ChainHead};
-use crate::error::IssuerError;
+use crate::error::{IssuerError, StoreError, UnavailableReason};
 use crate::status::StatusBook;
 use crate::store::{CredentialRecord, RegistryStore, Write, WriteBatch};
 
@@ -36,6 +36,9 @@ pub(crate) struct Prepared {
     pub(crate) text: String,
     /// The credential this one supersedes (revoked in the same commit).
     pub(crate) supersedes: Option<String>,
+    /// The source record's version to record in the same commit (only when it is higher than
+    /// the one recorded: the pipeline decides, under the source record's lock).
+    pub(crate) source_version: Option<String>,
 }
 
 /// A status change.
@@ -61,16 +64,19 @@ impl StatusAction {
     }
 }
 
+/// A text that names no status action (the text given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a status action (revoke, suspend, reinstate)")]
+pub struct UnknownStatusAction(pub String);
+
 impl std::str::FromStr for StatusAction {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownStatusAction;
+    fn from_str(s: &str) -> Result<Self, UnknownStatusAction> {
         match s {
             "revoke" | "revoked" => Ok(Self::Revoke),
             "suspend" | "suspended" => Ok(Self::Suspend),
             "reinstate" | "lift" | "active" | "unsuspend" => Ok(Self::Reinstate),
-            other => Err(format!(
-                "`{other}` is not a status action (revoke, suspend, reinstate)"
-            )),
+            other => Err(UnknownStatusAction(other.to_owned())),
         }
     }
 }
@@ -136,12 +142,12 @@ impl Committer {
     fn send(&self, job: Job) -> Result<(), IssuerError> {
         if self.failed.load(Ordering::SeqCst) {
             return Err(IssuerError::Unavailable(
-                "an earlier write to the registry failed; restart the issuer".into(),
+                UnavailableReason::EarlierWriteFailed,
             ));
         }
         self.tx
             .send(job)
-            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))
     }
 
     /// Records issued credentials; returns the lists changed (by supersessions).
@@ -157,7 +163,7 @@ impl Committer {
             reply,
         })?;
         rx.await
-            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))?
     }
 
     /// Changes a credential's status.
@@ -177,7 +183,7 @@ impl Committer {
             reply,
         })?;
         rx.await
-            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))?
     }
 
     /// Writes records with audit events.
@@ -193,7 +199,7 @@ impl Committer {
             reply,
         })?;
         rx.await
-            .map_err(|_| IssuerError::Unavailable("the committer has stopped".into()))?
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))?
     }
 }
 
@@ -256,11 +262,10 @@ impl Group<'_> {
         let Some(r) = record.status_ref(purpose) else {
             return Ok(false);
         };
-        let mut book = self
-            .task
-            .book
-            .lock()
-            .map_err(|_| IssuerError::Unavailable("status book poisoned".into()))?;
+        let mut book =
+            self.task.book.lock().map_err(|_| {
+                IssuerError::Unavailable(UnavailableReason::Poisoned("status book"))
+            })?;
         let list = book.list_mut(&r.list)?;
         let changed = match (purpose, on) {
             (StatusPurpose::Revocation, true) => list.revoke(r.index)?,
@@ -318,6 +323,12 @@ impl Group<'_> {
                     source_record_id: source.clone(),
                     credential_id: new_id.clone(),
                 });
+                if let Some(version) = &item.source_version {
+                    self.batch.push(Write::SourceVersion {
+                        source_record_id: source.clone(),
+                        version: version.clone(),
+                    });
+                }
             }
             if let Some(old) = &item.supersedes {
                 details["supersedes"] = old.clone().into();
@@ -422,8 +433,7 @@ impl Task {
     async fn commit(&mut self, jobs: Vec<Job>) {
         if self.failed.load(Ordering::SeqCst) {
             for job in jobs {
-                let e =
-                    || IssuerError::Unavailable("an earlier write to the registry failed".into());
+                let e = || IssuerError::Unavailable(UnavailableReason::EarlierWriteFailed);
                 match job {
                     Job::Issue { reply, .. } => drop(reply.send(Err(e()))),
                     Job::Status { reply, .. } => drop(reply.send(Err(e()))),
@@ -515,19 +525,21 @@ impl Task {
                 store.flush()
             })
             .await
-            .unwrap_or_else(|e| Err(IssuerError::Store(format!("the writer panicked: {e}"))))
+            .unwrap_or_else(|e| {
+                Err(IssuerError::Store(StoreError::WriterPanicked(
+                    e.to_string(),
+                )))
+            })
         };
         if let Err(e) = outcome {
             self.failed.store(true, Ordering::SeqCst);
             self.head = head_before;
             self.count = count_before;
-            let msg = e.to_string();
             for r in replies {
-                let e = || IssuerError::Store(msg.clone());
                 match r {
-                    Reply::Issue(tx, _) => drop(tx.send(Err(e()))),
-                    Reply::Status(tx, _) => drop(tx.send(Err(e()))),
-                    Reply::Records(tx) => drop(tx.send(Err(e()))),
+                    Reply::Issue(tx, _) => drop(tx.send(Err(e.for_group()))),
+                    Reply::Status(tx, _) => drop(tx.send(Err(e.for_group()))),
+                    Reply::Records(tx) => drop(tx.send(Err(e.for_group()))),
                 }
             }
             return;
@@ -550,5 +562,21 @@ impl Task {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_status_action_is_a_typed_error_naming_it() {
+        assert_eq!("lift".parse::<StatusAction>(), Ok(StatusAction::Reinstate));
+        let e = "cancel".parse::<StatusAction>().unwrap_err();
+        assert_eq!(e, UnknownStatusAction("cancel".into()));
+        assert_eq!(
+            e.to_string(),
+            "`cancel` is not a status action (revoke, suspend, reinstate)"
+        );
     }
 }

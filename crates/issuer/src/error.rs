@@ -2,12 +2,18 @@
 //! wrong. The HTTP layer maps each to a status code and an RFC 9457 problem type
 //! ([`IssuerError::kind`]).
 
-use civitas_core::credential::SyntaxError;
-use civitas_core::io::IoFailure;
-use civitas_core::model::ModelError;
-use civitas_core::schema::SchemaError;
 use civitas_jsonld::canon::CanonError;
+use civitas_qr::compact::CompactError;
+use civitas_core::credential::SyntaxError;
+use civitas_core::data_integrity::ProofError;
+use civitas_core::io::IoFailure;
 use civitas_jsonld::json::JsonError;
+use civitas_core::jwt::JwtError;
+use civitas_core::model::{DocumentType, ModelError};
+use civitas_core::schema::SchemaError;
+use civitas_core::secure::SecureError;
+use civitas_render::certificate::RenderError;
+use civitas_qr::QrError;
 
 /// Everything that can go wrong in civitas-issuer.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +43,7 @@ pub enum IssuerError {
     },
     /// The document type is not one this issuer is configured to issue.
     #[error("this issuer does not issue {0} documents")]
-    TypeNotAllowed(String),
+    TypeNotAllowed(DocumentType),
     /// The source record was issued before with different content, and superseding was not
     /// asked for.
     #[error(
@@ -64,9 +70,9 @@ pub enum IssuerError {
         /// Why.
         reason: String,
     },
-    /// Key rotation is not possible for this issuer (free text for the operator: why).
+    /// Key rotation is not possible for this issuer.
     #[error("key rotation: {0}")]
-    Rotation(String),
+    Rotation(RotationError),
     /// A key file could not be read, written or opened.
     #[error("key file {path}: {reason}")]
     KeyFile {
@@ -82,18 +88,15 @@ pub enum IssuerError {
     /// the operator, naming the setting).
     #[error("configuration: {0}")]
     Config(String),
-    /// Signing failed.
+    /// Signing failed, or making what is signed (the QR form, the printed certificate).
     #[error("signing failed: {0}")]
-    Signing(String),
+    Signing(SigningError),
     /// A status list operation failed.
     #[error(transparent)]
     Status(#[from] civitas_status::StatusError),
     /// The registry store failed (disk, corruption).
     #[error("registry store: {0}")]
-    Store(String),
-    /// The audit log is broken.
-    #[error("audit log: {0}")]
-    Audit(String),
+    Store(StoreError),
     /// A file or directory could not be used.
     #[error("{path}: {source}")]
     Io {
@@ -107,7 +110,154 @@ pub enum IssuerError {
     Tls(String),
     /// The issuer stopped accepting writes after a store failure, or is shutting down.
     #[error("the issuer is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(UnavailableReason),
+}
+
+/// Why signing failed ([`IssuerError::Signing`]): the error of the part that failed, as a
+/// typed payload (its message is the part's own; error chains would repeat it as a source).
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    /// Securing a credential failed (the signer, the proof, the self-check of the signature).
+    #[error("{0}")]
+    Secure(SecureError),
+    /// A signing task did not finish (it panicked or was cancelled).
+    #[error("the signing task failed")]
+    TaskFailed,
+    /// A status list could not be signed.
+    #[error("status list {url}: {error}")]
+    StatusList {
+        /// The list URL.
+        url: String,
+        /// What the proof layer reported.
+        error: ProofError,
+    },
+    /// The key that signed a credential is not in the key history (an id: its verification
+    /// method).
+    #[error("no key {0} in the key history")]
+    UnknownKey(String),
+    /// The key that signed a credential was held by an external signer that is no longer the
+    /// current one (an id: its verification method).
+    #[error("key {0} was held by an external signer that is no longer the current one")]
+    KeyNotHeld(String),
+    /// The compact QR form could not be made.
+    #[error("{0}")]
+    Compact(CompactError),
+    /// The QR code could not be drawn.
+    #[error("{0}")]
+    Qr(QrError),
+    /// The printable certificate of credential `id` could not be rendered.
+    #[error("rendering {id}: {error}")]
+    Certificate {
+        /// The credential id.
+        id: String,
+        /// What the renderer reported.
+        error: RenderError,
+    },
+}
+
+/// Why the registry store failed ([`IssuerError::Store`]). `Clone`, so that a failed group
+/// commit is reported to every request of the group.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database (or the encoding of a value) failed: what it reported. Free text: the
+    /// backend's own error type (sled's, serde_json's) is not part of civitas' API.
+    #[error("{0}")]
+    Backend(String),
+    /// The registry could not be opened (free text: what the backend reported).
+    #[error(
+        "cannot open the registry at {path} (is another issuer process using this data directory?): {reason}"
+    )]
+    Open {
+        /// The registry directory.
+        path: String,
+        /// What the backend reported.
+        reason: String,
+    },
+    /// A stored record does not parse.
+    #[error("corrupt {what} record: {reason}")]
+    Corrupt {
+        /// The kind of record (`credential`, `audit`, …).
+        what: &'static str,
+        /// What the parser reported.
+        reason: String,
+    },
+    /// A stored text value is not UTF-8.
+    #[error("{what} of {id} is not UTF-8")]
+    NotUtf8 {
+        /// The kind of value (`credential text`, `source index`, …).
+        what: &'static str,
+        /// The key it is stored under (a credential or source record id).
+        id: String,
+    },
+    /// The credential count is not 8 bytes.
+    #[error("corrupt credential count")]
+    CorruptCount,
+    /// A stored `vc+jwt` credential does not decode.
+    #[error("stored vc+jwt of {id}: {error}")]
+    StoredJwt {
+        /// The credential id.
+        id: String,
+        /// What the JWT decoder reported.
+        error: JwtError,
+    },
+    /// A source record points at a credential the registry does not hold.
+    #[error("source record {source_record_id} points at a missing credential {credential_id}")]
+    DanglingSource {
+        /// The source record id.
+        source_record_id: String,
+        /// The credential id it points at.
+        credential_id: String,
+    },
+    /// A credential record has no signed text beside it.
+    #[error("credential {0} has no text")]
+    NoText(String),
+    /// A status list the registry refers to is missing.
+    #[error("status list {0} is missing")]
+    MissingList(String),
+    /// The key history has no current key.
+    #[error("the key history has no current key")]
+    NoCurrentKey,
+    /// The writer task panicked.
+    #[error("the writer panicked: {0}")]
+    WriterPanicked(String),
+}
+
+/// Why the issuer cannot take writes now ([`IssuerError::Unavailable`]).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum UnavailableReason {
+    /// An earlier write to the registry failed: memory may be ahead of the disk until a
+    /// restart reloads it.
+    #[error("an earlier write to the registry failed; restart the issuer")]
+    EarlierWriteFailed,
+    /// The committer (the single writer) has stopped.
+    #[error("the committer has stopped")]
+    CommitterStopped,
+    /// Shared state was poisoned by a panic (names it: `status book`, `publisher state`).
+    #[error("{0} poisoned")]
+    Poisoned(&'static str),
+    /// A request got no result (its task ended early).
+    #[error("no result")]
+    NoResult,
+    /// Status entries could not be allocated, for this request and the others of its batch:
+    /// the error of the allocation.
+    #[error("{0}")]
+    Allocation(std::sync::Arc<IssuerError>),
+}
+
+/// Why this issuer cannot rotate its key ([`IssuerError::Rotation`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RotationError {
+    /// A did:key issuer's DID is its key.
+    #[error("a did:key issuer cannot rotate: its DID is its key (use did:web)")]
+    DidKey,
+    /// The current key is held by an external signer (an id: its verification method).
+    #[error(
+        "the current key {0} is held by an external signer: create the new key in that device and open the issuer with it"
+    )]
+    ExternalSigner(String),
+    /// The task generating the new key did not finish (free text: what the runtime reported).
+    #[error("key generation failed: {0}")]
+    KeyGeneration(String),
 }
 
 /// What kind of failure an [`IssuerError`] is, for status codes and problem types.
@@ -135,7 +285,16 @@ impl IssuerError {
     }
 
     pub(crate) fn store(e: impl std::fmt::Display) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(StoreError::Backend(e.to_string()))
+    }
+
+    /// This error once more, for another request of a group that failed with it: a store
+    /// error as it is (it is `Clone`), anything else as the store's failure with its message.
+    pub(crate) fn for_group(&self) -> Self {
+        match self {
+            Self::Store(e) => Self::Store(e.clone()),
+            other => Self::store(other),
+        }
     }
 
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
@@ -166,7 +325,6 @@ impl IssuerError {
             | Self::Config(_)
             | Self::Signing(_)
             | Self::Store(_)
-            | Self::Audit(_)
             | Self::Io { .. }
             | Self::Tls(_) => ErrorKind::Internal,
         }
@@ -200,7 +358,6 @@ impl IssuerError {
             | Self::Config(_)
             | Self::Signing(_)
             | Self::Store(_)
-            | Self::Audit(_)
             | Self::Io { .. }
             | Self::Tls(_) => "internal",
         }

@@ -16,7 +16,7 @@ use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader, STATUS_LIST_V1};
 use civitas_keys::signer::Signer;
 use serde_json::{Value, json};
 
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError};
 use crate::jcs;
 use crate::status::EntryPair;
 use crate::store::CredentialRecord;
@@ -96,6 +96,11 @@ pub struct IssueRequest {
     /// The registry's id for the record: issuing the same record again returns the credential
     /// already issued (idempotency).
     pub source_record_id: Option<String>,
+    /// The source record's version (a number or an ISO 8601 timestamp), when the source gives
+    /// one: recorded in the registry with the issuance, in the same commit, when it is higher
+    /// than the one recorded ([`Issuer::source_version`](crate::Issuer::source_version) reads
+    /// it back). Ignored without a source record id.
+    pub source_version: Option<String>,
     /// When the record was issued before with different content: revoke that credential and
     /// issue this one (otherwise: [`IssuerError::Conflict`]).
     pub supersede: bool,
@@ -109,6 +114,7 @@ impl IssueRequest {
         Self {
             document: document.into(),
             source_record_id: None,
+            source_version: None,
             supersede: false,
             securing: None,
         }
@@ -117,6 +123,12 @@ impl IssueRequest {
     /// Sets the source record id.
     pub fn source(mut self, id: &str) -> Self {
         self.source_record_id = Some(id.to_owned());
+        self
+    }
+
+    /// Sets the source record's version (see [`IssueRequest::source_version`]).
+    pub fn version(mut self, version: &str) -> Self {
+        self.source_version = Some(version.to_owned());
         self
     }
 
@@ -204,6 +216,8 @@ pub(crate) enum Payload {
 pub(crate) struct Item {
     pub(crate) payload: Payload,
     pub(crate) source: Option<String>,
+    /// The source record's version, to record with the issuance.
+    pub(crate) source_version: Option<String>,
     pub(crate) supersede: bool,
     pub(crate) securing: Securing,
     pub(crate) types: Vec<String>,
@@ -227,14 +241,20 @@ fn subject_digest_of(credential: &Value) -> String {
 }
 
 pub(crate) fn check_source(source: Option<&str>) -> Result<(), IssuerError> {
-    if let Some(s) = source
+    check_source_text("sourceRecordId", source)
+}
+
+/// Checks a source record id or version (`member` names it): 1 to [`MAX_SOURCE_RECORD_ID`]
+/// characters, no control characters, no surrounding spaces.
+fn check_source_text(member: &str, text: Option<&str>) -> Result<(), IssuerError> {
+    if let Some(s) = text
         && (s.is_empty()
             || s.len() > MAX_SOURCE_RECORD_ID
             || s.chars().any(char::is_control)
             || s.trim() != s)
     {
         return Err(IssuerError::invalid(
-            "sourceRecordId",
+            member,
             format!(
                 "must be 1 to {MAX_SOURCE_RECORD_ID} characters, without control characters or surrounding spaces"
             ),
@@ -247,7 +267,7 @@ fn check_allowed(kind: DocumentType, allowed: &[DocumentType]) -> Result<(), Iss
     if allowed.contains(&kind) {
         Ok(())
     } else {
-        Err(IssuerError::TypeNotAllowed(kind.as_str().to_owned()))
+        Err(IssuerError::TypeNotAllowed(kind))
     }
 }
 
@@ -258,11 +278,13 @@ impl Item {
         default_securing: Securing,
     ) -> Result<Self, IssuerError> {
         check_source(request.source_record_id.as_deref())?;
+        check_source_text("sourceVersion", request.source_version.as_deref())?;
         let kind = request.document.document_type();
         check_allowed(kind, allowed)?;
         Ok(Self {
             payload: Payload::Typed(request.document),
             source: request.source_record_id,
+            source_version: request.source_version,
             supersede: request.supersede,
             securing: request.securing.unwrap_or(default_securing),
             types: vec!["VerifiableCredential".into(), kind.as_str().into()],
@@ -283,6 +305,7 @@ impl Item {
             types: parsed.types().to_vec(),
             payload: Payload::Raw(credential),
             source: request.source_record_id,
+            source_version: None,
             supersede: request.supersede,
             securing: request.securing.unwrap_or(default_securing),
         })
@@ -399,7 +422,7 @@ fn secure_error(e: SecureError) -> IssuerError {
     match e {
         SecureError::Syntax(s) => IssuerError::Syntax(s),
         SecureError::JsonLd(c) => IssuerError::JsonLd(c),
-        other => IssuerError::Signing(other.to_string()),
+        other => IssuerError::Signing(SigningError::Secure(other)),
     }
 }
 

@@ -8,7 +8,7 @@ use civitas_core::credential::Credential;
 use civitas_keys::signer::Signer;
 use civitas_render::certificate::{self, Format};
 
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError, StoreError};
 use crate::issuer::Issuer;
 use crate::keystore::FileSigner;
 use civitas_core::secure::Securing;
@@ -25,7 +25,12 @@ impl Issuer {
             Securing::DataIntegrity => civitas_core::credential::parse_json(text.as_bytes())?,
             Securing::VcJwt => {
                 civitas_core::jwt::decode(&text)
-                    .map_err(|e| IssuerError::Store(format!("stored vc+jwt of {id}: {e}")))?
+                    .map_err(|error| {
+                        IssuerError::Store(StoreError::StoredJwt {
+                            id: id.to_owned(),
+                            error,
+                        })
+                    })?
                     .payload
             }
         };
@@ -43,10 +48,10 @@ impl Issuer {
             .keys()
             .into_iter()
             .find(|k| k.verification_method == method)
-            .ok_or_else(|| IssuerError::Signing(format!("no key {method} in the key history")))?;
+            .ok_or_else(|| IssuerError::Signing(SigningError::UnknownKey(method.to_owned())))?;
         if record.file.is_empty() {
-            return Err(IssuerError::Signing(format!(
-                "key {method} was held by an external signer that is no longer the current one"
+            return Err(IssuerError::Signing(SigningError::KeyNotHeld(
+                method.to_owned(),
             )));
         }
         let signer = FileSigner::open(
@@ -81,14 +86,18 @@ impl Issuer {
         let signer = self.signer_for(method)?;
         civitas_qr::compact::encode(credential, signer.as_ref())
             .await
-            .map_err(|e| IssuerError::Signing(e.to_string()))
+            .map_err(|e| IssuerError::Signing(SigningError::Compact(e)))
     }
 
     /// The printable certificate of credential `id`, with its QR code.
     pub async fn certificate(&self, id: &str, format: Format) -> Result<Vec<u8>, IssuerError> {
         let (credential, method) = self.issued_credential(id)?;
         let text = self.compact_of(id, &credential, &method).await?;
-        certificate::render(credential.json(), &text, format)
-            .map_err(|e| IssuerError::Signing(format!("rendering {id}: {e}")))
+        certificate::render(credential.json(), &text, format).map_err(|error| {
+            IssuerError::Signing(SigningError::Certificate {
+                id: id.to_owned(),
+                error,
+            })
+        })
     }
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::audit::{AuditAction, AuditEvent};
 use crate::config::DidMethod;
-use crate::error::IssuerError;
+use crate::error::{IssuerError, RotationError, StoreError};
 use crate::issuer::Issuer;
 use crate::keystore::{KeyRecord, create_key};
 use crate::store::Write;
@@ -21,21 +21,16 @@ impl Issuer {
     pub async fn rotate_key(&self, actor: &str) -> Result<KeyRecord, IssuerError> {
         let inner = self.inner();
         if inner.meta.did_method == DidMethod::Key {
-            return Err(IssuerError::Rotation(
-                "a did:key issuer cannot rotate: its DID is its key (use did:web)".into(),
-            ));
+            return Err(IssuerError::Rotation(RotationError::DidKey));
         }
         let _turn = inner.rotation.lock().await;
         let keys = self.keys();
         let Some(current) = keys.iter().rev().find(|k| k.valid_until.is_none()).cloned() else {
-            return Err(IssuerError::Store(
-                "the key history has no current key".into(),
-            ));
+            return Err(IssuerError::Store(StoreError::NoCurrentKey));
         };
         if current.file.is_empty() {
-            return Err(IssuerError::Rotation(format!(
-                "the current key {} is held by an external signer: create the new key in that device and open the issuer with it",
-                current.verification_method
+            return Err(IssuerError::Rotation(RotationError::ExternalSigner(
+                current.verification_method,
             )));
         }
         let number = keys.iter().map(|k| k.number).max().unwrap_or(0) + 1;
@@ -57,7 +52,7 @@ impl Issuer {
             )
         })
         .await
-        .map_err(|e| IssuerError::Rotation(format!("key generation failed: {e}")))??;
+        .map_err(|e| IssuerError::Rotation(RotationError::KeyGeneration(e.to_string())))??;
         let mut retired = current.clone();
         retired.valid_until = Some(now);
         let event = AuditEvent::new(

@@ -25,7 +25,7 @@ use civitas_status::{
 };
 use tokio::sync::{Notify, watch};
 
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError, StoreError, UnavailableReason};
 use crate::jcs::sha256_hex;
 use crate::store::{PublishedList, RegistryStore};
 
@@ -139,7 +139,7 @@ impl StatusBook {
     pub fn list_mut(&mut self, url: &str) -> Result<&mut StatusList, IssuerError> {
         self.lists
             .get_mut(url)
-            .ok_or_else(|| IssuerError::Store(format!("status list {url} is missing")))
+            .ok_or_else(|| IssuerError::Store(StoreError::MissingList(url.to_owned())))
     }
 
     /// Every list URL.
@@ -250,7 +250,11 @@ impl Publisher {
     ) -> Result<bool, IssuerError> {
         let (urls, force) = match self.pending.lock() {
             Ok(mut p) => (std::mem::take(&mut p.0), std::mem::take(&mut p.1)),
-            Err(_) => return Err(IssuerError::Unavailable("publisher state poisoned".into())),
+            Err(_) => {
+                return Err(IssuerError::Unavailable(UnavailableReason::Poisoned(
+                    "publisher state",
+                )));
+            }
         };
         if urls.is_empty() {
             return Ok(false);
@@ -258,7 +262,11 @@ impl Publisher {
         for url in urls {
             let snapshot = match book.lock() {
                 Ok(b) => b.list(&url).cloned(),
-                Err(_) => return Err(IssuerError::Unavailable("status book poisoned".into())),
+                Err(_) => {
+                    return Err(IssuerError::Unavailable(UnavailableReason::Poisoned(
+                        "status book",
+                    )));
+                }
             };
             let Some(list) = snapshot else { continue };
             if !force && self.version(&url) >= list.version() {
@@ -273,7 +281,12 @@ impl Publisher {
             };
             let signed = add_proof(&unsigned, ctx.signer.as_ref(), &proof, &ctx.loader)
                 .await
-                .map_err(|e| IssuerError::Signing(format!("status list {url}: {e}")))?;
+                .map_err(|error| {
+                    IssuerError::Signing(SigningError::StatusList {
+                        url: url.clone(),
+                        error,
+                    })
+                })?;
             let body = serde_json::to_string(&signed).map_err(IssuerError::store)?;
             let published = PublishedList {
                 url: url.clone(),

@@ -42,9 +42,59 @@ pub struct ListSummary {
     /// `ttl` in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ttl_ms: Option<u64>,
-    /// `Ok(detail)` if the signature verifies and the key is the issuer's; `Err(reason)`
-    /// otherwise.
-    pub signature: Result<String, String>,
+    /// Whether the signature verifies and the key is the issuer's.
+    pub signature: SignatureCheck,
+}
+
+/// Whether a status list's signature verifies (serialized as `{"verified": true, "detail"}` or
+/// `{"verified": false, "reason"}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// It verifies, and the key is one its issuer allows.
+    Verified {
+        /// How the list is secured (`Data Integrity eddsa-rdfc-2022`, `vc+jwt`).
+        secured_with: String,
+        /// Which key of the issuer signed it.
+        signed_by: String,
+    },
+    /// It does not verify, or the key is not the issuer's.
+    Failed(StatusError),
+}
+
+impl SignatureCheck {
+    /// Whether the signature verifies.
+    pub fn is_verified(&self) -> bool {
+        matches!(self, Self::Verified { .. })
+    }
+
+    /// What verified it (`<secured with> (<signed by>)`), when it verifies.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Self::Verified {
+                secured_with,
+                signed_by,
+            } => Some(format!("{secured_with} ({signed_by})")),
+            Self::Failed(_) => None,
+        }
+    }
+}
+
+impl serde::Serialize for SignatureCheck {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        match self {
+            Self::Verified { .. } => {
+                map.serialize_entry("verified", &true)?;
+                map.serialize_entry("detail", &self.detail())?;
+            }
+            Self::Failed(reason) => {
+                map.serialize_entry("verified", &false)?;
+                map.serialize_entry("reason", &reason.to_string())?;
+            }
+        }
+        map.end()
+    }
 }
 
 impl ListSummary {
@@ -58,8 +108,11 @@ impl ListSummary {
         let secured = parse_secured(bytes)?;
         let list = BitstringStatusListCredential::from_secured(&secured)?;
         let signature = match verify_secured_list(&secured, checker, now).await {
-            Ok(v) => Ok(format!("{} ({})", v.secured_with(), v.signed_by())),
-            Err(e) => Err(e.to_string()),
+            Ok(v) => SignatureCheck::Verified {
+                secured_with: v.secured_with().to_owned(),
+                signed_by: v.signed_by().to_owned(),
+            },
+            Err(e) => SignatureCheck::Failed(e),
         };
         Ok(Self::of(&list, now, signature))
     }
@@ -68,7 +121,7 @@ impl ListSummary {
     pub fn of(
         list: &BitstringStatusListCredential,
         now: DateTime<Utc>,
-        signature: Result<String, String>,
+        signature: SignatureCheck,
     ) -> Self {
         let valid_now =
             list.valid_from.is_none_or(|f| now >= f) && list.valid_until.is_none_or(|u| now <= u);
@@ -146,8 +199,11 @@ impl std::fmt::Display for ListSummary {
             writeln!(f, "  ttl:        {ttl} ms")?;
         }
         match &self.signature {
-            Ok(d) => writeln!(f, "  signature:  ok, {d}"),
-            Err(e) => writeln!(f, "  signature:  FAILED: {e}"),
+            SignatureCheck::Verified {
+                secured_with,
+                signed_by,
+            } => writeln!(f, "  signature:  ok, {secured_with} ({signed_by})"),
+            SignatureCheck::Failed(e) => writeln!(f, "  signature:  FAILED: {e}"),
         }
     }
 }

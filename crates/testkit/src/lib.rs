@@ -1,8 +1,10 @@
-//! Test support shared by the civitas crates (not published): fixtures, the JavaScript
-//! interop peer, and PDF pages as images.
+//! Test support shared by the civitas crates (not published): the civil-registry fixtures
+//! (feature `fixtures`), the JavaScript interop peer, and PDF pages as images.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod js;
 pub mod pdf;
 pub mod tools;

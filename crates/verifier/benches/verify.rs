@@ -40,8 +40,7 @@ fn bench(c: &mut Criterion) {
         let birth = w.valid_birth().await;
         let unsigned = w
             .registry
-            .birth(None, 10)
-            .valid_from(now() - chrono::Duration::days(1))
+            .birth(None, 10, now() - chrono::Duration::days(1))
             .build()
             .expect("birth");
         let jwt = secure_credential(

@@ -4,11 +4,12 @@
 //!
 //! - **200** `application/json` when the verdict is valid: `{"verified": true, "checks": [...],
 //!   "warnings": [...], "errors": [], "report": {...}}`.
-//! - **422** `application/problem+json` (RFC 9457) when the document was read but is invalid
-//!   (`…#verification-failed`) or cannot be confirmed (`…#verification-indeterminate`), with
-//!   the same members plus the report.
-//! - **400** problem details when the request is not JSON, lacks the document, has an option of
-//!   the wrong type, or the document cannot be read at all (with the report).
+//! - **422** `application/problem+json` (RFC 9457, civitas-http's [`Problem`]) when the document
+//!   was read but is invalid (`…/problems/verification-failed`) or cannot be confirmed
+//!   (`…/problems/verification-indeterminate`), with the same members plus the report.
+//! - **400** problem details when the request is not JSON (with `line`, `column`, `offset`),
+//!   lacks the document, has an option of the wrong type (with its `pointer`), or the document
+//!   cannot be read at all (with the report).
 //! - **413** problem details when the body is larger than [`MAX_BODY_BYTES`] (1 MiB).
 //!
 //! Option keys other than `challenge` and `domain` are ignored, as VC-API asks.
@@ -16,25 +17,25 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use civitas_core::report::{DocumentKind, Outcome, Report, Verdict};
 use civitas_core::verify::VerifyOptions;
-use civitas_http::body::{BodyError, read_limited};
+use civitas_http::body::BodyError;
 use civitas_http::caching::no_store;
+use civitas_http::json::{Json, JsonRejection, present};
+pub use civitas_http::problem::PROBLEM_BASE;
+use civitas_http::problem::{Problem, type_uri};
 use civitas_http::request_log::log_request;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::verifier::Verifier;
 
 /// Largest request body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = civitas_core::credential::MAX_DOCUMENT_BYTES;
-
-/// The base of civitas' problem `type` URIs.
-pub const PROBLEM_BASE: &str = "https://w3id.org/civitas/problems#";
 
 /// The verify routes, sharing `verifier`.
 pub fn router(verifier: Arc<Verifier>) -> Router {
@@ -47,27 +48,29 @@ pub fn router(verifier: Arc<Verifier>) -> Router {
         .with_state(verifier)
 }
 
-/// Reads the request body, or answers 413: a body over [`MAX_BODY_BYTES`] is read to its end
-/// (and dropped) first, so that every client gets the answer (see `civitas_http::body`).
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
-    read_limited(headers, body, MAX_BODY_BYTES)
-        .await
-        .map_err(|e| match e {
-            BodyError::TooLarge { .. } => problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request-too-large",
-                "Request too large",
-                &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-                Map::new(),
-            ),
-            BodyError::Unreadable { .. } => problem(
-                StatusCode::BAD_REQUEST,
-                "malformed-request",
-                "Bad request",
-                &e.to_string(),
-                Map::new(),
-            ),
-        })
+/// A request body refused by civitas-http's [`Json`], in this API's terms: `request-too-large`
+/// (413) over [`MAX_BODY_BYTES`] (read to its end and dropped first, so that every client gets
+/// the answer), `malformed-request` (400) otherwise, with the strict parser's `line`, `column`,
+/// `offset` and `pointer`, or the `pointer` of the member of the wrong type.
+fn refused(e: JsonRejection) -> Problem {
+    match e {
+        JsonRejection::Body(BodyError::TooLarge { .. }) => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request-too-large",
+            "Request too large",
+            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        ),
+        JsonRejection::Body(e) => bad_request("malformed-request", e.to_string()),
+        JsonRejection::Json(e) => {
+            // the strict parser's members (line, column, offset, pointer), this API's type
+            let members = Problem::from(&e).parts().extra.clone();
+            bad_request("malformed-request", format!("the body is not JSON: {e}"))
+                .with_members(members)
+        }
+        JsonRejection::Member(m) => {
+            bad_request("malformed-request", m.to_string()).with("pointer", m.pointer)
+        }
+    }
 }
 
 /// Serves [`router`] on `listener` until the task is dropped or the server fails.
@@ -78,51 +81,9 @@ pub async fn serve(
     axum::serve(listener, router(verifier)).await
 }
 
-/// An RFC 9457 problem with extra members.
-fn problem(
-    status: StatusCode,
-    kind: &str,
-    title: &str,
-    detail: &str,
-    extra: Map<String, Value>,
-) -> Response {
-    let mut body = Map::new();
-    body.insert("type".into(), format!("{PROBLEM_BASE}{kind}").into());
-    body.insert("title".into(), title.into());
-    body.insert("status".into(), status.as_u16().into());
-    body.insert("detail".into(), detail.into());
-    body.extend(extra);
-    let mut response = (status, axum::Json(Value::Object(body))).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    response
-}
-
 /// A request refused before verification (400).
-struct BadRequest {
-    kind: &'static str,
-    detail: String,
-}
-
-fn bad_request(kind: &'static str, detail: &str) -> BadRequest {
-    BadRequest {
-        kind,
-        detail: detail.to_owned(),
-    }
-}
-
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        problem(
-            StatusCode::BAD_REQUEST,
-            self.kind,
-            "Bad request",
-            &self.detail,
-            Map::new(),
-        )
-    }
+fn bad_request(slug: &'static str, detail: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, slug, "Bad request", detail)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -147,20 +108,55 @@ impl Expect {
     }
 }
 
+/// A `POST /credentials/verify` request.
+#[derive(Deserialize)]
+struct CredentialBody {
+    #[serde(rename = "verifiableCredential", default, deserialize_with = "present")]
+    document: Option<Value>,
+    #[serde(default)]
+    options: Option<OptionsBody>,
+}
+
+/// A `POST /presentations/verify` request.
+#[derive(Deserialize)]
+struct PresentationBody {
+    #[serde(
+        rename = "verifiablePresentation",
+        default,
+        deserialize_with = "present"
+    )]
+    document: Option<Value>,
+    #[serde(default)]
+    options: Option<OptionsBody>,
+}
+
+/// The options read; the others are ignored.
+#[derive(Default, Deserialize)]
+struct OptionsBody {
+    #[serde(default)]
+    challenge: Option<String>,
+    #[serde(default)]
+    domain: Option<String>,
+}
+
 async fn verify_credential(
     State(verifier): State<Arc<Verifier>>,
-    headers: HeaderMap,
-    body: Body,
+    body: Result<Json<CredentialBody>, JsonRejection>,
 ) -> Response {
-    handle(&verifier, &headers, body, Expect::Credential).await
+    match body {
+        Ok(Json(b)) => handle(&verifier, b.document, b.options, Expect::Credential).await,
+        Err(e) => refused(e).into_response(),
+    }
 }
 
 async fn verify_presentation(
     State(verifier): State<Arc<Verifier>>,
-    headers: HeaderMap,
-    body: Body,
+    body: Result<Json<PresentationBody>, JsonRejection>,
 ) -> Response {
-    handle(&verifier, &headers, body, Expect::Presentation).await
+    match body {
+        Ok(Json(b)) => handle(&verifier, b.document, b.options, Expect::Presentation).await,
+        Err(e) => refused(e).into_response(),
+    }
 }
 
 fn is_presentation(value: &Value) -> bool {
@@ -169,75 +165,36 @@ fn is_presentation(value: &Value) -> bool {
         .any(|t| t.as_str() == Some("VerifiablePresentation"))
 }
 
-/// Reads the request: the document's bytes and the options.
-fn read_request(body: &[u8], expect: Expect) -> Result<(Vec<u8>, VerifyOptions), BadRequest> {
-    let request = civitas_core::credential::parse_json(body)
-        .map_err(|e| bad_request("malformed-request", &format!("the body is not JSON: {e}")))?;
-    let Some(request) = request.as_object() else {
-        return Err(bad_request(
-            "malformed-request",
-            "the body must be a JSON object",
-        ));
-    };
+/// The document's bytes, from the request's member.
+fn read_document(document: Option<Value>, expect: Expect) -> Result<Vec<u8>, Problem> {
     let member = expect.member();
-    let document = match request.get(member) {
-        Some(Value::Object(o)) => {
-            let value = Value::Object(o.clone());
+    match document {
+        Some(value @ Value::Object(_)) => {
             if is_presentation(&value) != (expect == Expect::Presentation) {
                 return Err(bad_request(
                     "wrong-document",
-                    &format!("`{member}` must be a verifiable {}", expect.noun()),
+                    format!("`{member}` must be a verifiable {}", expect.noun()),
                 ));
             }
-            serde_json::to_vec(&value)
-                .map_err(|e| bad_request("malformed-request", &e.to_string()))?
+            serde_json::to_vec(&value).map_err(|e| bad_request("malformed-request", e.to_string()))
         }
-        Some(Value::String(s)) if expect == Expect::Credential => s.as_bytes().to_vec(),
-        Some(_) => {
-            return Err(bad_request(
-                "malformed-request",
-                &format!(
-                    "`{member}` must be a JSON object{}",
-                    if expect == Expect::Credential {
-                        " or a string (vc+jwt, compact QR)"
-                    } else {
-                        ""
-                    }
-                ),
-            ));
-        }
-        None => {
-            return Err(bad_request(
-                "malformed-request",
-                &format!("the request has no `{member}`"),
-            ));
-        }
-    };
-    let mut options = VerifyOptions::default();
-    match request.get("options") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(o)) => {
-            let text = |key: &str| -> Result<Option<String>, BadRequest> {
-                match o.get(key) {
-                    None | Some(Value::Null) => Ok(None),
-                    Some(Value::String(s)) => Ok(Some(s.clone())),
-                    Some(_) => Err(bad_request(
-                        "malformed-request",
-                        &format!("option `{key}` must be a string"),
-                    )),
+        Some(Value::String(s)) if expect == Expect::Credential => Ok(s.into_bytes()),
+        Some(_) => Err(bad_request(
+            "malformed-request",
+            format!(
+                "`{member}` must be a JSON object{}",
+                if expect == Expect::Credential {
+                    " or a string (vc+jwt, compact QR)"
+                } else {
+                    ""
                 }
-            };
-            options.challenge = text("challenge")?;
-            options.domain = text("domain")?;
-        }
-        Some(_) => {
-            return Err(bad_request(
-                "malformed-request",
-                "`options` must be an object",
-            ));
-        }
+            ),
+        )),
+        None => Err(bad_request(
+            "malformed-request",
+            format!("the request has no `{member}`"),
+        )),
     }
-    Ok((document, options))
 }
 
 /// The VC-API result members for a report.
@@ -251,12 +208,12 @@ fn result_members(report: &Report) -> Map<String, Value> {
             Outcome::Passed { .. } => checks.push(name),
             Outcome::NotApplicable { .. } => {}
             Outcome::Indeterminate { reason } => warnings.push(json!({
-                "type": format!("{PROBLEM_BASE}{}", name.as_str().unwrap_or_default()),
+                "type": type_uri(name.as_str().unwrap_or_default()),
                 "title": format!("{} could not be decided", c.check.label()),
                 "detail": reason,
             })),
             Outcome::Failed { reason } => errors.push(json!({
-                "type": format!("{PROBLEM_BASE}{}", name.as_str().unwrap_or_default()),
+                "type": type_uri(name.as_str().unwrap_or_default()),
                 "title": format!("{} failed", c.check.label()),
                 "detail": reason,
             })),
@@ -274,14 +231,21 @@ fn result_members(report: &Report) -> Map<String, Value> {
     m
 }
 
-async fn handle(verifier: &Verifier, headers: &HeaderMap, body: Body, expect: Expect) -> Response {
-    let body = match read_body(headers, body).await {
-        Ok(b) => b,
-        Err(response) => return response,
+async fn handle(
+    verifier: &Verifier,
+    document: Option<Value>,
+    options: Option<OptionsBody>,
+    expect: Expect,
+) -> Response {
+    let document = match read_document(document, expect) {
+        Ok(d) => d,
+        Err(problem) => return problem.into_response(),
     };
-    let (document, options) = match read_request(&body, expect) {
-        Ok(r) => r,
-        Err(bad) => return bad.into_response(),
+    let options = options.unwrap_or_default();
+    let options = VerifyOptions {
+        challenge: options.challenge,
+        domain: options.domain,
+        ..VerifyOptions::default()
     };
     let report = verifier.verify(&document, &options).await;
     let detail = report
@@ -302,29 +266,32 @@ async fn handle(verifier: &Verifier, headers: &HeaderMap, body: Body, expect: Ex
             .outcome(civitas_core::report::CheckKind::Syntax)
             .is_some_and(Outcome::is_failed)
     {
-        return problem(
+        return Problem::new(
             StatusCode::BAD_REQUEST,
             "malformed-document",
-            &format!("The {} cannot be read", expect.noun()),
-            &detail,
-            members,
-        );
+            format!("The {} cannot be read", expect.noun()),
+            detail,
+        )
+        .with_members(members)
+        .into_response();
     }
     match report.verdict {
         Verdict::Valid => (StatusCode::OK, axum::Json(Value::Object(members))).into_response(),
-        Verdict::Invalid => problem(
+        Verdict::Invalid => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "verification-failed",
-            &format!("The {} is not valid", expect.noun()),
-            &detail,
-            members,
-        ),
-        Verdict::Indeterminate => problem(
+            format!("The {} is not valid", expect.noun()),
+            detail,
+        )
+        .with_members(members)
+        .into_response(),
+        Verdict::Indeterminate => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "verification-indeterminate",
-            &format!("The {} cannot be confirmed", expect.noun()),
-            &detail,
-            members,
-        ),
+            format!("The {} cannot be confirmed", expect.noun()),
+            detail,
+        )
+        .with_members(members)
+        .into_response(),
     }
 }

@@ -42,7 +42,12 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || {
                 index += 2;
-                rt.block_on(world.office.birth(&holder, index, Securing::DataIntegrity))
+                rt.block_on(birth(
+                    &world.office,
+                    &holder,
+                    index,
+                    Securing::DataIntegrity,
+                ))
             },
             |doc| {
                 rt.block_on(wallet.import(doc.as_bytes(), &verifier, &ImportOptions::default()))

@@ -1,6 +1,7 @@
 //! [`WalletError`]: everything that can go wrong with a wallet, each variant naming the record,
 //! field or file concerned.
 
+use civitas_core::io::IoFailure;
 use civitas_core::report::Report;
 use civitas_keys::sealed::SealError;
 
@@ -33,8 +34,8 @@ pub enum WalletError {
     Database {
         /// The directory.
         path: String,
-        /// What sled reported.
-        reason: String,
+        /// What went wrong.
+        reason: DatabaseFailure,
     },
     /// A record of the wallet is damaged: it does not decrypt or does not parse.
     #[error("the wallet is damaged: {record}: {reason}")]
@@ -91,13 +92,28 @@ pub enum WalletError {
     #[error("the backup is refused: {0}")]
     BackupDamaged(String),
     /// Reading or writing a file failed.
-    #[error("{path}: {reason}")]
+    #[error("{path}: {source}")]
     Io {
         /// The file or directory.
         path: String,
-        /// The operating system's message.
-        reason: String,
+        /// What the operating system said.
+        source: IoFailure,
     },
+}
+
+/// Why the wallet's database failed ([`WalletError::Database`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatabaseFailure {
+    /// The database files are damaged: the database found the damage itself.
+    #[error("the database files are damaged and cannot be read (restore a backup)")]
+    Damaged,
+    /// The database files are damaged: the database gave up reading them.
+    #[error("the database files are damaged and cannot be read")]
+    Unreadable,
+    /// Anything else the database reported (held by another process, a disk error). Free
+    /// text: sled's own error type is not part of civitas' API.
+    #[error("{0}")]
+    Backend(String),
 }
 
 impl WalletError {
@@ -108,10 +124,10 @@ impl WalletError {
         }
     }
 
-    pub(crate) fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+    pub(crate) fn io(path: &std::path::Path, e: std::io::Error) -> Self {
         Self::Io {
             path: path.display().to_string(),
-            reason: e.to_string(),
+            source: IoFailure::of(&e),
         }
     }
 }

@@ -13,7 +13,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use zeroize::Zeroizing;
 
-use crate::error::WalletError;
+use crate::error::{DatabaseFailure, WalletError};
 use crate::header::Header;
 
 const META_TREE: &str = "meta";
@@ -64,13 +64,11 @@ impl Table {
     }
 }
 
-/// sled's error in words; damage says what to do.
-fn describe(e: &sled::Error) -> String {
+/// sled's error as the wallet's: damage, or sled's message.
+fn describe(e: &sled::Error) -> DatabaseFailure {
     match e {
-        sled::Error::Corruption { .. } => {
-            "the database files are damaged and cannot be read (restore a backup)".to_owned()
-        }
-        other => other.to_string(),
+        sled::Error::Corruption { .. } => DatabaseFailure::Damaged,
+        other => DatabaseFailure::Backend(other.to_string()),
     }
 }
 
@@ -105,7 +103,7 @@ impl Store {
             Err(_) => {
                 return Err(WalletError::Database {
                     path: path.display().to_string(),
-                    reason: "the database files are damaged and cannot be read".into(),
+                    reason: DatabaseFailure::Unreadable,
                 });
             }
         };

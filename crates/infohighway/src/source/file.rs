@@ -45,13 +45,18 @@ impl FileFormat {
     }
 }
 
+/// A text that names no file format (the text given, lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a file format (csv, jsonl)")]
+pub struct UnknownFileFormat(pub String);
+
 impl std::str::FromStr for FileFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownFileFormat;
+    fn from_str(s: &str) -> Result<Self, UnknownFileFormat> {
         match s.to_ascii_lowercase().as_str() {
             "jsonl" | "ndjson" | "json-lines" | "jsonlines" => Ok(Self::JsonLines),
             "csv" => Ok(Self::Csv),
-            other => Err(format!("`{other}` is not a file format (csv, jsonl)")),
+            other => Err(UnknownFileFormat(other.to_owned())),
         }
     }
 }
@@ -421,6 +426,14 @@ fn read_bounded_line<R: BufRead>(
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn an_unknown_file_format_is_a_typed_error_naming_it() {
+        assert_eq!("CSV".parse::<FileFormat>(), Ok(FileFormat::Csv));
+        let e = "xlsx".parse::<FileFormat>().unwrap_err();
+        assert_eq!(e, UnknownFileFormat("xlsx".into()));
+        assert_eq!(e.to_string(), "`xlsx` is not a file format (csv, jsonl)");
+    }
 
     fn csv_opts() -> CsvOptions {
         CsvOptions {

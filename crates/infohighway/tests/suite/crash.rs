@@ -267,3 +267,165 @@ async fn sigkill_mid_export_then_again_without_duplicates() {
         s.counts.replayed, s.counts.issued
     );
 }
+
+const CORRECTIONS_ENV: &str = "CIVITAS_INGEST_CHILD_CORRECTIONS";
+/// The records of the version test: the good ones among the first 60.
+const VERSIONED: std::ops::Range<usize> = 0..60;
+
+/// A sink that, once the issuer has acknowledged a batch, says so in a file and then hangs:
+/// the parent kills the process there, right after the issuance and before anything the
+/// ingester does once a batch is acknowledged.
+struct HangAfterAcknowledgement {
+    issuer: civitas_issuer::Issuer,
+    marker: std::path::PathBuf,
+}
+
+#[async_trait::async_trait]
+impl civitas_infohighway::sink::Sink for HangAfterAcknowledgement {
+    async fn issue_batch(
+        &self,
+        requests: Vec<civitas_issuer::IssueRequest>,
+        actor: &str,
+    ) -> Result<Vec<civitas_infohighway::sink::SinkResult>, civitas_infohighway::IngestError> {
+        civitas_infohighway::sink::Sink::issue_batch(&self.issuer, requests, actor).await?;
+        let _ = std::fs::write(&self.marker, b"acknowledged");
+        // never answers: the parent kills the process here
+        std::future::pending().await
+    }
+
+    async fn source_version(
+        &self,
+        source_record_id: &str,
+    ) -> Result<Option<String>, civitas_infohighway::IngestError> {
+        civitas_infohighway::sink::Sink::source_version(&self.issuer, source_record_id).await
+    }
+
+    async fn record_source_versions(
+        &self,
+        entries: &[(String, String)],
+    ) -> Result<usize, civitas_infohighway::IngestError> {
+        civitas_infohighway::sink::Sink::record_source_versions(&self.issuer, entries).await
+    }
+
+    fn describe(&self) -> String {
+        "an issuer, then a crash".into()
+    }
+}
+
+fn write_versioned(path: &std::path::Path, version: u32) {
+    let mut text = format!("{}\n", mappings::CSV_BIRTH_HEADER);
+    for i in VERSIONED.filter(|i| flaw(*i) == Flaw::None) {
+        text.push_str(&csv_row(i, version));
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn versioned_options(data: &std::path::Path) -> IngestOptions {
+    IngestOptions::for_data_dir(data).batch_size(100)
+}
+
+fn csv_birth() -> Arc<Mapping> {
+    Arc::new(Mapping::parse("csv-birth.toml", mappings::CSV_BIRTH).unwrap())
+}
+
+/// Child: ingests version 1 of the records, then their corrections (version 2) through
+/// [`HangAfterAcknowledgement`], which hangs once the issuer acknowledged the corrections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_child_corrections() {
+    let (Ok(dir), Ok(corrections)) = (std::env::var(DIR_ENV), std::env::var(CORRECTIONS_ENV))
+    else {
+        return; // not in child mode
+    };
+    let dir = std::path::Path::new(&dir);
+    let data = dir.join("issuer");
+    let issuer = open_issuer(&data).await;
+    let first = ingest_file(
+        &issuer,
+        &dir.join("v1.csv"),
+        FileFormat::Csv,
+        csv_birth(),
+        &versioned_options(&data),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.counts.rejected, 0);
+    let sink = HangAfterAcknowledgement {
+        issuer,
+        marker: dir.join("acknowledged"),
+    };
+    let _ = ingest_file(
+        &sink,
+        std::path::Path::new(&corrections),
+        FileFormat::Csv,
+        csv_birth(),
+        &versioned_options(&data),
+        &NoProgress,
+    )
+    .await;
+    std::fs::write(dir.join("child-finished"), b"1").unwrap();
+}
+
+/// The version of a record is recorded in the same commit as its issuance: a process killed
+/// (SIGKILL) right after the issuer acknowledged corrected records (version 2) cannot lose
+/// their version, so version 1 read again afterwards is skipped as stale, not refused as a
+/// conflict (as it was when the ledger was written after the acknowledgement).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_right_after_the_acknowledgement_keeps_the_record_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = dir.path().join("v1.csv");
+    let v2 = dir.path().join("v2.csv");
+    write_versioned(&v1, 1);
+    write_versioned(&v2, 2);
+    let marker = dir.path().join("acknowledged");
+    kill_when(
+        "crash::crash_child_corrections",
+        &[
+            (DIR_ENV, dir.path().as_os_str()),
+            (CORRECTIONS_ENV, v2.as_os_str()),
+        ],
+        || marker.exists().then_some(()),
+    )
+    .await;
+    assert!(!dir.path().join("child-finished").exists());
+
+    let data = dir.path().join("issuer");
+    let issuer = open_issuer(&data).await;
+    let good = VERSIONED.filter(|i| flaw(*i) == Flaw::None).count() as u64;
+    // the corrections were committed before the kill: one superseded credential each
+    let records = all_records(&issuer);
+    assert_eq!(records.len() as u64, 2 * good);
+    assert_eq!(
+        records.iter().filter(|r| r.superseded_by.is_some()).count() as u64,
+        good
+    );
+    let again = ingest_file(
+        &issuer,
+        &v1,
+        FileFormat::Csv,
+        csv_birth(),
+        &versioned_options(&data),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            again.counts.stale,
+            again.counts.rejected,
+            again.counts.issued
+        ),
+        (good, 0, 0),
+        "version 1 read again after the crash: {:?}",
+        again.counts
+    );
+    assert_eq!(all_records(&issuer).len() as u64, 2 * good);
+    assert_eq!(
+        issuer
+            .source_version("PW/B/2024/000000")
+            .unwrap()
+            .as_deref(),
+        Some("2")
+    );
+}

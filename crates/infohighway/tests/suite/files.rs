@@ -221,3 +221,76 @@ async fn a_bad_mapping_is_refused_with_its_line() {
         "bad.toml:7:9: `fields.\"sex\"`: no code table `gender` (add [codes.gender]; tables defined: none)"
     );
 }
+
+/// A version ledger left by an earlier civitas (a sled database of its own in
+/// `<data>/ingest/ledger`) is folded into the registry at the start of the next run, then
+/// renamed `ledger.folded`: the versions it knew still make an older record stale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_ledger_is_folded_into_the_registry() {
+    const GOOD: [usize; 5] = [0, 1, 2, 4, 5]; // row 3 is a bad one
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("issuer");
+    let issuer = open_issuer(&data).await;
+    let rows = |version| {
+        let mut text = format!("{}\n", mappings::CSV_BIRTH_HEADER);
+        for i in GOOD {
+            text.push_str(&csv_row(i, version));
+            text.push('\n');
+        }
+        text
+    };
+    // version 2 issued by an earlier civitas: the registry knows no version, its ledger does
+    let v2 = dir.path().join("v2.csv");
+    std::fs::write(&v2, rows(2)).unwrap();
+    let unversioned = mappings::CSV_BIRTH.replace("version = { from = \"record_version\" }", "");
+    assert_ne!(unversioned, mappings::CSV_BIRTH);
+    let mapping = Arc::new(Mapping::parse("csv-birth.toml", &unversioned).unwrap());
+    let options = IngestOptions::default();
+    let first = ingest_file(
+        &issuer,
+        &v2,
+        FileFormat::Csv,
+        mapping,
+        &options,
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.counts.issued, 5);
+    let legacy = data.join("ingest").join("ledger");
+    {
+        let db = sled::open(&legacy).unwrap();
+        for i in GOOD {
+            db.insert(format!("PW/B/2024/{i:06}"), "2").unwrap();
+        }
+        db.flush().unwrap();
+    }
+
+    // version 1 read again: stale, thanks to the folded ledger
+    let v1 = dir.path().join("v1.csv");
+    std::fs::write(&v1, rows(1)).unwrap();
+    let options = IngestOptions::for_data_dir(&data);
+    for run in 0..2 {
+        let again = ingest_csv(&issuer, &v1, &options).await;
+        assert_eq!(
+            (
+                again.counts.stale,
+                again.counts.superseded,
+                again.counts.issued
+            ),
+            (5, 0, 0),
+            "run {run}: {:?}",
+            again.counts
+        );
+    }
+    assert!(!legacy.exists());
+    assert!(data.join("ingest").join("ledger.folded").exists());
+    assert_eq!(
+        issuer
+            .source_version("PW/B/2024/000004")
+            .unwrap()
+            .as_deref(),
+        Some("2")
+    );
+    assert_eq!(issuer.credential_count().unwrap(), 5);
+}

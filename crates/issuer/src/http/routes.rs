@@ -2,24 +2,27 @@
 //! key history, registry and audit reads, health. See SPEC.md §12 for the request and response
 //! shapes.
 
+use std::fmt::Display;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use civitas_core::model::DocumentType;
 use civitas_core::secure::Securing;
+use civitas_http::json::{Json, MemberError, from_value, present};
 use civitas_status::StatusPurpose;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
 use serde_json::{Map, Value, json};
 
-use super::auth::require;
-use super::problem::{Problem, embedded};
+use super::auth::{Admin, Authorized, Issue, Status};
+use super::problem::{Problem, bad_request, embedded, from_rejection};
 use crate::commit::StatusAction;
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError, UnavailableReason};
 use crate::issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
 use crate::issuer::{Issuer, StatusChange};
 use crate::tokens::Action;
@@ -31,7 +34,6 @@ pub const MAX_BATCH_BODY: usize = 16 * 1024 * 1024;
 /// Most items in one batch.
 pub const MAX_BATCH_ITEMS: usize = 10_000;
 
-use civitas_http::body::{BodyError, read_limited};
 pub use civitas_http::caching::if_none_match;
 use civitas_http::caching::no_store;
 use civitas_http::request_log::log_request;
@@ -76,12 +78,7 @@ async fn not_found() -> Problem {
 }
 
 async fn method_not_allowed() -> Problem {
-    Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method-not-allowed",
-        "Method not allowed",
-        "this endpoint does not take that method",
-    )
+    Problem::method_not_allowed()
 }
 
 fn json_response(status: StatusCode, value: &Value) -> Response {
@@ -93,20 +90,36 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
     r
 }
 
-/// Reads a JSON body of at most `limit` bytes: 413 beyond, 400 with line and column when it is
-/// not JSON.
-async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Problem> {
-    // A body over the limit is read to its end (and dropped) before answering 413, so that
-    // every client gets the answer (see civitas_http::body).
-    let bytes = read_limited(headers, body, limit)
-        .await
-        .map_err(|e| match e {
-            BodyError::TooLarge { .. } => Problem::too_large(limit),
-            BodyError::Unreadable { .. } => Problem::bad_request("(body)", e.to_string()),
-        })?;
-    // Batches may be larger than the 1 MiB of `parse_json`: the same strict parser, their limit.
-    civitas_jsonld::json::parse_with_limit(&bytes, limit)
-        .map_err(|e| Problem::from(IssuerError::Syntax(e.into())))
+/// A JSON request body of at most `LIMIT` bytes (1 MiB unless given), read by civitas-http's
+/// [`Json`] (413 beyond, 400 with line and column when it is not JSON, a repeated member name
+/// refused) and refused in the issuer's terms ([`from_rejection`]: a missing or wrong member is
+/// `invalid-request` naming it).
+struct Body<T, const LIMIT: usize = MAX_BODY>(T);
+
+impl<T: DeserializeOwned, const LIMIT: usize> FromRequest<Shared> for Body<T, LIMIT> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, issuer: &Shared) -> Result<Self, Problem> {
+        Json::<T, LIMIT>::from_request(request, issuer)
+            .await
+            .map(|Json(body)| Self(body))
+            .map_err(from_rejection)
+    }
+}
+
+/// A wrong member found below the body (a batch item, a status entry), as the issuer's error.
+fn member_error(e: MemberError) -> IssuerError {
+    IssuerError::invalid(&e.pointer, e.reason)
+}
+
+/// A string member read with `T`'s `FromStr`, whose error is the reason given.
+struct Parsed<T>(T);
+
+impl<'de, T: FromStr<Err: Display>> Deserialize<'de> for Parsed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map(Parsed).map_err(serde::de::Error::custom)
+    }
 }
 
 async fn healthz(State(issuer): State<Shared>) -> Response {
@@ -188,7 +201,22 @@ async fn status_list(
     r
 }
 
-/// Options shared by the issuing endpoints; unknown keys are ignored.
+/// `options` of the issuing endpoints; unknown keys are ignored. `format` is another name for
+/// `securing` (it wins when both are given).
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OptionsBody {
+    #[serde(default, deserialize_with = "present")]
+    source_record_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    supersede: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    securing: Option<Parsed<Securing>>,
+    #[serde(default, deserialize_with = "present")]
+    format: Option<Parsed<Securing>>,
+}
+
+/// Options shared by the issuing endpoints.
 #[derive(Debug, Default, Clone)]
 struct Options {
     source_record_id: Option<String>,
@@ -196,38 +224,14 @@ struct Options {
     securing: Option<Securing>,
 }
 
-fn read_options(value: Option<&Value>, at: &str) -> Result<Options, IssuerError> {
-    let mut o = Options::default();
-    let Some(value) = value else { return Ok(o) };
-    let map = value
-        .as_object()
-        .ok_or_else(|| IssuerError::invalid(at, "must be an object"))?;
-    if let Some(v) = map.get("sourceRecordId") {
-        o.source_record_id = Some(
-            v.as_str()
-                .ok_or_else(|| {
-                    IssuerError::invalid(&format!("{at}/sourceRecordId"), "must be a string")
-                })?
-                .to_owned(),
-        );
-    }
-    if let Some(v) = map.get("supersede") {
-        o.supersede = v.as_bool().ok_or_else(|| {
-            IssuerError::invalid(&format!("{at}/supersede"), "must be true or false")
-        })?;
-    }
-    for key in ["securing", "format"] {
-        if let Some(v) = map.get(key) {
-            let s = v
-                .as_str()
-                .ok_or_else(|| IssuerError::invalid(&format!("{at}/{key}"), "must be a string"))?;
-            o.securing = Some(
-                Securing::from_str(s)
-                    .map_err(|e| IssuerError::invalid(&format!("{at}/{key}"), e))?,
-            );
+impl From<OptionsBody> for Options {
+    fn from(o: OptionsBody) -> Self {
+        Self {
+            source_record_id: o.source_record_id,
+            supersede: o.supersede.unwrap_or(false),
+            securing: o.format.or(o.securing).map(|Parsed(s)| s),
         }
     }
-    Ok(o)
 }
 
 fn issued_response(issued: &Issued) -> Response {
@@ -251,20 +255,21 @@ fn issued_response(issued: &Issued) -> Response {
     r
 }
 
+/// A VC-API issue request.
+#[derive(Deserialize)]
+struct IssueBody {
+    credential: Value,
+    #[serde(default, deserialize_with = "present")]
+    options: Option<OptionsBody>,
+}
+
 async fn issue_vc_api(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
-    body: Body,
+    who: Authorized<Issue>,
+    Body(request): Body<IssueBody>,
 ) -> Result<Response, Problem> {
-    let who = require(&issuer, &headers, Action::Issue)?;
-    let mut request = read_json(&headers, body, MAX_BODY).await?;
-    let obj = request.as_object_mut().ok_or_else(|| {
-        Problem::bad_request("", "the body must be an object `{credential, options}`")
-    })?;
-    let credential = obj
-        .remove("credential")
-        .ok_or_else(|| Problem::bad_request("/credential", "is required"))?;
-    let options = read_options(obj.get("options"), "/options")?;
+    let options = Options::from(request.options.unwrap_or_default());
+    let credential = request.credential;
     let issued = issuer
         .issue_credential(
             CredentialRequest {
@@ -273,30 +278,40 @@ async fn issue_vc_api(
                 supersede: options.supersede,
                 securing: options.securing,
             },
-            &who.name,
+            &who.token.name,
         )
         .await?;
     Ok(issued_response(&issued))
 }
 
-/// A typed record from a request object: `record` if present, else the object itself without
-/// `sourceRecordId` and `options`.
+/// The members of a typed request object that are not the record.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemBody {
+    #[serde(default, deserialize_with = "present")]
+    source_record_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    options: Option<OptionsBody>,
+}
+
+/// A typed record from a request object (at JSON pointer `at`): `record` if present, else the
+/// object itself without `sourceRecordId` and `options`.
 fn typed_request(
     kind: DocumentType,
     mut obj: Map<String, Value>,
     defaults: &Options,
     at: &str,
 ) -> Result<IssueRequest, IssuerError> {
-    let mut options = read_options(obj.get("options"), &format!("{at}/options"))?;
-    obj.remove("options");
-    if let Some(v) = obj.remove("sourceRecordId") {
-        options.source_record_id = Some(
-            v.as_str()
-                .ok_or_else(|| {
-                    IssuerError::invalid(&format!("{at}/sourceRecordId"), "must be a string")
-                })?
-                .to_owned(),
-        );
+    let mut members = Map::new();
+    for key in ["sourceRecordId", "options"] {
+        if let Some(v) = obj.remove(key) {
+            members.insert(key.to_owned(), v);
+        }
+    }
+    let item: ItemBody = from_value(Value::Object(members), at).map_err(member_error)?;
+    let mut options = Options::from(item.options.unwrap_or_default());
+    if item.source_record_id.is_some() {
+        options.source_record_id = item.source_record_id;
     }
     obj.remove("type").filter(|_| obj.contains_key("record"));
     let record = match obj.remove("record") {
@@ -311,6 +326,7 @@ fn typed_request(
     Ok(IssueRequest {
         document,
         source_record_id: Some(source),
+        source_version: None,
         supersede: options.supersede || defaults.supersede,
         securing: options.securing.or(defaults.securing),
     })
@@ -318,62 +334,60 @@ fn typed_request(
 
 async fn issue_typed(
     issuer: Shared,
-    headers: HeaderMap,
-    body: Body,
+    who: Authorized<Issue>,
+    record: Map<String, Value>,
     kind: DocumentType,
 ) -> Result<Response, Problem> {
-    let who = require(&issuer, &headers, Action::Issue)?;
-    let request = read_json(&headers, body, MAX_BODY).await?;
-    let Value::Object(obj) = request else {
-        return Err(Problem::bad_request("", "the body must be a JSON object"));
-    };
-    let request = typed_request(kind, obj, &Options::default(), "")?;
-    let issued = issuer.issue(request, &who.name).await?;
+    let request = typed_request(kind, record, &Options::default(), "")?;
+    let issued = issuer.issue(request, &who.token.name).await?;
     Ok(issued_response(&issued))
 }
 
 async fn issue_birth(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
-    body: Body,
+    who: Authorized<Issue>,
+    Body(record): Body<Map<String, Value>>,
 ) -> Result<Response, Problem> {
-    issue_typed(issuer, headers, body, DocumentType::BirthCertificate).await
+    issue_typed(issuer, who, record, DocumentType::BirthCertificate).await
 }
 
 async fn issue_marriage(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
-    body: Body,
+    who: Authorized<Issue>,
+    Body(record): Body<Map<String, Value>>,
 ) -> Result<Response, Problem> {
-    issue_typed(issuer, headers, body, DocumentType::MarriageCertificate).await
+    issue_typed(issuer, who, record, DocumentType::MarriageCertificate).await
+}
+
+/// A batch: the records (each read on its own: a bad one fails alone) and default options.
+#[derive(Deserialize)]
+struct BatchBody {
+    items: Vec<Value>,
+    #[serde(default, deserialize_with = "present")]
+    options: Option<OptionsBody>,
 }
 
 async fn batch(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
-    body: Body,
+    who: Authorized<Issue>,
+    Body(request): Body<BatchBody, MAX_BATCH_BODY>,
 ) -> Result<Response, Problem> {
-    let who = require(&issuer, &headers, Action::Issue)?;
-    let request = read_json(&headers, body, MAX_BATCH_BODY).await?;
-    let defaults = read_options(request.get("options"), "/options")?;
-    let items = request
-        .get("items")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Problem::bad_request("/items", "is required: an array of records"))?;
+    let defaults = Options::from(request.options.unwrap_or_default());
+    let items = request.items;
     if items.len() > MAX_BATCH_ITEMS {
-        return Err(Problem::bad_request(
+        return Err(bad_request(
             "/items",
             format!("{} items; at most {MAX_BATCH_ITEMS} per batch", items.len()),
         ));
     }
     let mut requests = Vec::with_capacity(items.len());
     let mut early: Vec<Option<IssuerError>> = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         let at = format!("/items/{i}");
         let parsed = (|| {
-            let obj = item
-                .as_object()
-                .ok_or_else(|| IssuerError::invalid(&at, "must be an object"))?;
+            let Value::Object(obj) = item else {
+                return Err(IssuerError::invalid(&at, "must be an object"));
+            };
             let kind = obj
                 .get("type")
                 .and_then(Value::as_str)
@@ -384,7 +398,7 @@ async fn batch(
                     )
                 })?
                 .parse::<DocumentType>()?;
-            typed_request(kind, obj.clone(), &defaults, &at)
+            typed_request(kind, obj, &defaults, &at)
         })();
         match parsed {
             Ok(r) => {
@@ -394,7 +408,10 @@ async fn batch(
             Err(e) => early.push(Some(e)),
         }
     }
-    let mut issued = issuer.issue_batch(requests, &who.name).await.into_iter();
+    let mut issued = issuer
+        .issue_batch(requests, &who.token.name)
+        .await
+        .into_iter();
     let (mut n_issued, mut n_replayed, mut n_failed) = (0u64, 0u64, 0u64);
     let mut results = Vec::with_capacity(early.len());
     for (index, e) in early.into_iter().enumerate() {
@@ -402,7 +419,7 @@ async fn batch(
             Some(e) => Err(e),
             None => issued
                 .next()
-                .unwrap_or_else(|| Err(IssuerError::Unavailable("no result".into()))),
+                .unwrap_or(Err(IssuerError::Unavailable(UnavailableReason::NoResult))),
         };
         results.push(match r {
             Ok(i) => {
@@ -440,64 +457,81 @@ fn status_body(change: &StatusChange) -> Value {
     })
 }
 
-/// What a status update asks for: `{credentialId, credentialStatus: [{statusPurpose, status}]}`
-/// (VC-API), or `{credentialId, action}` (civitas).
+/// A status update: `{credentialId, credentialStatus: [{statusPurpose, status}]}` (VC-API; one
+/// entry may be given without its array), or `{credentialId, action}` (civitas).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusBody {
+    credential_id: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    action: Option<Parsed<StatusAction>>,
+    #[serde(default)]
+    credential_status: Option<Value>,
+}
+
+/// One VC-API status entry.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusEntry {
+    #[serde(default)]
+    status_purpose: Option<String>,
+    #[serde(default, deserialize_with = "json_boolean")]
+    status: Option<bool>,
+}
+
+/// Only a JSON boolean: `2`, `"0"` or `"yes"` read as a truth value would silently revoke or
+/// reinstate.
+fn json_boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Bool(b) => Ok(Some(b)),
+        Value::Null => Ok(None),
+        other => Err(serde::de::Error::custom(format!(
+            "must be true or false (a JSON boolean), not {other}"
+        ))),
+    }
+}
+
+/// What a status update asks for.
 fn status_actions(
-    request: &Value,
+    request: StatusBody,
 ) -> Result<(String, Vec<StatusAction>, Option<String>), IssuerError> {
-    let id = request
-        .get("credentialId")
-        .and_then(Value::as_str)
-        .ok_or_else(|| IssuerError::invalid("/credentialId", "is required"))?
-        .to_owned();
-    let reason = match request.get("reason") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.len() <= 1000 => Some(s.clone()),
-        Some(_) => {
+    let id = request.credential_id;
+    let reason = match request.reason {
+        Some(s) if s.len() > 1000 => {
             return Err(IssuerError::invalid(
                 "/reason",
                 "must be a string of at most 1000 characters",
             ));
         }
+        reason => reason,
     };
-    if let Some(a) = request.get("action") {
-        let action = a
-            .as_str()
-            .ok_or_else(|| IssuerError::invalid("/action", "must be a string"))?
-            .parse::<StatusAction>()
-            .map_err(|e| IssuerError::invalid("/action", e))?;
+    if let Some(Parsed(action)) = request.action {
         return Ok((id, vec![action], reason));
     }
-    let entries = request
-        .get("credentialStatus")
-        .map(|v| match v {
-            Value::Array(a) => a.clone(),
-            one => vec![one.clone()],
-        })
-        .ok_or_else(|| IssuerError::invalid("/credentialStatus", "is required (or `action`)"))?;
+    let entries = match request.credential_status {
+        Some(Value::Array(a)) => a,
+        Some(one) => vec![one],
+        None => {
+            return Err(IssuerError::invalid(
+                "/credentialStatus",
+                "is required (or `action`)",
+            ));
+        }
+    };
+    let entries: Vec<StatusEntry> =
+        from_value(Value::Array(entries), "/credentialStatus").map_err(member_error)?;
     let mut actions = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
+    for (i, e) in entries.into_iter().enumerate() {
         let at = format!("/credentialStatus/{i}");
-        let purpose = e.get("statusPurpose").and_then(Value::as_str);
-        let status = e.get("status");
-        // Only a JSON boolean: `2`, `"0"` or `"yes"` read as a truth value would silently
-        // revoke or reinstate.
-        let on = match status {
-            Some(Value::Bool(b)) => *b,
-            None | Some(Value::Null) => {
-                return Err(IssuerError::invalid(
-                    &format!("{at}/status"),
-                    "is required (true or false)",
-                ));
-            }
-            Some(other) => {
-                return Err(IssuerError::invalid(
-                    &format!("{at}/status"),
-                    format!("must be true or false (a JSON boolean), not {other}"),
-                ));
-            }
+        let Some(on) = e.status else {
+            return Err(IssuerError::invalid(
+                &format!("{at}/status"),
+                "is required (true or false)",
+            ));
         };
-        actions.push(match (purpose, on) {
+        actions.push(match (e.status_purpose.as_deref(), on) {
             (Some("revocation"), true) => StatusAction::Revoke,
             (Some("revocation"), false) => {
                 return Err(IssuerError::invalid(
@@ -523,23 +557,21 @@ fn status_actions(
 
 async fn update_status(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
-    body: Body,
+    who: Authorized<Status>,
+    Body(request): Body<StatusBody>,
 ) -> Result<Response, Problem> {
-    let who = require(&issuer, &headers, Action::Status)?;
-    let request = read_json(&headers, body, MAX_BODY).await?;
-    let (id, actions, reason) = status_actions(&request)?;
+    let (id, actions, reason) = status_actions(request)?;
     let mut last = None;
     for action in actions {
         last = Some(
             issuer
-                .change_status(&id, action, reason.as_deref(), &who.name)
+                .change_status(&id, action, reason.as_deref(), &who.token.name)
                 .await?,
         );
     }
     match last {
         Some(change) => Ok(json_response(StatusCode::OK, &status_body(&change))),
-        None => Err(Problem::bad_request("/credentialStatus", "is empty")),
+        None => Err(bad_request("/credentialStatus", "is empty")),
     }
 }
 
@@ -551,10 +583,9 @@ struct Page {
 
 async fn list_credentials(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
+    _who: Authorized<Admin>,
     Query(page): Query<Page>,
 ) -> Result<Response, Problem> {
-    require(&issuer, &headers, Action::Admin)?;
     let limit = page.limit.unwrap_or(100).clamp(1, 1000);
     let records = issuer.credentials(page.after.as_deref(), limit)?;
     let next = (records.len() == limit)
@@ -568,10 +599,9 @@ async fn list_credentials(
 
 async fn get_credential(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
+    _who: Authorized<Admin>,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    require(&issuer, &headers, Action::Admin)?;
     let (record, text) = issuer
         .credential(&id)?
         .ok_or_else(|| Problem::from(IssuerError::UnknownCredential(id.clone())))?;
@@ -595,20 +625,19 @@ struct QrQuery {
 /// QR code image. Needs an `issue` token (the clerk who prints it).
 async fn get_qr(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
+    _who: Authorized<Issue>,
     Path(id): Path<String>,
     Query(q): Query<QrQuery>,
 ) -> Result<Response, Problem> {
-    require(&issuer, &headers, Action::Issue)?;
     let text = issuer.compact(&id).await?;
     let image = |format: &str| -> Result<(Vec<u8>, &'static str), Problem> {
         let symbol = civitas_qr::QrSymbol::encode(&text, civitas_qr::EcLevel::M)
-            .map_err(|e| Problem::from(IssuerError::Signing(e.to_string())))?;
+            .map_err(|e| Problem::from(IssuerError::Signing(SigningError::Qr(e))))?;
         let bytes = match format {
             "png" => symbol.to_png(8),
             _ => Ok(symbol.to_svg("100%").into_bytes()),
         }
-        .map_err(|e| Problem::from(IssuerError::Signing(e.to_string())))?;
+        .map_err(|e| Problem::from(IssuerError::Signing(SigningError::Qr(e))))?;
         Ok((
             bytes,
             if format == "png" {
@@ -635,11 +664,10 @@ async fn get_qr(
 /// The printable certificate: `?format=pdf` (default), `svg` or `png`. Needs an `issue` token.
 async fn get_certificate(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
+    _who: Authorized<Issue>,
     Path(id): Path<String>,
     Query(q): Query<QrQuery>,
 ) -> Result<Response, Problem> {
-    require(&issuer, &headers, Action::Issue)?;
     let format: civitas_render::certificate::Format =
         q.format.as_deref().unwrap_or("pdf").parse().map_err(
             |e: civitas_render::certificate::RenderError| {
@@ -658,36 +686,31 @@ async fn get_certificate(
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
-async fn rotate_key(State(issuer): State<Shared>, headers: HeaderMap) -> Result<Response, Problem> {
-    let who = require(&issuer, &headers, Action::Admin)?;
-    let key = issuer.rotate_key(&who.name).await?;
+async fn rotate_key(
+    State(issuer): State<Shared>,
+    who: Authorized<Admin>,
+) -> Result<Response, Problem> {
+    let key = issuer.rotate_key(&who.token.name).await?;
     Ok(json_response(StatusCode::OK, &json!({"key": key})))
+}
+
+/// A token to create: its holder's name and what it allows.
+#[derive(Deserialize)]
+struct TokenBody {
+    name: String,
+    actions: Vec<Parsed<Action>>,
 }
 
 async fn create_token(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
-    body: Body,
+    who: Authorized<Admin>,
+    Body(request): Body<TokenBody>,
 ) -> Result<Response, Problem> {
-    let who = require(&issuer, &headers, Action::Admin)?;
-    let request = read_json(&headers, body, MAX_BODY).await?;
-    let name = request
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Problem::bad_request("/name", "is required"))?;
-    let actions = request
-        .get("actions")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Problem::bad_request("/actions", "is required: e.g. [\"issue\"]"))?
-        .iter()
-        .map(|a| {
-            a.as_str()
-                .ok_or_else(|| "must be strings".to_owned())
-                .and_then(Action::from_str)
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Problem::bad_request("/actions", e))?;
-    let token = issuer.create_token(name, &actions, &who.name).await?;
+    let name = request.name;
+    let actions: Vec<Action> = request.actions.into_iter().map(|Parsed(a)| a).collect();
+    let token = issuer
+        .create_token(&name, &actions, &who.token.name)
+        .await?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({"name": name, "actions": actions, "token": token}),
@@ -702,10 +725,9 @@ struct AuditPage {
 
 async fn audit(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
+    _who: Authorized<Admin>,
     Query(page): Query<AuditPage>,
 ) -> Result<Response, Problem> {
-    require(&issuer, &headers, Action::Admin)?;
     let limit = page.limit.unwrap_or(1000).clamp(1, 100_000);
     let entries = issuer.audit(page.from.unwrap_or(1).max(1), limit)?;
     let mut body = String::new();
@@ -723,9 +745,8 @@ async fn audit(
 
 async fn audit_verify(
     State(issuer): State<Shared>,
-    headers: HeaderMap,
+    _who: Authorized<Admin>,
 ) -> Result<Response, Problem> {
-    require(&issuer, &headers, Action::Admin)?;
     Ok(match issuer.verify_audit()? {
         Ok(report) => json_response(
             StatusCode::OK,

@@ -1,9 +1,11 @@
 //! [`Issuer`]: the issuing authority. This module holds the issuer itself, reading the
 //! registry, tokens and status changes; `open` assembles and opens it ([`IssuerBuilder`]: the
-//! store and signer seams, the first run); `pipeline` issues, top to bottom.
+//! store and signer seams, the first run); `pipeline` issues, top to bottom; `versions` reads
+//! and records source record versions.
 
 mod open;
 mod pipeline;
+mod versions;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};

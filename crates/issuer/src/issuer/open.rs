@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::audit::{AuditAction, AuditEvent, ChainHead};
 use crate::commit::Committer;
 use crate::config::{DidMethod, IssuerConfig};
-use crate::error::IssuerError;
+use crate::error::{IssuerError, StoreError};
 use crate::keystore::{FileSigner, KeyRecord, create_key};
 use crate::locks::KeyedLocks;
 use crate::status::{Publisher, StatusBook, allocator_config};
@@ -104,7 +104,7 @@ impl IssuerBuilder {
             .iter()
             .rev()
             .find(|k| k.valid_until.is_none())
-            .ok_or_else(|| IssuerError::Store("the key history has no current key".into()))?;
+            .ok_or(IssuerError::Store(StoreError::NoCurrentKey))?;
         let signer: Arc<dyn Signer> = match external {
             Some(signer) => {
                 check_external_signer(signer.as_ref(), current)?;

@@ -6,12 +6,16 @@
 //!    record take turns across batches (keyed locks);
 //! 3. **resolve**: the registry decides replay (same record, same content), conflict, or new
 //!    (superseding an earlier version when asked); new items get their JSON-LD terms checked;
+//!    a source record version higher than the one recorded is kept to be recorded (a replay's
+//!    in a commit of its own, before it is answered);
 //! 4. **allocate**: a revocation and a suspension entry per new item, from the status book;
 //! 5. **sign**: in parallel, one chunk per core (`sign_parallel`);
 //! 6. **self-check**: each chunk's signatures verified together (`issue::check_signed`);
-//! 7. **commit**: one group commit through the committer, on disk before any answer;
+//! 7. **commit**: one group commit through the committer, on disk before any answer (with the
+//!    source record versions);
 //! 8. **publish**: the status lists that changed are re-signed and published before answering.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -20,10 +24,10 @@ use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::signer::Signer;
 
 use crate::commit::Prepared;
-use crate::error::IssuerError;
+use crate::error::{IssuerError, SigningError, StoreError, UnavailableReason};
 use crate::issue::{self, CredentialRequest, IssueOutcome, IssueRequest, Issued, Item};
 use crate::status::EntryPair;
-use crate::store::{CredentialRecord, StatusRef};
+use crate::store::{CredentialRecord, StatusRef, Write, compare_versions};
 
 use super::{Issuer, PUBLISH_WAIT, now_secs};
 
@@ -83,7 +87,7 @@ impl Issuer {
         self.run(vec![item], actor)
             .await
             .pop()
-            .unwrap_or_else(|| Err(IssuerError::Unavailable("no result".into())))
+            .unwrap_or(Err(IssuerError::Unavailable(UnavailableReason::NoResult)))
     }
 
     pub(crate) async fn run(
@@ -124,7 +128,9 @@ impl Issuer {
 
         // Idempotency, and the checks that need the registry or JSON-LD.
         let mut todo: Vec<(usize, Item, Option<String>)> = Vec::new();
-        for (i, item) in work {
+        // versions of replayed source records that are higher than the ones recorded
+        let mut replayed_versions: Vec<(usize, Write)> = Vec::new();
+        for (i, mut item) in work {
             let checked = async {
                 if let issue::Payload::Raw(v) = &item.payload
                     && let Some(id) = v.get("id").and_then(serde_json::Value::as_str)
@@ -138,23 +144,55 @@ impl Issuer {
                 }
                 Ok(resolution)
             };
-            match checked.await {
-                Ok(Resolution::New(supersedes)) => todo.push((i, item, supersedes)),
-                Ok(Resolution::Replay(issued)) => results[i] = Some(Ok(*issued)),
+            let checked = match checked.await {
+                Ok(resolution) => self.version_to_record(&item).map(|v| (resolution, v)),
+                Err(e) => Err(e),
+            };
+            match checked {
+                Ok((Resolution::New(supersedes), version)) => {
+                    item.source_version = version;
+                    todo.push((i, item, supersedes));
+                }
+                Ok((Resolution::Replay(issued), version)) => {
+                    if let (Some(source_record_id), Some(version)) = (item.source, version) {
+                        replayed_versions.push((
+                            i,
+                            Write::SourceVersion {
+                                source_record_id,
+                                version,
+                            },
+                        ));
+                    }
+                    results[i] = Some(Ok(*issued));
+                }
                 Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        if !replayed_versions.is_empty() {
+            // a replay answers once its (higher) version is on disk, as an issuance does
+            let (positions, writes): (Vec<usize>, Vec<Write>) =
+                replayed_versions.into_iter().unzip();
+            if let Err(e) = inner.committer.records(writes, Vec::new()).await {
+                for i in positions {
+                    results[i] = Some(Err(e.for_group()));
+                }
             }
         }
 
         if !todo.is_empty() {
             let allocated = match inner.book.lock() {
                 Ok(mut book) => book.allocate(todo.len(), inner.store.as_ref()),
-                Err(_) => Err(IssuerError::Unavailable("status book poisoned".into())),
+                Err(_) => Err(IssuerError::Unavailable(UnavailableReason::Poisoned(
+                    "status book",
+                ))),
             };
             match allocated {
                 Err(e) => {
-                    let msg = e.to_string();
+                    let e = std::sync::Arc::new(e);
                     for (i, _, _) in todo {
-                        results[i] = Some(Err(IssuerError::Unavailable(msg.clone())));
+                        results[i] = Some(Err(IssuerError::Unavailable(
+                            UnavailableReason::Allocation(e.clone()),
+                        )));
                     }
                 }
                 Ok((pairs, opened)) => {
@@ -168,8 +206,21 @@ impl Issuer {
         }
         results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(IssuerError::Unavailable("no result".into()))))
+            .map(|r| r.unwrap_or(Err(IssuerError::Unavailable(UnavailableReason::NoResult))))
             .collect()
+    }
+
+    /// The version of `item`'s source record to record with it: its version when it is higher
+    /// than the one recorded (or none is), otherwise none. Called under the source record's
+    /// lock, so the recorded version cannot change before the commit.
+    fn version_to_record(&self, item: &Item) -> Result<Option<String>, IssuerError> {
+        let (Some(source), Some(version)) = (&item.source, &item.source_version) else {
+            return Ok(None);
+        };
+        Ok(match self.inner.store.source_version(source)? {
+            Some(known) if compare_versions(version, &known) != Ordering::Greater => None,
+            _ => Some(version.clone()),
+        })
     }
 
     fn resolve(&self, item: &Item) -> Result<Resolution, IssuerError> {
@@ -181,14 +232,15 @@ impl Issuer {
             return Ok(Resolution::New(None));
         };
         let record = store.credential(&id)?.ok_or_else(|| {
-            IssuerError::Store(format!(
-                "source record {source} points at a missing credential {id}"
-            ))
+            IssuerError::Store(StoreError::DanglingSource {
+                source_record_id: source.clone(),
+                credential_id: id.clone(),
+            })
         })?;
         if record.subject_digest == item.subject_digest()? {
             let text = store
                 .credential_text(&id)?
-                .ok_or_else(|| IssuerError::Store(format!("credential {id} has no text")))?;
+                .ok_or_else(|| IssuerError::Store(StoreError::NoText(id.clone())))?;
             return Ok(Resolution::Replay(Box::new(Issued {
                 credential_id: id,
                 credential: text,
@@ -261,13 +313,11 @@ impl Issuer {
                         record,
                         text,
                         supersedes: job.supersedes,
+                        source_version: job.item.source_version,
                     });
                 }
                 Some(Err(e)) => results[job.i] = Some(Err(e)),
-                None => {
-                    results[job.i] =
-                        Some(Err(IssuerError::Signing("the signing task failed".into())))
-                }
+                None => results[job.i] = Some(Err(IssuerError::Signing(SigningError::TaskFailed))),
             }
         }
         if prepared.is_empty() {
@@ -297,9 +347,8 @@ impl Issuer {
                 }
             }
             Err(e) => {
-                let msg = e.to_string();
                 for i in positions {
-                    results[i] = Some(Err(IssuerError::Store(msg.clone())));
+                    results[i] = Some(Err(e.for_group()));
                 }
             }
         }
@@ -387,9 +436,9 @@ async fn sign_parallel(mut jobs: Vec<SignJob>, ctx: Arc<SignContext>) -> Vec<Sig
 #[cfg(test)]
 mod tests {
     use super::*;
-    use civitas_core::model::samples;
-    use civitas_core::secure::Securing;
     use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
+    use civitas_core::model::samples;
+    use civitas_core::secure::{SecureError, Securing};
     use civitas_keys::signer::{LocalSigner, SignerError};
     use civitas_status::StatusPurpose;
     use civitas_status::{Allocation, StatusSize};
@@ -447,6 +496,7 @@ mod tests {
                         Box::new(samples::birth_certificate()),
                     )),
                     source: None,
+                    source_version: None,
                     supersede: false,
                     securing: Securing::DataIntegrity,
                     types: Vec::new(),
@@ -485,9 +535,11 @@ mod tests {
                         assert_ne!(k % 3, 1, "credential {k} was damaged but passed");
                         assert!(signed.text.contains("proofValue"));
                     }
-                    Some(Err(IssuerError::Signing(reason))) => {
+                    Some(Err(IssuerError::Signing(SigningError::Secure(SecureError::Proof(
+                        reason,
+                    ))))) => {
                         assert_eq!(k % 3, 1, "credential {k} was refused: {reason}");
-                        assert!(reason.contains("does not verify"), "{reason}");
+                        assert!(reason.to_string().contains("does not verify"), "{reason}");
                     }
                     other => panic!("credential {k}: {:?}", other.as_ref().map(|r| r.is_ok())),
                 }

@@ -11,6 +11,10 @@
 //!   [`RegistryStore::put_published`] write outside batches: allocator leases (written before
 //!   the leased indices are used, and made durable by the next flush, before anything using
 //!   them is acknowledged), new empty lists, and signed lists (which can always be signed again).
+//!
+//! The store also keeps, per source record, the highest version issued
+//! ([`Write::SourceVersion`], [`RegistryStore::source_version`]): the ingestion's version
+//! ledger, written in the same batch as the issuance, so that no crash can separate the two.
 
 mod sled_store;
 
@@ -139,6 +143,15 @@ pub enum Write {
         /// The credential id.
         credential_id: String,
     },
+    /// The highest version of a source record issued (the ingestion's version ledger). The
+    /// issuer writes it only when it is higher than the one recorded (see
+    /// [`compare_versions`]), in the same batch as the issuance it belongs to.
+    SourceVersion {
+        /// The source record id.
+        source_record_id: String,
+        /// Its version, as the source gives it (a number or an ISO 8601 timestamp).
+        version: String,
+    },
     /// A status list (its bits).
     StatusList(Box<StatusList>),
     /// An audit entry.
@@ -170,6 +183,16 @@ impl WriteBatch {
     }
 }
 
+/// Compares two source record versions: as numbers when both are whole numbers, otherwise as
+/// text (ISO 8601 timestamps compare correctly as text). Versions recorded in the store only
+/// grow by this order.
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<u128>(), b.parse::<u128>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
 /// The issuer's durable state.
 pub trait RegistryStore: Send + Sync {
     /// Applies `batch` atomically (not yet durable: see [`flush`](Self::flush)).
@@ -189,6 +212,10 @@ pub trait RegistryStore: Send + Sync {
 
     /// The latest credential issued for a source record.
     fn by_source(&self, source_record_id: &str) -> Result<Option<String>, IssuerError>;
+
+    /// The highest version of a source record issued ([`Write::SourceVersion`]), if a version
+    /// was ever given for it.
+    fn source_version(&self, source_record_id: &str) -> Result<Option<String>, IssuerError>;
 
     /// Credential records in id order, after `after` (exclusive), at most `limit`.
     fn credentials(

@@ -10,6 +10,7 @@
 //! | `c/<credential id>` | [`CredentialRecord`] |
 //! | `v/<credential id>` | the signed credential (text) |
 //! | `s/<source record id>` | the latest credential id for that source record |
+//! | `r/<source record id>` | the highest version of that source record issued (text) |
 //! | `l/<list url>` | [`StatusList`] (bits as `encodedList`) |
 //! | `p/<list url>` | [`PublishedList`] |
 //! | `g/<purpose>` | [`AllocatorState`] |
@@ -27,7 +28,7 @@ use serde::de::DeserializeOwned;
 
 use super::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, Write, WriteBatch};
 use crate::audit::AuditEntry;
-use crate::error::IssuerError;
+use crate::error::{IssuerError, StoreError};
 use crate::keystore::KeyRecord;
 use crate::tokens::TokenRecord;
 
@@ -48,9 +49,13 @@ fn json<T: Serialize>(value: &T) -> Result<Vec<u8>, IssuerError> {
     serde_json::to_vec(value).map_err(IssuerError::store)
 }
 
-fn parse<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, IssuerError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| IssuerError::Store(format!("corrupt {what} record: {e}")))
+fn parse<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, IssuerError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        IssuerError::Store(StoreError::Corrupt {
+            what,
+            reason: e.to_string(),
+        })
+    })
 }
 
 impl SledStore {
@@ -62,22 +67,52 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             .open()
             .map_err(|e| {
-                IssuerError::Store(format!(
-                    "cannot open the registry at {} (is another issuer process using this data directory?): {e}",
-                    dir.display()
-                ))
+                IssuerError::Store(StoreError::Open {
+                    path: dir.display().to_string(),
+                    reason: e.to_string(),
+                })
             })?;
         Ok(Self { db })
     }
 
-    fn get<T: DeserializeOwned>(&self, what: &str, k: &[u8]) -> Result<Option<T>, IssuerError> {
+    fn get<T: DeserializeOwned>(
+        &self,
+        what: &'static str,
+        k: &[u8],
+    ) -> Result<Option<T>, IssuerError> {
         match self.db.get(k).map_err(IssuerError::store)? {
             Some(v) => Ok(Some(parse(what, &v)?)),
             None => Ok(None),
         }
     }
 
-    fn scan<T: DeserializeOwned>(&self, what: &str, prefix: &str) -> Result<Vec<T>, IssuerError> {
+    /// A text value under `prefix` + `id` (`what` names it in errors).
+    fn text(
+        &self,
+        prefix: &str,
+        what: &'static str,
+        id: &str,
+    ) -> Result<Option<String>, IssuerError> {
+        match self
+            .db
+            .get(key(prefix, id.as_bytes()))
+            .map_err(IssuerError::store)?
+        {
+            Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
+                IssuerError::Store(StoreError::NotUtf8 {
+                    what,
+                    id: id.to_owned(),
+                })
+            }),
+            None => Ok(None),
+        }
+    }
+
+    fn scan<T: DeserializeOwned>(
+        &self,
+        what: &'static str,
+        prefix: &str,
+    ) -> Result<Vec<T>, IssuerError> {
         self.db
             .scan_prefix(prefix.as_bytes())
             .map(|item| {
@@ -105,6 +140,10 @@ impl RegistryStore for SledStore {
                     key("s/", source_record_id.as_bytes()),
                     credential_id.into_bytes(),
                 ),
+                Write::SourceVersion {
+                    source_record_id,
+                    version,
+                } => b.insert(key("r/", source_record_id.as_bytes()), version.into_bytes()),
                 Write::StatusList(l) => b.insert(key("l/", l.url().as_bytes()), json(&*l)?),
                 Write::Audit(e) => b.insert(key("a/", &e.seq.to_be_bytes()), json(&e)?),
                 Write::Key(k) => b.insert(key("k/", &k.number.to_be_bytes()), json(&k)?),
@@ -132,29 +171,15 @@ impl RegistryStore for SledStore {
     }
 
     fn credential_text(&self, id: &str) -> Result<Option<String>, IssuerError> {
-        match self
-            .db
-            .get(key("v/", id.as_bytes()))
-            .map_err(IssuerError::store)?
-        {
-            Some(v) => String::from_utf8(v.to_vec())
-                .map(Some)
-                .map_err(|_| IssuerError::Store(format!("credential text of {id} is not UTF-8"))),
-            None => Ok(None),
-        }
+        self.text("v/", "credential text", id)
     }
 
     fn by_source(&self, source_record_id: &str) -> Result<Option<String>, IssuerError> {
-        match self
-            .db
-            .get(key("s/", source_record_id.as_bytes()))
-            .map_err(IssuerError::store)?
-        {
-            Some(v) => String::from_utf8(v.to_vec()).map(Some).map_err(|_| {
-                IssuerError::Store(format!("source index of {source_record_id} is not UTF-8"))
-            }),
-            None => Ok(None),
-        }
+        self.text("s/", "source index", source_record_id)
+    }
+
+    fn source_version(&self, source_record_id: &str) -> Result<Option<String>, IssuerError> {
+        self.text("r/", "source version", source_record_id)
     }
 
     fn credentials(
@@ -187,7 +212,7 @@ impl RegistryStore for SledStore {
                 let bytes: [u8; 8] = v
                     .as_ref()
                     .try_into()
-                    .map_err(|_| IssuerError::Store("corrupt credential count".into()))?;
+                    .map_err(|_| IssuerError::Store(StoreError::CorruptCount))?;
                 Ok(u64::from_be_bytes(bytes))
             }
             None => Ok(0),

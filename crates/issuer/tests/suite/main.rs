@@ -8,5 +8,6 @@ mod http_flow;
 mod js_interop;
 mod problem_details;
 mod rejections;
+mod request_bodies;
 mod restart_and_load;
 mod seams;

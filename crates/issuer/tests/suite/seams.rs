@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use civitas_core::model::samples;
 use civitas_core::report::Verdict;
 use civitas_core::verify::VerifyOptions;
-use civitas_issuer::store::{RegistryStore, SledStore};
+use civitas_issuer::error::{RotationError, StoreError};
+use civitas_issuer::store::{RegistryStore, SledStore, Write, WriteBatch};
 use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerError};
 use civitas_keys::did::{did_key, did_key_method, did_web};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
@@ -103,7 +104,8 @@ async fn an_external_signer_signs_everything_and_must_hold_the_registrys_key() {
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
     let rotation = issuer.rotate_key("test").await;
     assert!(
-        matches!(&rotation, Err(IssuerError::Rotation(r)) if r.contains("external signer")),
+        matches!(&rotation, Err(IssuerError::Rotation(RotationError::ExternalSigner(m)))
+            if m == signer.verification_method()),
         "{rotation:?}"
     );
     drop(issuer);
@@ -148,10 +150,22 @@ async fn a_did_key_issuer_takes_its_did_from_the_external_signer() {
     assert_eq!(issuer.keys()[0].algorithm, KeyAlgorithm::P256);
 }
 
-/// A registry store that is not the default one: sled elsewhere, counting the batches written.
+/// A registry store that is not the default one: sled elsewhere, counting the batches written
+/// and keeping those that record a source record version.
 struct CountingStore {
     inner: SledStore,
     batches: AtomicUsize,
+    versioned: std::sync::Mutex<Vec<WriteBatch>>,
+}
+
+impl CountingStore {
+    fn open(dir: &std::path::Path) -> Arc<Self> {
+        Arc::new(Self {
+            inner: SledStore::open(dir).unwrap(),
+            batches: AtomicUsize::new(0),
+            versioned: Default::default(),
+        })
+    }
 }
 
 macro_rules! delegate {
@@ -163,8 +177,16 @@ macro_rules! delegate {
 }
 
 impl RegistryStore for CountingStore {
-    fn apply(&self, batch: civitas_issuer::store::WriteBatch) -> Result<(), IssuerError> {
+    fn apply(&self, batch: WriteBatch) -> Result<(), IssuerError> {
         self.batches.fetch_add(1, Ordering::SeqCst);
+        if batch
+            .writes
+            .iter()
+            .any(|w| matches!(w, Write::SourceVersion { .. }))
+            && let Ok(mut kept) = self.versioned.lock()
+        {
+            kept.push(batch.clone());
+        }
         self.inner.apply(batch)
     }
     delegate! {
@@ -173,6 +195,7 @@ impl RegistryStore for CountingStore {
         credential(id: &str) -> Option<civitas_issuer::store::CredentialRecord>;
         credential_text(id: &str) -> Option<String>;
         by_source(source_record_id: &str) -> Option<String>;
+        source_version(source_record_id: &str) -> Option<String>;
         credentials(after: Option<&str>, limit: usize) -> Vec<civitas_issuer::store::CredentialRecord>;
         credential_count() -> u64;
         status_lists() -> Vec<civitas_status::StatusList>;
@@ -194,10 +217,7 @@ async fn a_store_given_to_the_builder_holds_the_whole_registry() {
     let dir = tempfile::tempdir().unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
     let config = common::config(dir.path(), 8443, DidMethod::Key);
-    let store = Arc::new(CountingStore {
-        inner: SledStore::open(elsewhere.path()).unwrap(),
-        batches: AtomicUsize::new(0),
-    });
+    let store = CountingStore::open(elsewhere.path());
     let (issuer, _) = Issuer::builder(config)
         .store(store.clone())
         .build()
@@ -219,4 +239,128 @@ async fn a_store_given_to_the_builder_holds_the_whole_registry() {
         !dir.path().join("registry").exists(),
         "the default sled registry was not opened"
     );
+}
+
+/// The version of a source record is written in the same atomic batch as the issuance it
+/// belongs to (so no crash can keep one without the other), grows only, and is recorded for a
+/// replay that brings a higher version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_version_is_recorded_in_the_commit_of_its_issuance() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let store = CountingStore::open(elsewhere.path());
+    let (issuer, _) = Issuer::builder(common::config(dir.path(), 8443, DidMethod::Key))
+        .store(store.clone())
+        .build()
+        .await
+        .unwrap();
+    let request = || IssueRequest::new(samples::birth_certificate()).source("PW/B/2024/7");
+    let issued = issuer.issue(request().version("2"), "test").await.unwrap();
+    let kept = store.versioned.lock().unwrap().clone();
+    assert_eq!(kept.len(), 1, "one batch recorded the version");
+    let writes = &kept[0].writes;
+    assert!(
+        writes
+            .iter()
+            .any(|w| matches!(w, Write::Credential(r) if r.id == issued.credential_id)),
+        "the version is in the batch of the issuance"
+    );
+    assert!(writes.iter().any(|w| matches!(w,
+        Write::SourceVersion { source_record_id, version }
+            if source_record_id == "PW/B/2024/7" && version == "2")));
+    assert_eq!(
+        store.source_version("PW/B/2024/7").unwrap().as_deref(),
+        Some("2")
+    );
+
+    // an older version of the same content replays and does not move the version back
+    let replayed = issuer.issue(request().version("1"), "test").await.unwrap();
+    assert_eq!(replayed.outcome, civitas_issuer::IssueOutcome::Replayed);
+    assert_eq!(
+        issuer.source_version("PW/B/2024/7").unwrap().as_deref(),
+        Some("2")
+    );
+    assert_eq!(store.versioned.lock().unwrap().len(), 1);
+    // a higher version of the same content replays and is recorded (versions compare as numbers)
+    issuer.issue(request().version("10"), "test").await.unwrap();
+    assert_eq!(
+        issuer.source_version("PW/B/2024/7").unwrap().as_deref(),
+        Some("10")
+    );
+
+    // versions folded in from elsewhere only grow too
+    let recorded = issuer
+        .record_source_versions(&[
+            ("PW/B/2024/7".into(), "9".into()),
+            ("PW/B/2024/8".into(), "3".into()),
+            ("PW/B/2024/8".into(), "4".into()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
+    assert_eq!(
+        issuer.source_version("PW/B/2024/7").unwrap().as_deref(),
+        Some("10")
+    );
+    assert_eq!(
+        issuer.source_version("PW/B/2024/8").unwrap().as_deref(),
+        Some("4")
+    );
+
+    // a version must be usable text
+    let bad = issuer
+        .issue(request().version(" 3"), "test")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&bad, IssuerError::InvalidRequest { member, .. } if member == "sourceVersion"),
+        "{bad}"
+    );
+}
+
+/// A registry another handle holds is a typed store error naming the directory, with the
+/// message it always had.
+#[test]
+fn a_registry_held_elsewhere_is_a_typed_store_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = SledStore::open(dir.path()).unwrap();
+    let second = SledStore::open(dir.path()).unwrap_err();
+    let IssuerError::Store(StoreError::Open { path, reason }) = &second else {
+        panic!("{second:?}");
+    };
+    assert_eq!(path, &dir.path().display().to_string());
+    assert_eq!(
+        second.to_string(),
+        format!(
+            "registry store: cannot open the registry at {path} (is another issuer process using this data directory?): {reason}"
+        )
+    );
+    assert_eq!(second.slug(), "internal");
+}
+
+/// A document type the issuer is not configured for is refused with the type itself, not its
+/// name in a sentence; the message and the problem slug are what they were.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_type_not_allowed_names_the_document_type() {
+    use civitas_core::model::DocumentType;
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), 8443, DidMethod::Key)
+        .document_types(&[DocumentType::BirthCertificate]);
+    let (issuer, _) = Issuer::open(config).await.unwrap();
+    let refused = issuer
+        .issue(IssueRequest::new(samples::marriage_certificate()), "test")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            IssuerError::TypeNotAllowed(DocumentType::MarriageCertificate)
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        refused.to_string(),
+        "this issuer does not issue MarriageCertificate documents"
+    );
+    assert_eq!(refused.slug(), "type-not-allowed");
 }

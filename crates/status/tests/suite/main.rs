@@ -4,6 +4,7 @@
 mod allocator;
 mod bad_input;
 mod checking;
+mod inspect;
 mod common;
 mod js_interop;
 mod properties;

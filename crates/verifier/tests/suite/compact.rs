@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use civitas_core::report::CheckKind;
 use civitas_qr::compact;
+use civitas_core::report::CheckKind;
 use common::*;
 
 #[tokio::test]
@@ -13,7 +13,7 @@ async fn a_qr_payload_verifies_like_the_credential() {
     let v = w.standard_verifier().await;
     let credential = w
         .registry
-        .birth(None, 10)
+        .birth(None, 10, at(BIRTH_VALID_FROM))
         .valid_from(now() - chrono::Duration::days(1))
         .build()
         .unwrap();
@@ -27,7 +27,7 @@ async fn a_qr_payload_verifies_like_the_credential() {
         report.outcome(CheckKind::Revocation),
         Some(civitas_core::report::Outcome::Passed { .. })
     ));
-    let summary = v.summarize(text.as_bytes(), &report).to_string();
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("VALID — Birth certificate of Marie-Claire Lebon"),
         "{summary}"
@@ -36,7 +36,7 @@ async fn a_qr_payload_verifies_like_the_credential() {
     // Revoked, through the same status entries.
     let revoked = w
         .registry
-        .birth(None, 20)
+        .birth(None, 20, at(BIRTH_VALID_FROM))
         .valid_from(now() - chrono::Duration::days(1))
         .build()
         .unwrap();
@@ -47,12 +47,16 @@ async fn a_qr_payload_verifies_like_the_credential() {
     );
 
     // The rotated-out key: valid for a credential issued inside its window, not after.
-    let inside = w.registry.birth(None, 10).build().unwrap(); // validFrom 2025-06-01
+    let inside = w
+        .registry
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap(); // validFrom 2025-06-01
     let text = compact::encode(&inside, &w.key1).await.unwrap();
     all_valid(&v.verify(text.as_bytes(), &opts()).await);
     let after = w
         .registry
-        .birth(None, 10)
+        .birth(None, 10, at(BIRTH_VALID_FROM))
         .valid_from(at("2026-02-01T00:00:00Z"))
         .build()
         .unwrap();
@@ -63,7 +67,11 @@ async fn a_qr_payload_verifies_like_the_credential() {
     );
 
     // An untrusted issuer's QR code.
-    let stranger = w.stranger.birth(None, 10).build().unwrap();
+    let stranger = w
+        .stranger
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let text = compact::encode(&stranger, &w.stranger.signer)
         .await
         .unwrap();
@@ -88,7 +96,7 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     let v = w.standard_verifier().await;
     let credential = w
         .registry
-        .birth(None, 10)
+        .birth(None, 10, at(BIRTH_VALID_FROM))
         .valid_from(now() - chrono::Duration::days(1))
         .build()
         .unwrap();
@@ -102,7 +110,7 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     let report = v.verify(&png, &opts()).await;
     all_valid(&report);
     assert_eq!(report.secured_with.as_deref(), Some("cose-compact"));
-    let summary = v.summarize(&png, &report).to_string();
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("VALID — Birth certificate of Marie-Claire Lebon"),
         "the photo is described like its text: {summary}"
@@ -123,8 +131,8 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
         "{report}"
     );
     // An image that cannot be read says nothing about the document: the clerk is told so and
-    // asked for a new photo, never told to refuse it; read_photo gives the typed error.
-    let summary = v.summarize(&broken, &report).to_string();
+    // asked for a new photo, never told to refuse it; Document::read gives the typed error.
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("CANNOT READ THIS IMAGE — "),
         "{summary}"
@@ -138,7 +146,9 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
         "{summary}"
     );
     assert!(matches!(
-        civitas_verifier::read_photo(broken),
-        Err(civitas_qr::QrError::Image(_))
+        civitas_verifier::Document::read(&broken),
+        Err(civitas_verifier::ReadError::Photo(
+            civitas_qr::QrError::Image(_)
+        ))
     ));
 }

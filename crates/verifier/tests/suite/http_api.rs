@@ -85,7 +85,7 @@ async fn credentials_verify() {
     // A vc+jwt as a string.
     let unsigned = w
         .registry
-        .birth(None, 10)
+        .birth(None, 10, at(BIRTH_VALID_FROM))
         .valid_from(chrono::Utc::now() - Duration::days(1))
         .build()
         .unwrap();
@@ -115,7 +115,7 @@ async fn credentials_verify() {
     assert_eq!(ctype, "application/problem+json");
     assert_eq!(
         body["type"],
-        "https://w3id.org/civitas/problems#verification-failed"
+        "https://w3id.org/civitas/problems/verification-failed"
     );
     assert_eq!(body["status"], 422);
     assert_eq!(body["verified"], false);
@@ -126,11 +126,15 @@ async fn credentials_verify() {
     assert_eq!(body["report"]["verdict"], "invalid");
     assert_eq!(
         body["errors"][0]["type"],
-        "https://w3id.org/civitas/problems#signature"
+        "https://w3id.org/civitas/problems/signature"
     );
 
     // Revoked: 422 as well.
-    let unsigned = w.registry.birth(None, 20).build().unwrap();
+    let unsigned = w
+        .registry
+        .birth(None, 20, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let revoked = sign_di(
         unsigned.json(),
         &w.registry.signer,
@@ -150,7 +154,11 @@ async fn credentials_verify() {
     );
 
     // Indeterminate (no status list for this issuer's lists): 422, its own problem type.
-    let unsigned = w.js_issuer.birth(None, 10).build().unwrap();
+    let unsigned = w
+        .js_issuer
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let unknown = sign_di(unsigned.json(), &w.js_issuer.signer, now()).await;
     let (status, _, body) = api
         .post_json(
@@ -161,7 +169,7 @@ async fn credentials_verify() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(
         body["type"],
-        "https://w3id.org/civitas/problems#verification-indeterminate"
+        "https://w3id.org/civitas/problems/verification-indeterminate"
     );
     assert_eq!(body["report"]["verdict"], "indeterminate");
     assert!(!body["warnings"].as_array().unwrap().is_empty());
@@ -180,11 +188,48 @@ async fn bad_requests() {
     assert_eq!(ctype, "application/problem+json");
     assert_eq!(
         body["type"],
-        "https://w3id.org/civitas/problems#malformed-request"
+        "https://w3id.org/civitas/problems/malformed-request"
     );
     assert!(
         body["detail"].as_str().unwrap().contains("not JSON"),
         "{body}"
+    );
+    // … saying where (the strict parser's line, column and byte offset).
+    assert_eq!(body["line"], 1, "{body}");
+    assert_eq!(body["offset"], 24, "{body}");
+    assert!(body["column"].is_u64(), "{body}");
+
+    // An option of the wrong type names its JSON pointer; the document member says what it
+    // must be.
+    let (status, _, body) = api
+        .post_json(
+            "/credentials/verify",
+            &json!({"verifiableCredential": "CV1:x", "options": {"domain": ["bank.example"]}}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["type"],
+        "https://w3id.org/civitas/problems/malformed-request"
+    );
+    assert_eq!(body["pointer"], "/options/domain", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("`/options/domain`: invalid type"),
+        "{body}"
+    );
+    let (status, _, body) = api
+        .post_json(
+            "/credentials/verify",
+            &json!({"verifiableCredential": null}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["detail"],
+        "`verifiableCredential` must be a JSON object or a string (vc+jwt, compact QR)"
     );
 
     // No document, a document of the wrong kind, an option of the wrong type: 400.
@@ -216,7 +261,7 @@ async fn bad_requests() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(
         body["type"],
-        "https://w3id.org/civitas/problems#malformed-document"
+        "https://w3id.org/civitas/problems/malformed-document"
     );
     assert_eq!(body["report"]["checks"][0]["check"], "syntax");
 
@@ -230,7 +275,7 @@ async fn bad_requests() {
     assert_eq!(ctype, "application/problem+json");
     assert_eq!(
         body["type"],
-        "https://w3id.org/civitas/problems#request-too-large"
+        "https://w3id.org/civitas/problems/request-too-large"
     );
 }
 
@@ -353,7 +398,7 @@ async fn an_oversized_body_gets_413_over_http2_as_over_http1() {
             assert_eq!(response.status().as_u16(), 413, "{protocol}, {size} bytes");
             let body: Value = response.json().await.unwrap();
             assert_eq!(
-                body["type"], "https://w3id.org/civitas/problems#request-too-large",
+                body["type"], "https://w3id.org/civitas/problems/request-too-large",
                 "{protocol}"
             );
         }
@@ -432,7 +477,7 @@ async fn verification_answers_are_not_cached_and_unknown_contexts_are_indetermin
         let body: Value = response.json().await.unwrap();
         if status == 422 {
             assert_eq!(
-                body["type"], "https://w3id.org/civitas/problems#verification-indeterminate",
+                body["type"], "https://w3id.org/civitas/problems/verification-indeterminate",
                 "{body}"
             );
             assert!(

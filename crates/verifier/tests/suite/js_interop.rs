@@ -13,7 +13,11 @@ async fn a_credential_signed_by_the_js_stack_verifies() {
     let Some(peer) = JsPeer::get() else { return };
     let w = World::new().await;
     let v = w.standard_verifier().await;
-    let unsigned = w.js_issuer.birth(None, 10).build().unwrap();
+    let unsigned = w
+        .js_issuer
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let context = ContextLoader::bundled()
         .source(CIVIL_REGISTRY_V1)
         .unwrap()

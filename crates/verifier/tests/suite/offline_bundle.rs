@@ -30,7 +30,7 @@ async fn a_bundle_round_trips_and_a_bundle_verifier_never_touches_the_network() 
     let key = KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[51; 32]).unwrap();
     let mut doc = ControllerDocument::new(&did);
     let method = doc.add_key("key-1", &key.public_key(), &[ProofPurpose::AssertionMethod]);
-    let issuer = Issuer {
+    let issuer = Office {
         did: did.clone(),
         signer: LocalSigner::new(key, method),
         rev_url: server.url("/status/revocation/1"),
@@ -57,7 +57,10 @@ async fn a_bundle_round_trips_and_a_bundle_verifier_never_touches_the_network() 
         .sign(&w.anchor, &TrustListSigning::default())
         .await
         .unwrap();
-    let unsigned = issuer.birth(None, 10).build().unwrap();
+    let unsigned = issuer
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let credential = sign_di(
         unsigned.json(),
         &issuer.signer,
@@ -100,12 +103,12 @@ async fn a_bundle_round_trips_and_a_bundle_verifier_never_touches_the_network() 
 
     // Documents that would need the network get no answer from it: a list not in the bundle,
     // an issuer whose DID document is not pinned, a did:web holder.
-    let other = Issuer {
+    let other = Office {
         rev_url: server.url("/status/revocation/2"),
         sus_url: server.url("/status/suspension/2"),
         ..issuer.clone()
     };
-    let unsigned = other.birth(None, 10).build().unwrap();
+    let unsigned = other.birth(None, 10, at(BIRTH_VALID_FROM)).build().unwrap();
     let unlisted = sign_di(
         unsigned.json(),
         &issuer.signer,

@@ -23,7 +23,7 @@ use common::*;
 struct Setup {
     w: World,
     server: LocalServer,
-    issuer: Issuer,
+    issuer: Office,
     doc: ControllerDocument,
 }
 
@@ -34,7 +34,7 @@ async fn setup() -> Setup {
     let key = KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[61; 32]).unwrap();
     let mut doc = ControllerDocument::new(&did);
     let method = doc.add_key("key-1", &key.public_key(), &[ProofPurpose::AssertionMethod]);
-    let issuer = Issuer {
+    let issuer = Office {
         did,
         signer: LocalSigner::new(key, method),
         rev_url: server.url("/status/revocation/1"),
@@ -92,7 +92,11 @@ async fn online_verifier(s: &Setup, pinned: bool, config: OnlineConfig) -> Verif
 }
 
 async fn credential(s: &Setup, index: u64) -> String {
-    let unsigned = s.issuer.birth(None, index).build().unwrap();
+    let unsigned = s
+        .issuer
+        .birth(None, index, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     sign_di(
         unsigned.json(),
         &s.issuer.signer,
@@ -242,12 +246,15 @@ async fn untrusted_issuers_do_not_make_the_verifier_fetch() {
     let s = setup().await;
     let v = online_verifier(&s, true, OnlineConfig::default().allow_http(true)).await;
     // The stranger's credential points its status at the local server.
-    let stranger = Issuer {
+    let stranger = Office {
         rev_url: s.server.url("/status/revocation/1"),
         sus_url: s.server.url("/status/suspension/1"),
         ..s.w.stranger.clone()
     };
-    let unsigned = stranger.birth(None, 10).build().unwrap();
+    let unsigned = stranger
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let doc = sign_di(
         unsigned.json(),
         &stranger.signer,

@@ -33,7 +33,7 @@ async fn valid_birth_and_marriage_certificates() {
     }
     let birth = w.valid_birth().await;
     let report = v.verify(birth.as_bytes(), &opts()).await;
-    let summary = v.summarize(birth.as_bytes(), &report).to_string();
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with(
             "VALID — Birth certificate of Marie-Claire Lebon, born 2024-02-28, issued by Civil Status Division, Mauritius"
@@ -49,7 +49,7 @@ async fn a_vc_jwt_birth_certificate_verifies_too() {
     // civitas-core's vc+jwt carries no `iat`: `validFrom` is the signing time for key windows.
     let unsigned = w
         .registry
-        .birth(None, 10)
+        .birth(None, 10, at(BIRTH_VALID_FROM))
         .valid_from(now() - Duration::days(1))
         .build()
         .unwrap();
@@ -86,7 +86,11 @@ async fn tampered() {
 async fn signed_by_an_untrusted_issuer() {
     let w = World::new().await;
     let v = w.standard_verifier().await;
-    let unsigned = w.stranger.birth(None, 10).build().unwrap();
+    let unsigned = w
+        .stranger
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let doc = sign_di(
         unsigned.json(),
         &w.stranger.signer,
@@ -96,7 +100,7 @@ async fn signed_by_an_untrusted_issuer() {
     let report = v.verify(doc.as_bytes(), &opts()).await;
     let reason = only_failure(&report, CheckKind::TrustedIssuer);
     assert!(reason.contains("is not on the trust list"), "{reason}");
-    let summary = v.summarize(doc.as_bytes(), &report).to_string();
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("INVALID — Birth certificate of Marie-Claire Lebon"),
         "{summary}"
@@ -112,7 +116,11 @@ async fn signed_by_an_untrusted_issuer() {
 async fn trusted_issuer_but_wrong_document_type() {
     let w = World::new().await;
     let v = w.standard_verifier().await;
-    let unsigned = w.university.birth(None, 10).build().unwrap();
+    let unsigned = w
+        .university
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let doc = sign_di(
         unsigned.json(),
         &w.university.signer,
@@ -133,7 +141,11 @@ async fn trusted_issuer_but_wrong_document_type() {
 async fn did_web_issuer_signed_by_an_unrelated_did_key() {
     let w = World::new().await;
     let v = w.standard_verifier().await;
-    let unsigned = w.registry.birth(None, 10).build().unwrap();
+    let unsigned = w
+        .registry
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     // The stranger's did:key signs a credential that claims the registry as its issuer.
     let doc = sign_di(
         unsigned.json(),
@@ -155,7 +167,11 @@ async fn did_web_issuer_signed_by_an_unrelated_did_key() {
 async fn key_outside_assertion_method() {
     let w = World::new().await;
     let v = w.standard_verifier().await;
-    let unsigned = w.registry.birth(None, 10).build().unwrap();
+    let unsigned = w
+        .registry
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let doc = sign_di(unsigned.json(), &w.key3, now() - Duration::days(1)).await;
     let reason = only_failure(
         &v.verify(doc.as_bytes(), &opts()).await,
@@ -173,7 +189,11 @@ async fn key_outside_assertion_method() {
 async fn rotated_out_key_inside_its_window_is_valid_and_after_it_invalid() {
     let w = World::new().await;
     let v = w.standard_verifier().await;
-    let unsigned = w.registry.birth(None, 10).build().unwrap();
+    let unsigned = w
+        .registry
+        .birth(None, 10, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     // key-1 signed in June 2025, before the rotation on 2026-01-01: still valid in March 2026,
     // although the registry's DID document no longer lists key-1 for assertionMethod.
     let inside = sign_di(unsigned.json(), &w.key1, at("2025-06-01T10:00:00Z")).await;
@@ -205,7 +225,11 @@ async fn rotated_out_key_inside_its_window_is_valid_and_after_it_invalid() {
 async fn revoked() {
     let w = World::new().await;
     let v = w.standard_verifier().await;
-    let unsigned = w.registry.birth(None, 20).build().unwrap();
+    let unsigned = w
+        .registry
+        .birth(None, 20, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let doc = sign_di(
         unsigned.json(),
         &w.registry.signer,
@@ -223,7 +247,11 @@ async fn revoked() {
 async fn suspended_then_reinstated() {
     let w = World::new().await;
     let v = w.standard_verifier().await;
-    let unsigned = w.registry.birth(None, 30).build().unwrap();
+    let unsigned = w
+        .registry
+        .birth(None, 30, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let doc = sign_di(
         unsigned.json(),
         &w.registry.signer,
@@ -258,7 +286,7 @@ async fn expired_and_not_yet_valid() {
     let v = w.standard_verifier().await;
     let expired = w
         .registry
-        .birth(None, 10)
+        .birth(None, 10, at(BIRTH_VALID_FROM))
         .valid_until(now() - Duration::days(1))
         .build()
         .unwrap();
@@ -276,7 +304,7 @@ async fn expired_and_not_yet_valid() {
 
     let future = w
         .registry
-        .birth(None, 10)
+        .birth(None, 10, at(BIRTH_VALID_FROM))
         .valid_from(now() + Duration::days(1))
         .build()
         .unwrap();
@@ -315,7 +343,7 @@ async fn stale_status_snapshot_is_indeterminate() {
             .contains("more than the accepted 7 day(s) ago"),
         "{report}"
     );
-    let summary = v.summarize(doc.as_bytes(), &report).to_string();
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("CANNOT BE CONFIRMED — Birth certificate"),
         "{summary}"
@@ -325,7 +353,11 @@ async fn stale_status_snapshot_is_indeterminate() {
         "{summary}"
     );
     // A revoked credential stays invalid with a stale list: revocation is final.
-    let unsigned = w.registry.birth(None, 20).build().unwrap();
+    let unsigned = w
+        .registry
+        .birth(None, 20, at(BIRTH_VALID_FROM))
+        .build()
+        .unwrap();
     let revoked = sign_di(
         unsigned.json(),
         &w.registry.signer,
@@ -392,7 +424,7 @@ async fn presentations() {
             Some(Outcome::Passed { .. })
         ));
     }
-    let summary = v.summarize(vp.as_bytes(), &report).to_string();
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("VALID — Presentation of 2 document(s) by did:key:"),
         "{summary}"

@@ -48,11 +48,8 @@ async fn a_passphrase_change_killed_midway_leaves_one_passphrase_or_the_other() 
     let wallet = new_wallet(&path);
     let holder = holder_did(&wallet);
     for doc in [
-        world
-            .office
-            .birth(&holder, 10, Securing::DataIntegrity)
-            .await,
-        world.office.marriage(&holder, 20, Securing::VcJwt).await,
+        birth(&world.office, &holder, 10, Securing::DataIntegrity).await,
+        marriage(&world.office, &holder, 20, Securing::VcJwt).await,
     ] {
         wallet
             .import(doc.as_bytes(), &verifier, &ImportOptions::default())

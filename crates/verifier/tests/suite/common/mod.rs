@@ -1,25 +1,26 @@
-//! The test world: a ministry (trust anchor), the civil registry (a did:web with a rotated-out
+//! The test world: the ministry (trust anchor), the civil registry (a did:web with a rotated-out
 //! key, a current key and an authentication-only key), a university trusted for diplomas only,
-//! a stranger on no list, a holder, their status lists and a signed trust list.
+//! a stranger on no list, a holder, their status lists and a signed trust list. Offices, status
+//! lists, sample certificates and the trust list come from civitas-testkit's fixtures; what is
+//! here is the verifier's own (the did:web registry with its key windows, forged proofs,
+//! report assertions, a local HTTP server).
 #![allow(dead_code)]
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use civitas_core::credential::CredentialBuilder;
-use civitas_core::data_integrity::{ProofOptions, add_proof};
-use civitas_core::model::samples;
-use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
-use civitas_core::secure::{Presentable, secure_presentation};
-use civitas_core::verify::VerifyOptions;
 use civitas_jsonld::contexts::ContextLoader;
+use civitas_core::data_integrity::{ProofOptions, add_proof};
 use civitas_keys::did::{ControllerDocument, ProofPurpose};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
+use civitas_core::secure::{Presentable, secure_presentation};
 use civitas_keys::signer::LocalSigner;
-use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};
-use civitas_status::list::{PublishOptions, StatusList};
+use civitas_core::verify::VerifyOptions;
+pub use civitas_testkit::fixtures::Office;
+use civitas_testkit::fixtures::{ministry, seeded_key, sign_trust_list, verifier_builder};
 use civitas_verifier::Verifier;
-use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};
+use civitas_verifier::trust::{TrustAnchor, TrustListSigning, TrustedIssuer};
 use serde_json::Value;
 
 pub const NOW: &str = "2026-03-01T12:00:00Z";
@@ -44,116 +45,10 @@ pub fn opts() -> VerifyOptions {
     }
 }
 
-fn key(seed: u8) -> KeyPair {
-    KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[seed; 32]).expect("seed")
-}
-
-/// An issuer: its DID, its signing key, its two status lists.
-#[derive(Clone)]
-pub struct Issuer {
-    pub did: String,
-    pub signer: LocalSigner,
-    pub rev_url: String,
-    pub sus_url: String,
-}
-
-impl Issuer {
-    fn new(signer: LocalSigner, host: &str) -> Self {
-        Self {
-            did: signer.controller().to_owned(),
-            signer,
-            rev_url: format!("https://{host}/status/revocation/1"),
-            sus_url: format!("https://{host}/status/suspension/1"),
-        }
-    }
-
-    /// Its revocation and suspension lists with these bits set, signed at `valid_from`.
-    pub async fn lists(
-        &self,
-        revoked: &[u64],
-        suspended: &[u64],
-        valid_from: DateTime<Utc>,
-    ) -> Vec<Vec<u8>> {
-        vec![
-            signed_list(
-                &self.signer,
-                &self.did,
-                &self.rev_url,
-                StatusPurpose::Revocation,
-                revoked,
-                valid_from,
-            )
-            .await,
-            signed_list(
-                &self.signer,
-                &self.did,
-                &self.sus_url,
-                StatusPurpose::Suspension,
-                suspended,
-                valid_from,
-            )
-            .await,
-        ]
-    }
-
-    /// Status entries at `index` (revocation) and `index + 1` (suspension).
-    pub fn entries(&self, index: u64) -> [Value; 2] {
-        [
-            BitstringStatusListEntry::new(&self.rev_url, index, StatusPurpose::Revocation)
-                .to_json(),
-            BitstringStatusListEntry::new(&self.sus_url, index + 1, StatusPurpose::Suspension)
-                .to_json(),
-        ]
-    }
-
-    /// An unsigned birth certificate of `holder` (if any) with status entries at `index`.
-    pub fn birth(&self, holder: Option<&str>, index: u64) -> CredentialBuilder {
-        let mut doc = samples::birth_certificate();
-        doc.id = holder.map(str::to_owned);
-        let [rev, sus] = self.entries(index);
-        CredentialBuilder::new(&self.did)
-            .document(&doc)
-            .valid_from(at("2025-06-01T10:00:00Z"))
-            .status(rev)
-            .status(sus)
-    }
-
-    /// An unsigned marriage certificate whose first spouse is `holder` (if any).
-    pub fn marriage(&self, holder: Option<&str>, index: u64) -> CredentialBuilder {
-        let mut doc = samples::marriage_certificate();
-        doc.spouses[0].id = holder.map(str::to_owned);
-        let [rev, sus] = self.entries(index);
-        CredentialBuilder::new(&self.did)
-            .document(&doc)
-            .valid_from(at("2025-06-20T10:00:00Z"))
-            .status(rev)
-            .status(sus)
-    }
-}
-
-pub async fn signed_list(
-    signer: &LocalSigner,
-    issuer: &str,
-    url: &str,
-    purpose: StatusPurpose,
-    set: &[u64],
-    valid_from: DateTime<Utc>,
-) -> Vec<u8> {
-    let mut list = StatusList::new(url, purpose, 131_072).expect("list");
-    for i in set {
-        list.set(*i, 1).expect("index");
-    }
-    let publish = PublishOptions::new(issuer).valid_from(valid_from);
-    let proof = ProofOptions {
-        created: Some(valid_from),
-        ..ProofOptions::default()
-    };
-    let signed = list
-        .sign(&publish, signer, &proof, &ContextLoader::bundled())
-        .await
-        .expect("sign list");
-    serde_json::to_vec(&signed).expect("json")
-}
+/// When the registry's sample birth certificates become valid.
+pub const BIRTH_VALID_FROM: &str = "2025-06-01T10:00:00Z";
+/// When the registry's sample marriage certificates become valid.
+pub const MARRIAGE_VALID_FROM: &str = "2025-06-20T10:00:00Z";
 
 /// Signs `unsigned` with a Data Integrity proof by `signer`, created at `created` — without
 /// civitas-core's "the signer is the issuer" guard, so tests can forge.
@@ -171,73 +66,64 @@ pub async fn sign_di(unsigned: &Value, signer: &LocalSigner, created: DateTime<U
 pub struct World {
     pub anchor: LocalSigner,
     /// The registry with its current key (`#key-2`).
-    pub registry: Issuer,
+    pub registry: Office,
     /// `#key-1`: rotated out on [`ROTATION`].
     pub key1: LocalSigner,
     /// `#key-3`: listed for authentication only.
     pub key3: LocalSigner,
     pub registry_doc: ControllerDocument,
     /// Trusted for `UniversityDiploma` only.
-    pub university: Issuer,
+    pub university: Office,
     /// On no list.
-    pub stranger: Issuer,
+    pub stranger: Office,
     /// A did:key the JS peer signs with, trusted for birth certificates.
-    pub js_issuer: Issuer,
+    pub js_issuer: Office,
     pub holder: LocalSigner,
     pub trust_list: String,
 }
 
 impl World {
     pub async fn new() -> Self {
-        let anchor = LocalSigner::did_key(key(1));
-        let (k1, k2, k3) = (key(11), key(12), key(13));
+        let anchor = ministry();
+        let (k1, k2, k3) = (seeded_key(11), seeded_key(12), seeded_key(13));
         let mut doc = ControllerDocument::new(REGISTRY);
         let id1 = doc.add_key("key-1", &k1.public_key(), &[]);
         let id2 = doc.add_key("key-2", &k2.public_key(), &[ProofPurpose::AssertionMethod]);
         let id3 = doc.add_key("key-3", &k3.public_key(), &[ProofPurpose::Authentication]);
-        let registry = Issuer {
+        let registry = Office {
             did: REGISTRY.to_owned(),
             signer: LocalSigner::new(k2, id2.clone()),
             rev_url: "https://registry.gov.example/status/revocation/1".to_owned(),
             sus_url: "https://registry.gov.example/status/suspension/1".to_owned(),
         };
-        let university = Issuer::new(LocalSigner::did_key(key(21)), "uni.example");
-        let stranger = Issuer::new(LocalSigner::did_key(key(31)), "stranger.example");
-        let js_issuer = Issuer::new(
+        let university = Office::did_key(21, "uni.example");
+        let stranger = Office::did_key(31, "stranger.example");
+        let js_issuer = Office::new(
             LocalSigner::did_key(
                 KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &JS_SEED).expect("seed"),
             ),
             "js.example",
         );
-        let holder = LocalSigner::did_key(key(41));
+        let holder = LocalSigner::did_key(seeded_key(41));
 
-        let mut list = TrustList::new("Mauritius civil registry trust list");
-        list.add(
-            TrustedIssuer::new(REGISTRY, ["BirthCertificate", "MarriageCertificate"])
-                .named(REGISTRY_NAME)
-                .with_document(doc.clone())
-                .with_key_window(&id1, Some(at("2024-01-01T00:00:00Z")), Some(at(ROTATION)))
-                .with_key_window(&id2, Some(at(ROTATION)), None),
+        let trust_list = sign_trust_list(
+            &anchor,
+            [
+                TrustedIssuer::new(REGISTRY, ["BirthCertificate", "MarriageCertificate"])
+                    .named(REGISTRY_NAME)
+                    .with_document(doc.clone())
+                    .with_key_window(&id1, Some(at("2024-01-01T00:00:00Z")), Some(at(ROTATION)))
+                    .with_key_window(&id2, Some(at(ROTATION)), None),
+                TrustedIssuer::new(&university.did, ["UniversityDiploma"])
+                    .named("University of Mauritius"),
+                TrustedIssuer::new(&js_issuer.did, ["BirthCertificate"]).named("JS test office"),
+            ],
+            &TrustListSigning {
+                valid_from: Some(at("2025-01-01T00:00:00Z")),
+                ..TrustListSigning::default()
+            },
         )
-        .expect("registry");
-        list.add(
-            TrustedIssuer::new(&university.did, ["UniversityDiploma"])
-                .named("University of Mauritius"),
-        )
-        .expect("university");
-        list.add(TrustedIssuer::new(&js_issuer.did, ["BirthCertificate"]).named("JS test office"))
-            .expect("js");
-        let _ = id3;
-        let trust_list = list
-            .sign(
-                &anchor,
-                &TrustListSigning {
-                    valid_from: Some(at("2025-01-01T00:00:00Z")),
-                    ..TrustListSigning::default()
-                },
-            )
-            .await
-            .expect("trust list");
+        .await;
         Self {
             anchor,
             registry,
@@ -275,10 +161,7 @@ impl World {
         lists: Vec<Vec<u8>>,
         fetched_at: DateTime<Utc>,
     ) -> Verifier {
-        let mut b = Verifier::builder()
-            .trust_anchor(TrustAnchor::did(self.anchor.controller()))
-            .trust_list(self.trust_list.clone())
-            .at(now());
+        let mut b = verifier_builder(&self.anchor, &self.trust_list).at(now());
         for l in lists {
             b = b.status_list(l, Some(fetched_at));
         }
@@ -302,9 +185,7 @@ impl World {
         let t = Utc::now() - Duration::hours(1);
         let mut lists = self.registry.lists(&[20], &[31], t).await;
         lists.extend(self.stranger.lists(&[], &[], t).await);
-        let mut b = Verifier::builder()
-            .trust_anchor(TrustAnchor::did(self.anchor.controller()))
-            .trust_list(self.trust_list.clone());
+        let mut b = verifier_builder(&self.anchor, &self.trust_list);
         for l in lists {
             b = b.status_list(l, None);
         }
@@ -316,7 +197,7 @@ impl World {
     pub async fn valid_birth(&self) -> String {
         let unsigned = self
             .registry
-            .birth(Some(self.holder.controller()), 10)
+            .birth(Some(self.holder.controller()), 10, at(BIRTH_VALID_FROM))
             .build()
             .expect("birth");
         sign_di(
@@ -330,7 +211,7 @@ impl World {
     pub async fn valid_marriage(&self) -> String {
         let unsigned = self
             .registry
-            .marriage(Some(self.holder.controller()), 10)
+            .marriage(Some(self.holder.controller()), 10, at(MARRIAGE_VALID_FROM))
             .build()
             .expect("marriage");
         sign_di(

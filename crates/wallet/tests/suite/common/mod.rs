@@ -1,24 +1,21 @@
 //! The test world: a ministry (trust anchor) whose signed trust list names a civil status office
 //! (did:key) for birth and marriage certificates; the office's revocation and suspension lists,
 //! signed an hour ago; a stranger on no list; and a verifier built from all of that, as a
-//! citizen's wallet app would be configured.
+//! citizen's wallet app would be configured. The ministry, offices, status lists and sample
+//! certificates come from civitas-testkit's fixtures; the wallet's own helpers are here.
 #![allow(dead_code)]
 
 use std::path::Path;
 
-use chrono::{Duration, Utc};
-use civitas_core::credential::CredentialBuilder;
-use civitas_core::data_integrity::ProofOptions;
-use civitas_core::model::samples;
-use civitas_core::secure::{Securing, secure_credential};
-use civitas_jsonld::contexts::ContextLoader;
-use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use chrono::{DateTime, Duration, Utc};
+use civitas_core::credential::Credential;
 use civitas_keys::sealed::KdfParams;
+use civitas_core::secure::Securing;
 use civitas_keys::signer::LocalSigner;
-use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};
-use civitas_status::list::{PublishOptions, StatusList};
+pub use civitas_testkit::fixtures::Office;
+use civitas_testkit::fixtures::{ministry, sign_trust_list, verifier_builder};
 use civitas_verifier::Verifier;
-use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};
+use civitas_verifier::trust::{TrustListSigning, TrustedIssuer};
 use civitas_wallet::Wallet;
 
 pub const PASSPHRASE: &[u8] = b"correct horse battery staple";
@@ -48,114 +45,34 @@ pub const MARRIAGE_SECRETS: &[&str] = &[
     "Ramsamy",
 ];
 
-pub struct Office {
-    pub signer: LocalSigner,
-    pub did: String,
-    pub rev_url: String,
-    pub sus_url: String,
+/// A sample birth certificate of `holder` by `office`, valid since yesterday, status entries at
+/// `index`/`index + 1`, secured as asked.
+pub async fn birth(office: &Office, holder: &str, index: u64, securing: Securing) -> String {
+    office
+        .secure(&birth_unsigned(office, Some(holder), index), securing)
+        .await
 }
 
-impl Office {
-    fn new(seed: u8, host: &str) -> Self {
-        let signer = LocalSigner::did_key(
-            KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[seed; 32]).expect("seed"),
-        );
-        Self {
-            did: signer.controller().to_owned(),
-            signer,
-            rev_url: format!("https://{host}/status/revocation/1"),
-            sus_url: format!("https://{host}/status/suspension/1"),
-        }
-    }
+/// A sample marriage certificate by `office` whose first spouse is `holder`, valid since
+/// yesterday.
+pub async fn marriage(office: &Office, holder: &str, index: u64, securing: Securing) -> String {
+    let unsigned = office
+        .marriage(Some(holder), index, yesterday())
+        .build()
+        .expect("marriage");
+    office.secure(&unsigned, securing).await
+}
 
-    /// Its revocation and suspension lists with these bits set, signed an hour ago.
-    pub async fn lists(&self, revoked: &[u64], suspended: &[u64]) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
-        for (url, purpose, set) in [
-            (&self.rev_url, StatusPurpose::Revocation, revoked),
-            (&self.sus_url, StatusPurpose::Suspension, suspended),
-        ] {
-            let mut list = StatusList::new(url, purpose, 131_072).expect("list");
-            for i in set {
-                list.set(*i, 1).expect("index");
-            }
-            let t = Utc::now() - Duration::hours(1);
-            let signed = list
-                .sign(
-                    &PublishOptions::new(&self.did).valid_from(t),
-                    &self.signer,
-                    &ProofOptions {
-                        created: Some(t),
-                        ..ProofOptions::default()
-                    },
-                    &ContextLoader::bundled(),
-                )
-                .await
-                .expect("sign list");
-            out.push(serde_json::to_vec(&signed).expect("json"));
-        }
-        out
-    }
+/// The unsigned birth certificate (for the compact form).
+pub fn birth_unsigned(office: &Office, holder: Option<&str>, index: u64) -> Credential {
+    office
+        .birth(holder, index, yesterday())
+        .build()
+        .expect("birth")
+}
 
-    fn status(&self, builder: CredentialBuilder, index: u64) -> CredentialBuilder {
-        builder
-            .status(
-                BitstringStatusListEntry::new(&self.rev_url, index, StatusPurpose::Revocation)
-                    .to_json(),
-            )
-            .status(
-                BitstringStatusListEntry::new(&self.sus_url, index + 1, StatusPurpose::Suspension)
-                    .to_json(),
-            )
-    }
-
-    /// A birth certificate of `holder`, status entries at `index`/`index + 1`, secured as asked.
-    pub async fn birth(&self, holder: &str, index: u64, securing: Securing) -> String {
-        self.secure(self.birth_unsigned(Some(holder), index), securing)
-            .await
-    }
-
-    /// A marriage certificate whose first spouse is `holder`.
-    pub async fn marriage(&self, holder: &str, index: u64, securing: Securing) -> String {
-        let mut doc = samples::marriage_certificate();
-        doc.spouses[0].id = Some(holder.to_owned());
-        let unsigned = self
-            .status(CredentialBuilder::new(&self.did).document(&doc), index)
-            .valid_from(Utc::now() - Duration::days(1))
-            .build()
-            .expect("marriage");
-        self.secure(unsigned, securing).await
-    }
-
-    async fn secure(
-        &self,
-        unsigned: civitas_core::credential::Credential,
-        securing: Securing,
-    ) -> String {
-        secure_credential(
-            unsigned.json(),
-            &self.signer,
-            securing,
-            &ProofOptions::default(),
-            &ContextLoader::bundled(),
-        )
-        .await
-        .expect("sign")
-    }
-
-    /// The unsigned birth certificate (for the compact form).
-    pub fn birth_unsigned(
-        &self,
-        holder: Option<&str>,
-        index: u64,
-    ) -> civitas_core::credential::Credential {
-        let mut doc = samples::birth_certificate();
-        doc.id = holder.map(str::to_owned);
-        self.status(CredentialBuilder::new(&self.did).document(&doc), index)
-            .valid_from(Utc::now() - Duration::days(1))
-            .build()
-            .expect("birth")
-    }
+fn yesterday() -> DateTime<Utc> {
+    Utc::now() - Duration::days(1)
 }
 
 pub struct World {
@@ -167,21 +84,18 @@ pub struct World {
 
 impl World {
     pub async fn new() -> Self {
-        let anchor = LocalSigner::did_key(
-            KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[1; 32]).expect("seed"),
-        );
-        let office = Office::new(11, "registry.gov.example");
-        let stranger = Office::new(31, "stranger.example");
-        let mut list = TrustList::new("Mauritius civil registry trust list");
-        list.add(
-            TrustedIssuer::new(&office.did, ["BirthCertificate", "MarriageCertificate"])
-                .named("Civil Status Office, Rose Hill"),
+        let anchor = ministry();
+        let office = Office::did_key(11, "registry.gov.example");
+        let stranger = Office::did_key(31, "stranger.example");
+        let trust_list = sign_trust_list(
+            &anchor,
+            [
+                TrustedIssuer::new(&office.did, ["BirthCertificate", "MarriageCertificate"])
+                    .named("Civil Status Office, Rose Hill"),
+            ],
+            &TrustListSigning::default(),
         )
-        .expect("office");
-        let trust_list = list
-            .sign(&anchor, &TrustListSigning::default())
-            .await
-            .expect("trust list");
+        .await;
         Self {
             anchor,
             office,
@@ -191,15 +105,14 @@ impl World {
     }
 
     /// The verifier a wallet app ships with: the trust list and the office's and stranger's
-    /// lists, with these of the office's revocation bits set.
+    /// lists (signed an hour ago), with these of the office's revocation bits set.
     pub async fn verifier(&self, revoked: &[u64]) -> Verifier {
-        let mut b = Verifier::builder()
-            .trust_anchor(TrustAnchor::did(self.anchor.controller()))
-            .trust_list(self.trust_list.clone());
-        for l in self.office.lists(revoked, &[]).await {
+        let mut b = verifier_builder(&self.anchor, &self.trust_list);
+        let signed = Utc::now() - Duration::hours(1);
+        for l in self.office.lists(revoked, &[], signed).await {
             b = b.status_list(l, None);
         }
-        for l in self.stranger.lists(&[], &[]).await {
+        for l in self.stranger.lists(&[], &[], signed).await {
             b = b.status_list(l, None);
         }
         b.build().await.expect("verifier")

@@ -1,0 +1,122 @@
+//! Everything the figures share: one issuer, one signed birth certificate, the verifier.
+
+use anyhow::{Result, anyhow};
+use chrono::{DateTime, Utc};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_core::credential::CredentialBuilder;
+use civitas_core::data_integrity::ProofOptions;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_core::model::samples;
+use civitas_core::report::Verdict;
+use civitas_core::secure::{Securing, secure_credential};
+use civitas_keys::signer::LocalSigner;
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
+use serde_json::{Value, json};
+
+/// Everything the figures share: one issuer, one birth certificate, its signed forms.
+pub(crate) struct Fixture {
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) key: KeyPair,
+    pub(crate) signer: LocalSigner,
+    pub(crate) loader: ContextLoader,
+    pub(crate) checker: DocumentCheck,
+    pub(crate) unsigned: Value,
+    pub(crate) di: String,
+    pub(crate) jwt: String,
+    pub(crate) options: ProofOptions,
+    pub(crate) verify_options: VerifyOptions,
+}
+
+const SEED: &[u8; 32] = b"civitas-bench-issuer-seed-32byte";
+
+fn status_entry(purpose: &str, index: u64) -> Value {
+    let url = format!("https://registry.gov.example/status/{purpose}/1");
+    json!({
+        "id": format!("{url}#{index}"),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": index.to_string(),
+        "statusListCredential": url,
+    })
+}
+
+impl Fixture {
+    pub(crate) fn new() -> Result<Self> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let key = KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, SEED)?;
+        let signer = LocalSigner::did_key(KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, SEED)?);
+        let loader = ContextLoader::bundled();
+        let created: DateTime<Utc> = "2026-01-15T09:00:00Z".parse()?;
+        let unsigned = CredentialBuilder::new(signer.controller())
+            .id("urn:uuid:6f0d8a52-3c1e-4b7a-9f2e-1d5c8b4a7e30")
+            .valid_from(created)
+            .status(status_entry("revocation", 94_567))
+            .status(status_entry("suspension", 20_417))
+            .document(&samples::birth_certificate())
+            .build()?
+            .into_json();
+        let options = ProofOptions {
+            created: Some(created),
+            ..ProofOptions::default()
+        };
+        let di = rt.block_on(secure_credential(
+            &unsigned,
+            &signer,
+            Securing::DataIntegrity,
+            &options,
+            &loader,
+        ))?;
+        let jwt = rt.block_on(secure_credential(
+            &unsigned,
+            &signer,
+            Securing::VcJwt,
+            &options,
+            &loader,
+        ))?;
+        let checker = DocumentCheck::new(
+            loader.clone(),
+            civitas_keys::resolver::OfflineResolver::new(),
+        );
+        let verify_options = VerifyOptions::default();
+        let f = Self {
+            rt,
+            key,
+            signer,
+            loader,
+            checker,
+            unsigned,
+            di,
+            jwt,
+            options,
+            verify_options,
+        };
+        for (what, token) in [("Data Integrity", &f.di), ("vc+jwt", &f.jwt)] {
+            let report =
+                f.rt.block_on(f.checker.verify(token.as_bytes(), &f.verify_options));
+            if report.verdict != Verdict::Valid {
+                return Err(anyhow!("the {what} credential does not verify:\n{report}"));
+            }
+        }
+        Ok(f)
+    }
+
+    pub(crate) fn verify(&self, token: &str) -> Verdict {
+        self.rt
+            .block_on(self.checker.verify(token.as_bytes(), &self.verify_options))
+            .verdict
+    }
+
+    pub(crate) fn sign(&self, securing: Securing) -> String {
+        self.rt
+            .block_on(secure_credential(
+                &self.unsigned,
+                &self.signer,
+                securing,
+                &self.options,
+                &self.loader,
+            ))
+            .unwrap_or_default()
+    }
+}

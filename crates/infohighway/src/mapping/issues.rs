@@ -1,0 +1,99 @@
+//! Naming what went wrong: the document field of an issue and the source field(s) it came from.
+
+use super::Mapping;
+use super::path::SourcePath;
+use super::rule::{Piece, Source};
+use crate::report::Issue;
+
+impl Mapping {
+    /// The source fields that feed `target` (a document field path such as
+    /// `registration.registrationDate`), for the report.
+    pub fn source_of(&self, target: &str) -> Option<String> {
+        let (rule, prefix) = match self.fields.iter().find(|f| f.target == target) {
+            Some(f) => (&f.rule, String::new()),
+            None => {
+                // `witnesses[1].familyName` from [each.witnesses]
+                let (list, rest) = target.split_once('[')?;
+                let (index, field) = rest.split_once("].")?;
+                let e = self.each.iter().find(|e| e.target == list)?;
+                let (_, rule) = e.fields.iter().find(|(f, _)| f == field)?;
+                (rule, format!("{}[{index}].", e.from.as_str()))
+            }
+        };
+        let names: Vec<&str> = match &rule.source {
+            Source::From(list) => list.iter().map(SourcePath::as_str).collect(),
+            Source::Value(_) => return None,
+            Source::Template(pieces) => pieces
+                .iter()
+                .filter_map(|p| match p {
+                    Piece::Var(v, _) => Some(v.as_str()),
+                    Piece::Lit(_) => None,
+                })
+                .collect(),
+            Source::Languages(langs, fallback) => langs
+                .iter()
+                .map(|(_, p)| p.as_str())
+                .chain(fallback.iter().map(SourcePath::as_str))
+                .collect(),
+        };
+        Some(
+            names
+                .iter()
+                .map(|n| format!("{prefix}{n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    }
+    pub(super) fn id_source(&self) -> Option<String> {
+        match &self.id.source {
+            Source::From(l) => Some(
+                l.iter()
+                    .map(SourcePath::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Turns an issuer error about a record into an issue naming the document field and the
+    /// source field(s) it came from.
+    pub fn issue_of(&self, e: &civitas_issuer::IssuerError) -> Issue {
+        let (field, reason) = match e {
+            civitas_issuer::IssuerError::Record(m) => fix_missing(&m.field, &m.reason),
+            civitas_issuer::IssuerError::InvalidRequest { member, reason } => {
+                (member.clone(), reason.clone())
+            }
+            civitas_issuer::IssuerError::Conflict { .. } => {
+                ("sourceRecordId".to_owned(), e.to_string())
+            }
+            other => ("record".to_owned(), other.to_string()),
+        };
+        let source_field = if field == "sourceRecordId" {
+            self.id_source()
+        } else {
+            self.source_of(&field)
+        };
+        Issue {
+            field,
+            source_field,
+            reason,
+        }
+    }
+}
+
+/// serde reports a missing member at its parent ("missing field `registrar`" at
+/// `registration`); name the member itself.
+pub(super) fn fix_missing(field: &str, reason: &str) -> (String, String) {
+    if let Some(rest) = reason.strip_prefix("missing field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        let full = if field == "credentialSubject" || field.is_empty() || field == "." {
+            name.to_owned()
+        } else {
+            format!("{field}.{name}")
+        };
+        return (full, "is required".to_owned());
+    }
+    (field.to_owned(), reason.to_owned())
+}
