@@ -17,6 +17,7 @@ pub mod bearer;
 pub mod body;
 pub mod caching;
 pub mod json;
+#[cfg(feature = "subscriber")]
 pub mod logging;
 pub mod problem;
 pub mod request_log;

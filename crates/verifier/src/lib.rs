@@ -78,6 +78,7 @@
 
 pub mod bundle;
 pub mod error;
+#[cfg(feature = "server")]
 pub mod http;
 pub mod online;
 pub mod policy;
