@@ -7,6 +7,5 @@ mod http_api;
 mod js_interop;
 mod offline_bundle;
 mod online;
-mod reading;
 mod trust_list;
 mod verify;
