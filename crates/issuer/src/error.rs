@@ -11,9 +11,12 @@ use civitas_core::json::JsonError;
 use civitas_core::jwt::JwtError;
 use civitas_core::model::{DocumentType, ModelError};
 use civitas_core::schema::SchemaError;
+use civitas_core::sealed::SealError;
 use civitas_core::secure::SecureError;
 use civitas_render::certificate::RenderError;
 use civitas_render::qr::QrError;
+
+use crate::config::{PASSPHRASE_ENV, PASSPHRASE_FILE_ENV};
 
 /// Everything that can go wrong in civitas-issuer.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +86,7 @@ pub enum IssuerError {
     },
     /// The passphrase that protects the key files is missing or wrong.
     #[error("passphrase: {0}")]
-    Passphrase(String),
+    Passphrase(PassphraseError),
     /// The configuration is not usable, or does not match the data directory (free text for
     /// the operator, naming the setting).
     #[error("configuration: {0}")]
@@ -258,6 +261,33 @@ pub enum RotationError {
     /// The task generating the new key did not finish (free text: what the runtime reported).
     #[error("key generation failed: {0}")]
     KeyGeneration(String),
+}
+
+/// Why the passphrase could not be had or used ([`IssuerError::Passphrase`]).
+#[derive(Debug, thiserror::Error)]
+pub enum PassphraseError {
+    /// None was given, and the passphrase file (named) may not be created now.
+    #[error("no passphrase: set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}, or restore {0}")]
+    Missing(String),
+    /// The passphrase file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The passphrase file.
+        path: String,
+        /// What the operating system said.
+        source: IoFailure,
+    },
+    /// The passphrase file (named) is empty.
+    #[error("{0} is empty")]
+    Empty(String),
+    /// The passphrase does not open a key file (wrong passphrase, or a damaged file).
+    #[error("cannot open {path}: {error}")]
+    Wrong {
+        /// The key file.
+        path: String,
+        /// What opening the sealed key reported.
+        error: SealError,
+    },
 }
 
 /// What kind of failure an [`IssuerError`] is, for status codes and problem types.

@@ -15,7 +15,7 @@ use civitas_core::sealed::{KdfParams, Sealed};
 use civitas_core::signer::{LocalSigner, Signer, SignerError};
 use serde::{Deserialize, Serialize};
 
-use crate::error::IssuerError;
+use crate::error::{IssuerError, PassphraseError};
 
 /// Format version of key files.
 pub const KEY_FILE_FORMAT: u32 = 1;
@@ -162,10 +162,12 @@ impl FileSigner {
                 record.public_key_multibase
             )));
         }
-        let secret = file
-            .sealed
-            .open(passphrase)
-            .map_err(|e| IssuerError::Passphrase(format!("cannot open {}: {e}", path.display())))?;
+        let secret = file.sealed.open(passphrase).map_err(|error| {
+            IssuerError::Passphrase(PassphraseError::Wrong {
+                path: path.display().to_string(),
+                error,
+            })
+        })?;
         let secret = std::str::from_utf8(&secret).map_err(|_| fail("secret is not text".into()))?;
         let pair = KeyPair::from_secret_multikey(secret).map_err(|e| fail(e.to_string()))?;
         if pair.public_key().to_multikey() != record.public_key_multibase {

@@ -364,3 +364,58 @@ async fn a_type_not_allowed_names_the_document_type() {
     );
     assert_eq!(refused.slug(), "type-not-allowed");
 }
+
+/// A passphrase that does not open the key file, or an empty passphrase file, is a typed
+/// passphrase error naming the file; the messages read as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_passphrase_names_the_key_file() {
+    use civitas_issuer::PassphraseSource;
+    use civitas_issuer::error::PassphraseError;
+    let dir = tempfile::tempdir().unwrap();
+    let (issuer, _) = Issuer::open(common::config(dir.path(), 8443, DidMethod::Key))
+        .await
+        .unwrap();
+    drop(issuer);
+    // sled releases its lock from a background thread
+    let reopen = |source: PassphraseSource| {
+        let config = common::config(dir.path(), 8443, DidMethod::Key).passphrase(source);
+        async move {
+            for _ in 0..250 {
+                match Issuer::open(config.clone()).await {
+                    Err(IssuerError::Store(StoreError::Open { .. })) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await
+                    }
+                    other => return other,
+                }
+            }
+            panic!("the registry stayed locked")
+        }
+    };
+    let wrong = reopen(PassphraseSource::Value(
+        "not the passphrase".to_owned().into(),
+    ))
+    .await
+    .unwrap_err();
+    let IssuerError::Passphrase(PassphraseError::Wrong { path, error }) = &wrong else {
+        panic!("{wrong:?}");
+    };
+    assert!(path.ends_with("key-1.json"), "{path}");
+    assert_eq!(
+        wrong.to_string(),
+        format!("passphrase: cannot open {path}: {error}")
+    );
+
+    let empty = dir.path().join("empty-passphrase");
+    std::fs::write(&empty, "  \n").unwrap();
+    let e = reopen(PassphraseSource::File(empty.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, IssuerError::Passphrase(PassphraseError::Empty(p)) if *p == empty.display().to_string()),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!("passphrase: {} is empty", empty.display())
+    );
+}
