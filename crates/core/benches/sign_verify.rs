@@ -9,7 +9,7 @@ use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
 use civitas_core::secure::{Securing, secure_credential};
 use civitas_core::signer::{LocalSigner, Signer};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
             &loader,
         ))
         .expect("sign");
-    let checker = Checker::new(
+    let checker = DocumentCheck::new(
         loader.clone(),
         civitas_core::resolver::OfflineResolver::new(),
     );

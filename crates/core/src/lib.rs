@@ -1,20 +1,35 @@
 //! civitas-core: the foundation of civitas. Civil-registry documents (birth and marriage
 //! certificates) as W3C Verifiable Credentials (Data Model 2.0, and 1.1 for interoperability):
 //! the typed model and its builders, the bundled JSON-LD contexts and JSON Schemas, keys and
-//! DIDs, signing with Data Integrity (`eddsa-rdfc-2022`, `ecdsa-rdfc-2019`) or `vc+jwt`, and
-//! verification that reports every check on its own.
+//! DIDs, signing with Data Integrity (`eddsa-rdfc-2022`, `ecdsa-rdfc-2019`) or `vc+jwt`, and the
+//! **trust-less document check** that reports every check on its own.
 //!
 //! Nothing here touches the network: contexts are bundled, `did:key` is computed and every other
 //! identifier resolves from documents pinned by the caller.
 //!
-//! # Issue and verify a birth certificate
+//! # Verifying: two layers
+//!
+//! - **`civitas_verifier::Verifier` is the verifier.** It decides whether to accept a document:
+//!   it reads any input (Data Integrity JSON, `vc+jwt`, the QR text or a photo of it, a
+//!   presentation), runs the document check below, and adds what a deployment decides — the
+//!   issuer is on a signed trust list for this document type, the document is neither revoked nor
+//!   suspended (status lists, offline bundles, opt-in online mode).
+//! - **[`verify::DocumentCheck`] is the trust-less layer under it.** It checks the document
+//!   itself: structure, schema, signature against the key its issuer id names, validity dates (for
+//!   presentations also challenge, domain, holder). It does **not** check whether the issuer is
+//!   trusted or the document's status: a credential anyone signs with their own `did:key` is
+//!   VALID to it, and its report says that trust was not checked
+//!   ([`report::Report::trust_checked`]). Use it to check what you sign, or as the base of
+//!   your own policies ([`verify::CredentialPolicy`]).
+//!
+//! # Issue a birth certificate, and check the document
 //!
 //! ```
 //! use civitas_core::{
 //!     contexts::ContextLoader, credential::CredentialBuilder, data_integrity::ProofOptions,
 //!     keys::{KeyAlgorithm, KeyPair}, model::samples, report::Verdict,
 //!     secure::{Securing, secure_credential}, signer::LocalSigner,
-//!     verify::{Checker, VerifyOptions},
+//!     verify::{DocumentCheck, VerifyOptions},
 //! };
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! // The civil status office's key, here as a did:key.
@@ -30,13 +45,17 @@
 //! let signed = secure_credential(credential.json(), &signer, Securing::DataIntegrity,
 //!     &ProofOptions::default(), &loader).await?;
 //!
-//! // Anyone can verify it offline.
-//! let report = Checker::default().verify(signed.as_bytes(), &VerifyOptions::default()).await;
+//! // The trust-less document check: intact, well-formed, signed by its issuer's key, in date.
+//! let report = DocumentCheck::default().verify(signed.as_bytes(), &VerifyOptions::default()).await;
 //! assert_eq!(report.verdict, Verdict::Valid, "{report}");
+//! // It says nothing about whether this issuer may issue birth certificates (any did:key can
+//! // sign): a bank or a border post verifies with civitas_verifier::Verifier and a trust list.
+//! assert!(!report.trust_checked());
+//! assert!(report.to_string().contains("not checked: whether the issuer is trusted"));
 //!
 //! // Change one letter and it fails, with the reason.
 //! let forged = signed.replace("Marie-Claire", "Marie-Claude");
-//! let report = Checker::default().verify(forged.as_bytes(), &VerifyOptions::default()).await;
+//! let report = DocumentCheck::default().verify(forged.as_bytes(), &VerifyOptions::default()).await;
 //! assert_eq!(report.verdict, Verdict::Invalid);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();

@@ -1,5 +1,10 @@
 //! Verification reports: every check reported on its own as passed, failed (with the reason),
 //! not applicable, or indeterminate, and an overall verdict.
+//!
+//! A report says exactly what was checked. One made by civitas-core's trust-less
+//! [`DocumentCheck`](crate::verify::DocumentCheck) alone has no `trustedIssuer`, `revocation` or
+//! `suspension` check, and its `Display` says that the issuer's trust was not checked
+//! ([`Report::trust_checked`]); civitas-verifier's `Verifier` adds those checks.
 
 use serde::{Deserialize, Serialize};
 
@@ -149,7 +154,12 @@ pub struct Check {
     pub outcome: Outcome,
 }
 
-/// The overall result.
+/// The overall result: the worst outcome of the checks that ran.
+///
+/// It covers what was checked and nothing else: *valid* from the trust-less
+/// [`DocumentCheck`](crate::verify::DocumentCheck) alone means "intact, well-formed, signed by a
+/// key its issuer id names, in its validity period" — not "from a trusted issuer", not "not
+/// revoked" (see [`Report::trust_checked`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Verdict {
@@ -171,6 +181,19 @@ pub enum DocumentKind {
     Presentation,
     /// Something that could not be read.
     Unknown,
+}
+
+/// What a report's document is, for people, recorded when the document was read, so that a summary
+/// (civitas-verifier's `Summary`) is made from the report alone and never reads the input again.
+/// Not part of the JSON report (SPEC §8): a report read back from JSON has the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct About {
+    /// What the credential is, in words: `Birth certificate of Marie-Claire Lebon, born
+    /// 2024-02-28`, `Credential of type …`, `Credential` ([`crate::model::describe`]). `None`
+    /// for a presentation (each credential inside has its own) or what could not be read.
+    pub description: Option<String>,
+    /// The input was a photo or scan (PNG, JPEG) of a QR code.
+    pub from_photo: bool,
 }
 
 /// The result of verifying a credential or presentation.
@@ -198,6 +221,9 @@ pub struct Report {
     /// For a presentation: the report of each credential inside.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<Report>,
+    /// What the document is, for people (not serialized).
+    #[serde(skip)]
+    pub about: About,
 }
 
 impl Report {
@@ -212,6 +238,19 @@ impl Report {
             types: Vec::new(),
             checks: Vec::new(),
             credentials: Vec::new(),
+            about: About::default(),
+        }
+    }
+
+    /// Whether the issuer's trust was checked: a `trustedIssuer` check ran (passed, failed,
+    /// undecided, or not applicable because trust was deliberately switched off). For a
+    /// presentation, whether it ran on every credential inside. `false` for a report of the
+    /// trust-less [`DocumentCheck`](crate::verify::DocumentCheck) alone.
+    pub fn trust_checked(&self) -> bool {
+        match self.kind {
+            DocumentKind::Credential => self.outcome(CheckKind::TrustedIssuer).is_some(),
+            DocumentKind::Presentation => self.credentials.iter().all(Report::trust_checked),
+            DocumentKind::Unknown => false,
         }
     }
 
@@ -336,6 +375,18 @@ impl std::fmt::Display for Report {
             } else {
                 writeln!(f, "  [{mark}] {}: {text}", c.check.label())?;
             }
+        }
+        if self.kind == DocumentKind::Credential && !self.trust_checked() {
+            writeln!(
+                f,
+                "  not checked: whether the issuer is trusted{} (this is the trust-less document \
+                 check; civitas_verifier::Verifier decides trust)",
+                if self.outcome(CheckKind::Revocation).is_none() {
+                    ", revocation and suspension"
+                } else {
+                    ""
+                }
+            )?;
         }
         for (i, r) in self.credentials.iter().enumerate() {
             writeln!(f, "  credential {i}:")?;

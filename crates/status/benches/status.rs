@@ -8,7 +8,7 @@ use civitas_core::contexts::ContextLoader;
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::signer::LocalSigner;
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 use civitas_status::allocator::{Allocator, AllocatorConfig};
 use civitas_status::bitstring::{Bitstring, StatusSize};
 use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};
@@ -43,7 +43,7 @@ fn benches(c: &mut Criterion) {
         .block_on(list.sign(&options, &signer, &proof, &loader))
         .unwrap();
     let bytes = serde_json::to_vec(&signed).unwrap();
-    let checker = Checker::default();
+    let checker = DocumentCheck::default();
     let now = Utc::now();
 
     c.bench_function("decode + verify 131072-entry signed list", |b| {

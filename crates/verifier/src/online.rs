@@ -33,7 +33,7 @@ use civitas_core::credential::{Credential, one_or_many};
 use civitas_core::did::{ControllerDocument, did_web_url};
 use civitas_core::report::Report;
 use civitas_core::resolver::{OfflineResolver, ResolveError, Resolver};
-use civitas_core::verify::{Checker, CredentialPolicy, SecuredCredential, VerifyOptions};
+use civitas_core::verify::{CredentialPolicy, DocumentCheck, SecuredCredential, VerifyOptions};
 use civitas_status::cache::{CacheLookup, StatusListCache};
 use civitas_status::policy::StatusPolicy;
 use serde_json::Value;
@@ -442,7 +442,7 @@ impl Resolver for OnlineResolver {
 pub struct OnlineStatusPolicy {
     inner: StatusPolicy,
     fetcher: Arc<HttpFetcher>,
-    list_checker: Checker,
+    list_checker: DocumentCheck,
     trust: Option<Arc<VerifiedTrustList>>,
 }
 
@@ -452,7 +452,7 @@ impl OnlineStatusPolicy {
     pub fn new(
         inner: StatusPolicy,
         fetcher: Arc<HttpFetcher>,
-        list_checker: Checker,
+        list_checker: DocumentCheck,
         trust: Option<Arc<VerifiedTrustList>>,
     ) -> Self {
         Self {

@@ -38,7 +38,7 @@ use civitas_core::report::CheckKind;
 use civitas_core::resolver::{OfflineResolver, controller_of};
 use civitas_core::secure::{Securing, secure_credential};
 use civitas_core::signer::Signer;
-use civitas_core::verify::{Checker, Input, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, Input, VerifyOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -656,7 +656,7 @@ pub async fn verify_trust_list(
             resolver.pin(doc.clone());
         }
     }
-    let checker = Checker::new(ContextLoader::bundled(), resolver);
+    let checker = DocumentCheck::new(ContextLoader::bundled(), resolver);
     let options = VerifyOptions {
         now: Some(now),
         ..VerifyOptions::default()

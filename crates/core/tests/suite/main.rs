@@ -9,6 +9,7 @@ mod civitas_vectors;
 mod common;
 mod compact_proptest;
 mod compact_roundtrip;
+mod document_check;
 mod hostile_input;
 mod js_interop;
 mod presentations;

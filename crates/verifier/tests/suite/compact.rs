@@ -27,7 +27,7 @@ async fn a_qr_payload_verifies_like_the_credential() {
         report.outcome(CheckKind::Revocation),
         Some(civitas_core::report::Outcome::Passed { .. })
     ));
-    let summary = v.summarize(text.as_bytes(), &report).to_string();
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("VALID — Birth certificate of Marie-Claire Lebon"),
         "{summary}"
@@ -110,7 +110,7 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     let report = v.verify(&png, &opts()).await;
     all_valid(&report);
     assert_eq!(report.secured_with.as_deref(), Some("cose-compact"));
-    let summary = v.summarize(&png, &report).to_string();
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("VALID — Birth certificate of Marie-Claire Lebon"),
         "the photo is described like its text: {summary}"
@@ -131,8 +131,8 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
         "{report}"
     );
     // An image that cannot be read says nothing about the document: the clerk is told so and
-    // asked for a new photo, never told to refuse it; read_photo gives the typed error.
-    let summary = v.summarize(&broken, &report).to_string();
+    // asked for a new photo, never told to refuse it; Document::read gives the typed error.
+    let summary = v.summarize(&report).to_string();
     assert!(
         summary.starts_with("CANNOT READ THIS IMAGE — "),
         "{summary}"
@@ -146,7 +146,9 @@ async fn a_photo_of_the_qr_code_verifies_like_its_text() {
         "{summary}"
     );
     assert!(matches!(
-        civitas_verifier::read_photo(broken),
-        Err(civitas_render::qr::QrError::Image(_))
+        civitas_verifier::Document::read(&broken),
+        Err(civitas_verifier::ReadError::Photo(
+            civitas_render::qr::QrError::Image(_)
+        ))
     ));
 }

@@ -7,5 +7,6 @@ mod http_api;
 mod js_interop;
 mod offline_bundle;
 mod online;
+mod reading;
 mod trust_list;
 mod verify;
