@@ -193,19 +193,19 @@ pub(crate) fn host_and_path(base_url: &str) -> Result<(String, Vec<String>), Iss
         .strip_prefix("https://")
         .or_else(|| base_url.strip_prefix("http://"))
         .ok_or_else(|| {
-            IssuerError::Config(format!(
+            IssuerError::config(format!(
                 "base URL `{base_url}` must start with https:// (or http://)"
             ))
         })?;
     if rest.contains(['?', '#', ' ']) {
-        return Err(IssuerError::Config(format!(
+        return Err(IssuerError::config(format!(
             "base URL `{base_url}` must have no query, fragment or space"
         )));
     }
     let mut parts = rest.split('/').filter(|s| !s.is_empty());
     let host = parts
         .next()
-        .ok_or_else(|| IssuerError::Config(format!("base URL `{base_url}` has no host")))?;
+        .ok_or_else(|| IssuerError::config(format!("base URL `{base_url}` has no host")))?;
     Ok((host.to_owned(), parts.map(str::to_owned).collect()))
 }
 

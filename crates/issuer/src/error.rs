@@ -6,6 +6,7 @@ use civitas_core::canon::CanonError;
 use civitas_core::compact::CompactError;
 use civitas_core::credential::SyntaxError;
 use civitas_core::data_integrity::ProofError;
+use civitas_core::did::DidError;
 use civitas_core::io::IoFailure;
 use civitas_core::json::JsonError;
 use civitas_core::jwt::JwtError;
@@ -87,10 +88,9 @@ pub enum IssuerError {
     /// The passphrase that protects the key files is missing or wrong.
     #[error("passphrase: {0}")]
     Passphrase(PassphraseError),
-    /// The configuration is not usable, or does not match the data directory (free text for
-    /// the operator, naming the setting).
+    /// The configuration is not usable, or does not match the data directory.
     #[error("configuration: {0}")]
-    Config(String),
+    Config(ConfigError),
     /// Signing failed, or making what is signed (the QR form, the printed certificate).
     #[error("signing failed: {0}")]
     Signing(SigningError),
@@ -290,6 +290,29 @@ pub enum PassphraseError {
     },
 }
 
+/// Why the configuration is not usable ([`IssuerError::Config`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A setting is wrong, or does not match the data directory (free text for the operator,
+    /// naming the setting and the values concerned).
+    #[error("{0}")]
+    Invalid(String),
+    /// The issuer's DID cannot be made from the base URL, or its did:key document cannot be.
+    #[error("{0}")]
+    Did(DidError),
+    /// The listening address cannot be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: String,
+        /// What the operating system said.
+        source: IoFailure,
+    },
+    /// The bound listener's address cannot be read.
+    #[error("listener address: {0}")]
+    ListenerAddress(IoFailure),
+}
+
 /// What kind of failure an [`IssuerError`] is, for status codes and problem types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -312,6 +335,11 @@ impl IssuerError {
             member: member.to_owned(),
             reason: reason.into(),
         }
+    }
+
+    /// An [`IssuerError::Config`] of a wrong setting, named in `reason`.
+    pub(crate) fn config(reason: impl Into<String>) -> Self {
+        Self::Config(ConfigError::Invalid(reason.into()))
     }
 
     pub(crate) fn store(e: impl std::fmt::Display) -> Self {

@@ -51,7 +51,7 @@ impl Signer for CountingSigner {
 
 fn config_error(result: Result<(Issuer, civitas_issuer::Opened), IssuerError>) -> String {
     match result {
-        Err(IssuerError::Config(reason)) => reason,
+        Err(IssuerError::Config(reason)) => reason.to_string(),
         Err(other) => panic!("expected a configuration error, got {other}"),
         Ok(_) => panic!("expected a configuration error, the issuer opened"),
     }
@@ -417,5 +417,32 @@ async fn a_wrong_passphrase_names_the_key_file() {
     assert_eq!(
         e.to_string(),
         format!("passphrase: {} is empty", empty.display())
+    );
+}
+
+/// An address already taken is a typed configuration error naming it, with the operating
+/// system's kind of failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_in_use_is_a_typed_configuration_error() {
+    use civitas_issuer::error::ConfigError;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), address.port(), DidMethod::Key);
+    let Err(e) = civitas_issuer::launch::launch(config, address).await else {
+        panic!("the address is taken, yet the issuer launched");
+    };
+    let IssuerError::Config(ConfigError::Listen {
+        address: named,
+        source,
+    }) = &e
+    else {
+        panic!("{e:?}");
+    };
+    assert_eq!(named, &address.to_string());
+    assert_eq!(source.kind, std::io::ErrorKind::AddrInUse);
+    assert_eq!(
+        e.to_string(),
+        format!("configuration: cannot listen on {address}: {source}")
     );
 }
