@@ -130,13 +130,16 @@ async fn the_summary_is_made_from_the_report_alone() {
     );
 }
 
+/// Whether a read error is the one expected.
+type IsExpected = fn(&ReadError) -> bool;
+
 #[tokio::test]
 async fn what_cannot_be_read_is_a_typed_read_error_with_its_report() {
     let w = World::new().await;
     let v = w.standard_verifier().await;
     let mut broken = photo_of("CV1:");
     broken.truncate(broken.len() / 2);
-    let cases: Vec<(Vec<u8>, fn(&ReadError) -> bool, &str)> = vec![
+    let cases: Vec<(Vec<u8>, IsExpected, &str)> = vec![
         (
             broken,
             |e| matches!(e, ReadError::Photo(QrError::Image(_))),
