@@ -1,9 +1,12 @@
 //! [`WalletError`]: everything that can go wrong with a wallet, each variant naming the record,
 //! field or file concerned.
 
+use civitas_core::compact::CompactError;
 use civitas_core::io::IoFailure;
 use civitas_core::report::Report;
 use civitas_core::sealed::SealError;
+use civitas_core::secure::SecureError;
+use civitas_core::verify::InputError;
 
 /// Why a wallet operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +66,7 @@ pub enum WalletError {
     Passphrase(String),
     /// The input cannot be imported: it is not a credential the wallet reads.
     #[error("cannot import: {0}")]
-    Unreadable(String),
+    Unreadable(UnreadableInput),
     /// The verifier did not accept the credential; its report says why.
     #[error("the credential was refused: {reason}")]
     Refused {
@@ -85,9 +88,10 @@ pub enum WalletError {
     /// cannot go into a presentation, no holder key for the subject).
     #[error("cannot share: {0}")]
     Share(String),
-    /// Signing the presentation failed.
+    /// Signing the presentation failed: civitas-core's error (a typed payload; the message
+    /// includes it).
     #[error("signing the presentation failed: {0}")]
-    Sign(String),
+    Sign(SecureError),
     /// A backup file is damaged or is not a civitas wallet backup.
     #[error("the backup is refused: {0}")]
     BackupDamaged(String),
@@ -99,6 +103,44 @@ pub enum WalletError {
         /// What the operating system said.
         source: IoFailure,
     },
+}
+
+/// Why an input cannot be imported ([`WalletError::Unreadable`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnreadableInput {
+    /// The input is larger than a document may be.
+    #[error("the input is {size} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The input is not UTF-8 text.
+    #[error(
+        "the input is not UTF-8 text (invalid byte at offset {offset}); a QR code photo must be read first (`civitas qr decode`)"
+    )]
+    NotText {
+        /// The offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The input is empty.
+    #[error("the input is empty")]
+    Empty,
+    /// The compact QR text (`CV1:`) does not decode: civitas-core's error.
+    #[error("{0}")]
+    Compact(CompactError),
+    /// The input is an SD-JWT.
+    #[error(
+        "this is an SD-JWT; the wallet holds Data Integrity, vc+jwt and QR (CV1:) credentials only (SD-JWT is not issued or verified by civitas)"
+    )]
+    SdJwt,
+    /// The input is neither a JSON credential nor a `vc+jwt`: civitas-core's error.
+    #[error("{0}")]
+    Input(InputError),
+    /// The input is a presentation.
+    #[error("this is a presentation; import the credentials it carries one by one")]
+    Presentation,
 }
 
 /// Why the wallet's database failed ([`WalletError::Database`]).
