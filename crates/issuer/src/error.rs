@@ -10,6 +10,7 @@ use civitas_core::did::DidError;
 use civitas_core::io::IoFailure;
 use civitas_core::json::JsonError;
 use civitas_core::jwt::JwtError;
+use civitas_core::keys::KeyError;
 use civitas_core::model::{DocumentType, ModelError};
 use civitas_core::schema::SchemaError;
 use civitas_core::sealed::SealError;
@@ -83,7 +84,7 @@ pub enum IssuerError {
         /// The file.
         path: String,
         /// What went wrong.
-        reason: String,
+        reason: KeyFileProblem,
     },
     /// The passphrase that protects the key files is missing or wrong.
     #[error("passphrase: {0}")]
@@ -261,6 +262,50 @@ pub enum RotationError {
     /// The task generating the new key did not finish (free text: what the runtime reported).
     #[error("key generation failed: {0}")]
     KeyGeneration(String),
+}
+
+/// What is wrong with a key file ([`IssuerError::KeyFile`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyFileProblem {
+    /// The key history's public key does not decode.
+    #[error("public key: {0}")]
+    PublicKey(KeyError),
+    /// A new key's file exists already.
+    #[error("exists already; refusing to overwrite a key")]
+    Exists,
+    /// The secret key could not be sealed.
+    #[error("{0}")]
+    Seal(SealError),
+    /// The file could not be read.
+    #[error("{0}")]
+    Unreadable(IoFailure),
+    /// The file is not a key file's JSON (free text: what the JSON parser or encoder said).
+    #[error("{0}")]
+    Json(String),
+    /// The file's format version is not one this version reads.
+    #[error("unknown format {0}")]
+    UnknownFormat(u32),
+    /// The file holds another key than the key history names.
+    #[error("holds {found} ({found_key}), but the registry expects {expected} ({expected_key})")]
+    NotTheRegistrysKey {
+        /// The file's verification method.
+        found: String,
+        /// The file's public key (Multikey).
+        found_key: String,
+        /// The key history's verification method.
+        expected: String,
+        /// The key history's public key (Multikey).
+        expected_key: String,
+    },
+    /// The unsealed secret is not text.
+    #[error("secret is not text")]
+    SecretNotText,
+    /// The unsealed secret is not a secret Multikey.
+    #[error("{0}")]
+    Secret(KeyError),
+    /// The secret key's public key is not the file's.
+    #[error("the secret key does not match the public key")]
+    SecretMismatch,
 }
 
 /// Why the passphrase could not be had or used ([`IssuerError::Passphrase`]).

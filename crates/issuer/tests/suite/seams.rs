@@ -376,20 +376,8 @@ async fn a_wrong_passphrase_names_the_key_file() {
         .await
         .unwrap();
     drop(issuer);
-    // sled releases its lock from a background thread
     let reopen = |source: PassphraseSource| {
-        let config = common::config(dir.path(), 8443, DidMethod::Key).passphrase(source);
-        async move {
-            for _ in 0..250 {
-                match Issuer::open(config.clone()).await {
-                    Err(IssuerError::Store(StoreError::Open { .. })) => {
-                        tokio::time::sleep(std::time::Duration::from_millis(20)).await
-                    }
-                    other => return other,
-                }
-            }
-            panic!("the registry stayed locked")
-        }
+        reopen(common::config(dir.path(), 8443, DidMethod::Key).passphrase(source))
     };
     let wrong = reopen(PassphraseSource::Value(
         "not the passphrase".to_owned().into(),
@@ -445,4 +433,44 @@ async fn an_address_in_use_is_a_typed_configuration_error() {
         e.to_string(),
         format!("configuration: cannot listen on {address}: {source}")
     );
+}
+
+/// Opens the issuer of `config` again once the registry's lock, which sled releases from a
+/// background thread after the previous issuer was dropped, is free.
+async fn reopen(
+    config: civitas_issuer::IssuerConfig,
+) -> Result<(Issuer, civitas_issuer::Opened), IssuerError> {
+    for _ in 0..250 {
+        match Issuer::open(config.clone()).await {
+            Err(IssuerError::Store(StoreError::Open { .. })) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+            }
+            other => return other,
+        }
+    }
+    panic!("the registry stayed locked")
+}
+
+/// A key file that cannot be read is a typed key file error naming the file, with the
+/// operating system's kind of failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_key_file_is_a_typed_key_file_error() {
+    use civitas_issuer::error::KeyFileProblem;
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), 8443, DidMethod::Web);
+    let (issuer, _) = Issuer::open(config.clone()).await.unwrap();
+    drop(issuer);
+    let key_file = config.keys_dir().join("key-1.json");
+    std::fs::remove_file(&key_file).unwrap();
+    let e = reopen(config).await.unwrap_err();
+    let IssuerError::KeyFile {
+        path,
+        reason: KeyFileProblem::Unreadable(failure),
+    } = &e
+    else {
+        panic!("{e:?}");
+    };
+    assert_eq!(path, &key_file.display().to_string());
+    assert_eq!(failure.kind, std::io::ErrorKind::NotFound);
+    assert_eq!(e.to_string(), format!("key file {path}: {failure}"));
 }
