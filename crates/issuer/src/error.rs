@@ -358,6 +358,18 @@ pub enum ConfigError {
     ListenerAddress(IoFailure),
 }
 
+/// A name that is none of the accepted ones (a status action, a token action): the text given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{given}` is not {what} ({accepted})")]
+pub struct UnknownName {
+    /// The text given.
+    pub given: String,
+    /// What it should name (`a status action`).
+    pub what: &'static str,
+    /// The accepted names, comma-separated.
+    pub accepted: &'static str,
+}
+
 /// What kind of failure an [`IssuerError`] is, for status codes and problem types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
