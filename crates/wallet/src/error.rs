@@ -63,7 +63,7 @@ pub enum WalletError {
     Kdf(SealError),
     /// The passphrase is empty or too long.
     #[error("passphrase: {0}")]
-    Passphrase(String),
+    Passphrase(PassphraseProblem),
     /// The input cannot be imported: it is not a credential the wallet reads.
     #[error("cannot import: {0}")]
     Unreadable(UnreadableInput),
@@ -102,6 +102,22 @@ pub enum WalletError {
         path: String,
         /// What the operating system said.
         source: IoFailure,
+    },
+}
+
+/// What is wrong with a passphrase ([`WalletError::Passphrase`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PassphraseProblem {
+    /// It is empty.
+    #[error("the passphrase is empty")]
+    Empty,
+    /// It is longer than allowed.
+    #[error("the passphrase is {size} bytes, more than {max}")]
+    TooLong {
+        /// Its length in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
     },
 }
 
