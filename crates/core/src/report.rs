@@ -197,7 +197,11 @@ pub struct About {
 }
 
 /// The result of verifying a credential or presentation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Two reports are equal when their JSON is: [`Report::about`], which is not serialized, is left
+/// out of the comparison, so that a report read back from JSON (a wallet's stored verification)
+/// equals the one that was written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The overall verdict.
@@ -221,10 +225,37 @@ pub struct Report {
     /// For a presentation: the report of each credential inside.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<Report>,
-    /// What the document is, for people (not serialized).
+    /// What the document is, for people (not serialized, and not compared by `==`).
     #[serde(skip)]
     pub about: About,
 }
+
+impl PartialEq for Report {
+    fn eq(&self, other: &Self) -> bool {
+        // Every member of the JSON report; `about` is not one (see the type's docs).
+        let Self {
+            verdict,
+            kind,
+            secured_with,
+            id,
+            issuer,
+            types,
+            checks,
+            credentials,
+            about: _,
+        } = self;
+        *verdict == other.verdict
+            && *kind == other.kind
+            && *secured_with == other.secured_with
+            && *id == other.id
+            && *issuer == other.issuer
+            && *types == other.types
+            && *checks == other.checks
+            && *credentials == other.credentials
+    }
+}
+
+impl Eq for Report {}
 
 impl Report {
     /// An empty report (valid until a check says otherwise).
