@@ -2,7 +2,9 @@
 //! field or file concerned.
 
 use civitas_core::compact::CompactError;
+use civitas_core::encoding::DecodeError;
 use civitas_core::io::IoFailure;
+use civitas_core::json::JsonError;
 use civitas_core::report::Report;
 use civitas_core::sealed::SealError;
 use civitas_core::secure::SecureError;
@@ -94,7 +96,7 @@ pub enum WalletError {
     Sign(SecureError),
     /// A backup file is damaged or is not a civitas wallet backup.
     #[error("the backup is refused: {0}")]
-    BackupDamaged(String),
+    BackupDamaged(BackupProblem),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -103,6 +105,39 @@ pub enum WalletError {
         /// What the operating system said.
         source: IoFailure,
     },
+}
+
+/// What is wrong with a backup file ([`WalletError::BackupDamaged`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackupProblem {
+    /// It is larger than a backup may be.
+    #[error("it is {size} bytes, more than the {max} a backup may have")]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// It is not the JSON of a backup: the strict parser's error (with where it is).
+    #[error("not a civitas wallet backup: {0}")]
+    NotABackup(JsonError),
+    /// Its `format` is not the backup format.
+    #[error("`format` is {found:?}, expected {expected:?}")]
+    Format {
+        /// The `format` found.
+        found: String,
+        /// The backup format.
+        expected: &'static str,
+    },
+    /// Its `content` is not base64url.
+    #[error("`content`: {0}")]
+    Content(DecodeError),
+    /// Its content does not authenticate (altered or truncated).
+    #[error("the content does not authenticate: the file was altered or truncated")]
+    NotAuthentic,
+    /// Its decrypted content is not what a backup holds.
+    #[error("the content cannot be read: {0}")]
+    ContentUnreadable(JsonError),
 }
 
 /// What is wrong with a passphrase ([`WalletError::Passphrase`]).
