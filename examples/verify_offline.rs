@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 use civitas_keys::did::ControllerDocument;
 use civitas_verifier::bundle::Bundle;
 use civitas_verifier::trust::TrustAnchor;
-use civitas_verifier::{Verdict, Verifier, VerifyOptions};
+use civitas_verifier::{Document, ReadError, Verdict, Verifier, VerifyOptions};
 
 /// Reads at most `limit` bytes of `path` (everything handed over is size-limited).
 fn read(path: &str, limit: u64) -> anyhow::Result<Vec<u8>> {
@@ -52,11 +52,16 @@ async fn run(args: &[String]) -> anyhow::Result<Verdict> {
         domain: rest.get(1).cloned(),
         ..VerifyOptions::default()
     };
-    // A photo of the QR code is read once, for the verification and the summary.
-    let input = civitas_verifier::read_photo(read(document, 32 << 20)?)
-        .context("cannot read this image (this says nothing about the document)")?;
-    let report = verifier.verify(&input, &options).await;
-    println!("{}", verifier.summarize(&input, &report));
+    // What was handed over is read once (a photo's QR code included); the summary is made from
+    // the report. A photo whose QR code cannot be read says nothing about the document.
+    let report = match Document::read(&read(document, 32 << 20)?) {
+        Ok(document) => verifier.verify_document(&document, &options).await,
+        Err(ReadError::Photo(e)) => {
+            return Err(e).context("cannot read this image (this says nothing about the document)");
+        }
+        Err(unreadable) => unreadable.report(),
+    };
+    println!("{}", verifier.summarize(&report));
     println!("{report}");
     Ok(report.verdict)
 }

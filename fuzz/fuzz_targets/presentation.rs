@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use civitas_jsonld::contexts::CREDENTIALS_V2;
 use civitas_core::credential::{Presentation, parse_json};
-use civitas_core::verify::{Checker, SecuredCredential, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, SecuredCredential, VerifyOptions};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
         return;
     };
-    let checker = Checker::default();
+    let checker = DocumentCheck::default();
     let options = VerifyOptions {
         now: DateTime::<Utc>::from_timestamp(1_780_000_000, 0),
         challenge: Some("c-0f3a".to_owned()),

@@ -4,8 +4,8 @@
 use std::hint::black_box;
 
 use anyhow::Result;
-use civitas_jsonld::canon;
 use civitas_core::credential::Credential;
+use civitas_jsonld::canon;
 use serde_json::Value;
 
 use crate::fixture::Fixture;

@@ -2,15 +2,15 @@
 
 use anyhow::{Result, anyhow};
 use chrono::{DateTime, Utc};
-use civitas_jsonld::contexts::ContextLoader;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::model::samples;
 use civitas_core::report::Verdict;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_keys::signer::LocalSigner;
 use civitas_core::verify::{DocumentCheck, VerifyOptions};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::LocalSigner;
 use serde_json::{Value, json};
 
 /// Everything the figures share: one issuer, one birth certificate, its signed forms.

@@ -30,8 +30,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
-use civitas_jsonld::canon;
 use civitas_core::secure::Securing;
+use civitas_jsonld::canon;
 use clap::Parser;
 use serde_json::Value;
 

@@ -4,9 +4,9 @@
 
 use std::hint::black_box;
 
+use civitas_core::secure::Securing;
 use civitas_jsonld::canon;
 use civitas_keys::keys::PublicKey;
-use civitas_core::secure::Securing;
 
 use crate::fixture::Fixture;
 use crate::measure::{Clock, Figure, Floor, Op, floor_medians, measure};

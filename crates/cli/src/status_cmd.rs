@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use civitas_core::credential::MAX_DOCUMENT_BYTES;
 use civitas_core::report::Outcome;
-use civitas_core::verify::{Checker, Input};
+use civitas_core::verify::{DocumentCheck, Input};
 use civitas_status::cache::{FreshnessPolicy, StatusListCache};
 use civitas_status::check::{CredentialStatus, EntryState};
 use civitas_status::entry::StatusPurpose;
@@ -88,7 +88,7 @@ async fn inspect(path: &Path, json: bool) -> anyhow::Result<i32> {
     };
     // (SystemTime converts into the chrono time civitas uses: no chrono dependency here.)
     let now = std::time::SystemTime::now();
-    let summary = match ListSummary::inspect(&bytes, &Checker::default(), now.into()).await {
+    let summary = match ListSummary::inspect(&bytes, &DocumentCheck::default(), now.into()).await {
         Ok(s) => s,
         Err(e) => return Ok(bad_input(json, &format!("{}: {e}", path.display()))),
     };
@@ -143,7 +143,7 @@ async fn check(credential_path: &Path, lists: &[PathBuf], json: bool) -> anyhow:
     // (SystemTime converts into the chrono time civitas uses: no chrono dependency here.)
     let now = std::time::SystemTime::now();
     let cache = StatusListCache::new();
-    let checker = Checker::default();
+    let checker = DocumentCheck::default();
     let mut list_reports = Vec::new();
     let mut list_failed = false;
     for path in lists {

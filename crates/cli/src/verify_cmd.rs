@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use civitas_core::report::{DocumentKind, Verdict};
 use civitas_core::verify::VerifyOptions;
+use civitas_verifier::{Document, ReadError};
 
 use crate::input;
 use crate::verifier_cmd::TrustArgs;
@@ -45,14 +46,16 @@ pub fn exit_code(verdict: Verdict) -> i32 {
 pub async fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     // A QR photo may be larger than a document; the verifier applies each format's own limit.
     let bytes = input::read_up_to(&args.input, civitas_qr::MAX_IMAGE_BYTES)?;
-    // A photo of a QR code is read once: the verification and the summary share its text. A
-    // photo that cannot be read says nothing about the document: exit 2, never "INVALID".
-    let bytes = match civitas_verifier::read_photo(bytes) {
-        Ok(bytes) => bytes,
-        Err(e) => {
+    // The input is recognised and parsed once, here; the verification takes the parsed document
+    // and the summary is made from its report. A photo that cannot be read says nothing about
+    // the document: exit 2, never "INVALID".
+    let document = match Document::read(&bytes) {
+        Ok(document) => Ok(document),
+        Err(ReadError::Photo(e)) => {
             unreadable_photo(&e, args.json)?;
             return Ok(2);
         }
+        Err(unreadable) => Err(unreadable),
     };
     let now = args
         .now
@@ -69,11 +72,14 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<i32> {
         challenge: args.challenge,
         domain: args.domain,
     };
-    let report = verifier.verify(&bytes, &options).await;
+    let report = match &document {
+        Ok(document) => verifier.verify_document(document, &options).await,
+        Err(unreadable) => unreadable.report(),
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", verifier.summarize(&bytes, &report));
+        print!("{}", verifier.summarize(&report));
         if !args.trust.has_trust_list() {
             println!(
                 "  note: no --bundle or --trust-list: the issuer was not checked against a trust list"

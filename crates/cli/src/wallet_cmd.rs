@@ -326,7 +326,7 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<i32> {
                     } else {
                         println!("REFUSED — the credential was not imported");
                         println!("  Reason: {reason}");
-                        print!("{}", verifier.summarize(&bytes, &report));
+                        print!("{}", verifier.summarize(&report));
                         println!();
                     }
                     Ok(1)

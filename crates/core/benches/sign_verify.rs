@@ -6,7 +6,7 @@ use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::model::samples;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::signer::{LocalSigner, Signer};
@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
             &loader,
         ))
         .expect("sign");
-    let checker = Checker::new(
+    let checker = DocumentCheck::new(
         loader.clone(),
         civitas_keys::resolver::OfflineResolver::new(),
     );

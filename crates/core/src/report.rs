@@ -1,5 +1,10 @@
 //! Verification reports: every check reported on its own as passed, failed (with the reason),
 //! not applicable, or indeterminate, and an overall verdict.
+//!
+//! A report says exactly what was checked. One made by civitas-core's trust-less
+//! [`DocumentCheck`](crate::verify::DocumentCheck) alone has no `trustedIssuer`, `revocation` or
+//! `suspension` check, and its `Display` says that the issuer's trust was not checked
+//! ([`Report::trust_checked`]); civitas-verifier's `Verifier` adds those checks.
 
 use serde::{Deserialize, Serialize};
 
@@ -149,7 +154,12 @@ pub struct Check {
     pub outcome: Outcome,
 }
 
-/// The overall result.
+/// The overall result: the worst outcome of the checks that ran.
+///
+/// It covers what was checked and nothing else: *valid* from the trust-less
+/// [`DocumentCheck`](crate::verify::DocumentCheck) alone means "intact, well-formed, signed by a
+/// key its issuer id names, in its validity period" — not "from a trusted issuer", not "not
+/// revoked" (see [`Report::trust_checked`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Verdict {
@@ -173,8 +183,25 @@ pub enum DocumentKind {
     Unknown,
 }
 
+/// What a report's document is, for people, recorded when the document was read, so that a summary
+/// (civitas-verifier's `Summary`) is made from the report alone and never reads the input again.
+/// Not part of the JSON report (SPEC §8): a report read back from JSON has the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct About {
+    /// What the credential is, in words: `Birth certificate of Marie-Claire Lebon, born
+    /// 2024-02-28`, `Credential of type …`, `Credential` ([`crate::model::describe`]). `None`
+    /// for a presentation (each credential inside has its own) or what could not be read.
+    pub description: Option<String>,
+    /// The input was a photo or scan (PNG, JPEG) of a QR code.
+    pub from_photo: bool,
+}
+
 /// The result of verifying a credential or presentation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Two reports are equal when their JSON is: [`Report::about`], which is not serialized, is left
+/// out of the comparison, so that a report read back from JSON (a wallet's stored verification)
+/// equals the one that was written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The overall verdict.
@@ -198,7 +225,37 @@ pub struct Report {
     /// For a presentation: the report of each credential inside.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub credentials: Vec<Report>,
+    /// What the document is, for people (not serialized, and not compared by `==`).
+    #[serde(skip)]
+    pub about: About,
 }
+
+impl PartialEq for Report {
+    fn eq(&self, other: &Self) -> bool {
+        // Every member of the JSON report; `about` is not one (see the type's docs).
+        let Self {
+            verdict,
+            kind,
+            secured_with,
+            id,
+            issuer,
+            types,
+            checks,
+            credentials,
+            about: _,
+        } = self;
+        *verdict == other.verdict
+            && *kind == other.kind
+            && *secured_with == other.secured_with
+            && *id == other.id
+            && *issuer == other.issuer
+            && *types == other.types
+            && *checks == other.checks
+            && *credentials == other.credentials
+    }
+}
+
+impl Eq for Report {}
 
 impl Report {
     /// An empty report (valid until a check says otherwise).
@@ -212,6 +269,19 @@ impl Report {
             types: Vec::new(),
             checks: Vec::new(),
             credentials: Vec::new(),
+            about: About::default(),
+        }
+    }
+
+    /// Whether the issuer's trust was checked: a `trustedIssuer` check ran (passed, failed,
+    /// undecided, or not applicable because trust was deliberately switched off). For a
+    /// presentation, whether it ran on every credential inside. `false` for a report of the
+    /// trust-less [`DocumentCheck`](crate::verify::DocumentCheck) alone.
+    pub fn trust_checked(&self) -> bool {
+        match self.kind {
+            DocumentKind::Credential => self.outcome(CheckKind::TrustedIssuer).is_some(),
+            DocumentKind::Presentation => self.credentials.iter().all(Report::trust_checked),
+            DocumentKind::Unknown => false,
         }
     }
 
@@ -336,6 +406,18 @@ impl std::fmt::Display for Report {
             } else {
                 writeln!(f, "  [{mark}] {}: {text}", c.check.label())?;
             }
+        }
+        if self.kind == DocumentKind::Credential && !self.trust_checked() {
+            writeln!(
+                f,
+                "  not checked: whether the issuer is trusted{} (this is the trust-less document \
+                 check; civitas_verifier::Verifier decides trust)",
+                if self.outcome(CheckKind::Revocation).is_none() {
+                    ", revocation and suspension"
+                } else {
+                    ""
+                }
+            )?;
         }
         for (i, r) in self.credentials.iter().enumerate() {
             writeln!(f, "  credential {i}:")?;

@@ -1,10 +1,17 @@
-//! Checking credentials and presentations: everything that can be decided from the document,
-//! its issuer's keys and the clock. Trust in the issuer and revocation status are decided by
-//! [`CredentialPolicy`] implementations that callers plug in (civitas-verifier provides them).
+//! The **trust-less document check** ([`DocumentCheck`]): everything that can be decided from the
+//! document itself, the keys its issuer's id names and the clock — structure, schema, signature,
+//! the signing key's binding to the issuer, validity dates; for presentations also the challenge,
+//! domain, holder binding and every embedded credential.
+//!
+//! It does **not** decide whether the issuer is trusted, nor whether the document is revoked or
+//! suspended: on its own it reports VALID for a well-signed credential from *any* `did:key`. Those
+//! decisions are [`CredentialPolicy`] implementations plugged in on top of it; the verifier that
+//! makes them — the one to use for any decision — is `civitas_verifier::Verifier` (trust lists,
+//! offline bundles, status lists). A report made without a trust policy says so (see
+//! [`Report::trust_checked`]).
 //!
 //! ssi-style libraries check signatures only; civitas also checks that the signing key is
-//! controlled by the issuer and allowed for `assertionMethod`, the validity period, the schema,
-//! and for presentations the challenge, domain, holder binding and every embedded credential.
+//! controlled by the issuer and allowed for `assertionMethod`, the validity period and the schema.
 
 use std::sync::Arc;
 
@@ -14,7 +21,7 @@ use serde_json::Value;
 use crate::credential::{Credential, Presentation, SyntaxError, format_datetime, parse_json};
 use crate::data_integrity::{self, ProofVerification};
 use crate::jwt::{self, DecodedJwt, JwtError};
-use crate::model::{self, BirthCertificate, DocumentType, MarriageCertificate};
+use crate::model::{self, BirthCertificate, CivilDocument, DocumentType, MarriageCertificate};
 use crate::report::{CheckKind, DocumentKind, Outcome, Report};
 use crate::schema;
 use civitas_jsonld::contexts::ContextLoader;
@@ -177,31 +184,46 @@ pub trait CredentialPolicy: Send + Sync {
     );
 }
 
-/// Checks credentials and presentations against keys, clock and schema.
+/// The trust-less document check: checks credentials and presentations against their issuer's
+/// keys, the clock and the schema — **not** against a trust list or status lists, unless
+/// [`CredentialPolicy`]s are added ([`DocumentCheck::with_policy`]).
+///
+/// `DocumentCheck::default().verify(..)` answers "is this document intact, well-formed, signed by
+/// a key its issuer id names, and in its validity period?": a credential anyone signed with their
+/// own `did:key` passes. To decide whether to accept a document, use `civitas_verifier::Verifier`,
+/// which runs this check with the trust and status policies of a deployment.
 #[derive(Clone)]
-pub struct Checker {
+pub struct DocumentCheck {
     loader: ContextLoader,
     resolver: Arc<dyn Resolver>,
     policies: Vec<Arc<dyn CredentialPolicy>>,
 }
 
-impl std::fmt::Debug for Checker {
+/// The former name of [`DocumentCheck`], kept while in-flight code moves to the new name.
+#[doc(hidden)]
+#[deprecated(
+    note = "renamed `civitas_core::verify::DocumentCheck` (the trust-less document check); \
+                     to decide whether to accept a document use `civitas_verifier::Verifier`"
+)]
+pub type Checker = DocumentCheck;
+
+impl std::fmt::Debug for DocumentCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Checker")
+        f.debug_struct("DocumentCheck")
             .field("loader", &self.loader)
             .field("policies", &self.policies.len())
             .finish()
     }
 }
 
-impl Default for Checker {
+impl Default for DocumentCheck {
     fn default() -> Self {
         Self::new(ContextLoader::bundled(), OfflineResolver::new())
     }
 }
 
-impl Checker {
-    /// A checker with these contexts and this resolver.
+impl DocumentCheck {
+    /// A document check with these contexts and this resolver, and no policy.
     pub fn new(loader: ContextLoader, resolver: impl Resolver + 'static) -> Self {
         Self {
             loader,
@@ -210,7 +232,7 @@ impl Checker {
         }
     }
 
-    /// A checker sharing an existing resolver.
+    /// A document check sharing an existing resolver, and no policy.
     pub fn with_shared_resolver(loader: ContextLoader, resolver: Arc<dyn Resolver>) -> Self {
         Self {
             loader,
@@ -235,7 +257,8 @@ impl Checker {
         &self.resolver
     }
 
-    /// Reads and verifies a credential or presentation from bytes.
+    /// Reads and checks a credential or presentation from bytes (the policies included, if any
+    /// were added). Bytes that cannot be read give a report whose `syntax` check failed.
     pub async fn verify(&self, bytes: &[u8], options: &VerifyOptions) -> Report {
         match Input::parse(bytes) {
             Ok(input) => self.verify_input(&input, options).await,
@@ -247,7 +270,7 @@ impl Checker {
         }
     }
 
-    /// Verifies parsed input.
+    /// Checks input already read ([`Input::parse`]).
     pub async fn verify_input(&self, input: &Input, options: &VerifyOptions) -> Report {
         match input {
             Input::Credential(c) => self.check_credential(c, options).await,
@@ -322,7 +345,12 @@ impl Checker {
             }
         }
         report.push(CheckKind::ValidityPeriod, validity_outcome(secured, now));
-        report.push(CheckKind::Schema, schema_outcome(credential));
+        let (schema, described) = schema_outcome(credential);
+        report.push(CheckKind::Schema, schema);
+        // A civil-registry document the schema check has just read is described from that read;
+        // anything else from its JSON (no second parse of the subject on the hot path).
+        report.about.description =
+            Some(described.unwrap_or_else(|| model::describe(credential.json())));
         for policy in &self.policies {
             policy.check(secured, options, &mut report).await;
         }
@@ -453,6 +481,7 @@ impl Checker {
                 Err(reason) => {
                     let mut r = Report::new(DocumentKind::Credential);
                     r.push(CheckKind::Syntax, Outcome::failed(reason.to_string()));
+                    r.about.description = Some(model::describe(embedded));
                     r
                 }
             };
@@ -619,22 +648,28 @@ fn validity_outcome(secured: &SecuredCredential, now: DateTime<Utc>) -> Outcome 
     })
 }
 
-fn schema_outcome(credential: &Credential) -> Outcome {
+/// The `schema` outcome, and — when the subject of a civil-registry document was read and passed
+/// its rules — what the document is, in words ([`model::describe`]'s text, from that read).
+fn schema_outcome(credential: &Credential) -> (Outcome, Option<String>) {
     let ids = schema::schema_ids(credential.json());
     let kind = credential.document_type();
     let mut checked: Vec<&str> = Vec::new();
+    let mut described = None;
     if let Some(kind) = kind {
         // civitas documents are always held to their own schema and rules; a VC 2.0 one must
         // also name the schema (VC 1.1 has no JsonSchema type in its context).
         let names_it = ids.iter().any(|i| i == kind.schema_url());
         if credential.version() == crate::credential::VcVersion::V2_0 && !names_it {
-            return Outcome::failed(format!(
-                "a {kind} must name its schema {} in credentialSchema",
-                kind.schema_url()
-            ));
+            return (
+                Outcome::failed(format!(
+                    "a {kind} must name its schema {} in credentialSchema",
+                    kind.schema_url()
+                )),
+                None,
+            );
         }
         if let Err(e) = schema::validate_credential(kind.schema_url(), credential.json()) {
-            return Outcome::failed(e.to_string());
+            return (Outcome::failed(e.to_string()), None);
         }
         let subject = credential
             .subjects()
@@ -643,26 +678,27 @@ fn schema_outcome(credential: &Credential) -> Outcome {
             .unwrap_or(&Value::Null);
         let rules = match kind {
             DocumentType::BirthCertificate => {
-                model::parse_subject::<BirthCertificate>(subject).map(|_| ())
+                model::parse_subject::<BirthCertificate>(subject).map(|d| d.summary())
             }
             DocumentType::MarriageCertificate => {
-                model::parse_subject::<MarriageCertificate>(subject).map(|_| ())
+                model::parse_subject::<MarriageCertificate>(subject).map(|d| d.summary())
             }
         };
-        if let Err(e) = rules {
-            return Outcome::failed(format!("credentialSubject.{e}"));
+        match rules {
+            Ok(summary) => described = Some(summary),
+            Err(e) => return (Outcome::failed(format!("credentialSubject.{e}")), None),
         }
         checked.push(kind.schema_url());
     }
     for id in &ids {
         if schema::is_known(id) && !checked.contains(&id.as_str()) {
             if let Err(e) = schema::validate_credential(id, credential.json()) {
-                return Outcome::failed(e.to_string());
+                return (Outcome::failed(e.to_string()), described);
             }
             checked.push(id.as_str());
         }
     }
-    if checked.is_empty() {
+    let outcome = if checked.is_empty() {
         if ids.is_empty() {
             Outcome::not_applicable("the credential names no schema")
         } else {
@@ -673,5 +709,6 @@ fn schema_outcome(credential: &Credential) -> Outcome {
         }
     } else {
         Outcome::passed(format!("matches {}", checked.join(", ")))
-    }
+    };
+    (outcome, described)
 }

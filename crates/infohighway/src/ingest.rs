@@ -3,7 +3,7 @@
 //! into batches for [`Sink::issue_batch`] (parallel signing, one flush per batch), counts what
 //! happened, writes bad records to the report and, once a batch is acknowledged, the feed
 //! checkpoint. Each record goes with its version, which the issuer records in the same commit
-//! as the issuance (the version [`ledger`](crate::ledger), in the registry store).
+//! as the issuance (the version [`ledger`](mod@crate::ledger), in the registry store).
 //!
 //! Guarantees:
 //! - every record read ends in exactly one count: issued, replayed, superseded, rejected

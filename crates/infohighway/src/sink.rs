@@ -1,7 +1,9 @@
 //! Where mapped records go: the issuer. [`Sink`] is implemented for
 //! [`civitas_issuer::Issuer`] (the library, in this process: the default, fastest path, and the
 //! one that needs no token); another implementation could post to the issuer's
-//! `POST /credentials/batch` when a running server holds the data directory.
+//! `POST /credentials/batch` when a running server holds the data directory (it would also
+//! need the source record versions the registry keeps: [`Sink::source_version`], which the
+//! HTTP API does not serve today).
 
 use civitas_issuer::error::ErrorKind;
 use civitas_issuer::{IssueOutcome, IssueRequest, Issuer, IssuerError};

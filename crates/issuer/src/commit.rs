@@ -22,7 +22,7 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::audit::{AuditAction, AuditEvent, ChainHead};
-use crate::error::{IssuerError, StoreError, UnavailableReason};
+use crate::error::{IssuerError, StoreError, UnavailableReason, UnknownName};
 use crate::status::StatusBook;
 use crate::store::{CredentialRecord, RegistryStore, Write, WriteBatch};
 
@@ -64,19 +64,18 @@ impl StatusAction {
     }
 }
 
-/// A text that names no status action (the text given).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a status action (revoke, suspend, reinstate)")]
-pub struct UnknownStatusAction(pub String);
-
 impl std::str::FromStr for StatusAction {
-    type Err = UnknownStatusAction;
-    fn from_str(s: &str) -> Result<Self, UnknownStatusAction> {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
         match s {
             "revoke" | "revoked" => Ok(Self::Revoke),
             "suspend" | "suspended" => Ok(Self::Suspend),
             "reinstate" | "lift" | "active" | "unsuspend" => Ok(Self::Reinstate),
-            other => Err(UnknownStatusAction(other.to_owned())),
+            other => Err(UnknownName {
+                given: other.to_owned(),
+                what: "a status action",
+                accepted: "revoke, suspend, reinstate",
+            }),
         }
     }
 }
@@ -570,13 +569,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_unknown_status_action_is_a_typed_error_naming_it() {
+    fn an_unknown_status_or_token_action_is_a_typed_error_naming_it() {
         assert_eq!("lift".parse::<StatusAction>(), Ok(StatusAction::Reinstate));
         let e = "cancel".parse::<StatusAction>().unwrap_err();
-        assert_eq!(e, UnknownStatusAction("cancel".into()));
+        assert_eq!(e.given, "cancel");
         assert_eq!(
             e.to_string(),
             "`cancel` is not a status action (revoke, suspend, reinstate)"
+        );
+        let e = "root".parse::<crate::tokens::Action>().unwrap_err();
+        assert_eq!(e.given, "root");
+        assert_eq!(
+            e.to_string(),
+            "`root` is not an action (issue, status, admin)"
         );
     }
 }

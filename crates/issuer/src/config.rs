@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use civitas_core::io::IoFailure;
 use civitas_core::model::DocumentType;
 use civitas_core::secure::Securing;
 use civitas_keys::keys::KeyAlgorithm;
 use civitas_keys::sealed::KdfParams;
 use zeroize::Zeroizing;
 
-use crate::error::IssuerError;
+use crate::error::{IssuerError, PassphraseError};
 
 /// The environment variable holding the key-file passphrase.
 pub const PASSPHRASE_ENV: &str = "CIVITAS_ISSUER_PASSPHRASE";
@@ -192,19 +193,19 @@ pub(crate) fn host_and_path(base_url: &str) -> Result<(String, Vec<String>), Iss
         .strip_prefix("https://")
         .or_else(|| base_url.strip_prefix("http://"))
         .ok_or_else(|| {
-            IssuerError::Config(format!(
+            IssuerError::config(format!(
                 "base URL `{base_url}` must start with https:// (or http://)"
             ))
         })?;
     if rest.contains(['?', '#', ' ']) {
-        return Err(IssuerError::Config(format!(
+        return Err(IssuerError::config(format!(
             "base URL `{base_url}` must have no query, fragment or space"
         )));
     }
     let mut parts = rest.split('/').filter(|s| !s.is_empty());
     let host = parts
         .next()
-        .ok_or_else(|| IssuerError::Config(format!("base URL `{base_url}` has no host")))?;
+        .ok_or_else(|| IssuerError::config(format!("base URL `{base_url}` has no host")))?;
     Ok((host.to_owned(), parts.map(str::to_owned).collect()))
 }
 
@@ -234,9 +235,8 @@ impl PassphraseSource {
                     return Ok((read_passphrase_file(&path)?, None));
                 }
                 if !create {
-                    return Err(IssuerError::Passphrase(format!(
-                        "no passphrase: set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}, or restore {}",
-                        path.display()
+                    return Err(IssuerError::Passphrase(PassphraseError::Missing(
+                        path.display().to_string(),
                     )));
                 }
                 let passphrase = Zeroizing::new(crate::tokens::random_secret(32));
@@ -248,15 +248,16 @@ impl PassphraseSource {
 }
 
 fn read_passphrase_file(path: &Path) -> Result<Zeroizing<String>, IssuerError> {
-    let text =
-        Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-            IssuerError::Passphrase(format!("cannot read {}: {e}", path.display()))
-        })?);
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+        IssuerError::Passphrase(PassphraseError::Unreadable {
+            path: path.display().to_string(),
+            source: IoFailure::of(&e),
+        })
+    })?);
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        return Err(IssuerError::Passphrase(format!(
-            "{} is empty",
-            path.display()
+        return Err(IssuerError::Passphrase(PassphraseError::Empty(
+            path.display().to_string(),
         )));
     }
     Ok(Zeroizing::new(trimmed.to_owned()))

@@ -2,18 +2,23 @@
 //! wrong. The HTTP layer maps each to a status code and an RFC 9457 problem type
 //! ([`IssuerError::kind`]).
 
-use civitas_jsonld::canon::CanonError;
-use civitas_qr::compact::CompactError;
 use civitas_core::credential::SyntaxError;
 use civitas_core::data_integrity::ProofError;
 use civitas_core::io::IoFailure;
-use civitas_jsonld::json::JsonError;
 use civitas_core::jwt::JwtError;
 use civitas_core::model::{DocumentType, ModelError};
 use civitas_core::schema::SchemaError;
 use civitas_core::secure::SecureError;
-use civitas_render::certificate::RenderError;
+use civitas_jsonld::canon::CanonError;
+use civitas_jsonld::json::JsonError;
+use civitas_keys::did::DidError;
+use civitas_keys::keys::KeyError;
+use civitas_keys::sealed::SealError;
 use civitas_qr::QrError;
+use civitas_qr::compact::CompactError;
+use civitas_render::certificate::RenderError;
+
+use crate::config::{PASSPHRASE_ENV, PASSPHRASE_FILE_ENV};
 
 /// Everything that can go wrong in civitas-issuer.
 #[derive(Debug, thiserror::Error)]
@@ -79,15 +84,14 @@ pub enum IssuerError {
         /// The file.
         path: String,
         /// What went wrong.
-        reason: String,
+        reason: KeyFileProblem,
     },
     /// The passphrase that protects the key files is missing or wrong.
     #[error("passphrase: {0}")]
-    Passphrase(String),
-    /// The configuration is not usable, or does not match the data directory (free text for
-    /// the operator, naming the setting).
+    Passphrase(PassphraseError),
+    /// The configuration is not usable, or does not match the data directory.
     #[error("configuration: {0}")]
-    Config(String),
+    Config(ConfigError),
     /// Signing failed, or making what is signed (the QR form, the printed certificate).
     #[error("signing failed: {0}")]
     Signing(SigningError),
@@ -260,6 +264,112 @@ pub enum RotationError {
     KeyGeneration(String),
 }
 
+/// What is wrong with a key file ([`IssuerError::KeyFile`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyFileProblem {
+    /// The key history's public key does not decode.
+    #[error("public key: {0}")]
+    PublicKey(KeyError),
+    /// A new key's file exists already.
+    #[error("exists already; refusing to overwrite a key")]
+    Exists,
+    /// The secret key could not be sealed.
+    #[error("{0}")]
+    Seal(SealError),
+    /// The file could not be read.
+    #[error("{0}")]
+    Unreadable(IoFailure),
+    /// The file is not a key file's JSON (free text: what the JSON parser or encoder said).
+    #[error("{0}")]
+    Json(String),
+    /// The file's format version is not one this version reads.
+    #[error("unknown format {0}")]
+    UnknownFormat(u32),
+    /// The file holds another key than the key history names.
+    #[error("holds {found} ({found_key}), but the registry expects {expected} ({expected_key})")]
+    NotTheRegistrysKey {
+        /// The file's verification method.
+        found: String,
+        /// The file's public key (Multikey).
+        found_key: String,
+        /// The key history's verification method.
+        expected: String,
+        /// The key history's public key (Multikey).
+        expected_key: String,
+    },
+    /// The unsealed secret is not text.
+    #[error("secret is not text")]
+    SecretNotText,
+    /// The unsealed secret is not a secret Multikey.
+    #[error("{0}")]
+    Secret(KeyError),
+    /// The secret key's public key is not the file's.
+    #[error("the secret key does not match the public key")]
+    SecretMismatch,
+}
+
+/// Why the passphrase could not be had or used ([`IssuerError::Passphrase`]).
+#[derive(Debug, thiserror::Error)]
+pub enum PassphraseError {
+    /// None was given, and the passphrase file (named) may not be created now.
+    #[error("no passphrase: set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV}, or restore {0}")]
+    Missing(String),
+    /// The passphrase file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The passphrase file.
+        path: String,
+        /// What the operating system said.
+        source: IoFailure,
+    },
+    /// The passphrase file (named) is empty.
+    #[error("{0} is empty")]
+    Empty(String),
+    /// The passphrase does not open a key file (wrong passphrase, or a damaged file).
+    #[error("cannot open {path}: {error}")]
+    Wrong {
+        /// The key file.
+        path: String,
+        /// What opening the sealed key reported.
+        error: SealError,
+    },
+}
+
+/// Why the configuration is not usable ([`IssuerError::Config`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A setting is wrong, or does not match the data directory (free text for the operator,
+    /// naming the setting and the values concerned).
+    #[error("{0}")]
+    Invalid(String),
+    /// The issuer's DID cannot be made from the base URL, or its did:key document cannot be.
+    #[error("{0}")]
+    Did(DidError),
+    /// The listening address cannot be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: String,
+        /// What the operating system said.
+        source: IoFailure,
+    },
+    /// The bound listener's address cannot be read.
+    #[error("listener address: {0}")]
+    ListenerAddress(IoFailure),
+}
+
+/// A name that is none of the accepted ones (a status action, a token action): the text given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{given}` is not {what} ({accepted})")]
+pub struct UnknownName {
+    /// The text given.
+    pub given: String,
+    /// What it should name (`a status action`).
+    pub what: &'static str,
+    /// The accepted names, comma-separated.
+    pub accepted: &'static str,
+}
+
 /// What kind of failure an [`IssuerError`] is, for status codes and problem types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -282,6 +392,11 @@ impl IssuerError {
             member: member.to_owned(),
             reason: reason.into(),
         }
+    }
+
+    /// An [`IssuerError::Config`] of a wrong setting, named in `reason`.
+    pub(crate) fn config(reason: impl Into<String>) -> Self {
+        Self::Config(ConfigError::Invalid(reason.into()))
     }
 
     pub(crate) fn store(e: impl std::fmt::Display) -> Self {

@@ -9,13 +9,14 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use civitas_core::io::IoFailure;
 use civitas_keys::did::{ControllerDocument, ProofPurpose};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
 use civitas_keys::sealed::{KdfParams, Sealed};
 use civitas_keys::signer::{LocalSigner, Signer, SignerError};
 use serde::{Deserialize, Serialize};
 
-use crate::error::IssuerError;
+use crate::error::{IssuerError, KeyFileProblem, PassphraseError};
 
 /// Format version of key files.
 pub const KEY_FILE_FORMAT: u32 = 1;
@@ -47,7 +48,7 @@ impl KeyRecord {
     pub fn public_key(&self) -> Result<PublicKey, IssuerError> {
         PublicKey::from_multikey(&self.public_key_multibase).map_err(|e| IssuerError::KeyFile {
             path: self.file.clone(),
-            reason: format!("public key: {e}"),
+            reason: KeyFileProblem::PublicKey(e),
         })
     }
 }
@@ -85,14 +86,14 @@ pub fn create_key(
     if path.exists() {
         return Err(IssuerError::KeyFile {
             path: path.display().to_string(),
-            reason: "exists already; refusing to overwrite a key".into(),
+            reason: KeyFileProblem::Exists,
         });
     }
     let sealed =
         Sealed::seal(passphrase, pair.to_secret_multikey().as_bytes(), kdf).map_err(|e| {
             IssuerError::KeyFile {
                 path: path.display().to_string(),
-                reason: e.to_string(),
+                reason: KeyFileProblem::Seal(e),
             }
         })?;
     let file = KeyFile {
@@ -105,7 +106,7 @@ pub fn create_key(
     };
     let text = serde_json::to_vec_pretty(&file).map_err(|e| IssuerError::KeyFile {
         path: path.display().to_string(),
-        reason: e.to_string(),
+        reason: KeyFileProblem::Json(e.to_string()),
     })?;
     crate::fsutil::write_private(&path, &text)?;
     let record = KeyRecord {
@@ -142,34 +143,39 @@ impl FileSigner {
         passphrase: &[u8],
     ) -> Result<Self, IssuerError> {
         let path = keys_dir.join(&record.file);
-        let fail = |reason: String| IssuerError::KeyFile {
+        let fail = |reason: KeyFileProblem| IssuerError::KeyFile {
             path: path.display().to_string(),
             reason,
         };
-        let text = std::fs::read(&path).map_err(|e| fail(e.to_string()))?;
-        let file: KeyFile = serde_json::from_slice(&text).map_err(|e| fail(e.to_string()))?;
+        let text = std::fs::read(&path)
+            .map_err(|e| fail(KeyFileProblem::Unreadable(IoFailure::of(&e))))?;
+        let file: KeyFile =
+            serde_json::from_slice(&text).map_err(|e| fail(KeyFileProblem::Json(e.to_string())))?;
         if file.format != KEY_FILE_FORMAT {
-            return Err(fail(format!("unknown format {}", file.format)));
+            return Err(fail(KeyFileProblem::UnknownFormat(file.format)));
         }
         if file.public_key_multibase != record.public_key_multibase
             || file.verification_method != record.verification_method
         {
-            return Err(fail(format!(
-                "holds {} ({}), but the registry expects {} ({})",
-                file.verification_method,
-                file.public_key_multibase,
-                record.verification_method,
-                record.public_key_multibase
-            )));
+            return Err(fail(KeyFileProblem::NotTheRegistrysKey {
+                found: file.verification_method,
+                found_key: file.public_key_multibase,
+                expected: record.verification_method.clone(),
+                expected_key: record.public_key_multibase.clone(),
+            }));
         }
-        let secret = file
-            .sealed
-            .open(passphrase)
-            .map_err(|e| IssuerError::Passphrase(format!("cannot open {}: {e}", path.display())))?;
-        let secret = std::str::from_utf8(&secret).map_err(|_| fail("secret is not text".into()))?;
-        let pair = KeyPair::from_secret_multikey(secret).map_err(|e| fail(e.to_string()))?;
+        let secret = file.sealed.open(passphrase).map_err(|error| {
+            IssuerError::Passphrase(PassphraseError::Wrong {
+                path: path.display().to_string(),
+                error,
+            })
+        })?;
+        let secret =
+            std::str::from_utf8(&secret).map_err(|_| fail(KeyFileProblem::SecretNotText))?;
+        let pair =
+            KeyPair::from_secret_multikey(secret).map_err(|e| fail(KeyFileProblem::Secret(e)))?;
         if pair.public_key().to_multikey() != record.public_key_multibase {
-            return Err(fail("the secret key does not match the public key".into()));
+            return Err(fail(KeyFileProblem::SecretMismatch));
         }
         Ok(Self {
             inner: LocalSigner::new(pair, record.verification_method.clone()),

@@ -11,7 +11,9 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::config::{IssuerConfig, TlsConfig};
-use crate::error::IssuerError;
+use civitas_core::io::IoFailure;
+
+use crate::error::{ConfigError, IssuerError};
 use crate::http::tls;
 use crate::issuer::{Issuer, Opened};
 
@@ -38,12 +40,15 @@ pub async fn launch(config: IssuerConfig, bind: SocketAddr) -> Result<Launched, 
     let self_signed_cert =
         (config.tls == TlsConfig::SelfSigned).then(|| tls::self_signed_cert_path(&config.data_dir));
     let (issuer, opened) = Issuer::open(config).await?;
-    let listener = TcpListener::bind(bind)
-        .await
-        .map_err(|e| IssuerError::Config(format!("cannot listen on {bind}: {e}")))?;
+    let listener = TcpListener::bind(bind).await.map_err(|e| {
+        IssuerError::Config(ConfigError::Listen {
+            address: bind.to_string(),
+            source: IoFailure::of(&e),
+        })
+    })?;
     let local_addr = listener
         .local_addr()
-        .map_err(|e| IssuerError::Config(format!("listener address: {e}")))?;
+        .map_err(|e| IssuerError::Config(ConfigError::ListenerAddress(IoFailure::of(&e))))?;
     Ok(Launched {
         issuer,
         opened,

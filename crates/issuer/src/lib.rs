@@ -24,7 +24,7 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
-//! use civitas_core::{model::samples, verify::{Checker, VerifyOptions}, report::Verdict};
+//! use civitas_core::{model::samples, verify::{DocumentCheck, VerifyOptions}, report::Verdict};
 //! use civitas_keys::sealed::KdfParams;
 //! use civitas_issuer::{Issuer, IssuerConfig, IssueRequest, DidMethod, PassphraseSource};
 //!
@@ -39,7 +39,7 @@
 //! // A birth record from the civil register becomes a signed credential, durably recorded.
 //! let request = IssueRequest::new(samples::birth_certificate()).source("PW/B/2024/001234");
 //! let issued = issuer.issue(request.clone(), "registrar").await?;
-//! let report = Checker::default()
+//! let report = DocumentCheck::default()
 //!     .verify(issued.credential.as_bytes(), &VerifyOptions::default()).await;
 //! assert_eq!(report.verdict, Verdict::Valid, "{report}");
 //!

@@ -67,7 +67,7 @@ impl StatusBook {
             let mut state = match store.allocator_state(purpose)? {
                 Some(s) => {
                     if s.config() != &config {
-                        return Err(IssuerError::Config(format!(
+                        return Err(IssuerError::config(format!(
                             "the {} lists were set up as {:?}, the configuration now says {:?}",
                             purpose.as_str(),
                             s.config(),
@@ -106,7 +106,7 @@ impl StatusBook {
         for _ in 0..n {
             let mut one = |purpose: StatusPurpose| -> Result<Allocation, IssuerError> {
                 let allocator = self.allocators.get_mut(&purpose).ok_or_else(|| {
-                    IssuerError::Config(format!("no {} allocator", purpose.as_str()))
+                    IssuerError::config(format!("no {} allocator", purpose.as_str()))
                 })?;
                 let a = allocator.allocate()?;
                 if a.must_persist {

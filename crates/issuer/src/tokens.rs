@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use crate::error::UnknownName;
 use crate::jcs::sha256_hex;
 
 /// The prefix of every civitas issuer token.
@@ -39,13 +40,17 @@ impl Action {
 }
 
 impl std::str::FromStr for Action {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
         match s {
             "issue" => Ok(Self::Issue),
             "status" => Ok(Self::Status),
             "admin" => Ok(Self::Admin),
-            other => Err(format!("`{other}` is not an action (issue, status, admin)")),
+            other => Err(UnknownName {
+                given: other.to_owned(),
+                what: "an action",
+                accepted: "issue, status, admin",
+            }),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use chrono::Utc;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::signer::LocalSigner;
@@ -43,7 +43,7 @@ fn benches(c: &mut Criterion) {
         .block_on(list.sign(&options, &signer, &proof, &loader))
         .unwrap();
     let bytes = serde_json::to_vec(&signed).unwrap();
-    let checker = Checker::default();
+    let checker = DocumentCheck::default();
     let now = Utc::now();
 
     c.bench_function("decode + verify 131072-entry signed list", |b| {

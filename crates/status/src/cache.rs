@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use civitas_core::credential::format_datetime;
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 
 use crate::error::StatusError;
 use crate::verify::{VerifiedStatusList, verify_status_list};
@@ -346,7 +346,7 @@ impl StatusListCache {
     pub async fn load(
         &self,
         bytes: &[u8],
-        checker: &Checker,
+        checker: &DocumentCheck,
         fetched_at: DateTime<Utc>,
     ) -> Result<Arc<VerifiedStatusList>, StatusError> {
         let list = verify_status_list(bytes, checker, fetched_at).await?;
@@ -360,7 +360,7 @@ impl StatusListCache {
         &self,
         url: &str,
         bytes: &[u8],
-        checker: &Checker,
+        checker: &DocumentCheck,
         fetched_at: DateTime<Utc>,
     ) -> Result<Arc<VerifiedStatusList>, StatusError> {
         let list = verify_status_list(bytes, checker, fetched_at).await?;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use civitas_core::credential::format_datetime;
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 
 use crate::bitstring::StatusSize;
 use crate::credential::{BitstringStatusListCredential, parse_secured};
@@ -102,7 +102,7 @@ impl ListSummary {
     /// is an error; a bad signature is reported in [`signature`](Self::signature).
     pub async fn inspect(
         bytes: &[u8],
-        checker: &Checker,
+        checker: &DocumentCheck,
         now: DateTime<Utc>,
     ) -> Result<Self, StatusError> {
         let secured = parse_secured(bytes)?;

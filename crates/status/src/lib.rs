@@ -42,7 +42,7 @@
 //! use civitas_core::data_integrity::ProofOptions;
 //! use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 //! use civitas_keys::signer::LocalSigner;
-//! use civitas_core::verify::Checker;
+//! use civitas_core::verify::DocumentCheck;
 //! use civitas_status::allocator::{Allocator, AllocatorConfig};
 //! use civitas_status::cache::{CacheLookup, FreshnessPolicy, StatusListCache};
 //! use civitas_status::entry::StatusPurpose;
@@ -67,7 +67,7 @@
 //! let cache = StatusListCache::new();
 //! let now = chrono::Utc::now();
 //! let bytes = serde_json::to_vec(&signed).unwrap();
-//! cache.load(&bytes, &Checker::default(), now).await.unwrap();
+//! cache.load(&bytes, &DocumentCheck::default(), now).await.unwrap();
 //! let CacheLookup::Fresh(verified) = cache.lookup(&entry.list_credential, now, &FreshnessPolicy::online()) else {
 //!     panic!("just loaded");
 //! };

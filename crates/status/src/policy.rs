@@ -1,5 +1,5 @@
 //! [`StatusPolicy`]: the [`CredentialPolicy`] that adds the revocation and suspension checks to
-//! every report of a [`Checker`](civitas_core::verify::Checker), answering from a
+//! every report of a [`DocumentCheck`](civitas_core::verify::DocumentCheck), answering from a
 //! [`StatusListCache`].
 
 use std::sync::Arc;
@@ -23,12 +23,12 @@ use crate::entry::StatusPurpose;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use civitas_core::verify::Checker;
+/// use civitas_core::verify::DocumentCheck;
 /// use civitas_status::cache::{FreshnessPolicy, StatusListCache};
 /// use civitas_status::policy::StatusPolicy;
 ///
 /// let cache = Arc::new(StatusListCache::new());
-/// let checker = Checker::default()
+/// let checker = DocumentCheck::default()
 ///     .with_policy(Arc::new(StatusPolicy::new(cache.clone(), FreshnessPolicy::online())));
 /// ```
 #[derive(Debug, Clone)]

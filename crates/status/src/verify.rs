@@ -1,10 +1,10 @@
 //! Verifying a status list credential once — its signature, and that the signing key belongs to
-//! its issuer — through civitas-core's [`Checker`], so that lookups afterwards are plain bit
+//! its issuer — through civitas-core's [`DocumentCheck`], so that lookups afterwards are plain bit
 //! reads.
 
 use chrono::{DateTime, Utc};
 use civitas_core::report::{CheckKind, Outcome, Report};
-use civitas_core::verify::{Checker, SecuredCredential, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, SecuredCredential, VerifyOptions};
 
 use crate::bitstring::StatusSize;
 use crate::credential::{BitstringStatusListCredential, parse_secured};
@@ -92,7 +92,7 @@ impl VerifiedStatusList {
 /// [cache](crate::cache::StatusListCache) reports it as stale.
 pub async fn verify_status_list(
     bytes: &[u8],
-    checker: &Checker,
+    checker: &DocumentCheck,
     now: DateTime<Utc>,
 ) -> Result<VerifiedStatusList, StatusError> {
     let secured = parse_secured(bytes)?;
@@ -102,12 +102,13 @@ pub async fn verify_status_list(
 /// [`verify_status_list`] for a credential already parsed.
 pub async fn verify_secured_list(
     secured: &SecuredCredential,
-    checker: &Checker,
+    checker: &DocumentCheck,
     now: DateTime<Utc>,
 ) -> Result<VerifiedStatusList, StatusError> {
     let credential = BitstringStatusListCredential::from_secured(secured)?;
     // The checker without its policies: a status policy must not recurse into the list.
-    let plain = Checker::with_shared_resolver(checker.loader().clone(), checker.resolver().clone());
+    let plain =
+        DocumentCheck::with_shared_resolver(checker.loader().clone(), checker.resolver().clone());
     let options = VerifyOptions {
         now: Some(now),
         ..VerifyOptions::default()

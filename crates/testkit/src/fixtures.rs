@@ -8,12 +8,12 @@
 //! wallet's dates) and builds the rest from here.
 
 use chrono::{DateTime, Utc};
-use civitas_jsonld::contexts::ContextLoader;
 use civitas_core::credential::{Credential, CredentialBuilder};
 use civitas_core::data_integrity::ProofOptions;
-use civitas_keys::keys::{KeyAlgorithm, KeyPair};
-use civitas_core::model::samples;
+use civitas_core::model::{CivilDocument, samples};
 use civitas_core::secure::{Securing, secure_credential};
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::signer::LocalSigner;
 use civitas_status::entry::{BitstringStatusListEntry, StatusPurpose};
 use civitas_status::list::{PublishOptions, StatusList};
@@ -166,12 +166,7 @@ impl Office {
     ) -> CredentialBuilder {
         let mut doc = samples::birth_certificate();
         doc.id = holder.map(str::to_owned);
-        let [rev, sus] = self.entries(index);
-        CredentialBuilder::new(&self.did)
-            .document(&doc)
-            .valid_from(valid_from)
-            .status(rev)
-            .status(sus)
+        self.certificate(&doc, index, valid_from)
     }
 
     /// An unsigned sample marriage certificate whose first spouse is `holder` (if any), valid
@@ -184,9 +179,20 @@ impl Office {
     ) -> CredentialBuilder {
         let mut doc = samples::marriage_certificate();
         doc.spouses[0].id = holder.map(str::to_owned);
+        self.certificate(&doc, index, valid_from)
+    }
+
+    /// `document` issued by this office, valid from `valid_from`, with status entries at
+    /// `index`.
+    fn certificate<D: CivilDocument>(
+        &self,
+        document: &D,
+        index: u64,
+        valid_from: DateTime<Utc>,
+    ) -> CredentialBuilder {
         let [rev, sus] = self.entries(index);
         CredentialBuilder::new(&self.did)
-            .document(&doc)
+            .document(document)
             .valid_from(valid_from)
             .status(rev)
             .status(sus)

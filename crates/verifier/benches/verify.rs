@@ -76,11 +76,11 @@ fn bench(c: &mut Criterion) {
             b.iter(|| rt.block_on(verifier.verify(black_box(jwt.as_bytes()), &options)))
         },
     );
-    // The same document through civitas-core's Checker alone (same contexts and pinned
+    // The same document through civitas-core's DocumentCheck alone (same contexts and pinned
     // documents, no trust or status policy): what the deployment's policies cost on top.
-    let plain = civitas_core::verify::Checker::with_shared_resolver(
-        verifier.checker().loader().clone(),
-        verifier.checker().resolver().clone(),
+    let plain = civitas_core::verify::DocumentCheck::with_shared_resolver(
+        verifier.document_check().loader().clone(),
+        verifier.document_check().resolver().clone(),
     );
     group.bench_function(
         "birth certificate, eddsa-rdfc-2022, core checks only",

@@ -27,7 +27,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::resolver::OfflineResolver;
 use civitas_status::verify::verify_status_list;
@@ -370,8 +370,8 @@ fn status_url_hint(bytes: &[u8]) -> String {
 }
 
 /// The checker that verifies status lists: the contexts, and the trust list's pinned documents.
-pub(crate) fn list_checker(trust: &VerifiedTrustList, loader: ContextLoader) -> Checker {
+pub(crate) fn list_checker(trust: &VerifiedTrustList, loader: ContextLoader) -> DocumentCheck {
     let mut resolver = OfflineResolver::new();
     trust.pin_into(&mut resolver);
-    Checker::with_shared_resolver(loader, Arc::new(resolver))
+    DocumentCheck::with_shared_resolver(loader, Arc::new(resolver))
 }

@@ -1,10 +1,12 @@
 //! civitas-verifier: verification of civil-registry credentials that a bank or a border post can
-//! trust, offline.
+//! trust, offline. **[`Verifier`] is the verifier**: the one entry point to decide whether to
+//! accept a document.
 //!
-//! civitas-core's [`Checker`](civitas_core::verify::Checker) decides what the document alone can
-//! tell (syntax, signature, the key belongs to the issuer, validity period, schema; for
-//! presentations the challenge, domain, holder and every credential inside). This crate adds
-//! what a deployment decides:
+//! Under it runs civitas-core's trust-less
+//! [`DocumentCheck`](civitas_core::verify::DocumentCheck), which decides what the document alone
+//! can tell (syntax, signature, the key belongs to the issuer, validity period, schema; for
+//! presentations the challenge, domain, holder and every credential inside) and says VALID for a
+//! well-signed credential from any key. This crate adds what a deployment decides:
 //!
 //! - **trust** — a signed [trust list](trust) from a trust anchor the verifier is configured
 //!   with names each trusted issuer, its pinned DID document, the document types it may issue
@@ -19,8 +21,10 @@
 //! - **[HTTP](http)** — the VC-API `POST /credentials/verify` and `/presentations/verify`;
 //! - **[summaries](summary)** a clerk can read.
 //!
-//! [`Verifier::verify`] takes the bytes of a credential (Data Integrity JSON, `vc+jwt`, or the
-//! compact QR text) or a presentation, and returns a civitas-core [`Report`] with every check.
+//! [`Verifier::verify`] takes the bytes of a credential (Data Integrity JSON, `vc+jwt`, the
+//! compact QR text or a photo of its QR code) or a presentation, reads them once into a
+//! [`Document`], and returns a civitas-core [`Report`] with every check and what the document is;
+//! [`Verifier::summarize`] explains that report from the report alone.
 //!
 //! # Example: an offline check at a bank counter
 //!
@@ -67,7 +71,7 @@
 //! let verifier = Verifier::from_bundle(&bundle, anchors, std::time::Duration::from_secs(86_400)).await?;
 //! let report = verifier.verify(signed.as_bytes(), &VerifyOptions::default()).await;
 //! assert_eq!(report.verdict, Verdict::Valid, "{report}");
-//! let summary = verifier.summarize(signed.as_bytes(), &report).to_string();
+//! let summary = verifier.summarize(&report).to_string();
 //! assert!(summary.starts_with("VALID — Birth certificate of Marie-Claire Lebon"), "{summary}");
 //! assert!(summary.lines().next().unwrap().ends_with("issued by Civil Status Office, Rose Hill"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -77,6 +81,7 @@
 #![deny(missing_docs)]
 
 pub mod bundle;
+pub mod document;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod http;
@@ -88,6 +93,5 @@ mod verifier;
 
 pub use civitas_core::report::{Report, Verdict};
 pub use civitas_core::verify::VerifyOptions;
-pub use verifier::{
-    DEFAULT_MAX_STATUS_AGE, InputFormat, Mode, Verifier, VerifierBuilder, read_photo,
-};
+pub use document::{Document, InputFormat, ReadError};
+pub use verifier::{DEFAULT_MAX_STATUS_AGE, Mode, Verifier, VerifierBuilder};

@@ -31,7 +31,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use civitas_core::credential::{Credential, one_or_many};
 use civitas_core::report::Report;
-use civitas_core::verify::{Checker, CredentialPolicy, SecuredCredential, VerifyOptions};
+use civitas_core::verify::{CredentialPolicy, DocumentCheck, SecuredCredential, VerifyOptions};
 use civitas_keys::did::{ControllerDocument, did_web_url};
 use civitas_keys::resolver::{OfflineResolver, ResolveError, Resolver};
 use civitas_status::cache::{CacheLookup, StatusListCache};
@@ -442,7 +442,7 @@ impl Resolver for OnlineResolver {
 pub struct OnlineStatusPolicy {
     inner: StatusPolicy,
     fetcher: Arc<HttpFetcher>,
-    list_checker: Checker,
+    list_checker: DocumentCheck,
     trust: Option<Arc<VerifiedTrustList>>,
 }
 
@@ -452,7 +452,7 @@ impl OnlineStatusPolicy {
     pub fn new(
         inner: StatusPolicy,
         fetcher: Arc<HttpFetcher>,
-        list_checker: Checker,
+        list_checker: DocumentCheck,
         trust: Option<Arc<VerifiedTrustList>>,
     ) -> Self {
         Self {

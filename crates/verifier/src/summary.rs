@@ -9,12 +9,10 @@
 //!   …
 //! ```
 
-use civitas_core::model::{BirthCertificate, CivilDocument, DocumentType, MarriageCertificate};
 use civitas_core::report::{CheckKind, DocumentKind, Outcome, Report, Verdict};
-use civitas_core::verify::{Input, SecuredCredential};
 use serde_json::Value;
 
-use crate::trust::{VerifiedTrustList, types_of};
+use crate::trust::VerifiedTrustList;
 
 /// A report explained for people. `Display` prints it.
 #[derive(Debug, Clone)]
@@ -39,36 +37,16 @@ pub fn verdict_word(verdict: Verdict) -> &'static str {
     }
 }
 
-/// What a credential is, in words: `Birth certificate of Marie-Claire Lebon, born 2024-02-28`.
+/// What a credential is, in words: `Birth certificate of Marie-Claire Lebon, born 2024-02-28`
+/// (civitas-core's [`describe`](civitas_core::model::describe)).
 pub fn describe_credential(credential: &Value) -> String {
-    let types = types_of(credential);
-    let subject = civitas_core::credential::one_or_many(credential.get("credentialSubject"))
-        .first()
-        .map(|s| (*s).clone())
-        .unwrap_or(Value::Null);
-    let described = match DocumentType::from_types(types.iter().copied()) {
-        Some(DocumentType::BirthCertificate) => serde_json::from_value::<BirthCertificate>(subject)
-            .ok()
-            .map(|d| d.summary()),
-        Some(DocumentType::MarriageCertificate) => {
-            serde_json::from_value::<MarriageCertificate>(subject)
-                .ok()
-                .map(|d| d.summary())
-        }
-        None => None,
-    };
-    described.unwrap_or_else(|| {
-        let specific: Vec<&str> = types
-            .iter()
-            .copied()
-            .filter(|t| !t.starts_with("Verifiable"))
-            .collect();
-        if specific.is_empty() {
-            "Credential".to_owned()
-        } else {
-            format!("Credential of type {}", specific.join(", "))
-        }
-    })
+    civitas_core::model::describe(credential)
+}
+
+/// What a report's document is, as recorded when it was read; `Credential` when nothing was
+/// recorded (a report read back from JSON).
+fn described(report: &Report) -> &str {
+    report.about.description.as_deref().unwrap_or("Credential")
 }
 
 fn issuer_words(issuer: Option<&str>, trust: Option<&VerifiedTrustList>) -> String {
@@ -120,64 +98,25 @@ fn advice(report: &Report) -> Option<String> {
     }
 }
 
-fn embedded_values(input: &[u8]) -> (Option<Value>, Vec<Value>) {
-    let compact = |text: &str| {
-        civitas_qr::compact::decode(text.trim())
-            .ok()
-            .map(|c| c.to_credential_json())
-    };
-    match crate::InputFormat::detect(input) {
-        crate::InputFormat::Compact => {
-            return (
-                compact(std::str::from_utf8(input).unwrap_or_default()),
-                Vec::new(),
-            );
-        }
-        crate::InputFormat::Image => {
-            let text = civitas_qr::decode_image(input).unwrap_or_default();
-            return (compact(&text), Vec::new());
-        }
-        _ => {}
-    }
-    match Input::parse(input) {
-        Ok(Input::Credential(c)) => (Some(c.credential().json().clone()), Vec::new()),
-        Ok(Input::Presentation(p)) => (
-            None,
-            p.credentials()
-                .into_iter()
-                .map(|v| match SecuredCredential::from_embedded(v) {
-                    Ok(c) => c.credential().json().clone(),
-                    Err(_) => v.clone(),
-                })
-                .collect(),
-        ),
-        Err(_) => (None, Vec::new()),
-    }
-}
-
 impl<'a> Summary<'a> {
-    /// Explains `report`, the result of verifying `input`, naming issuers as the trust list does.
-    pub fn new(input: &[u8], report: &'a Report, trust: Option<&VerifiedTrustList>) -> Self {
+    /// Explains `report` from the report alone — what the document is comes from
+    /// [`Report::about`], recorded when it was read — naming issuers as the trust list does.
+    pub fn new(report: &'a Report, trust: Option<&VerifiedTrustList>) -> Self {
         let verdict = verdict_word(report.verdict);
-        let (credential, embedded) = embedded_values(input);
         let mut documents = Vec::new();
         let headline = match report.kind {
-            DocumentKind::Credential => {
-                let what = credential
-                    .as_ref()
-                    .map_or_else(|| "Credential".to_owned(), describe_credential);
-                format!(
-                    "{verdict} — {what}, {}",
-                    issuer_words(report.issuer.as_deref(), trust)
-                )
-            }
+            DocumentKind::Credential => format!(
+                "{verdict} — {}, {}",
+                described(report),
+                issuer_words(report.issuer.as_deref(), trust)
+            ),
             DocumentKind::Presentation => {
-                for (i, (value, nested)) in embedded.iter().zip(&report.credentials).enumerate() {
+                for (i, nested) in report.credentials.iter().enumerate() {
                     documents.push(format!(
                         "document {}: {} — {}, {}",
                         i + 1,
                         verdict_word(nested.verdict),
-                        describe_credential(value),
+                        described(nested),
                         issuer_words(nested.issuer.as_deref(), trust)
                     ));
                 }
@@ -187,9 +126,7 @@ impl<'a> Summary<'a> {
                     report.issuer.as_deref().unwrap_or("an unnamed holder")
                 )
             }
-            DocumentKind::Unknown
-                if crate::InputFormat::detect(input) == crate::InputFormat::Image =>
-            {
+            DocumentKind::Unknown if report.about.from_photo => {
                 // A photo whose QR code cannot be read says nothing about the document.
                 return Self {
                     report,

@@ -34,7 +34,7 @@ use civitas_core::credential::{format_datetime, one_or_many};
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::report::CheckKind;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::verify::{Checker, Input, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, Input, VerifyOptions};
 use civitas_jsonld::contexts::{CREDENTIALS_V2, ContextLoader};
 use civitas_keys::did::{ControllerDocument, MethodRef, ProofPurpose};
 use civitas_keys::resolver::{OfflineResolver, controller_of};
@@ -656,7 +656,7 @@ pub async fn verify_trust_list(
             resolver.pin(doc.clone());
         }
     }
-    let checker = Checker::new(ContextLoader::bundled(), resolver);
+    let checker = DocumentCheck::new(ContextLoader::bundled(), resolver);
     let options = VerifyOptions {
         now: Some(now),
         ..VerifyOptions::default()

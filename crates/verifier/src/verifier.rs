@@ -1,20 +1,22 @@
-//! [`Verifier`]: civitas-core's [`Checker`] with the deployment's policies — the trust list
-//! ([`TrustPolicy`]) and revocation/suspension ([`StatusPolicy`], or its online variant) — built
-//! from a trust configuration, an offline bundle, or online mode.
+//! [`Verifier`], the verifier: civitas-core's trust-less [`DocumentCheck`] with the deployment's
+//! policies — the trust list ([`TrustPolicy`]) and revocation/suspension ([`StatusPolicy`], or
+//! its online variant) — built from a trust configuration, an offline bundle, or online mode.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use civitas_core::report::{CheckKind, DocumentKind, Outcome, Report};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::report::Report;
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::did::ControllerDocument;
 use civitas_keys::resolver::{OfflineResolver, Resolver};
+use civitas_qr::compact::CompactCredential;
 use civitas_status::cache::{FreshnessPolicy, StatusListCache};
 use civitas_status::policy::StatusPolicy;
 
 use crate::bundle::{Bundle, add_context, credential_bytes};
+use crate::document::{Document, Parsed};
 use crate::error::{BundleError, VerifierError};
 use crate::online::{HttpFetcher, OnlineConfig, OnlineResolver, OnlineStatusPolicy};
 use crate::policy::{Signing, TrustMode, TrustPolicy, issued_at};
@@ -23,53 +25,6 @@ use crate::trust::{TrustAnchor, VerifiedTrustList, verify_trust_list};
 
 /// The default maximum age of a status snapshot in offline mode: 7 days.
 pub const DEFAULT_MAX_STATUS_AGE: Duration = Duration::from_secs(7 * 86_400);
-
-/// What kind of input a byte string is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputFormat {
-    /// JSON: a credential with Data Integrity proofs, or a presentation.
-    Json,
-    /// A compact JWS (`vc+jwt`).
-    Jwt,
-    /// The compact QR form (`CV1:…`).
-    Compact,
-    /// A PNG or JPEG photo or scan of a QR code.
-    Image,
-}
-
-impl InputFormat {
-    /// Tells the format from the first characters (no parsing).
-    pub fn detect(bytes: &[u8]) -> Self {
-        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            return Self::Image;
-        }
-        let t = bytes.trim_ascii_start();
-        if t.first() == Some(&b'{') {
-            return Self::Json;
-        }
-        let digits = t
-            .strip_prefix(b"CV")
-            .map(|rest| (rest.iter().take_while(|b| b.is_ascii_digit()).count(), rest));
-        match digits {
-            Some((n, rest)) if n > 0 && rest.get(n) == Some(&b':') => Self::Compact,
-            _ => Self::Jwt,
-        }
-    }
-}
-
-/// Reads a photo of a QR code once, so that [`Verifier::verify`] and [`Verifier::summarize`]
-/// can share its text: a PNG or JPEG becomes the text of its QR code; anything else is returned
-/// unchanged.
-///
-/// A photo whose QR code cannot be read (none found, unreadable, too large, corrupt) is an
-/// error, not a verdict: it says nothing about the document, and the caller should ask for a
-/// new photo ("cannot read this image"), never report the document invalid.
-pub fn read_photo(input: Vec<u8>) -> Result<Vec<u8>, civitas_qr::QrError> {
-    if InputFormat::detect(&input) != InputFormat::Image {
-        return Ok(input);
-    }
-    civitas_qr::decode_image(&input).map(String::into_bytes)
-}
 
 /// Where the verifier's status lists come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,8 +35,14 @@ pub enum Mode {
     Online,
 }
 
-/// Verifies credentials (Data Integrity, `vc+jwt`, compact QR) and presentations against a trust
-/// list and status lists. Cheap to share behind an `Arc`; every method takes `&self`.
+/// The verifier: verifies credentials (Data Integrity, `vc+jwt`, compact QR text or a photo of
+/// it) and presentations against a trust list and status lists — what to use to decide whether
+/// to accept a document. Under it runs civitas-core's trust-less [`DocumentCheck`] (the document
+/// itself: structure, schema, signature, issuer key, dates), to which it adds issuer trust and
+/// status. Cheap to share behind an `Arc`; every method takes `&self`.
+///
+/// [`Verifier::verify`] reads the input once ([`Document::read`]) and checks it; the report
+/// records what [`Verifier::summarize`] says, so the summary never reads the input again.
 ///
 /// ```
 /// # async fn f(bundle_bytes: &[u8], anchor: &str, input: &[u8]) -> Result<(), civitas_verifier::error::VerifierError> {
@@ -92,12 +53,12 @@ pub enum Mode {
 ///     .build()
 ///     .await?;
 /// let report = verifier.verify(input, &VerifyOptions::default()).await;
-/// println!("{}", verifier.summarize(input, &report));
+/// println!("{}", verifier.summarize(&report));
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
 pub struct Verifier {
-    checker: Checker,
+    checker: DocumentCheck,
     trust: TrustPolicy,
     cache: Arc<StatusListCache>,
     freshness: FreshnessPolicy,
@@ -249,7 +210,7 @@ impl VerifierBuilder {
             Some(f) => Arc::new(OnlineResolver::new(pinned, f.clone())),
             None => Arc::new(pinned),
         };
-        let list_checker = Checker::with_shared_resolver(loader.clone(), resolver.clone());
+        let list_checker = DocumentCheck::with_shared_resolver(loader.clone(), resolver.clone());
         let cache = Arc::new(StatusListCache::new());
         for (bytes, fetched_at) in &self.status_lists {
             cache
@@ -281,7 +242,7 @@ impl VerifierBuilder {
             )),
             None => Arc::new(status),
         };
-        let checker = Checker::with_shared_resolver(loader, resolver)
+        let checker = DocumentCheck::with_shared_resolver(loader, resolver)
             .with_policy(Arc::new(trust.clone()))
             .with_policy(status_policy);
         Ok(Verifier {
@@ -322,40 +283,35 @@ impl Verifier {
     }
 
     /// Verifies a credential (Data Integrity JSON, `vc+jwt`, compact QR text, or a PNG/JPEG
-    /// photo of the QR code) or a presentation. Every check is in the report; see
-    /// [`Report::verdict`].
+    /// photo of the QR code) or a presentation: reads it once ([`Document::read`]) and checks it
+    /// ([`Verifier::verify_document`]). Input that cannot be read gives a report of kind unknown
+    /// whose `syntax` check failed ([`ReadError::report`](crate::ReadError::report)). Every check
+    /// is in the report; see [`Report::verdict`].
     pub async fn verify(&self, input: &[u8], options: &VerifyOptions) -> Report {
-        match InputFormat::detect(input) {
-            InputFormat::Compact => self.verify_compact(input, options).await,
-            InputFormat::Image => match civitas_qr::decode_image(input) {
-                Ok(text) => self.verify_compact(text.as_bytes(), options).await,
-                Err(e) => {
-                    let mut report = Report::new(DocumentKind::Unknown);
-                    report.push(CheckKind::Syntax, Outcome::failed(format!("QR image: {e}")));
-                    report
-                }
-            },
-            InputFormat::Json | InputFormat::Jwt => self.checker.verify(input, options).await,
+        match Document::read(input) {
+            Ok(document) => self.verify_document(&document, options).await,
+            Err(e) => e.report(),
         }
     }
 
-    /// Verifies a compact QR payload (`CV1:…`): the COSE signature and its `kid`'s binding to the
-    /// issuer, then — on the credential it rebuilds — everything else, policies included; the
-    /// key windows are judged against the credential's `validFrom`.
-    async fn verify_compact(&self, input: &[u8], options: &VerifyOptions) -> Report {
-        let unreadable = |reason: String| {
-            let mut report = Report::new(DocumentKind::Unknown);
-            report.push(CheckKind::Syntax, Outcome::failed(reason));
-            report
+    /// Verifies a document already read ([`Document::read`]): the document check, the trust
+    /// list, revocation and suspension. The report records what the document is
+    /// ([`Report::about`]) for [`Verifier::summarize`].
+    pub async fn verify_document(&self, document: &Document, options: &VerifyOptions) -> Report {
+        let mut report = match &document.parsed {
+            Parsed::Credential(c) => self.checker.check_credential(c, options).await,
+            Parsed::Presentation(p) => self.checker.check_presentation(p, options).await,
+            Parsed::Compact(c) => self.verify_compact(c, options).await,
         };
-        let Ok(text) = std::str::from_utf8(input) else {
-            return unreadable("the compact text is not UTF-8".to_owned());
-        };
-        let compact = match civitas_qr::compact::decode(text.trim()) {
-            Ok(c) => c,
-            Err(e) => return unreadable(e.to_string()),
-        };
-        let mut report = civitas_qr::compact::check_compact(&self.checker, &compact, options).await;
+        report.about.from_photo = document.from_photo();
+        report
+    }
+
+    /// Verifies a compact QR credential (`CV1:…`): the COSE signature and its `kid`'s binding to
+    /// the issuer, then — on the credential it rebuilds — everything else, policies included;
+    /// the key windows are judged against the credential's `validFrom`.
+    async fn verify_compact(&self, compact: &CompactCredential, options: &VerifyOptions) -> Report {
+        let mut report = civitas_qr::compact::check_compact(&self.checker, compact, options).await;
         let signing = Signing {
             key: compact.kid().to_owned(),
             signed_at: issued_at(compact.credential_json()),
@@ -365,9 +321,10 @@ impl Verifier {
         report
     }
 
-    /// A summary of `report` for people (see [`Summary`]); `input` is what was verified.
-    pub fn summarize<'a>(&self, input: &[u8], report: &'a Report) -> Summary<'a> {
-        Summary::new(input, report, self.trust_list())
+    /// A summary of `report` for people (see [`Summary`]), made from the report alone, naming
+    /// issuers as this verifier's trust list does.
+    pub fn summarize<'a>(&self, report: &'a Report) -> Summary<'a> {
+        Summary::new(report, self.trust_list())
     }
 
     /// The verified trust list, if one is configured.
@@ -405,8 +362,8 @@ impl Verifier {
         self.bundle_created_at
     }
 
-    /// The underlying checker (with the policies).
-    pub fn checker(&self) -> &Checker {
+    /// The document check under the verifier, with the verifier's trust and status policies.
+    pub fn document_check(&self) -> &DocumentCheck {
         &self.checker
     }
 
@@ -416,7 +373,7 @@ impl Verifier {
         signed: &[u8],
         fetched_at: DateTime<Utc>,
     ) -> Result<(), VerifierError> {
-        let plain = Checker::with_shared_resolver(
+        let plain = DocumentCheck::with_shared_resolver(
             self.checker.loader().clone(),
             self.checker.resolver().clone(),
         );

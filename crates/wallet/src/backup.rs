@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::consent::ConsentEntry;
 use crate::document::StoredDocument;
-use crate::error::WalletError;
+use crate::error::{BackupProblem, WalletError};
 use crate::header::{FORMAT_VERSION, Header};
 use crate::holder::HolderKeyRecord;
 
@@ -82,19 +82,19 @@ pub fn inspect(bytes: &[u8]) -> Result<Header, WalletError> {
 
 fn read_clear(bytes: &[u8]) -> Result<BackupFile, WalletError> {
     if bytes.len() > MAX_BACKUP_BYTES {
-        return Err(WalletError::BackupDamaged(format!(
-            "it is {} bytes, more than the {MAX_BACKUP_BYTES} a backup may have",
-            bytes.len()
-        )));
+        return Err(WalletError::BackupDamaged(BackupProblem::TooLarge {
+            size: bytes.len(),
+            max: MAX_BACKUP_BYTES,
+        }));
     }
     // The strict parser: a repeated member name is refused, with where it is.
     let file: BackupFile = civitas_jsonld::json::from_slice(bytes, MAX_BACKUP_BYTES)
-        .map_err(|e| WalletError::BackupDamaged(format!("not a civitas wallet backup: {e}")))?;
+        .map_err(|e| WalletError::BackupDamaged(BackupProblem::NotABackup(e)))?;
     if file.format != BACKUP_FORMAT {
-        return Err(WalletError::BackupDamaged(format!(
-            "`format` is {:?}, expected {BACKUP_FORMAT:?}",
-            file.format
-        )));
+        return Err(WalletError::BackupDamaged(BackupProblem::Format {
+            found: file.format,
+            expected: BACKUP_FORMAT,
+        }));
     }
     if file.version != FORMAT_VERSION {
         return Err(WalletError::Version {
@@ -121,13 +121,11 @@ pub(crate) fn read(
     let file = read_clear(bytes)?;
     let key = file.header.unlock(passphrase, "backup")?;
     let sealed = encoding::decode_base64url(&file.content)
-        .map_err(|e| WalletError::BackupDamaged(format!("`content`: {e}")))?;
-    let plain = key.decrypt(&content_aad(&file), &sealed).map_err(|_| {
-        WalletError::BackupDamaged(
-            "the content does not authenticate: the file was altered or truncated".into(),
-        )
-    })?;
+        .map_err(|e| WalletError::BackupDamaged(BackupProblem::Content(e)))?;
+    let plain = key
+        .decrypt(&content_aad(&file), &sealed)
+        .map_err(|_| WalletError::BackupDamaged(BackupProblem::NotAuthentic))?;
     let content: BackupContent = civitas_jsonld::json::from_slice(&plain, usize::MAX)
-        .map_err(|e| WalletError::BackupDamaged(format!("the content cannot be read: {e}")))?;
+        .map_err(|e| WalletError::BackupDamaged(BackupProblem::ContentUnreadable(e)))?;
     Ok((file.header, key, content))
 }

@@ -10,7 +10,7 @@ use civitas_qr::compact;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::WalletError;
+use crate::error::{UnreadableInput, WalletError};
 
 /// How a stored credential is secured, which decides how it can be shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -163,23 +163,23 @@ pub struct ImportedInput {
 /// Presentations and SD-JWT are refused with the reason (see SPEC.md §16.5).
 pub fn read_input(bytes: &[u8]) -> Result<ImportedInput, WalletError> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(WalletError::Unreadable(format!(
-            "the input is {} bytes, more than the {MAX_DOCUMENT_BYTES} allowed",
-            bytes.len()
-        )));
+        return Err(WalletError::Unreadable(UnreadableInput::TooLarge {
+            size: bytes.len(),
+            max: MAX_DOCUMENT_BYTES,
+        }));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        WalletError::Unreadable(format!(
-            "the input is not UTF-8 text (invalid byte at offset {}); a QR code photo must be read first (`civitas qr decode`)",
-            e.valid_up_to()
-        ))
+        WalletError::Unreadable(UnreadableInput::NotText {
+            offset: e.valid_up_to(),
+        })
     })?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(WalletError::Unreadable("the input is empty".into()));
+        return Err(WalletError::Unreadable(UnreadableInput::Empty));
     }
     if compact::looks_like_compact(text) {
-        let read = compact::decode(text).map_err(|e| WalletError::Unreadable(e.to_string()))?;
+        let read = compact::decode(text)
+            .map_err(|e| WalletError::Unreadable(UnreadableInput::Compact(e)))?;
         return Ok(ImportedInput {
             format: DocumentFormat::Compact,
             content: text.to_owned(),
@@ -187,17 +187,13 @@ pub fn read_input(bytes: &[u8]) -> Result<ImportedInput, WalletError> {
         });
     }
     if !text.starts_with('{') && text.contains('~') {
-        return Err(WalletError::Unreadable(
-            "this is an SD-JWT; the wallet holds Data Integrity, vc+jwt and QR (CV1:) credentials only (SD-JWT is not issued or verified by civitas)".into(),
-        ));
+        return Err(WalletError::Unreadable(UnreadableInput::SdJwt));
     }
-    let input =
-        Input::parse(text.as_bytes()).map_err(|e| WalletError::Unreadable(e.to_string()))?;
+    let input = Input::parse(text.as_bytes())
+        .map_err(|e| WalletError::Unreadable(UnreadableInput::Input(e)))?;
     let (format, credential) = match input {
         Input::Presentation(_) => {
-            return Err(WalletError::Unreadable(
-                "this is a presentation; import the credentials it carries one by one".into(),
-            ));
+            return Err(WalletError::Unreadable(UnreadableInput::Presentation));
         }
         Input::Credential(SecuredCredential::DataIntegrity(c)) => {
             (DocumentFormat::DataIntegrity, c.into_json())
@@ -279,7 +275,10 @@ mod tests {
             match read_input(input) {
                 Err(WalletError::Unreadable(reason)) => {
                     assert!(
-                        reason.to_lowercase().contains(&word.to_lowercase()),
+                        reason
+                            .to_string()
+                            .to_lowercase()
+                            .contains(&word.to_lowercase()),
                         "{word}: {reason}"
                     )
                 }
@@ -287,6 +286,14 @@ mod tests {
             }
         }
         let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
-        assert!(matches!(read_input(&big), Err(WalletError::Unreadable(_))));
+        assert!(matches!(
+            read_input(&big),
+            Err(WalletError::Unreadable(UnreadableInput::TooLarge { size, max }))
+                if size == MAX_DOCUMENT_BYTES + 1 && max == MAX_DOCUMENT_BYTES
+        ));
+        assert!(matches!(
+            read_input(b"eyJhbGciOiJFZERTQSJ9.e30.sig~WyJhIiwiYiJd~"),
+            Err(WalletError::Unreadable(UnreadableInput::SdJwt))
+        ));
     }
 }

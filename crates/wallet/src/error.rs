@@ -3,7 +3,12 @@
 
 use civitas_core::io::IoFailure;
 use civitas_core::report::Report;
+use civitas_core::secure::SecureError;
+use civitas_core::verify::InputError;
+use civitas_jsonld::json::JsonError;
+use civitas_keys::encoding::DecodeError;
 use civitas_keys::sealed::SealError;
+use civitas_qr::compact::CompactError;
 
 /// Why a wallet operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -60,10 +65,10 @@ pub enum WalletError {
     Kdf(SealError),
     /// The passphrase is empty or too long.
     #[error("passphrase: {0}")]
-    Passphrase(String),
+    Passphrase(PassphraseProblem),
     /// The input cannot be imported: it is not a credential the wallet reads.
     #[error("cannot import: {0}")]
-    Unreadable(String),
+    Unreadable(UnreadableInput),
     /// The verifier did not accept the credential; its report says why.
     #[error("the credential was refused: {reason}")]
     Refused {
@@ -85,12 +90,13 @@ pub enum WalletError {
     /// cannot go into a presentation, no holder key for the subject).
     #[error("cannot share: {0}")]
     Share(String),
-    /// Signing the presentation failed.
+    /// Signing the presentation failed: civitas-core's error (a typed payload; the message
+    /// includes it).
     #[error("signing the presentation failed: {0}")]
-    Sign(String),
+    Sign(SecureError),
     /// A backup file is damaged or is not a civitas wallet backup.
     #[error("the backup is refused: {0}")]
-    BackupDamaged(String),
+    BackupDamaged(BackupProblem),
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
@@ -99,6 +105,93 @@ pub enum WalletError {
         /// What the operating system said.
         source: IoFailure,
     },
+}
+
+/// What is wrong with a backup file ([`WalletError::BackupDamaged`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackupProblem {
+    /// It is larger than a backup may be.
+    #[error("it is {size} bytes, more than the {max} a backup may have")]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// It is not the JSON of a backup: the strict parser's error (with where it is).
+    #[error("not a civitas wallet backup: {0}")]
+    NotABackup(JsonError),
+    /// Its `format` is not the backup format.
+    #[error("`format` is {found:?}, expected {expected:?}")]
+    Format {
+        /// The `format` found.
+        found: String,
+        /// The backup format.
+        expected: &'static str,
+    },
+    /// Its `content` is not base64url.
+    #[error("`content`: {0}")]
+    Content(DecodeError),
+    /// Its content does not authenticate (altered or truncated).
+    #[error("the content does not authenticate: the file was altered or truncated")]
+    NotAuthentic,
+    /// Its decrypted content is not what a backup holds.
+    #[error("the content cannot be read: {0}")]
+    ContentUnreadable(JsonError),
+}
+
+/// What is wrong with a passphrase ([`WalletError::Passphrase`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PassphraseProblem {
+    /// It is empty.
+    #[error("the passphrase is empty")]
+    Empty,
+    /// It is longer than allowed.
+    #[error("the passphrase is {size} bytes, more than {max}")]
+    TooLong {
+        /// Its length in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+}
+
+/// Why an input cannot be imported ([`WalletError::Unreadable`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnreadableInput {
+    /// The input is larger than a document may be.
+    #[error("the input is {size} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The input is not UTF-8 text.
+    #[error(
+        "the input is not UTF-8 text (invalid byte at offset {offset}); a QR code photo must be read first (`civitas qr decode`)"
+    )]
+    NotText {
+        /// The offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The input is empty.
+    #[error("the input is empty")]
+    Empty,
+    /// The compact QR text (`CV1:`) does not decode: civitas-core's error.
+    #[error("{0}")]
+    Compact(CompactError),
+    /// The input is an SD-JWT.
+    #[error(
+        "this is an SD-JWT; the wallet holds Data Integrity, vc+jwt and QR (CV1:) credentials only (SD-JWT is not issued or verified by civitas)"
+    )]
+    SdJwt,
+    /// The input is neither a JSON credential nor a `vc+jwt`: civitas-core's error.
+    #[error("{0}")]
+    Input(InputError),
+    /// The input is a presentation.
+    #[error("this is a presentation; import the credentials it carries one by one")]
+    Presentation,
 }
 
 /// Why the wallet's database failed ([`WalletError::Database`]).

@@ -7,7 +7,7 @@ use civitas_keys::sealed::{KdfParams, SealError, SealingKey};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
-use crate::error::WalletError;
+use crate::error::{PassphraseProblem, WalletError};
 
 /// The wallet format version this code writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -36,13 +36,13 @@ pub struct Header {
 /// Refuses an empty or over-long passphrase.
 pub fn check_passphrase(passphrase: &[u8]) -> Result<(), WalletError> {
     if passphrase.is_empty() {
-        return Err(WalletError::Passphrase("the passphrase is empty".into()));
+        return Err(WalletError::Passphrase(PassphraseProblem::Empty));
     }
     if passphrase.len() > MAX_PASSPHRASE_BYTES {
-        return Err(WalletError::Passphrase(format!(
-            "the passphrase is {} bytes, more than {MAX_PASSPHRASE_BYTES}",
-            passphrase.len()
-        )));
+        return Err(WalletError::Passphrase(PassphraseProblem::TooLong {
+            size: passphrase.len(),
+            max: MAX_PASSPHRASE_BYTES,
+        }));
     }
     Ok(())
 }
@@ -127,8 +127,22 @@ mod tests {
         ));
         assert!(matches!(
             again.unlock(b"", "wallet"),
-            Err(WalletError::Passphrase(_))
+            Err(WalletError::Passphrase(PassphraseProblem::Empty))
         ));
+        let long = vec![b'p'; MAX_PASSPHRASE_BYTES + 1];
+        let too_long = again.unlock(&long, "wallet").unwrap_err();
+        assert!(
+            matches!(too_long, WalletError::Passphrase(PassphraseProblem::TooLong { size, max })
+                if size == MAX_PASSPHRASE_BYTES + 1 && max == MAX_PASSPHRASE_BYTES),
+            "{too_long:?}"
+        );
+        assert_eq!(
+            too_long.to_string(),
+            format!(
+                "passphrase: the passphrase is {} bytes, more than {MAX_PASSPHRASE_BYTES}",
+                MAX_PASSPHRASE_BYTES + 1
+            )
+        );
         let mut short = again.clone();
         short.check = "AAAA".into();
         assert!(matches!(

@@ -75,7 +75,7 @@ mod wallet;
 
 pub use consent::{ConsentEntry, ShareForm, SharedDocument};
 pub use document::{DocumentFormat, Query, StoredDocument, Verification};
-pub use error::{DatabaseFailure, WalletError};
+pub use error::{BackupProblem, DatabaseFailure, PassphraseProblem, UnreadableInput, WalletError};
 pub use holder::HolderKey;
 pub use share::{ShareRequest, Shared};
 pub use wallet::{ImportOptions, Wallet};

@@ -179,7 +179,7 @@ impl Wallet {
             self.loader(),
         )
         .await
-        .map_err(|e| WalletError::Sign(e.to_string()))?;
+        .map_err(WalletError::Sign)?;
         let presentation_id = serde_json::from_str::<Value>(&presentation)
             .ok()
             .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned));

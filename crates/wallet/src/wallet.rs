@@ -212,7 +212,7 @@ impl Wallet {
         };
         if !accepted {
             let reason = verifier
-                .summarize(read.content.as_bytes(), &report)
+                .summarize(&report)
                 .reason
                 .unwrap_or_else(|| format!("{:?}", report.verdict));
             return Err(WalletError::Refused {

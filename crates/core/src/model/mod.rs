@@ -151,3 +151,43 @@ pub fn parse_subject<D: CivilDocument>(subject: &serde_json::Value) -> Result<D,
     doc.validate(latest_date_today())?;
     Ok(doc)
 }
+
+/// What a credential is, in words, from its JSON: `Birth certificate of Marie-Claire Lebon, born
+/// 2024-02-28` or `Marriage certificate of …` when its `type` names a civil-registry document and
+/// its (first) subject reads as one, else `Credential of type …` (the types not starting with
+/// `Verifiable`), else `Credential`. Never fails: it only describes, it checks nothing.
+pub fn describe(credential: &serde_json::Value) -> String {
+    let types: Vec<&str> = crate::credential::one_or_many(credential.get("type"))
+        .into_iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let subject = crate::credential::one_or_many(credential.get("credentialSubject"))
+        .first()
+        .copied()
+        .unwrap_or(&serde_json::Value::Null);
+    let described = match DocumentType::from_types(types.iter().copied()) {
+        Some(DocumentType::BirthCertificate) => {
+            <BirthCertificate as serde::Deserialize>::deserialize(subject)
+                .ok()
+                .map(|d| d.summary())
+        }
+        Some(DocumentType::MarriageCertificate) => {
+            <MarriageCertificate as serde::Deserialize>::deserialize(subject)
+                .ok()
+                .map(|d| d.summary())
+        }
+        None => None,
+    };
+    described.unwrap_or_else(|| {
+        let specific: Vec<&str> = types
+            .iter()
+            .copied()
+            .filter(|t| !t.starts_with("Verifiable"))
+            .collect();
+        if specific.is_empty() {
+            "Credential".to_owned()
+        } else {
+            format!("Credential of type {}", specific.join(", "))
+        }
+    })
+}

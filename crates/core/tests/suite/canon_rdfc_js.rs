@@ -13,7 +13,7 @@ use crate::common;
 
 use civitas_core::data_integrity::{ProofOptions, add_proof};
 use civitas_core::report::Verdict;
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::canon::{self, CanonError};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::signer::Signer;
@@ -285,14 +285,14 @@ async fn a_signed_credential_verifies_and_every_tampered_version_is_refused() {
         let signed = add_proof(&credential(&did, original), &signer, &options, &loader)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let report = Checker::default()
+        let report = DocumentCheck::default()
             .verify(signed.to_string().as_bytes(), &VerifyOptions::default())
             .await;
         assert_eq!(report.verdict, Verdict::Valid, "{name}: {report}");
         for t in tampered {
             let mut forged = signed.clone();
             forged["credentialSubject"] = t.clone();
-            let report = Checker::default()
+            let report = DocumentCheck::default()
                 .verify(forged.to_string().as_bytes(), &VerifyOptions::default())
                 .await;
             assert_eq!(report.verdict, Verdict::Invalid, "{name}: {t} verified");

@@ -11,7 +11,7 @@ use civitas_core::data_integrity::{ProofOptions, canonical_forms};
 use civitas_core::model::{CivilDocument, samples};
 use civitas_core::report::Verdict;
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_keys::signer::{LocalSigner, Signer};
 use common::{TEST_TIME, test_p256_signer, test_signer, vectors};
 use serde_json::{Value, json};
@@ -100,7 +100,7 @@ async fn derive(name: &str, subject: Value, id: &str) {
             &format!("{name}/signed-di{suffix}.json"),
             &(signed.clone() + "\n"),
         );
-        let checker = Checker::default();
+        let checker = DocumentCheck::default();
         let now = VerifyOptions::default();
         assert_eq!(
             checker.verify(signed.as_bytes(), &now).await.verdict,

@@ -7,12 +7,12 @@ use civitas_core::credential::MAX_DOCUMENT_BYTES;
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_keys::resolver::OfflineResolver;
 use serde_json::json;
 
 async fn verify(doc: &[u8]) -> Report {
-    Checker::default()
+    DocumentCheck::default()
         .verify(doc, &VerifyOptions::default())
         .await
 }
@@ -120,7 +120,7 @@ async fn an_unknown_context_makes_the_signature_indeterminate_not_invalid() {
     assert_eq!(report.verdict, Verdict::Indeterminate, "{report}");
     // With the context it verifies; tampered, it fails with the context and stays undecided
     // without it.
-    let checker = Checker::new(common::w3c_loader(), OfflineResolver::new());
+    let checker = DocumentCheck::new(common::w3c_loader(), OfflineResolver::new());
     let options = VerifyOptions::default();
     let report = checker.verify(text.as_bytes(), &options).await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");

@@ -4,7 +4,7 @@
 use crate::common;
 
 use civitas_core::report::Verdict;
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_testkit::js::JsPeer;
 
@@ -45,7 +45,7 @@ async fn a_birth_certificate_signed_by_the_js_stack_verifies_in_civitas() {
         "2026-02-01T10:00:00Z",
         &[our_context()],
     );
-    let report = Checker::default()
+    let report = DocumentCheck::default()
         .verify(signed.as_bytes(), &VerifyOptions::default())
         .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
@@ -188,7 +188,7 @@ async fn issue17_shapes_signed_by_civitas_verify_in_the_js_stack_and_tampering_f
         let forged = with_subject(&signed, &subject);
         let verdict = peer.verify(&forged, &[], &[], None);
         assert!(!verdict.verified, "JS stack: {what} still verifies");
-        let report = Checker::default()
+        let report = DocumentCheck::default()
             .verify(forged.as_bytes(), &VerifyOptions::default())
             .await;
         assert_eq!(report.verdict, Verdict::Invalid, "civitas: {what}");
@@ -205,13 +205,13 @@ async fn issue17_shapes_signed_by_the_js_stack_verify_in_civitas_and_tampering_f
         "2026-02-01T10:00:00Z",
         &[],
     );
-    let report = Checker::default()
+    let report = DocumentCheck::default()
         .verify(signed.as_bytes(), &VerifyOptions::default())
         .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
     for (what, subject) in issue17_tampered() {
         let forged = with_subject(&signed, &subject);
-        let report = Checker::default()
+        let report = DocumentCheck::default()
             .verify(forged.as_bytes(), &VerifyOptions::default())
             .await;
         assert_eq!(report.verdict, Verdict::Invalid, "civitas: {what}");
@@ -270,7 +270,7 @@ async fn a_birth_certificate_with_upper_case_language_tags_verifies_both_ways() 
         "2026-02-01T10:00:00Z",
         &[our_context()],
     );
-    let report = Checker::default()
+    let report = DocumentCheck::default()
         .verify(js_signed.as_bytes(), &VerifyOptions::default())
         .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");

@@ -5,6 +5,7 @@ mod canon_equivalence;
 mod canon_rdfc_js;
 mod civitas_vectors;
 mod common;
+mod document_check;
 mod hostile_input;
 mod js_interop;
 mod presentations;

@@ -7,7 +7,7 @@ use civitas_core::data_integrity::ProofOptions;
 use civitas_core::model::samples;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{Presentable, Securing, secure_credential, secure_presentation};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::signer::LocalSigner;
@@ -93,7 +93,7 @@ async fn a_holder_presents_di_and_jwt_credentials() {
         Presentable::from_text(&w.jwt).unwrap(),
     ];
     let vp = present(&w, &creds, &w.holder, "n-4f2a", "https://bank.example").await;
-    let report = Checker::default()
+    let report = DocumentCheck::default()
         .verify(vp.as_bytes(), &asked("n-4f2a", "https://bank.example"))
         .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
@@ -109,23 +109,23 @@ async fn wrong_challenge_wrong_domain_and_replay_are_rejected() {
     let w = world().await;
     let creds = [Presentable::from_text(&w.di).unwrap()];
     let vp = present(&w, &creds, &w.holder, "n-1", "https://bank.example").await;
-    let r = Checker::default()
+    let r = DocumentCheck::default()
         .verify(vp.as_bytes(), &asked("n-2", "https://bank.example"))
         .await;
     assert!(failed(&r, CheckKind::Challenge).contains("expected `n-2`"));
-    let r = Checker::default()
+    let r = DocumentCheck::default()
         .verify(vp.as_bytes(), &asked("n-1", "https://university.example"))
         .await;
     assert!(failed(&r, CheckKind::Domain).contains("https://university.example"));
     // Replayed to another verifier with its own fresh challenge: both fail.
-    let r = Checker::default()
+    let r = DocumentCheck::default()
         .verify(vp.as_bytes(), &asked("n-9", "https://border.example"))
         .await;
     failed(&r, CheckKind::Challenge);
     failed(&r, CheckKind::Domain);
     // Editing the challenge breaks the signature.
     let edited = vp.replace("\"n-1\"", "\"n-2\"");
-    let r = Checker::default()
+    let r = DocumentCheck::default()
         .verify(edited.as_bytes(), &asked("n-2", "https://bank.example"))
         .await;
     failed(&r, CheckKind::Signature);
@@ -143,7 +143,7 @@ async fn holder_who_is_not_the_subject_is_rejected() {
         "d",
     )
     .await;
-    let r = Checker::default()
+    let r = DocumentCheck::default()
         .verify(vp.as_bytes(), &asked("c", "d"))
         .await;
     assert!(failed(&r, CheckKind::HolderIsSubject).contains("not about the holder"));
@@ -168,7 +168,7 @@ async fn holder_field_must_match_the_signing_key() {
     v["holder"] = json!(civitas_keys::did::did_key(
         &KeyPair::generate(KeyAlgorithm::Ed25519).public_key()
     ));
-    let r = Checker::default()
+    let r = DocumentCheck::default()
         .verify(v.to_string().as_bytes(), &asked("c", "d"))
         .await;
     failed(&r, CheckKind::Signature);
@@ -185,7 +185,7 @@ async fn one_tampered_embedded_credential_makes_the_presentation_invalid() {
     ];
     // The holder signs over the tampered credential: the presentation's own proof is fine.
     let vp = present(&w, &creds, &w.holder, "c", "d").await;
-    let r = Checker::default()
+    let r = DocumentCheck::default()
         .verify(vp.as_bytes(), &asked("c", "d"))
         .await;
     assert!(matches!(
@@ -216,7 +216,7 @@ async fn a_credential_is_not_a_presentation() {
     )
     .await
     .unwrap();
-    let r = Checker::default()
+    let r = DocumentCheck::default()
         .verify(signed.to_string().as_bytes(), &VerifyOptions::default())
         .await;
     assert!(failed(&r, CheckKind::ProofPurpose).contains("authentication"));

@@ -8,7 +8,7 @@ use civitas_core::data_integrity::{self, ProofOptions};
 use civitas_core::model::samples;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{SecureError, Securing, secure_credential};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::did::{ControllerDocument, ProofPurpose, did_web};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
@@ -18,7 +18,7 @@ use common::{json, test_signer};
 use serde_json::{Value, json};
 
 async fn verify(doc: &str) -> Report {
-    Checker::default()
+    DocumentCheck::default()
         .verify(doc.as_bytes(), &VerifyOptions::default())
         .await
 }
@@ -173,7 +173,7 @@ async fn did_web_issuer_with_its_own_key_is_accepted() {
     )
     .await
     .unwrap();
-    let report = Checker::new(ContextLoader::bundled(), resolver)
+    let report = DocumentCheck::new(ContextLoader::bundled(), resolver)
         .verify(signed.as_bytes(), &VerifyOptions::default())
         .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
@@ -202,7 +202,7 @@ async fn did_web_issuer_signed_by_an_unrelated_did_key_is_rejected() {
     )
     .await
     .unwrap();
-    let report = Checker::new(ContextLoader::bundled(), resolver)
+    let report = DocumentCheck::new(ContextLoader::bundled(), resolver)
         .verify(forged.to_string().as_bytes(), &VerifyOptions::default())
         .await;
     passed(&report, CheckKind::Signature);
@@ -226,7 +226,7 @@ async fn key_outside_assertion_method_is_rejected() {
     )
     .await
     .unwrap();
-    let report = Checker::new(ContextLoader::bundled(), resolver)
+    let report = DocumentCheck::new(ContextLoader::bundled(), resolver)
         .verify(signed.as_bytes(), &VerifyOptions::default())
         .await;
     passed(&report, CheckKind::Signature);
@@ -282,7 +282,7 @@ async fn not_yet_valid_credential_is_rejected() {
         ..Default::default()
     };
     assert_eq!(
-        Checker::default()
+        DocumentCheck::default()
             .verify(signed.as_bytes(), &later)
             .await
             .verdict,

@@ -8,7 +8,7 @@ use civitas_core::credential::format_datetime;
 use civitas_core::data_integrity::ProofOptions;
 use civitas_core::report::{CheckKind, Verdict};
 use civitas_core::secure::{Securing, secure_credential};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader};
 use civitas_keys::signer::Signer;
 use common::{TEST_SEED, test_p256_signer, test_signer};
@@ -42,7 +42,7 @@ async fn vc_1_1_credentials_sign_and_verify_with_both_securing_mechanisms() {
             // The data-integrity context a v1 credential lacks was added.
             assert!(signed.contains("https://w3id.org/security/data-integrity/v2"));
         }
-        let report = Checker::default()
+        let report = DocumentCheck::default()
             .verify(signed.as_bytes(), &VerifyOptions::default())
             .await;
         assert_eq!(report.verdict, Verdict::Valid, "{securing:?}\n{report}");
@@ -74,7 +74,7 @@ async fn vc_1_1_expiration_and_issuance_dates_are_enforced() {
         )
         .await
         .unwrap();
-        let report = Checker::default()
+        let report = DocumentCheck::default()
             .verify(signed.as_bytes(), &VerifyOptions::default())
             .await;
         assert!(
@@ -190,7 +190,7 @@ async fn civitas_verifies_what_ssi_signs() {
     ] {
         let doc = common::json(&format!("civitas/birth-certificate/{unsigned}"));
         let signed = ssi_side::sign_di(&doc, jwk_for(&pair), suite).await;
-        let report = Checker::default()
+        let report = DocumentCheck::default()
             .verify(signed.as_bytes(), &VerifyOptions::default())
             .await;
         assert_eq!(report.verdict, Verdict::Valid, "{unsigned}\n{report}");

@@ -5,7 +5,7 @@ use crate::common;
 
 use civitas_core::data_integrity::{self, ProofOptions, canonical_forms};
 use civitas_core::report::{CheckKind, Outcome, Verdict};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_keys::did::{ControllerDocument, MethodRef};
 use civitas_keys::keys::KeyPair;
 use civitas_keys::resolver::OfflineResolver;
@@ -166,7 +166,7 @@ async fn checker_accepts_signed_vectors_sets_and_chains_with_a_pinned_issuer() {
         let refs: Vec<&str> = ms.iter().map(String::as_str).collect();
         let resolver =
             OfflineResolver::new().with(issuer_document(doc["issuer"].as_str().unwrap(), &refs));
-        let checker = Checker::new(w3c_loader(), resolver);
+        let checker = DocumentCheck::new(w3c_loader(), resolver);
         let report = checker
             .verify(doc.to_string().as_bytes(), &VerifyOptions::default())
             .await;
@@ -174,7 +174,7 @@ async fn checker_accepts_signed_vectors_sets_and_chains_with_a_pinned_issuer() {
 
         // Without the pinned issuer document, the signatures still verify but nothing binds the
         // did:key signers to the https issuer.
-        let unpinned = Checker::new(w3c_loader(), OfflineResolver::new());
+        let unpinned = DocumentCheck::new(w3c_loader(), OfflineResolver::new());
         let report = unpinned
             .verify(doc.to_string().as_bytes(), &VerifyOptions::default())
             .await;
@@ -200,7 +200,7 @@ async fn a_broken_chain_link_is_reported() {
     let mut doc = json(&format!("{DIR}proof-set-chain/signedProofChain2.json"));
     // Drop a proof that a later proof chains to.
     doc["proof"].as_array_mut().unwrap().remove(0);
-    let report = Checker::new(w3c_loader(), OfflineResolver::new())
+    let report = DocumentCheck::new(w3c_loader(), OfflineResolver::new())
         .verify(doc.to_string().as_bytes(), &VerifyOptions::default())
         .await;
     let sig = report.outcome(CheckKind::Signature).unwrap();
@@ -210,7 +210,7 @@ async fn a_broken_chain_link_is_reported() {
 #[tokio::test]
 async fn credential_signed_by_the_js_stack_verifies() {
     let doc = json("js-peer/sample-signed.json");
-    let checker = Checker::new(w3c_loader(), OfflineResolver::new());
+    let checker = DocumentCheck::new(w3c_loader(), OfflineResolver::new());
     let report = checker
         .verify(doc.to_string().as_bytes(), &VerifyOptions::default())
         .await;

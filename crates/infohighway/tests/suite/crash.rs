@@ -185,7 +185,7 @@ impl Progress for AcknowledgedFile {
 }
 
 async fn ingest_csv(
-    issuer: &civitas_issuer::Issuer,
+    issuer: &dyn civitas_infohighway::Sink,
     data: &std::path::Path,
     csv: &std::path::Path,
     progress: &dyn Progress,
@@ -321,14 +321,6 @@ fn write_versioned(path: &std::path::Path, version: u32) {
     std::fs::write(path, text).unwrap();
 }
 
-fn versioned_options(data: &std::path::Path) -> IngestOptions {
-    IngestOptions::for_data_dir(data).batch_size(100)
-}
-
-fn csv_birth() -> Arc<Mapping> {
-    Arc::new(Mapping::parse("csv-birth.toml", mappings::CSV_BIRTH).unwrap())
-}
-
 /// Child: ingests version 1 of the records, then their corrections (version 2) through
 /// [`HangAfterAcknowledgement`], which hangs once the issuer acknowledged the corrections.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -340,27 +332,17 @@ async fn crash_child_corrections() {
     let dir = std::path::Path::new(&dir);
     let data = dir.join("issuer");
     let issuer = open_issuer(&data).await;
-    let first = ingest_file(
-        &issuer,
-        &dir.join("v1.csv"),
-        FileFormat::Csv,
-        csv_birth(),
-        &versioned_options(&data),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let first = ingest_csv(&issuer, &data, &dir.join("v1.csv"), &NoProgress).await;
     assert_eq!(first.counts.rejected, 0);
     let sink = HangAfterAcknowledgement {
         issuer,
         marker: dir.join("acknowledged"),
     };
-    let _ = ingest_file(
+    // never returns: the sink hangs once the corrections are acknowledged
+    ingest_csv(
         &sink,
+        &data,
         std::path::Path::new(&corrections),
-        FileFormat::Csv,
-        csv_birth(),
-        &versioned_options(&data),
         &NoProgress,
     )
     .await;
@@ -400,16 +382,7 @@ async fn a_crash_right_after_the_acknowledgement_keeps_the_record_versions() {
         records.iter().filter(|r| r.superseded_by.is_some()).count() as u64,
         good
     );
-    let again = ingest_file(
-        &issuer,
-        &v1,
-        FileFormat::Csv,
-        csv_birth(),
-        &versioned_options(&data),
-        &NoProgress,
-    )
-    .await
-    .unwrap();
+    let again = ingest_csv(&issuer, &data, &v1, &NoProgress).await;
     assert_eq!(
         (
             again.counts.stale,

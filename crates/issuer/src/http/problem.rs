@@ -13,9 +13,9 @@
 
 use axum::http::StatusCode;
 use civitas_core::credential::SyntaxError;
-use civitas_jsonld::json::JsonError;
 use civitas_core::schema::SchemaError;
 use civitas_http::json::{JsonRejection, MemberError};
+use civitas_jsonld::json::JsonError;
 use serde_json::{Value, json};
 
 use crate::error::{ErrorKind, IssuerError};

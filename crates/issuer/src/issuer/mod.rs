@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 use crate::audit::{AuditAction, AuditEntry, AuditEvent, BrokenLink, ChainReport, ChainVerifier};
 use crate::commit::{Committer, StatusAction};
 use crate::config::{DidMethod, IssuerConfig};
-use crate::error::IssuerError;
+use crate::error::{ConfigError, IssuerError};
 use crate::keystore::{KeyRecord, did_document};
 use crate::locks::KeyedLocks;
 use crate::status::{Publisher, SigningContext, StatusBook};
@@ -137,14 +137,14 @@ impl Issuer {
     pub fn config_of(data_dir: &std::path::Path) -> Result<IssuerConfig, IssuerError> {
         let registry = data_dir.join("registry");
         if !registry.exists() {
-            return Err(IssuerError::Config(format!(
+            return Err(IssuerError::config(format!(
                 "{} is not an issuer data directory (run `civitas issuer init` first)",
                 data_dir.display()
             )));
         }
         let store = SledStore::open(&registry)?;
         let meta = store.meta()?.ok_or_else(|| {
-            IssuerError::Config(format!("{} was never initialised", data_dir.display()))
+            IssuerError::config(format!("{} was never initialised", data_dir.display()))
         })?;
         Ok(IssuerConfig::new(data_dir, &meta.base_url).did_method(meta.did_method))
     }
@@ -206,7 +206,7 @@ impl Issuer {
         match self.inner.meta.did_method {
             DidMethod::Web => did_document(self.did(), &self.keys()),
             DidMethod::Key => {
-                did_key_document(self.did()).map_err(|e| IssuerError::Config(e.to_string()))
+                did_key_document(self.did()).map_err(|e| IssuerError::Config(ConfigError::Did(e)))
             }
         }
     }

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::audit::{AuditAction, AuditEvent, ChainHead};
 use crate::commit::Committer;
 use crate::config::{DidMethod, IssuerConfig};
-use crate::error::{IssuerError, StoreError};
+use crate::error::{ConfigError, IssuerError, StoreError};
 use crate::keystore::{FileSigner, KeyRecord, create_key};
 use crate::locks::KeyedLocks;
 use crate::status::{Publisher, StatusBook, allocator_config};
@@ -76,8 +76,8 @@ impl IssuerBuilder {
     pub async fn build(self) -> Result<(Issuer, Opened), IssuerError> {
         let config = self.config;
         if tokio::runtime::Handle::try_current().is_err() {
-            return Err(IssuerError::Config(
-                "Issuer::open must be called inside a tokio runtime".into(),
+            return Err(IssuerError::config(
+                "Issuer::open must be called inside a tokio runtime",
             ));
         }
         crate::fsutil::create_private_dir(&config.data_dir)?;
@@ -111,7 +111,7 @@ impl IssuerBuilder {
                 signer
             }
             None if current.file.is_empty() => {
-                return Err(IssuerError::Config(format!(
+                return Err(IssuerError::config(format!(
                     "the current key {} is held outside the data directory: give the issuer its signer (Issuer::builder(config).signer(..))",
                     current.verification_method
                 )));
@@ -196,13 +196,13 @@ impl IssuerBuilder {
 
 fn check_identity(config: &IssuerConfig, meta: &IssuerMeta) -> Result<(), IssuerError> {
     if meta.format != REGISTRY_FORMAT {
-        return Err(IssuerError::Config(format!(
+        return Err(IssuerError::config(format!(
             "registry format {} is not {REGISTRY_FORMAT}",
             meta.format
         )));
     }
     if config.base_url != meta.base_url {
-        return Err(IssuerError::Config(format!(
+        return Err(IssuerError::config(format!(
             "{} was initialised for {} ({}), not {}: status list URLs and the DID cannot change under issued credentials; use the original base URL or another data directory",
             config.data_dir.display(),
             meta.base_url,
@@ -211,7 +211,7 @@ fn check_identity(config: &IssuerConfig, meta: &IssuerMeta) -> Result<(), Issuer
         )));
     }
     if config.did_method != meta.did_method {
-        return Err(IssuerError::Config(format!(
+        return Err(IssuerError::config(format!(
             "{} was initialised with {:?} DIDs ({}), not {:?}",
             config.data_dir.display(),
             meta.did_method,
@@ -239,7 +239,7 @@ fn external_key_record(
         None => method == did_key_method(&public),
     };
     if !belongs {
-        return Err(IssuerError::Config(format!(
+        return Err(IssuerError::config(format!(
             "the signer's verification method {method} is not a key of this issuer ({})",
             did_web.map_or_else(|| did_key_method(&public), |d| format!("{d}#<fragment>"))
         )));
@@ -261,7 +261,7 @@ fn check_external_signer(signer: &dyn Signer, current: &KeyRecord) -> Result<(),
     if public != current.public_key_multibase
         || signer.verification_method() != current.verification_method
     {
-        return Err(IssuerError::Config(format!(
+        return Err(IssuerError::config(format!(
             "the signer holds {} ({public}), but the registry's current key is {} ({})",
             signer.verification_method(),
             current.verification_method,
@@ -292,7 +292,7 @@ fn initialize(
         DidMethod::Web => {
             let (host, path) = config.host_and_path()?;
             let segs: Vec<&str> = path.iter().map(String::as_str).collect();
-            Some(did_web(&host, &segs).map_err(|e| IssuerError::Config(e.to_string()))?)
+            Some(did_web(&host, &segs).map_err(|e| IssuerError::Config(ConfigError::Did(e)))?)
         }
         DidMethod::Key => None,
     };

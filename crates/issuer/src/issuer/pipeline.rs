@@ -436,9 +436,9 @@ async fn sign_parallel(mut jobs: Vec<SignJob>, ctx: Arc<SignContext>) -> Vec<Sig
 #[cfg(test)]
 mod tests {
     use super::*;
-    use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
     use civitas_core::model::samples;
     use civitas_core::secure::{SecureError, Securing};
+    use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
     use civitas_keys::signer::{LocalSigner, SignerError};
     use civitas_status::StatusPurpose;
     use civitas_status::{Allocation, StatusSize};

@@ -51,7 +51,7 @@ impl Signer for CountingSigner {
 
 fn config_error(result: Result<(Issuer, civitas_issuer::Opened), IssuerError>) -> String {
     match result {
-        Err(IssuerError::Config(reason)) => reason,
+        Err(IssuerError::Config(reason)) => reason.to_string(),
         Err(other) => panic!("expected a configuration error, got {other}"),
         Ok(_) => panic!("expected a configuration error, the issuer opened"),
     }
@@ -363,4 +363,114 @@ async fn a_type_not_allowed_names_the_document_type() {
         "this issuer does not issue MarriageCertificate documents"
     );
     assert_eq!(refused.slug(), "type-not-allowed");
+}
+
+/// A passphrase that does not open the key file, or an empty passphrase file, is a typed
+/// passphrase error naming the file; the messages read as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_passphrase_names_the_key_file() {
+    use civitas_issuer::PassphraseSource;
+    use civitas_issuer::error::PassphraseError;
+    let dir = tempfile::tempdir().unwrap();
+    let (issuer, _) = Issuer::open(common::config(dir.path(), 8443, DidMethod::Key))
+        .await
+        .unwrap();
+    drop(issuer);
+    let reopen = |source: PassphraseSource| {
+        reopen(common::config(dir.path(), 8443, DidMethod::Key).passphrase(source))
+    };
+    let wrong = reopen(PassphraseSource::Value(
+        "not the passphrase".to_owned().into(),
+    ))
+    .await
+    .unwrap_err();
+    let IssuerError::Passphrase(PassphraseError::Wrong { path, error }) = &wrong else {
+        panic!("{wrong:?}");
+    };
+    assert!(path.ends_with("key-1.json"), "{path}");
+    assert_eq!(
+        wrong.to_string(),
+        format!("passphrase: cannot open {path}: {error}")
+    );
+
+    let empty = dir.path().join("empty-passphrase");
+    std::fs::write(&empty, "  \n").unwrap();
+    let e = reopen(PassphraseSource::File(empty.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, IssuerError::Passphrase(PassphraseError::Empty(p)) if *p == empty.display().to_string()),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!("passphrase: {} is empty", empty.display())
+    );
+}
+
+/// An address already taken is a typed configuration error naming it, with the operating
+/// system's kind of failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_in_use_is_a_typed_configuration_error() {
+    use civitas_issuer::error::ConfigError;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), address.port(), DidMethod::Key);
+    let Err(e) = civitas_issuer::launch::launch(config, address).await else {
+        panic!("the address is taken, yet the issuer launched");
+    };
+    let IssuerError::Config(ConfigError::Listen {
+        address: named,
+        source,
+    }) = &e
+    else {
+        panic!("{e:?}");
+    };
+    assert_eq!(named, &address.to_string());
+    assert_eq!(source.kind, std::io::ErrorKind::AddrInUse);
+    assert_eq!(
+        e.to_string(),
+        format!("configuration: cannot listen on {address}: {source}")
+    );
+}
+
+/// Opens the issuer of `config` again once the registry's lock, which sled releases from a
+/// background thread after the previous issuer was dropped, is free.
+async fn reopen(
+    config: civitas_issuer::IssuerConfig,
+) -> Result<(Issuer, civitas_issuer::Opened), IssuerError> {
+    for _ in 0..250 {
+        match Issuer::open(config.clone()).await {
+            Err(IssuerError::Store(StoreError::Open { .. })) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+            }
+            other => return other,
+        }
+    }
+    panic!("the registry stayed locked")
+}
+
+/// A key file that cannot be read is a typed key file error naming the file, with the
+/// operating system's kind of failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_key_file_is_a_typed_key_file_error() {
+    use civitas_issuer::error::KeyFileProblem;
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::config(dir.path(), 8443, DidMethod::Web);
+    let (issuer, _) = Issuer::open(config.clone()).await.unwrap();
+    drop(issuer);
+    let key_file = config.keys_dir().join("key-1.json");
+    std::fs::remove_file(&key_file).unwrap();
+    let e = reopen(config).await.unwrap_err();
+    let IssuerError::KeyFile {
+        path,
+        reason: KeyFileProblem::Unreadable(failure),
+    } = &e
+    else {
+        panic!("{e:?}");
+    };
+    assert_eq!(path, &key_file.display().to_string());
+    assert_eq!(failure.kind, std::io::ErrorKind::NotFound);
+    assert_eq!(e.to_string(), format!("key file {path}: {failure}"));
 }

@@ -1,8 +1,9 @@
-//! Verifying a compact credential with a [`Checker`]: the same report as for the full
-//! credential, the `Signature` check being the COSE signature and `IssuerBinding` the `kid`.
+//! Checking a compact credential with the trust-less [`DocumentCheck`] (and the policies added to
+//! it): the same report as for the full credential, the `Signature` check being the COSE
+//! signature and `IssuerBinding` the `kid`.
 
 use civitas_core::report::{CheckKind, DocumentKind, Outcome, Report};
-use civitas_core::verify::{Checker, SecuredCredential, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, SecuredCredential, VerifyOptions};
 
 use super::{CompactCredential, SECURED_WITH, decode};
 
@@ -13,7 +14,7 @@ use super::{CompactCredential, SECURED_WITH, decode};
 /// The policies see the rebuilt credential as a [`SecuredCredential::DataIntegrity`] without
 /// proof; the signature and binding outcomes are the COSE ones.
 pub async fn check_compact(
-    checker: &Checker,
+    checker: &DocumentCheck,
     compact: &CompactCredential,
     options: &VerifyOptions,
 ) -> Report {
@@ -23,6 +24,8 @@ pub async fn check_compact(
             let mut report = Report::new(DocumentKind::Credential);
             report.secured_with = Some(SECURED_WITH.to_owned());
             report.push(CheckKind::Syntax, Outcome::failed(e.to_string()));
+            report.about.description =
+                Some(civitas_core::model::describe(compact.credential_json()));
             return report;
         }
     };
@@ -48,7 +51,11 @@ pub async fn check_compact(
 
 /// Reads a compact text and verifies it (see [`check_compact`]); a text that cannot be read
 /// yields a report whose `Syntax` check failed with the reason.
-pub async fn check_compact_text(checker: &Checker, text: &str, options: &VerifyOptions) -> Report {
+pub async fn check_compact_text(
+    checker: &DocumentCheck,
+    text: &str,
+    options: &VerifyOptions,
+) -> Report {
     match decode(text) {
         Ok(compact) => check_compact(checker, &compact, options).await,
         Err(e) => {

@@ -10,7 +10,7 @@ use crate::common;
 use civitas_core::credential::{Credential, CredentialBuilder};
 use civitas_core::model::{CivilDocument, samples};
 use civitas_core::report::{CheckKind, Outcome, Verdict};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_keys::did::{ControllerDocument, ProofPurpose};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::resolver::OfflineResolver;
@@ -211,7 +211,8 @@ async fn the_checker_reports_a_compact_credential_like_the_full_one() {
         .await
         .unwrap();
     let report =
-        compact::check_compact_text(&Checker::default(), &text, &VerifyOptions::default()).await;
+        compact::check_compact_text(&DocumentCheck::default(), &text, &VerifyOptions::default())
+            .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
     assert_eq!(report.secured_with.as_deref(), Some(SECURED_WITH));
     assert_eq!(
@@ -240,7 +241,7 @@ async fn the_checker_reports_a_compact_credential_like_the_full_one() {
     );
 
     // The full credential gets the same verdict and the same checks.
-    let full = Checker::default()
+    let full = DocumentCheck::default()
         .verify(
             std::fs::read(vectors().join(VECTORS[0]))
                 .unwrap()
@@ -267,7 +268,7 @@ async fn a_key_the_issuer_does_not_list_fails_issuer_binding() {
         &[ProofPurpose::AssertionMethod],
     );
     let resolver = OfflineResolver::new().with(doc);
-    let checker = Checker::new(
+    let checker = DocumentCheck::new(
         civitas_jsonld::contexts::ContextLoader::bundled(),
         resolver.clone(),
     );
@@ -304,7 +305,7 @@ async fn a_key_the_issuer_does_not_list_fails_issuer_binding() {
         &auth_key.public_key(),
         &[ProofPurpose::Authentication],
     );
-    let checker = Checker::new(
+    let checker = DocumentCheck::new(
         civitas_jsonld::contexts::ContextLoader::bundled(),
         OfflineResolver::new().with(doc),
     );
@@ -371,7 +372,8 @@ async fn an_expired_compact_credential_fails_validity() {
         .unwrap();
     let text = compact::encode(&c, &signer).await.unwrap();
     let report =
-        compact::check_compact_text(&Checker::default(), &text, &VerifyOptions::default()).await;
+        compact::check_compact_text(&DocumentCheck::default(), &text, &VerifyOptions::default())
+            .await;
     assert_eq!(report.verdict, Verdict::Invalid);
     let validity = report.outcome(CheckKind::ValidityPeriod).unwrap();
     assert!(validity.text().contains("expired on 2021-01-01T00:00:00Z"));

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 use civitas_status::bitstring::{
     Bitstring, MAX_DECODED_LIST_BYTES, MAX_ENCODED_LIST_BYTES, MIN_BITSTRING_BITS, StatusSize,
 };
@@ -488,7 +488,7 @@ async fn a_list_signed_by_someone_else() {
     .await;
     let err = verify_status_list(
         &serde_json::to_vec(&forged).unwrap(),
-        &Checker::default(),
+        &DocumentCheck::default(),
         at("2025-02-01T00:00:00Z"),
     )
     .await
@@ -514,7 +514,7 @@ async fn a_list_signed_by_someone_else() {
     .await;
     let list = verify_status_list(
         &serde_json::to_vec(&own).unwrap(),
-        &Checker::default(),
+        &DocumentCheck::default(),
         at("2025-02-01T00:00:00Z"),
     )
     .await
@@ -544,7 +544,7 @@ async fn a_tampered_list_fails_its_signature() {
     doc["credentialSubject"]["encodedList"] = bits.encode().into();
     let err = verify_status_list(
         &serde_json::to_vec(&doc).unwrap(),
-        &Checker::default(),
+        &DocumentCheck::default(),
         at("2025-02-01T00:00:00Z"),
     )
     .await

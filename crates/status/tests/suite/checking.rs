@@ -1,5 +1,5 @@
 //! Issuer to verifier: sign a list, verify it once, cache it, and check credentials against it
-//! through the StatusPolicy in civitas-core's Checker.
+//! through the StatusPolicy in civitas-core's DocumentCheck.
 
 use crate::common;
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use civitas_core::data_integrity::{ProofOptions, add_proof};
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::signer::LocalSigner;
 use civitas_status::bitstring::StatusSize;
@@ -61,14 +61,14 @@ fn entries(rev: u64, sus: u64) -> Vec<Value> {
 
 struct Verifier {
     cache: Arc<StatusListCache>,
-    checker: Checker,
+    checker: DocumentCheck,
 }
 
 impl Verifier {
     fn new(freshness: FreshnessPolicy) -> Self {
         let cache = Arc::new(StatusListCache::new());
-        let checker =
-            Checker::default().with_policy(Arc::new(StatusPolicy::new(cache.clone(), freshness)));
+        let checker = DocumentCheck::default()
+            .with_policy(Arc::new(StatusPolicy::new(cache.clone(), freshness)));
         Self { cache, checker }
     }
 
@@ -76,7 +76,7 @@ impl Verifier {
         self.cache
             .load(
                 &serde_json::to_vec(list).unwrap(),
-                &Checker::default(),
+                &DocumentCheck::default(),
                 fetched_at,
             )
             .await
@@ -268,7 +268,7 @@ async fn freshness_rules() {
     cache
         .load(
             &serde_json::to_vec(&signed).unwrap(),
-            &Checker::default(),
+            &DocumentCheck::default(),
             fetched,
         )
         .await
@@ -387,11 +387,19 @@ async fn an_older_list_does_not_replace_a_newer_one() {
     let cache = StatusListCache::new();
     let now = at("2025-02-02T00:00:00Z");
     cache
-        .load(&serde_json::to_vec(&new).unwrap(), &Checker::default(), now)
+        .load(
+            &serde_json::to_vec(&new).unwrap(),
+            &DocumentCheck::default(),
+            now,
+        )
         .await
         .unwrap();
     let err = cache
-        .load(&serde_json::to_vec(&old).unwrap(), &Checker::default(), now)
+        .load(
+            &serde_json::to_vec(&old).unwrap(),
+            &DocumentCheck::default(),
+            now,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StatusError::Rollback { .. }), "{err}");
@@ -401,7 +409,7 @@ async fn an_older_list_does_not_replace_a_newer_one() {
     cache
         .load(
             &serde_json::to_vec(&new).unwrap(),
-            &Checker::default(),
+            &DocumentCheck::default(),
             now + TimeDelta::hours(1),
         )
         .await
@@ -412,7 +420,7 @@ async fn an_older_list_does_not_replace_a_newer_one() {
         .load_from(
             "https://registry.gov.example/status/revocation/2",
             &serde_json::to_vec(&new).unwrap(),
-            &Checker::default(),
+            &DocumentCheck::default(),
             now,
         )
         .await
@@ -422,7 +430,7 @@ async fn an_older_list_does_not_replace_a_newer_one() {
         .load_from(
             LIST_URL,
             &serde_json::to_vec(&new).unwrap(),
-            &Checker::default(),
+            &DocumentCheck::default(),
             now,
         )
         .await
@@ -573,7 +581,7 @@ async fn message_lists_carry_multi_bit_statuses() {
     cache
         .load(
             &serde_json::to_vec(&signed).unwrap(),
-            &Checker::default(),
+            &DocumentCheck::default(),
             now,
         )
         .await
@@ -633,7 +641,7 @@ async fn signing_marks_the_list_clean_and_changes_make_it_dirty() {
     assert!(!list.is_dirty());
     let verified = verify_status_list(
         &serde_json::to_vec(&resigned).unwrap(),
-        &Checker::default(),
+        &DocumentCheck::default(),
         Utc::now(),
     )
     .await

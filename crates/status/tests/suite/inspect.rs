@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 use civitas_status::entry::StatusPurpose;
 use civitas_status::error::StatusError;
 use civitas_status::inspect::{ListSummary, SignatureCheck};
@@ -26,7 +26,7 @@ async fn the_signature_check_keeps_the_status_error() {
     let now = at("2025-06-01T00:00:00Z");
     let good = ListSummary::inspect(
         &serde_json::to_vec(&list).unwrap(),
-        &Checker::default(),
+        &DocumentCheck::default(),
         now,
     )
     .await
@@ -44,7 +44,7 @@ async fn the_signature_check_keeps_the_status_error() {
     forged["issuer"] = json!(signer(8).controller());
     let bad = ListSummary::inspect(
         &serde_json::to_vec(&forged).unwrap(),
-        &Checker::default(),
+        &DocumentCheck::default(),
         now,
     )
     .await

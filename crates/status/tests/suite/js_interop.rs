@@ -5,7 +5,7 @@
 use crate::common;
 
 use civitas_core::data_integrity::{ProofOptions, add_proof};
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_status::bitstring::{Bitstring, StatusSize};
 use civitas_status::credential::BitstringStatusListCredential;
@@ -108,7 +108,7 @@ async fn civitas_reads_a_list_signed_by_js() {
     );
     let list = verify_status_list(
         signed.as_bytes(),
-        &Checker::default(),
+        &DocumentCheck::default(),
         at("2025-06-01T00:00:00Z"),
     )
     .await

@@ -4,8 +4,8 @@
 mod allocator;
 mod bad_input;
 mod checking;
-mod inspect;
 mod common;
+mod inspect;
 mod js_interop;
 mod properties;
 mod vectors;

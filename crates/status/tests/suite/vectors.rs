@@ -6,7 +6,7 @@ use crate::common;
 use std::sync::Arc;
 
 use civitas_core::report::{CheckKind, Outcome, Verdict};
-use civitas_core::verify::{Checker, VerifyOptions};
+use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::resolver::OfflineResolver;
 use civitas_status::bitstring::StatusSize;
@@ -108,9 +108,13 @@ fn the_spec_credential_reads_its_entry_from_the_spec_list() {
 #[tokio::test]
 async fn an_unsigned_spec_list_does_not_verify() {
     let bytes = read_vector(W3C[5]);
-    let err = verify_status_list(&bytes, &Checker::default(), at("2025-01-01T00:00:00Z"))
-        .await
-        .unwrap_err();
+    let err = verify_status_list(
+        &bytes,
+        &DocumentCheck::default(),
+        at("2025-01-01T00:00:00Z"),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, StatusError::BadListSignature { .. }), "{err}");
     assert!(err.to_string().contains("no proof"), "{err}");
 }
@@ -127,9 +131,13 @@ async fn the_js_signed_list_verifies_and_reads_correctly() {
         doc["@context"],
         serde_json::json!(["https://www.w3.org/ns/credentials/v2"])
     );
-    let list = verify_status_list(&bytes, &Checker::default(), at("2025-06-01T00:00:00Z"))
-        .await
-        .unwrap();
+    let list = verify_status_list(
+        &bytes,
+        &DocumentCheck::default(),
+        at("2025-06-01T00:00:00Z"),
+    )
+    .await
+    .unwrap();
     assert_eq!(list.url(), JS_LIST_URL);
     assert_eq!(list.issuer(), JS_ISSUER);
     assert_eq!(list.secured_with(), "eddsa-rdfc-2022");
@@ -152,9 +160,13 @@ async fn a_tampered_js_list_is_rejected() {
     bits.set(94567, StatusSize::ONE, 1).unwrap();
     doc["credentialSubject"]["encodedList"] = bits.encode().into();
     let bytes = serde_json::to_vec(&doc).unwrap();
-    let err = verify_status_list(&bytes, &Checker::default(), at("2025-06-01T00:00:00Z"))
-        .await
-        .unwrap_err();
+    let err = verify_status_list(
+        &bytes,
+        &DocumentCheck::default(),
+        at("2025-06-01T00:00:00Z"),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, StatusError::BadListSignature { .. }), "{err}");
 }
 
@@ -166,16 +178,17 @@ async fn the_js_credential_is_not_revoked_by_the_js_list() {
         .unwrap();
     let now = at("2025-06-01T00:00:00Z");
     let cache = Arc::new(StatusListCache::new());
-    let plain = Checker::new(loader.clone(), OfflineResolver::new());
+    let plain = DocumentCheck::new(loader.clone(), OfflineResolver::new());
     cache
         .load(&read_vector("js/sample-status-list.json"), &plain, now)
         .await
         .unwrap();
-    let checker =
-        Checker::new(loader, OfflineResolver::new()).with_policy(Arc::new(StatusPolicy::new(
+    let checker = DocumentCheck::new(loader, OfflineResolver::new()).with_policy(Arc::new(
+        StatusPolicy::new(
             cache,
             FreshnessPolicy::offline(std::time::Duration::from_secs(365 * 86_400)),
-        )));
+        ),
+    ));
     let options = VerifyOptions {
         now: Some(now),
         ..VerifyOptions::default()

@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use civitas_qr::compact;
 use civitas_core::report::CheckKind;
+use civitas_qr::compact;
 use common::*;
 
 #[tokio::test]

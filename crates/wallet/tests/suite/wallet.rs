@@ -5,12 +5,13 @@
 use crate::common;
 
 use civitas_core::report::{CheckKind, Verdict};
-use civitas_keys::sealed::KdfParams;
 use civitas_core::secure::Securing;
+use civitas_jsonld::json::JsonError;
+use civitas_keys::sealed::KdfParams;
 use civitas_verifier::VerifyOptions;
 use civitas_wallet::{
-    DatabaseFailure, DocumentFormat, ImportOptions, Query, ShareForm, ShareRequest, Wallet,
-    WalletError,
+    BackupProblem, DatabaseFailure, DocumentFormat, ImportOptions, Query, ShareForm, ShareRequest,
+    Wallet, WalletError,
 };
 use common::*;
 
@@ -660,7 +661,7 @@ async fn backup_restores_an_identical_wallet_and_a_damaged_one_is_refused() {
         let target = dir.path().join(what.replace(' ', "-"));
         match Wallet::restore(&bytes, PASSPHRASE, &target) {
             Err(WalletError::BackupDamaged(reason)) => {
-                assert!(!reason.is_empty(), "{what}");
+                assert!(!reason.to_string().is_empty(), "{what}");
             }
             other => panic!("{what}: {other:?}"),
         }
@@ -939,7 +940,7 @@ fn a_backup_clear_part_is_read_without_the_passphrase() {
     for (what, bytes, needle) in cases {
         match civitas_wallet::backup::inspect(bytes.as_bytes()) {
             Err(WalletError::BackupDamaged(reason)) => {
-                assert!(reason.contains(needle), "{what}: {reason}")
+                assert!(reason.to_string().contains(needle), "{what}: {reason}")
             }
             other => panic!("{what}: {other:?}"),
         }
@@ -961,7 +962,14 @@ fn a_backup_repeating_a_member_name_is_refused() {
     match civitas_wallet::backup::inspect(doubled.as_bytes()) {
         Err(WalletError::BackupDamaged(reason)) => {
             assert!(
-                reason.contains("duplicate member name at `/format`"),
+                matches!(&reason, BackupProblem::NotABackup(JsonError::DuplicateMember { pointer, .. })
+                    if pointer == "/format"),
+                "{reason:?}"
+            );
+            assert!(
+                reason
+                    .to_string()
+                    .contains("duplicate member name at `/format`"),
                 "{reason}"
             )
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use civitas_core::model::samples;
-use civitas_core::verify::Checker;
+use civitas_core::verify::DocumentCheck;
 use civitas_issuer::http::tls;
 use civitas_issuer::{DidMethod, Issuer, IssuerConfig, PassphraseSource};
 use civitas_jsonld::contexts::ContextLoader;
@@ -144,13 +144,13 @@ impl TestServer {
     }
 
     /// A checker trusting this issuer's DID document (as served).
-    pub async fn checker(&self) -> Checker {
+    pub async fn checker(&self) -> DocumentCheck {
         let r = self.get("/.well-known/did.json").await;
         if r.status() != 200 {
-            return Checker::default();
+            return DocumentCheck::default();
         }
         let doc: ControllerDocument = r.json().await.unwrap();
-        Checker::new(ContextLoader::bundled(), OfflineResolver::new().with(doc))
+        DocumentCheck::new(ContextLoader::bundled(), OfflineResolver::new().with(doc))
     }
 }
 
@@ -176,8 +176,8 @@ pub fn marriage_body(source: &str) -> Value {
 }
 
 /// A trust-less checker that resolves `issuer`'s DID from its own controller document.
-pub fn checker_for(issuer: &Issuer) -> Checker {
-    Checker::new(
+pub fn checker_for(issuer: &Issuer) -> DocumentCheck {
+    DocumentCheck::new(
         ContextLoader::bundled(),
         OfflineResolver::new().with(issuer.did_document().unwrap()),
     )

@@ -9,14 +9,14 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use civitas_jsonld::contexts::ContextLoader;
 use civitas_core::data_integrity::{ProofOptions, add_proof};
-use civitas_keys::did::{ControllerDocument, ProofPurpose};
-use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{Presentable, secure_presentation};
-use civitas_keys::signer::LocalSigner;
 use civitas_core::verify::VerifyOptions;
+use civitas_jsonld::contexts::ContextLoader;
+use civitas_keys::did::{ControllerDocument, ProofPurpose};
+use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+use civitas_keys::signer::LocalSigner;
 pub use civitas_testkit::fixtures::Office;
 use civitas_testkit::fixtures::{ministry, seeded_key, sign_trust_list, verifier_builder};
 use civitas_verifier::Verifier;

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use civitas_core::credential::Credential;
-use civitas_keys::sealed::KdfParams;
 use civitas_core::secure::Securing;
+use civitas_keys::sealed::KdfParams;
 use civitas_keys::signer::LocalSigner;
 pub use civitas_testkit::fixtures::Office;
 use civitas_testkit::fixtures::{ministry, sign_trust_list, verifier_builder};
