@@ -3,7 +3,7 @@
 //! verified offline by anyone.
 //!
 //! This umbrella crate re-exports every civitas library crate under one name; see README.md for
-//! the tour and SPEC.md for the specification (§2 names the crates and how data flows through
+//! the tour and SPEC.md for the specification (its first section names the crates and how data flows through
 //! them). From the bottom up:
 //!
 //! | name | crate | job |

@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! civitas-core: a civil-registry document as a W3C Verifiable Credential (Data Model 2.0, and
 //! 1.1 for interoperability): the typed model of birth and marriage certificates and its
 //! builders, the bundled JSON Schemas, credentials and presentations as checked JSON documents,

@@ -199,14 +199,6 @@ pub struct DocumentCheck {
     policies: Vec<Arc<dyn CredentialPolicy>>,
 }
 
-/// The former name of [`DocumentCheck`], kept while in-flight code moves to the new name.
-#[doc(hidden)]
-#[deprecated(
-    note = "renamed `civitas_core::verify::DocumentCheck` (the trust-less document check); \
-                     to decide whether to accept a document use `civitas_verifier::Verifier`"
-)]
-pub type Checker = DocumentCheck;
-
 impl std::fmt::Debug for DocumentCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DocumentCheck")

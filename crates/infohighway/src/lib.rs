@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! civitas-infohighway: the thin adapter between a government's civil-registry data and the
 //! civitas issuer. Records come from an InfoHighway data e-service (cursor-paged JSON over
 //! HTTPS, API key or mutual TLS) or from export files (CSV, JSON Lines, streamed); a

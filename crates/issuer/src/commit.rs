@@ -1,7 +1,7 @@
 //! The committer: the issuer's single writer, with group commit.
 //!
 //! Requests prepare their writes in parallel (validation, status allocation, signing) and hand
-//! them to the committer as [`Job`]s. The committer takes every job waiting in its queue, turns
+//! them to the committer as `Job`s. The committer takes every job waiting in its queue, turns
 //! them into one atomic [`WriteBatch`] — applying status changes to the [`StatusBook`] and
 //! appending audit entries in order — applies it, calls [`RegistryStore::flush`] once, and only
 //! then answers every job of the group. While it flushes, the next group gathers. One flush per

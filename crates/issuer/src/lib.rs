@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! civitas-issuer: the service a civil status office runs. It turns registry records (birth and
 //! marriage certificates) into signed W3C Verifiable Credentials, keeps a durable registry of
 //! what it issued, revokes and suspends through W3C Bitstring Status Lists that it re-signs and

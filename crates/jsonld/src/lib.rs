@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! civitas-jsonld: JSON-LD the way civitas signs it, offline.
 //!
 //! * [`json`]: the strict JSON reader every outside document goes through (duplicate members

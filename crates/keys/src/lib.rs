@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! civitas-keys: who signs, and how a signature's key is found.
 //!
 //! * [`keys`], [`encoding`]: Ed25519 and P-256 key pairs, JWK and Multikey, multibase

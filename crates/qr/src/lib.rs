@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! civitas-qr: a credential on paper and back.
 //!
 //! * [`compact`]: the CV1 compact form of a credential (CBOR claims with short keys,

@@ -98,7 +98,7 @@ impl Format {
 /// How to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenderOptions {
-    /// Error-correction level of the QR code (default M: see [`crate::qr`]).
+    /// Error-correction level of the QR code (default M: see [`civitas_qr::symbol`]).
     pub ec_level: EcLevel,
     /// Resolution of PNG output, dots per inch (default 200; 72 to 600).
     pub png_dpi: u32,

@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! civitas-render: the printed side of civitas.
 //!
 //! [`certificate`]: printable birth and marriage certificates in SVG, PDF and PNG, laid out like

@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! civitas-status: revocation and suspension of civitas documents with
 //! [W3C Bitstring Status Lists v1.0](https://www.w3.org/TR/vc-bitstring-status-list/).
 //!

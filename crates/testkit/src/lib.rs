@@ -1,3 +1,5 @@
+#![doc = include_str!("../README.md")]
+//!
 //! Test support shared by the civitas crates (not published): the civil-registry fixtures
 //! (feature `fixtures`), the JavaScript interop peer, and PDF pages as images.
 #![forbid(unsafe_code)]

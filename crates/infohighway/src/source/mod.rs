@@ -1,4 +1,4 @@
-//! Where records come from: export files ([`file`]) and InfoHighway e-service feeds
+//! Where records come from: export files ([`file`](mod@file)) and InfoHighway e-service feeds
 //! ([`infohighway`]).
 
 pub mod file;
