@@ -73,6 +73,12 @@ pub enum ReadError {
     /// corrupt).
     #[error("QR image: {0}")]
     Photo(#[from] QrError),
+    /// A PNG or JPEG, handed to a verifier built without photo reading (its `photo` feature is
+    /// off): the image is not looked at, and nothing is said about the document it shows.
+    #[error(
+        "QR image: this verifier was built without photo reading (feature `photo`); give the QR code's text instead"
+    )]
+    PhotoReadingNotBuilt,
     /// Text that starts like the compact form but is not UTF-8.
     #[error("the compact text is not UTF-8")]
     CompactNotUtf8,
@@ -86,23 +92,44 @@ pub enum ReadError {
 
 impl ReadError {
     /// The report of an input that could not be read: kind unknown, `syntax` failed with this
-    /// error; for [`ReadError::Photo`] the report records that the input was a photo.
+    /// error; for [`ReadError::Photo`] and [`ReadError::PhotoReadingNotBuilt`] the report records
+    /// that the input was a photo.
     pub fn report(&self) -> Report {
         let mut report = Report::new(DocumentKind::Unknown);
         report.push(CheckKind::Syntax, Outcome::failed(self.to_string()));
-        report.about.from_photo = matches!(self, Self::Photo(_));
+        report.about.from_photo = self.is_photo();
         report
     }
+
+    /// Whether the input was a photo or scan (a PNG or JPEG) whose QR code was not read: the
+    /// caller should ask for a new photo (or the QR code's text), never call the document
+    /// invalid.
+    pub fn is_photo(&self) -> bool {
+        matches!(self, Self::Photo(_) | Self::PhotoReadingNotBuilt)
+    }
+}
+
+/// The text of the QR code in a PNG or JPEG photo or scan (civitas-qr's photo reader).
+#[cfg(feature = "photo")]
+fn read_photo(bytes: &[u8]) -> Result<String, ReadError> {
+    Ok(civitas_qr::decode_image(bytes)?)
+}
+
+/// Built without the `photo` feature: an image is refused unread.
+#[cfg(not(feature = "photo"))]
+fn read_photo(_bytes: &[u8]) -> Result<String, ReadError> {
+    Err(ReadError::PhotoReadingNotBuilt)
 }
 
 impl Document {
     /// Recognises and parses `bytes`: a PNG or JPEG photo of a QR code (its text is then read as
     /// below), the compact QR text (`CV<n>:…`), JSON (a credential with Data Integrity proofs, or
     /// a presentation), or else a `vc+jwt` compact JWS. Each format's own size limits apply.
+    /// Without the `photo` feature an image is [`ReadError::PhotoReadingNotBuilt`].
     pub fn read(bytes: &[u8]) -> Result<Self, ReadError> {
         let format = InputFormat::detect(bytes);
         if format == InputFormat::Image {
-            let text = civitas_qr::decode_image(bytes)?;
+            let text = read_photo(bytes)?;
             let parsed = Self::parse_text(text.as_bytes(), InputFormat::detect(text.as_bytes()))?;
             return Ok(Self { parsed, format });
         }
@@ -132,5 +159,43 @@ impl Document {
     /// Whether it was read from a photo or scan of a QR code.
     pub fn from_photo(&self) -> bool {
         self.format == InputFormat::Image
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_a_verifier_cannot_read_is_reported_as_a_photo() {
+        let error = ReadError::PhotoReadingNotBuilt;
+        assert!(error.is_photo());
+        assert!(
+            error
+                .to_string()
+                .contains("built without photo reading (feature `photo`)"),
+            "{error}"
+        );
+        let report = error.report();
+        assert_eq!(report.kind, DocumentKind::Unknown);
+        assert!(report.about.from_photo);
+        assert_eq!(
+            report.outcome(CheckKind::Syntax).map(|o| o.text()),
+            Some(error.to_string().as_str())
+        );
+        assert!(!ReadError::CompactNotUtf8.is_photo());
+        assert!(!ReadError::CompactNotUtf8.report().about.from_photo);
+    }
+
+    /// Built without photo reading, a PNG or JPEG is refused unread, whatever it shows.
+    #[cfg(not(feature = "photo"))]
+    #[test]
+    fn without_the_photo_feature_an_image_is_refused_unread() {
+        for image in [
+            &b"\x89PNG\r\n\x1a\n rest"[..],
+            &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10],
+        ] {
+            assert_eq!(Document::read(image), Err(ReadError::PhotoReadingNotBuilt));
+        }
     }
 }

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use civitas_core::credential::{Credential, MAX_DOCUMENT_BYTES, one_or_many};
 use civitas_core::model::DocumentType;
 use civitas_core::report::{Report, Verdict};
-use civitas_core::verify::{Input, SecuredCredential};
-use civitas_qr::compact;
+use civitas_core::verify::SecuredCredential;
+use civitas_verifier::document::Parsed;
+use civitas_verifier::{Document, InputFormat, ReadError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -157,55 +158,64 @@ pub struct ImportedInput {
     pub content: String,
     /// The credential as JSON.
     pub credential: Value,
+    /// The credential as the verifier read it ([`Document::read`]): what
+    /// [`Wallet::import`](crate::Wallet::import) hands to
+    /// [`Verifier::verify_document`](civitas_verifier::Verifier::verify_document), so that the
+    /// input is parsed once.
+    pub document: Document,
 }
 
-/// Reads a credential to import: Data Integrity JSON, a `vc+jwt`, or the compact QR text.
-/// Presentations and SD-JWT are refused with the reason (see SPEC.md §16.5).
+/// Reads a credential to import: Data Integrity JSON, a `vc+jwt`, or the compact QR text,
+/// recognised and parsed once by the verifier's reader ([`Document::read`]). Presentations and
+/// SD-JWT are refused with the reason (see SPEC.md §16.5); so is anything that is not text — a
+/// photo of a QR code is read by the caller first (`civitas wallet import` does).
 pub fn read_input(bytes: &[u8]) -> Result<ImportedInput, WalletError> {
+    let unreadable = WalletError::Unreadable;
     if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(WalletError::Unreadable(UnreadableInput::TooLarge {
+        return Err(unreadable(UnreadableInput::TooLarge {
             size: bytes.len(),
             max: MAX_DOCUMENT_BYTES,
         }));
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        WalletError::Unreadable(UnreadableInput::NotText {
+        unreadable(UnreadableInput::NotText {
             offset: e.valid_up_to(),
         })
     })?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(WalletError::Unreadable(UnreadableInput::Empty));
+        return Err(unreadable(UnreadableInput::Empty));
     }
-    if compact::looks_like_compact(text) {
-        let read = compact::decode(text)
-            .map_err(|e| WalletError::Unreadable(UnreadableInput::Compact(e)))?;
-        return Ok(ImportedInput {
-            format: DocumentFormat::Compact,
-            content: text.to_owned(),
-            credential: read.credential_json().clone(),
-        });
+    // Neither JSON nor the compact form: an SD-JWT carries its disclosures after `~`.
+    if InputFormat::detect(text.as_bytes()) == InputFormat::Jwt && text.contains('~') {
+        return Err(unreadable(UnreadableInput::SdJwt));
     }
-    if !text.starts_with('{') && text.contains('~') {
-        return Err(WalletError::Unreadable(UnreadableInput::SdJwt));
-    }
-    let input = Input::parse(text.as_bytes())
-        .map_err(|e| WalletError::Unreadable(UnreadableInput::Input(e)))?;
-    let (format, credential) = match input {
-        Input::Presentation(_) => {
-            return Err(WalletError::Unreadable(UnreadableInput::Presentation));
+    let document = Document::read(text.as_bytes()).map_err(|e| {
+        unreadable(match e {
+            ReadError::Compact(e) => UnreadableInput::Compact(e),
+            ReadError::Input(e) => UnreadableInput::Input(e),
+            // Not reached: `text` is UTF-8, which no PNG or JPEG signature is (their first
+            // byte is not), and the compact text it holds is too.
+            ReadError::Photo(_) | ReadError::PhotoReadingNotBuilt | ReadError::CompactNotUtf8 => {
+                UnreadableInput::NotText { offset: 0 }
+            }
+        })
+    })?;
+    let (format, credential) = match &document.parsed {
+        Parsed::Presentation(_) => return Err(unreadable(UnreadableInput::Presentation)),
+        Parsed::Compact(c) => (DocumentFormat::Compact, c.credential_json().clone()),
+        Parsed::Credential(SecuredCredential::DataIntegrity(c)) => {
+            (DocumentFormat::DataIntegrity, c.json().clone())
         }
-        Input::Credential(SecuredCredential::DataIntegrity(c)) => {
-            (DocumentFormat::DataIntegrity, c.into_json())
-        }
-        Input::Credential(SecuredCredential::Jwt { credential, .. }) => {
-            (DocumentFormat::VcJwt, credential.into_json())
+        Parsed::Credential(SecuredCredential::Jwt { credential, .. }) => {
+            (DocumentFormat::VcJwt, credential.json().clone())
         }
     };
     Ok(ImportedInput {
         format,
         content: text.to_owned(),
         credential,
+        document,
     })
 }
 

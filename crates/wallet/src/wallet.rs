@@ -186,7 +186,11 @@ impl Wallet {
     // ---- documents ----
 
     /// Verifies `input` (Data Integrity JSON, `vc+jwt`, or `CV1:` QR text) with `verifier` and,
-    /// if it is valid, stores it. Refused: [`WalletError::Refused`] with the verifier's report.
+    /// if it is valid, stores it. The input is recognised and parsed once
+    /// ([`read_input`](crate::document::read_input), through the verifier's
+    /// [`Document::read`](civitas_verifier::Document::read)); the verifier checks that parsed
+    /// document ([`Verifier::verify_document`]). Refused: [`WalletError::Refused`] with the
+    /// verifier's report.
     pub async fn import(
         &self,
         input: &[u8],
@@ -202,8 +206,9 @@ impl Wallet {
         }) {
             return Err(WalletError::Duplicate { id: dup.id.clone() });
         }
+        // The input was read once, above: the verifier checks the document it parsed.
         let report = verifier
-            .verify(read.content.as_bytes(), &options.verify)
+            .verify_document(&read.document, &options.verify)
             .await;
         let accepted = match report.verdict {
             Verdict::Valid => true,

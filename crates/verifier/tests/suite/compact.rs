@@ -90,6 +90,7 @@ async fn a_qr_payload_verifies_like_the_credential() {
     );
 }
 
+#[cfg(feature = "photo")]
 #[tokio::test]
 async fn a_photo_of_the_qr_code_verifies_like_its_text() {
     let w = World::new().await;

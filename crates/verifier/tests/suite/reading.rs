@@ -43,13 +43,18 @@ async fn every_form(w: &World) -> Vec<(&'static str, Vec<u8>, InputFormat)> {
         .await
         .unwrap();
     let vp = w.present(&[&di], None, None).await;
-    vec![
+    let mut forms = vec![
         ("Data Integrity", di.into_bytes(), InputFormat::Json),
         ("vc+jwt", jwt.into_bytes(), InputFormat::Jwt),
         ("CV1 text", cv1.clone().into_bytes(), InputFormat::Compact),
-        ("photo of CV1", photo_of(&cv1), InputFormat::Image),
         ("presentation", vp.into_bytes(), InputFormat::Json),
-    ]
+    ];
+    // Built without the `photo` feature, a photo is not read (see
+    // `without_photo_reading_a_photo_is_refused_unread`).
+    if cfg!(feature = "photo") {
+        forms.push(("photo of CV1", photo_of(&cv1), InputFormat::Image));
+    }
+    forms
 }
 
 #[tokio::test]
@@ -144,7 +149,11 @@ async fn what_cannot_be_read_is_a_typed_read_error_with_its_report() {
     let cases: Vec<(Vec<u8>, IsExpected, &str)> = vec![
         (
             broken,
-            |e| matches!(e, ReadError::Photo(QrError::Image(_))),
+            if cfg!(feature = "photo") {
+                |e| matches!(e, ReadError::Photo(QrError::Image(_)))
+            } else {
+                |e| matches!(e, ReadError::PhotoReadingNotBuilt)
+            },
             "CANNOT READ THIS IMAGE — no QR code could be read from it",
         ),
         (
@@ -179,12 +188,65 @@ async fn what_cannot_be_read_is_a_typed_read_error_with_its_report() {
         );
         assert_eq!(
             report.about.from_photo,
-            matches!(error, ReadError::Photo(_))
+            matches!(error, ReadError::Photo(_) | ReadError::PhotoReadingNotBuilt)
         );
+        assert_eq!(error.is_photo(), report.about.from_photo);
         // What `verify` says of the bytes is that report.
         let from_bytes = v.verify(&bytes, &opts()).await;
         assert_eq!(from_bytes, report);
         assert_eq!(from_bytes.about, report.about);
         assert_eq!(v.summarize(&report).headline, headline, "{error}");
     }
+}
+
+/// Built without the `photo` feature (`cargo test -p civitas-verifier --no-default-features
+/// --features server --test suite`), a good photo of a valid CV1 code is refused unread with a
+/// typed error, and the clerk is told the image was not read — never that the document is
+/// invalid. Its text is still read.
+#[cfg(not(feature = "photo"))]
+#[tokio::test]
+async fn without_photo_reading_a_photo_is_refused_unread() {
+    let w = World::new().await;
+    let v = w.standard_verifier().await;
+    let forms = every_form(&w).await;
+    let (_, cv1, _) = forms
+        .iter()
+        .find(|(name, ..)| *name == "CV1 text")
+        .expect("the CV1 form");
+    let text = std::str::from_utf8(cv1).unwrap();
+    let photo = photo_of(text);
+    assert_eq!(InputFormat::detect(&photo), InputFormat::Image);
+    let error = Document::read(&photo).expect_err("not read");
+    assert_eq!(error, ReadError::PhotoReadingNotBuilt);
+    assert!(
+        error.to_string().contains("built without photo reading"),
+        "{error}"
+    );
+    let report = v.verify(&photo, &opts()).await;
+    assert_eq!(report, error.report());
+    assert!(report.about.from_photo);
+    let summary = v.summarize(&report);
+    assert_eq!(
+        summary.headline,
+        "CANNOT READ THIS IMAGE — no QR code could be read from it"
+    );
+    assert!(
+        summary
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.ends_with(&error.to_string())),
+        "{:?}",
+        summary.reason
+    );
+    // The QR code's text is read as ever.
+    let from_text = Document::read(cv1).expect("the CV1 text reads");
+    assert!(matches!(from_text.parsed, Parsed::Compact(_)));
+    assert_eq!(
+        v.verify_document(&from_text, &opts())
+            .await
+            .about
+            .description
+            .as_deref(),
+        Some(BIRTH)
+    );
 }

@@ -8,7 +8,9 @@ use civitas_core::report::{CheckKind, Verdict};
 use civitas_core::secure::Securing;
 use civitas_jsonld::json::JsonError;
 use civitas_keys::sealed::KdfParams;
-use civitas_verifier::VerifyOptions;
+use civitas_verifier::document::Parsed;
+use civitas_verifier::{Document, VerifyOptions};
+use civitas_wallet::document::read_input;
 use civitas_wallet::{
     BackupProblem, DatabaseFailure, DocumentFormat, ImportOptions, Query, ShareForm, ShareRequest,
     Wallet, WalletError,
@@ -370,6 +372,75 @@ async fn list_search_show_delete() {
         wallet.delete(&b.id),
         Err(WalletError::NotFound(_))
     ));
+}
+
+/// The wallet reads what it imports once, with the verifier's reader: for each form (Data
+/// Integrity JSON, `vc+jwt`, `CV1:` text; whitespace around it is not kept) the stored document
+/// and its report are what `Document::read` and `Verifier::verify_document` give.
+#[tokio::test]
+async fn each_form_is_read_once_and_stored_as_the_verifier_reads_it() {
+    let world = World::new().await;
+    let verifier = world.verifier(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let wallet = new_wallet(&dir.path().join("w"));
+    let holder = holder_did(&wallet);
+    let options = ImportOptions {
+        verify: VerifyOptions {
+            now: Some(chrono::Utc::now()),
+            ..VerifyOptions::default()
+        },
+        ..ImportOptions::default()
+    };
+    let di = birth(&world.office, &holder, 80, Securing::DataIntegrity).await;
+    let jwt = birth(&world.office, &holder, 82, Securing::VcJwt).await;
+    let cv1 = civitas_qr::compact::encode(
+        &birth_unsigned(&world.office, None, 84),
+        &world.office.signer,
+    )
+    .await
+    .unwrap();
+    let forms = [
+        (DocumentFormat::DataIntegrity, di),
+        (DocumentFormat::VcJwt, jwt),
+        (DocumentFormat::Compact, cv1),
+    ];
+    for (format, text) in forms {
+        let input = format!("\n  {text}\r\n");
+        let document = Document::read(text.as_bytes()).unwrap();
+        let credential = match &document.parsed {
+            Parsed::Credential(c) => c.credential().json().clone(),
+            Parsed::Compact(c) => c.credential_json().clone(),
+            Parsed::Presentation(p) => panic!("{format:?} read as {p:?}"),
+        };
+        let read = read_input(input.as_bytes()).unwrap();
+        assert_eq!(read.document, document, "{format:?}");
+        assert_eq!(read.format, format);
+        assert_eq!(read.credential, credential, "{format:?}");
+
+        let doc = wallet
+            .import(input.as_bytes(), &verifier, &options)
+            .await
+            .unwrap_or_else(|e| panic!("{format:?}: {e}"));
+        let report = verifier.verify_document(&document, &options.verify).await;
+        assert_eq!(report.verdict, Verdict::Valid, "{format:?}: {report}");
+        assert_eq!(doc.format, format);
+        assert_eq!(doc.content, text, "{format:?}");
+        assert_eq!(doc.credential, credential, "{format:?}");
+        assert_eq!(doc.last_verification.verdict, report.verdict);
+        assert_eq!(doc.last_verification.report, report, "{format:?}");
+        assert_eq!(
+            doc.last_verification.report.about, report.about,
+            "{format:?}"
+        );
+        assert_eq!(
+            report.about.description.as_deref(),
+            Some(doc.description.as_str()),
+            "{format:?}"
+        );
+        // What was stored reads back the same.
+        assert_eq!(wallet.document(&doc.id).unwrap(), doc, "{format:?}");
+    }
+    assert_eq!(wallet.documents().unwrap().len(), 3);
 }
 
 #[tokio::test]
