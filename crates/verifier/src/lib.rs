@@ -1,7 +1,8 @@
-//! civitas-verifier: verification of civil-registry credentials that a bank or a border post can
-//! trust, offline. **[`Verifier`] is the verifier**: the one entry point to decide whether to
-//! accept a document.
+#![doc = include_str!("../README.md")]
 //!
+//! # The crate
+//!
+//! **[`Verifier`] is the verifier**: the one entry point to decide whether to accept a document.
 //! Under it runs civitas-core's trust-less
 //! [`DocumentCheck`](civitas_core::verify::DocumentCheck), which decides what the document alone
 //! can tell (syntax, signature, the key belongs to the issuer, validity period, schema; for
@@ -18,13 +19,14 @@
 //!   the contexts: a verifier loaded from it never touches the network;
 //! - **[online mode](online)** (opt-in) — status lists and `did:web` documents fetched over HTTPS
 //!   with timeouts, size limits and an HTTP cache;
-//! - **[HTTP](http)** — the VC-API `POST /credentials/verify` and `/presentations/verify`;
+//! - **[HTTP](http)** (feature `server`) — the VC-API `POST /credentials/verify` and
+//!   `/presentations/verify`;
 //! - **[summaries](summary)** a clerk can read.
 //!
 //! [`Verifier::verify`] takes the bytes of a credential (Data Integrity JSON, `vc+jwt`, the
-//! compact QR text or a photo of its QR code) or a presentation, reads them once into a
-//! [`Document`], and returns a civitas-core [`Report`] with every check and what the document is;
-//! [`Verifier::summarize`] explains that report from the report alone.
+//! compact QR text or — with the feature `photo` — a photo of its QR code) or a presentation,
+//! reads them once into a [`Document`], and returns a civitas-core [`Report`] with every check
+//! and what the document is; [`Verifier::summarize`] explains that report from the report alone.
 //!
 //! # Example: an offline check at a bank counter
 //!

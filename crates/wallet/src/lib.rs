@@ -1,4 +1,6 @@
-//! civitas-wallet: the citizen's encrypted digital safe.
+#![doc = include_str!("../README.md")]
+//!
+//! # The crate
 //!
 //! A [`Wallet`] is a sled database in a directory of its own. Every record — documents, holder
 //! keys, the consent log — is sealed with XChaCha20-Poly1305 under a key derived from the
