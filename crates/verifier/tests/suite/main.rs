@@ -3,6 +3,7 @@
 
 mod common;
 mod compact;
+#[cfg(feature = "server")]
 mod http_api;
 mod js_interop;
 mod offline_bundle;
