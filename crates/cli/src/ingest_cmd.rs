@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use civitas_infohighway::{
-    CheckpointFile, Counts, FeedOptions, FileFormat, InfoHighwayClient, InfoHighwayConfig,
-    IngestOptions, Mapping, Position, Progress, Summary, Unit, ingest_feed, ingest_file,
+    CheckpointFile, Counts, FeedOptions, FileFormat, InfoHighwayClient, InfoHighwayConfig, Ingest,
+    IngestOptions, Mapping, Position, Progress, Summary, Unit,
+    source::{file::FileSource, infohighway::FeedSource},
 };
 use civitas_issuer::Issuer;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -146,7 +147,16 @@ async fn run_file(args: FileArgs) -> anyhow::Result<i32> {
     let issuer = open_issuer(&data_dir).await?;
     let options = args.common.options(&data_dir, "file", &stamp());
     let bar = Bar::new(args.common.quiet || args.common.json);
-    let result = ingest_file(&issuer, &args.path, format, mapping, &options, &bar).await;
+    let result = match FileSource::open(&args.path, format, mapping.csv()) {
+        Ok(source) => {
+            Ingest::new(&issuer, mapping)
+                .options(&options)
+                .progress(&bar)
+                .run(source)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     bar.finish();
     let summary = result?;
     print_summary(
@@ -215,17 +225,16 @@ async fn run_feeds(args: FeedArgs) -> anyhow::Result<i32> {
             service.name,
             client.config().feed_url(&service)
         ));
-        let result = ingest_feed(
-            &issuer,
-            client.clone(),
-            &service,
-            mapping,
-            &checkpoint,
-            &options,
-            &feed,
-            &bar,
-        )
-        .await;
+        let result = match FeedSource::open(client.clone(), &service, &checkpoint, &feed) {
+            Ok(source) => {
+                Ingest::new(&issuer, mapping)
+                    .options(&options)
+                    .progress(&bar)
+                    .run(source)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
         bar.finish();
         let summary = result?;
         print_summary(

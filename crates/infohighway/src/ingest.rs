@@ -14,6 +14,7 @@
 //!   (or rejected and reported), so a crash never skips a record; records after the checkpoint
 //!   are read again and replay.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,7 +29,8 @@ use crate::ledger::{self, Verdict};
 use crate::mapping::{MapFailure, Mapped, Mapping};
 use crate::report::{Counts, Issue, Rejection, ReportHeader, ReportWriter, Stage, Stale};
 use crate::sink::Sink;
-use crate::source::file::{FileEvent, FileFormat, FileReader};
+use crate::source::file::{FileFormat, FileSource};
+use crate::source::{Emitter, Source};
 
 /// How an ingestion runs.
 #[derive(Debug, Clone)]
@@ -418,8 +420,84 @@ fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// Ingests an export file: every record is mapped with `mapping`, validated and issued through
-/// `sink`. Returns the counts; bad records are in the report.
+/// One ingestion run: records from a [`Source`] (an export file, an InfoHighway feed, or a
+/// source of your own) are mapped with `mapping`, validated and issued through `sink` in
+/// batches; bad records go to the report, checkpoints are saved once acknowledged.
+///
+/// ```no_run
+/// # async fn run(sink: &dyn civitas_infohighway::Sink, mapping: std::sync::Arc<civitas_infohighway::Mapping>)
+/// # -> Result<(), civitas_infohighway::IngestError> {
+/// use civitas_infohighway::{FileFormat, Ingest, IngestOptions, source::file::FileSource};
+/// let source = FileSource::open("births.csv".as_ref(), FileFormat::Csv, mapping.csv())?;
+/// let summary = Ingest::new(sink, mapping).options(&IngestOptions::default()).run(source).await?;
+/// println!("{} issued", summary.counts.issued);
+/// # Ok(()) }
+/// ```
+pub struct Ingest<'a> {
+    sink: &'a dyn Sink,
+    mapping: Arc<Mapping>,
+    options: Cow<'a, IngestOptions>,
+    progress: &'a dyn Progress,
+}
+
+impl std::fmt::Debug for Ingest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingest")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Ingest<'a> {
+    /// A run issuing through `sink` with `mapping`, default options, no progress display.
+    pub fn new(sink: &'a dyn Sink, mapping: Arc<Mapping>) -> Self {
+        Self {
+            sink,
+            mapping,
+            options: Cow::Owned(IngestOptions::default()),
+            progress: &NoProgress,
+        }
+    }
+
+    /// Batch size, report, ledger to fold in, channel size (see [`IngestOptions`]).
+    pub fn options(mut self, options: &'a IngestOptions) -> Self {
+        self.options = Cow::Borrowed(options);
+        self
+    }
+
+    /// Where progress is shown.
+    pub fn progress(mut self, progress: &'a dyn Progress) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Reads `source` to its end (or until it fails or the sink does) and issues what it sends.
+    pub async fn run(self, source: impl Source) -> Result<Summary, IngestError> {
+        let label = source.label();
+        let checkpoint_file = source.checkpoint_file();
+        let (tx, rx) = mpsc::channel(self.options.buffer.max(1));
+        let out = Emitter {
+            tx,
+            mapping: self.mapping.clone(),
+        };
+        let producer = tokio::spawn(Box::new(source).read(out));
+        let summary = run_loop(
+            self.sink,
+            &self.mapping,
+            &self.options,
+            self.progress,
+            label,
+            checkpoint_file.as_ref(),
+            rx,
+        )
+        .await;
+        producer.abort();
+        let _ = producer.await;
+        summary
+    }
+}
+
+/// Ingests an export file: shorthand for [`Ingest`] over a [`FileSource`].
 pub async fn ingest_file(
     sink: &dyn Sink,
     path: &Path,
@@ -428,45 +506,10 @@ pub async fn ingest_file(
     options: &IngestOptions,
     progress: &dyn Progress,
 ) -> Result<Summary, IngestError> {
-    let mut reader = FileReader::open(path, format, mapping.csv())?;
-    let (tx, rx) = mpsc::channel(options.buffer.max(1));
-    let m = mapping.clone();
-    let producer = tokio::task::spawn_blocking(move || {
-        let total = reader.total_bytes();
-        let mut n: u64 = 0;
-        loop {
-            let item = match reader.next_event() {
-                Ok(None) => break,
-                Ok(Some(FileEvent::Record { position, record })) => {
-                    map_record(&m, position, &record)
-                }
-                Ok(Some(FileEvent::Malformed { position, reason })) => unreadable(position, reason),
-                Err(e) => Item::Fatal(e),
-            };
-            let fatal = matches!(item, Item::Fatal(_));
-            if tx.blocking_send(item).is_err() || fatal {
-                return;
-            }
-            n += 1;
-            if n.is_multiple_of(256) {
-                let p = Position {
-                    done: reader.bytes_read(),
-                    total: Some(total),
-                    unit: Unit::Bytes,
-                };
-                if tx.blocking_send(Item::Position(p)).is_err() {
-                    return;
-                }
-            }
-        }
-        let _ = tx.blocking_send(Item::Position(Position {
-            done: reader.bytes_read(),
-            total: Some(total),
-            unit: Unit::Bytes,
-        }));
-    });
-    let source = format!("file {}", path.display());
-    let summary = run_loop(sink, &mapping, options, progress, source, None, rx).await;
-    let _ = producer.await;
-    summary
+    let source = FileSource::open(path, format, mapping.csv())?;
+    Ingest::new(sink, mapping)
+        .options(options)
+        .progress(progress)
+        .run(source)
+        .await
 }

@@ -76,9 +76,14 @@ pub mod source;
 pub use checkpoint::{Checkpoint, CheckpointFile};
 pub use config::{Auth, InfoHighwayConfig, ServiceConfig};
 pub use error::{FileError, IngestError, IssuerFailure};
-pub use ingest::{IngestOptions, NoProgress, Position, Progress, Summary, Unit, ingest_file};
+pub use ingest::{
+    Ingest, IngestOptions, NoProgress, Position, Progress, Summary, Unit, ingest_file,
+};
 pub use mapping::{Mapped, Mapping};
 pub use report::{Counts, Rejection, Stage};
 pub use sink::Sink;
-pub use source::file::{FileFormat, FileReader, UnknownFileFormat};
-pub use source::infohighway::{FeedOptions, InfoHighwayClient, Page, PageError, ingest_feed};
+pub use source::file::{FileFormat, FileReader, FileSource, UnknownFileFormat};
+pub use source::infohighway::{
+    FeedOptions, FeedSource, InfoHighwayClient, Page, PageError, ingest_feed,
+};
+pub use source::{Emitter, Source};

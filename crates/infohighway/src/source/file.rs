@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{Map, Value};
 
 use crate::error::IngestError;
+use crate::ingest::{Item, Position, Unit, map_record, unreadable};
 use crate::mapping::CsvOptions;
+use crate::source::{Emitter, Source};
 
 /// Longest accepted line (JSON Lines) or physical CSV line: 1 MiB.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -116,16 +118,16 @@ impl<R: Read> Read for Guard<R> {
 }
 
 /// Where the bytes come from: the file, or (for [`FileReader::from_bytes`]) memory.
-type Source = Box<dyn Read + Send>;
+type ByteSource = Box<dyn Read + Send>;
 
 enum Inner {
     Lines {
-        reader: BufReader<Guard<Source>>,
+        reader: BufReader<Guard<ByteSource>>,
         buf: Vec<u8>,
         line: u64,
     },
     Csv {
-        reader: Box<csv::Reader<Guard<Source>>>,
+        reader: Box<csv::Reader<Guard<ByteSource>>>,
         headers: Vec<String>,
         row: csv::ByteRecord,
     },
@@ -183,7 +185,7 @@ impl FileReader {
 
     fn from_source(
         path: &Path,
-        file: Source,
+        file: ByteSource,
         total: u64,
         format: FileFormat,
         csv_options: &CsvOptions,
@@ -420,6 +422,72 @@ fn read_bounded_line<R: BufRead>(
         (true, true) => LineRead::TooLong(length),
         (true, false) => LineRead::Line,
     })
+}
+
+/// An export file as a [`Source`]: read on a blocking thread, record by record, with its
+/// position (line, or record number) in the report and its progress in bytes. It does not
+/// resume: a file is read again from its start, and records already issued replay.
+#[derive(Debug)]
+pub struct FileSource {
+    reader: FileReader,
+    label: String,
+}
+
+impl FileSource {
+    /// Opens `path` as `format` (CSV read with `csv`, the mapping's CSV options).
+    pub fn open(path: &Path, format: FileFormat, csv: &CsvOptions) -> Result<Self, IngestError> {
+        Ok(Self {
+            reader: FileReader::open(path, format, csv)?,
+            label: format!("file {}", path.display()),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Source for FileSource {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    async fn read(self: Box<Self>, out: Emitter) {
+        let Emitter { tx, mapping } = out;
+        let mut reader = self.reader;
+        let reading = tokio::task::spawn_blocking(move || {
+            let total = reader.total_bytes();
+            let progress_at = |reader: &FileReader| Position {
+                done: reader.bytes_read(),
+                total: Some(total),
+                unit: Unit::Bytes,
+            };
+            let mut n: u64 = 0;
+            loop {
+                let item = match reader.next_event() {
+                    Ok(None) => break,
+                    Ok(Some(FileEvent::Record { position, record })) => {
+                        map_record(&mapping, position, &record)
+                    }
+                    Ok(Some(FileEvent::Malformed { position, reason })) => {
+                        unreadable(position, reason)
+                    }
+                    Err(e) => Item::Fatal(e),
+                };
+                let fatal = matches!(item, Item::Fatal(_));
+                if tx.blocking_send(item).is_err() || fatal {
+                    return;
+                }
+                n += 1;
+                if n.is_multiple_of(256)
+                    && tx
+                        .blocking_send(Item::Position(progress_at(&reader)))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+            let _ = tx.blocking_send(Item::Position(progress_at(&reader)));
+        });
+        let _ = reading.await;
+    }
 }
 
 #[cfg(test)]

@@ -16,10 +16,11 @@ use crate::checkpoint::{Checkpoint, CheckpointFile};
 use crate::config::{Auth, InfoHighwayConfig, Paging, ServiceConfig};
 use crate::error::IngestError;
 use crate::ingest::{
-    IngestOptions, Item, Position, Progress, Summary, Unit, map_record, run_loop, unreadable,
+    Ingest, IngestOptions, Item, Position, Progress, Summary, Unit, map_record, unreadable,
 };
 use crate::mapping::Mapping;
 use crate::sink::Sink;
+use crate::source::{Emitter, Source};
 
 /// One page of a feed.
 #[derive(Debug, Clone, PartialEq)]
@@ -523,9 +524,64 @@ fn stopped(stop: &Option<Arc<AtomicBool>>) -> bool {
     stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst))
 }
 
-/// Ingests one service's feed from its checkpoint: pages are fetched (the next one while the
-/// current one is issued), records mapped, validated and issued through `sink`, and the
-/// checkpoint is advanced once a page's records are all acknowledged or reported.
+/// One service's InfoHighway feed as a [`Source`], from its checkpoint: pages are fetched
+/// (the next one while the current one is issued), with retries, and the checkpoint is
+/// advanced once a page's records are all acknowledged or reported.
+#[derive(Debug)]
+pub struct FeedSource {
+    client: Arc<InfoHighwayClient>,
+    service: ServiceConfig,
+    checkpoint: CheckpointFile,
+    start: Checkpoint,
+    feed: FeedOptions,
+    url: String,
+}
+
+impl FeedSource {
+    /// The feed of `service`, resuming from `checkpoint` (an error when that file is
+    /// unreadable or was written for another feed).
+    pub fn open(
+        client: Arc<InfoHighwayClient>,
+        service: &ServiceConfig,
+        checkpoint: &CheckpointFile,
+        feed: &FeedOptions,
+    ) -> Result<Self, IngestError> {
+        let url = client.config().feed_url(service);
+        let start = checkpoint.load(&url)?;
+        Ok(Self {
+            client,
+            service: service.clone(),
+            checkpoint: checkpoint.clone(),
+            start,
+            feed: feed.clone(),
+            url,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Source for FeedSource {
+    fn label(&self) -> String {
+        format!("infohighway {}", self.url)
+    }
+
+    fn checkpoint_file(&self) -> Option<CheckpointFile> {
+        Some(self.checkpoint.clone())
+    }
+
+    async fn read(self: Box<Self>, out: Emitter) {
+        let Self {
+            client,
+            service,
+            start,
+            feed,
+            ..
+        } = *self;
+        read_feed(client, service, out.mapping, start, feed, out.tx).await;
+    }
+}
+
+/// Ingests one service's feed: shorthand for [`Ingest`] over a [`FeedSource`].
 #[allow(clippy::too_many_arguments)]
 pub async fn ingest_feed(
     sink: &dyn Sink,
@@ -537,32 +593,12 @@ pub async fn ingest_feed(
     feed: &FeedOptions,
     progress: &dyn Progress,
 ) -> Result<Summary, IngestError> {
-    let url = client.config().feed_url(service);
-    let start = checkpoint.load(&url)?;
-    let (tx, rx) = mpsc::channel(options.buffer.max(1));
-    let producer = {
-        let (client, service, mapping, feed) = (
-            client.clone(),
-            service.clone(),
-            mapping.clone(),
-            feed.clone(),
-        );
-        tokio::spawn(async move { read_feed(client, service, mapping, start, feed, tx).await })
-    };
-    let source = format!("infohighway {url}");
-    let summary = run_loop(
-        sink,
-        &mapping,
-        options,
-        progress,
-        source,
-        Some(checkpoint),
-        rx,
-    )
-    .await;
-    producer.abort();
-    let _ = producer.await;
-    summary
+    let source = FeedSource::open(client, service, checkpoint, feed)?;
+    Ingest::new(sink, mapping)
+        .options(options)
+        .progress(progress)
+        .run(source)
+        .await
 }
 
 async fn read_feed(

@@ -6,3 +6,4 @@ mod crash;
 mod files;
 mod infohighway;
 mod mtls;
+mod sources;
