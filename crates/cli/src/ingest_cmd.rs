@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use civitas_infohighway::{
     CheckpointFile, Counts, FeedOptions, FileFormat, InfoHighwayClient, InfoHighwayConfig, Ingest,
-    IngestOptions, Mapping, Position, Progress, Summary, Unit,
+    IngestError, IngestOptions, Mapping, Position, Progress, Source, Summary, Unit,
     source::{file::FileSource, infohighway::FeedSource},
 };
 use civitas_issuer::Issuer;
@@ -147,18 +147,8 @@ async fn run_file(args: FileArgs) -> anyhow::Result<i32> {
     let issuer = open_issuer(&data_dir).await?;
     let options = args.common.options(&data_dir, "file", &stamp());
     let bar = Bar::new(args.common.quiet || args.common.json);
-    let result = match FileSource::open(&args.path, format, mapping.csv()) {
-        Ok(source) => {
-            Ingest::new(&issuer, mapping)
-                .options(&options)
-                .progress(&bar)
-                .run(source)
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    bar.finish();
-    let summary = result?;
+    let source = FileSource::open(&args.path, format, mapping.csv());
+    let summary = ingest(&issuer, mapping, &options, &bar, source).await?;
     print_summary(
         &format!("file {}", args.path.display()),
         &summary,
@@ -225,18 +215,8 @@ async fn run_feeds(args: FeedArgs) -> anyhow::Result<i32> {
             service.name,
             client.config().feed_url(&service)
         ));
-        let result = match FeedSource::open(client.clone(), &service, &checkpoint, &feed) {
-            Ok(source) => {
-                Ingest::new(&issuer, mapping)
-                    .options(&options)
-                    .progress(&bar)
-                    .run(source)
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        bar.finish();
-        let summary = result?;
+        let source = FeedSource::open(client.clone(), &service, &checkpoint, &feed);
+        let summary = ingest(&issuer, mapping, &options, &bar, source).await?;
         print_summary(
             &format!("infohighway {} ({})", service.name, service.service),
             &summary,
@@ -289,6 +269,29 @@ fn print_summary(source: &str, s: &Summary, json: bool) {
             c.rejected
         );
     }
+}
+
+/// Runs `source` (if it could be opened) through the pipeline, then takes the progress bar
+/// down, whatever the outcome.
+async fn ingest(
+    issuer: &Issuer,
+    mapping: Arc<Mapping>,
+    options: &IngestOptions,
+    bar: &Bar,
+    source: Result<impl Source, IngestError>,
+) -> Result<Summary, IngestError> {
+    let result = match source {
+        Ok(source) => {
+            Ingest::new(issuer, mapping)
+                .options(options)
+                .progress(bar)
+                .run(source)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    bar.finish();
+    result
 }
 
 /// The progress bar: the file's bytes (or the feed's records) with the counts, the rate and
