@@ -448,14 +448,32 @@ impl HsmToken {
                 }
             }
         };
-        key.public_key
-            .verify(message, &signature)
-            .map_err(|e| HsmError::BadSignature {
-                token: self.inner.name.clone(),
-                key: key.label.clone(),
-                reason: e.to_string(),
-            })?;
-        Ok(signature)
+        checked(
+            &self.inner.name,
+            &key.label,
+            &key.public_key,
+            message,
+            signature,
+        )
+    }
+}
+
+/// `signature` if it verifies over `message` with `public_key`: a token that answers with
+/// another key's signature, or garbage, is refused here.
+fn checked(
+    token: &str,
+    label: &str,
+    public_key: &PublicKey,
+    message: &[u8],
+    signature: Vec<u8>,
+) -> Result<Vec<u8>, HsmError> {
+    match public_key.verify(message, &signature) {
+        Ok(()) => Ok(signature),
+        Err(e) => Err(HsmError::BadSignature {
+            token: token.to_owned(),
+            key: label.to_owned(),
+            reason: e.to_string(),
+        }),
     }
 }
 
@@ -487,5 +505,47 @@ fn login(session: &Session, pin: &Zeroizing<String>, token: &str) -> Result<(), 
             operation: Operation::Login,
             source,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use civitas_keys::keys::KeyPair;
+
+    #[test]
+    fn a_signature_that_does_not_verify_is_refused() {
+        for algorithm in [KeyAlgorithm::Ed25519, KeyAlgorithm::P256] {
+            let pair = KeyPair::generate(algorithm);
+            let other = KeyPair::generate(algorithm);
+            let public = pair.public_key();
+            let good = pair.sign(b"message");
+            assert_eq!(
+                checked("token \"T\"", "k", &public, b"message", good.clone()).unwrap(),
+                good
+            );
+            for bad in [other.sign(b"message"), vec![0; 64], good[..63].to_vec()] {
+                let err = checked("token \"T\"", "k", &public, b"message", bad).unwrap_err();
+                assert!(
+                    err.to_string().starts_with(
+                        "token \"T\", key \"k\": the token's signature does not verify"
+                    ),
+                    "{err}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn der_ecdsa_signatures_are_brought_to_r_s() {
+        let pair = KeyPair::generate(KeyAlgorithm::P256);
+        let raw = pair.sign(b"message");
+        let der = p256::ecdsa::Signature::from_slice(&raw)
+            .unwrap()
+            .to_der()
+            .as_bytes()
+            .to_vec();
+        assert_eq!(raw_ecdsa(der), raw);
+        assert_eq!(raw_ecdsa(raw.clone()), raw);
     }
 }
