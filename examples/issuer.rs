@@ -16,11 +16,17 @@
 //! - `--base-url URL` / `CIVITAS_BASE_URL` (default `https://localhost:<port>`)
 //! - `--did-key` / `CIVITAS_DID_METHOD=key`: a did:key issuer instead of did:web
 //! - `--cert FILE --key FILE` / `CIVITAS_TLS_CERT`, `CIVITAS_TLS_KEY`: a real certificate
+//! - `--open-vc-api` / `CIVITAS_VC_API=open`: sign any VC Data Model credential whose terms the
+//!   issuer's contexts define, not only birth and marriage certificates (a general-purpose
+//!   VC-API issuer; off by default)
+//! - `--allow-context URL[=FILE]` (repeatable) / `CIVITAS_ALLOW_CONTEXTS` (space-separated): a
+//!   context to accept besides the bundled ones, e.g. `https://www.w3.org/ns/credentials/examples/v2`
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use civitas_issuer::config::{ExtraContext, VcApiMode};
 use civitas_issuer::launch::launch;
 use civitas_issuer::{DidMethod, IssuerConfig, TlsConfig};
 
@@ -40,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--log-format text|json]"
+            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--open-vc-api] [--allow-context URL[=FILE]]... [--log-format text|json]"
         );
         return Ok(());
     }
@@ -75,6 +81,22 @@ async fn main() -> anyhow::Result<()> {
             cert: cert.into(),
             key: key.into(),
         });
+    }
+    if args.iter().any(|a| a == "--open-vc-api")
+        || std::env::var("CIVITAS_VC_API").is_ok_and(|v| v == "open")
+    {
+        config = config.vc_api(VcApiMode::Open);
+    }
+    let mut contexts: Vec<String> = args
+        .windows(2)
+        .filter(|w| w[0] == "--allow-context")
+        .map(|w| w[1].clone())
+        .collect();
+    if let Ok(list) = std::env::var("CIVITAS_ALLOW_CONTEXTS") {
+        contexts.extend(list.split_whitespace().map(str::to_owned));
+    }
+    for spec in &contexts {
+        config = config.extra_context(ExtraContext::parse(spec).context("--allow-context")?);
     }
     let service = launch(config, listen)
         .await

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use civitas_core::model::DocumentType;
 use civitas_core::secure::Securing;
+use civitas_issuer::config::{ExtraContext, VcApiMode};
 use civitas_issuer::error::ErrorKind;
 use civitas_issuer::launch::launch;
 use civitas_issuer::{
@@ -77,6 +78,14 @@ pub enum IssuerCommand {
         /// The PEM private key of --cert.
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
+        /// The open VC-API mode: sign any VC Data Model 2.0 (or 1.1) credential whose terms the
+        /// issuer's contexts define, not only its document types (SPEC §12.1).
+        #[arg(long)]
+        open_vc_api: bool,
+        /// A context to accept besides the bundled ones: a URL civitas knows (the W3C examples
+        /// context) or URL=FILE. Repeatable; never fetched.
+        #[arg(long = "allow-context", value_name = "URL[=FILE]")]
+        allow_context: Vec<String>,
     },
     /// Issue a credential from a registry record (the typed model's JSON).
     Issue {
@@ -221,6 +230,8 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             did_key,
             cert,
             key,
+            open_vc_api,
+            allow_context,
         } => {
             let path = dir.path();
             let mut config = match (Issuer::config_of(&path), base_url) {
@@ -235,6 +246,12 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             }
             if let (Some(cert), Some(key)) = (cert, key) {
                 config = config.tls(TlsConfig::Files { cert, key });
+            }
+            if open_vc_api {
+                config = config.vc_api(VcApiMode::Open);
+            }
+            for spec in &allow_context {
+                config = config.extra_context(ExtraContext::parse(spec)?);
             }
             let service = launch(config, listen).await?;
             println!("{}", service.banner());

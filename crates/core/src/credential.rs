@@ -5,6 +5,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::data_model::typed_objects;
 use crate::model::{CivilDocument, DocumentType, ModelError};
 use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, CREDENTIALS_V1, CREDENTIALS_V2};
 use civitas_jsonld::member::Member;
@@ -69,11 +70,58 @@ impl From<civitas_jsonld::json::JsonError> for SyntaxError {
     }
 }
 
-/// Parses an `xsd:dateTime` with a time zone (RFC 3339).
+/// Whether `text` has the lexical form of an `xsd:dateTimeStamp`:
+/// `YYYY-MM-DDThh:mm:ss[.s+](Z|±hh:mm)`, with an upper-case `T` and `Z` (RFC 3339 also
+/// allows a space or lower case, which XML Schema does not).
+fn is_datetime_stamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        b.get(range)
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    let fixed = digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+        && b.get(10) == Some(&b'T')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16)
+        && b.get(16) == Some(&b':')
+        && digits(17..19);
+    if !fixed {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let n = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    match rest {
+        b"Z" => true,
+        [sign, h1, h2, b':', m1, m2] => {
+            matches!(sign, b'+' | b'-') && [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+/// Parses an `xsd:dateTimeStamp`: a date-time with a time zone (RFC 3339 in XML Schema's
+/// lexical form).
 pub fn parse_datetime(pointer: &str, value: &Value) -> Result<DateTime<Utc>, SyntaxError> {
     let text = value
         .as_str()
         .ok_or_else(|| SyntaxError::field(pointer, "must be a date-time string"))?;
+    if !is_datetime_stamp(text) {
+        return Err(SyntaxError::field(
+            pointer,
+            format!("`{text}` is not a date-time with a time zone (e.g. 2026-01-31T09:00:00Z)"),
+        ));
+    }
     DateTime::parse_from_rfc3339(text)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| {
@@ -209,25 +257,6 @@ fn optional_url(obj: &Map<String, Value>, key: &str) -> Result<Option<String>, S
     }
 }
 
-fn typed_objects(obj: &Map<String, Value>, key: &str, needs_id: bool) -> Result<(), SyntaxError> {
-    // The JSON pointer is only written for an error.
-    let at = |i: usize, member: &str| format!("/{key}/{i}{member}");
-    for (i, item) in one_or_many(obj.member(key)).into_iter().enumerate() {
-        let o = item
-            .as_object()
-            .ok_or_else(|| SyntaxError::field(&at(i, ""), "must be an object"))?;
-        if o.member("type").is_none() {
-            return Err(SyntaxError::field(&at(i, "/type"), "is required"));
-        }
-        match o.member("id") {
-            Some(Value::String(s)) if is_url(s) => {}
-            None if !needs_id => {}
-            _ => return Err(SyntaxError::field(&at(i, "/id"), "must be a URL")),
-        }
-    }
-    Ok(())
-}
-
 /// A credential that follows the VC Data Model (2.0 or 1.1), secured or not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Credential {
@@ -317,6 +346,7 @@ impl Credential {
         }
         typed_objects(obj, "credentialStatus", false)?;
         typed_objects(obj, "credentialSchema", true)?;
+        crate::data_model::check(obj)?;
         for (i, p) in one_or_many(obj.member("proof")).into_iter().enumerate() {
             if !p.is_object() {
                 return Err(SyntaxError::field(

@@ -66,6 +66,7 @@
 
 pub mod credential;
 pub mod data_integrity;
+pub mod data_model;
 pub mod io;
 pub mod jwt;
 pub mod model;

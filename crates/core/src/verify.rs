@@ -282,13 +282,16 @@ impl DocumentCheck {
         report.id = credential.id().map(str::to_owned);
         report.issuer = Some(credential.issuer().to_owned());
         report.types = credential.types().to_vec();
-        report.push(
-            CheckKind::Syntax,
-            Outcome::passed(match credential.version() {
+        // The digests of related resources civitas has offline (VC 2.0 §5.3).
+        let syntax = match crate::data_model::check_related_digests(credential.json(), &self.loader)
+        {
+            Err(e) => Outcome::failed(e.to_string()),
+            Ok(()) => Outcome::passed(match credential.version() {
                 crate::credential::VcVersion::V1_1 => "VC Data Model 1.1",
                 crate::credential::VcVersion::V2_0 => "VC Data Model 2.0",
             }),
-        );
+        };
+        report.push(CheckKind::Syntax, syntax);
         match secured {
             SecuredCredential::DataIntegrity(c) => {
                 let proofs = data_integrity::verify_proofs(

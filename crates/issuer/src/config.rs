@@ -71,6 +71,83 @@ pub enum TlsConfig {
     Disabled,
 }
 
+/// What the VC-API `POST /credentials/issue` endpoint signs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum VcApiMode {
+    /// Only the issuer's own document types (a government deployment): any other credential is
+    /// refused with `type-not-allowed` or `invalid-credential`.
+    #[default]
+    Closed,
+    /// Any credential that conforms to VC Data Model 2.0 (or 1.1) and whose every term is
+    /// defined by a context the issuer has (bundled, or listed in
+    /// [`IssuerConfig::extra_contexts`]); a caller's well-formed `credentialStatus` is kept
+    /// beside the issuer's own entries. The issuer's document types are still checked against
+    /// their schemas. What a general-purpose VC-API issuer offers; the verify endpoints then
+    /// verify credentials of any issuer whose key they can resolve offline.
+    Open,
+}
+
+/// A JSON-LD context the issuer accepts besides the ones it always has: one of civitas-jsonld's
+/// known optional contexts (the W3C examples context), or a document read from a file. The
+/// issuer never fetches a context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraContext {
+    /// The context URL as credentials name it.
+    pub url: String,
+    /// Its document (JSON text); `None` for a context civitas-jsonld knows
+    /// ([`civitas_jsonld::contexts::OPTIONAL`]).
+    pub document: Option<String>,
+}
+
+impl ExtraContext {
+    /// A context civitas-jsonld knows, by URL.
+    pub fn known(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            document: None,
+        }
+    }
+
+    /// Reads `URL` or `URL=FILE` (the form of `--allow-context` and `CIVITAS_ALLOW_CONTEXTS`):
+    /// a known context, or the document in FILE (at most
+    /// [`MAX_CONTEXT_BYTES`](civitas_jsonld::contexts::MAX_CONTEXT_BYTES)).
+    pub fn parse(spec: &str) -> Result<Self, IssuerError> {
+        let Some((url, file)) = spec.split_once('=') else {
+            return Ok(Self::known(spec));
+        };
+        let path = Path::new(file);
+        let limit = civitas_jsonld::contexts::MAX_CONTEXT_BYTES;
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| {
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(f, limit as u64 + 1),
+                    &mut bytes,
+                )
+            })
+            .map_err(|e| {
+                IssuerError::config(format!("context `{url}`: {}: {e}", path.display()))
+            })?;
+        if bytes.len() > limit {
+            return Err(IssuerError::config(format!(
+                "context `{url}`: {} is larger than {limit} bytes",
+                path.display()
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            IssuerError::config(format!(
+                "context `{url}`: {} is not UTF-8 (byte {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        Ok(Self {
+            url: url.to_owned(),
+            document: Some(text),
+        })
+    }
+}
+
 /// The issuer's configuration. Identity settings (base URL, DID method, key algorithm, list
 /// layout) are fixed when the data directory is initialised; opening it later with different
 /// values is an error, so status list URLs and the DID never change under issued credentials.
@@ -101,6 +178,10 @@ pub struct IssuerConfig {
     pub default_securing: Securing,
     /// TLS for the HTTP server.
     pub tls: TlsConfig,
+    /// What the VC-API issue endpoint signs (closed by default).
+    pub vc_api: VcApiMode,
+    /// Contexts accepted besides the bundled ones (never fetched).
+    pub extra_contexts: Vec<ExtraContext>,
 }
 
 impl IssuerConfig {
@@ -121,7 +202,43 @@ impl IssuerConfig {
             lease_size: civitas_status::allocator::DEFAULT_LEASE_SIZE,
             default_securing: Securing::DataIntegrity,
             tls: TlsConfig::SelfSigned,
+            vc_api: VcApiMode::Closed,
+            extra_contexts: Vec::new(),
         }
+    }
+
+    /// Sets the VC-API mode.
+    pub fn vc_api(mut self, mode: VcApiMode) -> Self {
+        self.vc_api = mode;
+        self
+    }
+
+    /// Adds a context the issuer accepts besides the bundled ones.
+    pub fn extra_context(mut self, context: ExtraContext) -> Self {
+        self.extra_contexts.push(context);
+        self
+    }
+
+    /// The context loader credentials are read with: the bundled contexts and
+    /// [`IssuerConfig::extra_contexts`]. A context that is neither known nor given, or whose
+    /// document is not a context, is a configuration error.
+    pub fn context_loader(&self) -> Result<civitas_jsonld::contexts::ContextLoader, IssuerError> {
+        let mut loader = civitas_jsonld::contexts::ContextLoader::bundled();
+        for extra in &self.extra_contexts {
+            let text = match &extra.document {
+                Some(text) => text.as_str(),
+                None => civitas_jsonld::contexts::optional(&extra.url).ok_or_else(|| {
+                    IssuerError::config(format!(
+                        "context `{}` is not one civitas knows: give its document (URL=FILE)",
+                        extra.url
+                    ))
+                })?,
+            };
+            loader = loader
+                .with_context(&extra.url, text)
+                .map_err(|e| IssuerError::config(format!("context `{}`: {e}", extra.url)))?;
+        }
+        Ok(loader)
     }
 
     /// Sets the DID method.

@@ -16,6 +16,7 @@ use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader, STATUS_LIST_V1};
 use civitas_keys::signer::Signer;
 use serde_json::{Value, json};
 
+use crate::config::{IssuerConfig, VcApiMode};
 use crate::error::{IssuerError, SigningError};
 use crate::jcs;
 use crate::status::EntryPair;
@@ -294,12 +295,17 @@ impl Item {
     pub(crate) fn raw(
         request: CredentialRequest,
         issuer: &str,
-        allowed: &[DocumentType],
-        default_securing: Securing,
+        config: &IssuerConfig,
         now: DateTime<Utc>,
     ) -> Result<Self, IssuerError> {
         check_source(request.source_record_id.as_deref())?;
-        let credential = normalize(request.credential, issuer, allowed, now)?;
+        let credential = normalize(
+            request.credential,
+            issuer,
+            &config.document_types,
+            config.vc_api,
+            now,
+        )?;
         let parsed = Credential::from_value(credential.clone())?;
         Ok(Self {
             types: parsed.types().to_vec(),
@@ -307,16 +313,24 @@ impl Item {
             source: request.source_record_id,
             source_version: None,
             supersede: request.supersede,
-            securing: request.securing.unwrap_or(default_securing),
+            securing: request.securing.unwrap_or(config.default_securing),
         })
     }
 }
 
-/// Checks and completes a VC-API credential (everything but the status entries).
+/// Checks and completes a VC-API credential (everything but the issuer's status entries).
+///
+/// Both modes: an unsigned credential, this issuer as `issuer` (set when missing), an `id`
+/// (a `urn:uuid:` when missing), every VC Data Model rule [`Credential::from_value`] checks, and
+/// for one of the issuer's document types its subject and schema (with `credentialSchema` added
+/// in VC 2.0). Closed mode: only those document types, and no caller `credentialStatus`. Open
+/// mode: any credential; a caller's `credentialStatus` (checked well formed) is kept, and the
+/// validity start is set only where the model requires one (VC 1.1 `issuanceDate`).
 fn normalize(
     credential: Value,
     issuer: &str,
     allowed: &[DocumentType],
+    mode: VcApiMode,
     now: DateTime<Utc>,
 ) -> Result<Value, IssuerError> {
     let Value::Object(mut obj) = credential else {
@@ -328,7 +342,7 @@ fn normalize(
             "an unsigned credential is expected",
         ));
     }
-    if obj.contains_key("credentialStatus") {
+    if mode == VcApiMode::Closed && obj.contains_key("credentialStatus") {
         return Err(IssuerError::invalid(
             "/credential/credentialStatus",
             "status entries are assigned by the issuer",
@@ -358,19 +372,29 @@ fn normalize(
         Some(Value::String(s)) => s == CREDENTIALS_V1,
         _ => false,
     };
-    let start = if is_v1 { "issuanceDate" } else { "validFrom" };
-    if !obj.contains_key(start) {
-        obj.insert(start.into(), format_datetime(now).into());
+    if is_v1 && !obj.contains_key("issuanceDate") {
+        obj.insert("issuanceDate".into(), format_datetime(now).into());
+    } else if !is_v1 && mode == VcApiMode::Closed && !obj.contains_key("validFrom") {
+        obj.insert("validFrom".into(), format_datetime(now).into());
     }
     let parsed = Credential::from_value(Value::Object(obj.clone()))?;
-    let Some(kind) = parsed.document_type() else {
-        return Err(IssuerError::invalid(
-            "/credential/type",
-            "civitas issues BirthCertificate and MarriageCertificate credentials of the https://w3id.org/civitas/civil-registry/v1 context",
-        ));
+    let kind = match parsed.document_type() {
+        Some(kind) => {
+            check_allowed(kind, allowed)?;
+            Some(kind)
+        }
+        None if mode == VcApiMode::Open => None,
+        None => {
+            return Err(IssuerError::invalid(
+                "/credential/type",
+                "civitas issues BirthCertificate and MarriageCertificate credentials of the https://w3id.org/civitas/civil-registry/v1 context",
+            ));
+        }
     };
-    check_allowed(kind, allowed)?;
-    if parsed.version() == VcVersion::V2_0 && !obj.contains_key("credentialSchema") {
+    if let Some(kind) = kind
+        && parsed.version() == VcVersion::V2_0
+        && !obj.contains_key("credentialSchema")
+    {
         obj.insert(
             "credentialSchema".into(),
             json!({"id": kind.schema_url(), "type": "JsonSchema"}),
@@ -388,6 +412,9 @@ fn normalize(
         }
         *ctx = Value::Array(list);
     }
+    let Some(kind) = kind else {
+        return Ok(Value::Object(obj));
+    };
     let subjects = parsed.subjects();
     let [subject] = subjects.as_slice() else {
         return Err(IssuerError::invalid(
@@ -408,9 +435,11 @@ fn normalize(
     Ok(value)
 }
 
-/// Checks that every term of a VC-API credential is defined (before anything is allocated).
+/// Checks that every term of a VC-API credential is defined (before anything is allocated),
+/// and that the digests of its related resources available offline match them.
 pub(crate) async fn check_terms(item: &Item, loader: &ContextLoader) -> Result<(), IssuerError> {
     if let Payload::Raw(v) = &item.payload {
+        civitas_core::data_model::check_related_digests(v, loader).map_err(IssuerError::Syntax)?;
         civitas_jsonld::canon::check_terms(v, loader)
             .await
             .map_err(IssuerError::JsonLd)?;
@@ -470,7 +499,14 @@ pub(crate) async fn build_and_sign(
         Payload::Raw(v) => {
             let mut v = v.clone();
             if let Some(o) = v.as_object_mut() {
-                o.insert("credentialStatus".into(), json!([revocation, suspension]));
+                // A caller's entries (open mode) come first, then the issuer's own.
+                let mut entries = match o.remove("credentialStatus") {
+                    Some(Value::Array(given)) => given,
+                    Some(one) => vec![one],
+                    None => Vec::new(),
+                };
+                entries.extend([revocation, suspension]);
+                o.insert("credentialStatus".into(), Value::Array(entries));
             }
             v
         }

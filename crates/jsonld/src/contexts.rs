@@ -55,6 +55,45 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The W3C examples context of VC Data Model 2.0 (a `@vocab` for example terms).
+pub const CREDENTIALS_EXAMPLES_V2: &str = "https://www.w3.org/ns/credentials/examples/v2";
+
+/// Contexts civitas knows but does not load by default: an issuer or verifier adds one when its
+/// configuration allows it (the examples context makes every term defined, which a registry
+/// does not want; a general-purpose VC-API implementation and the W3C test suites need it).
+pub const OPTIONAL: &[(&str, &str)] = &[(
+    CREDENTIALS_EXAMPLES_V2,
+    include_str!("../contexts/credentials-examples-v2.jsonld"),
+)];
+
+/// The document of an optional context ([`OPTIONAL`]) by URL.
+pub fn optional(url: &str) -> Option<&'static str> {
+    OPTIONAL.iter().find(|(u, _)| *u == url).map(|(_, t)| *t)
+}
+
+/// Earlier published revisions of bundled contexts, by URL: a credential's `relatedResource`
+/// digest names the bytes that were served when it was issued, so a digest of one of these
+/// matches as well as one of the current bytes. Each file is byte-identical to the W3C
+/// repository's at the commit its name and comment give; none is used to read credentials.
+pub const EARLIER_REVISIONS: &[(&str, &str)] = &[(
+    // w3c/vc-data-model commit 8d0ee107 (2024-07-03, "Remove `@vocab` definition from v2
+    // context."): served at this URL from July 2024 until the February 2025 revision.
+    CREDENTIALS_V2,
+    include_str!("../contexts/credentials-v2-2024-07-03.jsonld"),
+)];
+
+/// Every byte sequence known to have been served at `url`: the bundled or optional context and
+/// its [`EARLIER_REVISIONS`] (empty for a URL civitas does not know).
+pub fn known_revisions(url: &str) -> Vec<&'static [u8]> {
+    BUNDLED
+        .iter()
+        .chain(OPTIONAL)
+        .chain(EARLIER_REVISIONS)
+        .filter(|(u, _)| *u == url)
+        .map(|(_, text)| text.as_bytes())
+        .collect()
+}
+
 /// Largest context document accepted by [`ContextLoader::with_context`] (256 KiB).
 pub const MAX_CONTEXT_BYTES: usize = 256 * 1024;
 

@@ -14,7 +14,7 @@
 //!
 //! Option keys other than `challenge` and `domain` are ignored, as VC-API asks.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::State;
@@ -37,15 +37,33 @@ use crate::verifier::Verifier;
 /// Largest request body accepted (1 MiB).
 pub const MAX_BODY_BYTES: usize = civitas_core::credential::MAX_DOCUMENT_BYTES;
 
+/// The verifier the routes answer with, replaceable while they serve (a service whose trust or
+/// keys change swaps in a new one; requests already running keep the one they started with).
+pub type SharedVerifier = Arc<RwLock<Arc<Verifier>>>;
+
 /// The verify routes, sharing `verifier`.
 pub fn router(verifier: Arc<Verifier>) -> Router {
+    shared_router(Arc::new(RwLock::new(verifier)))
+}
+
+/// The verify routes, answering with whatever verifier `shared` holds at each request.
+pub fn shared_router(shared: SharedVerifier) -> Router {
     Router::new()
         .route("/credentials/verify", post(verify_credential))
         .route("/presentations/verify", post(verify_presentation))
         // every answer carries the verified document's content (the report): never cached
         .layer(axum::middleware::map_response(no_store))
         .layer(axum::middleware::from_fn(log_request))
-        .with_state(verifier)
+        .with_state(shared)
+}
+
+/// The verifier `shared` holds now.
+fn current(shared: &SharedVerifier) -> Arc<Verifier> {
+    match shared.read() {
+        Ok(v) => v.clone(),
+        // a writer panicked while swapping: the verifier it left is still whole
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
 }
 
 /// A request body refused by civitas-http's [`Json`], in this API's terms: `request-too-large`
@@ -140,21 +158,29 @@ struct OptionsBody {
 }
 
 async fn verify_credential(
-    State(verifier): State<Arc<Verifier>>,
+    State(shared): State<SharedVerifier>,
     body: Result<Json<CredentialBody>, JsonRejection>,
 ) -> Response {
     match body {
-        Ok(Json(b)) => handle(&verifier, b.document, b.options, Expect::Credential).await,
+        Ok(Json(b)) => handle(&current(&shared), b.document, b.options, Expect::Credential).await,
         Err(e) => refused(e).into_response(),
     }
 }
 
 async fn verify_presentation(
-    State(verifier): State<Arc<Verifier>>,
+    State(shared): State<SharedVerifier>,
     body: Result<Json<PresentationBody>, JsonRejection>,
 ) -> Response {
     match body {
-        Ok(Json(b)) => handle(&verifier, b.document, b.options, Expect::Presentation).await,
+        Ok(Json(b)) => {
+            handle(
+                &current(&shared),
+                b.document,
+                b.options,
+                Expect::Presentation,
+            )
+            .await
+        }
         Err(e) => refused(e).into_response(),
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod problem;
 pub mod routes;
 pub mod tls;
+mod verify;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -32,7 +33,7 @@ pub async fn serve(
     tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), IssuerError> {
-    let app = routes::router(issuer);
+    let app = routes::router(issuer.clone()).merge(verify::routes(issuer).await?);
     let acceptor = tls.map(TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {

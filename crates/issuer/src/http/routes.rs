@@ -160,6 +160,35 @@ async fn keys(State(issuer): State<Shared>) -> Response {
     )
 }
 
+/// The media type a status list is served as: `application/vc` unless the request's `Accept`
+/// prefers `application/ld+json` or `application/json` (the same bytes either way). Among the
+/// three, the highest `q` wins, then the order above; `*/*` and no `Accept` give the default.
+fn status_list_media_type(headers: &HeaderMap) -> &'static str {
+    const TYPES: [&str; 3] = ["application/vc", "application/ld+json", "application/json"];
+    let mut best: Option<(f32, usize)> = None;
+    for value in headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        for range in value.split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(i) = TYPES.iter().position(|t| *t == media)
+                && q > 0.0
+                && best.is_none_or(|(bq, bi)| q > bq || (q == bq && i < bi))
+            {
+                best = Some((q, i));
+            }
+        }
+    }
+    best.map_or(TYPES[0], |(_, i)| TYPES[i])
+}
+
 async fn status_list(
     State(issuer): State<Shared>,
     Path((purpose, number)): Path<(String, String)>,
@@ -192,10 +221,12 @@ async fn status_list(
         let mut r = (StatusCode::OK, list.body.clone()).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/vc"),
+            HeaderValue::from_static(status_list_media_type(&headers)),
         );
         r
     };
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
     r.headers_mut().insert(header::CACHE_CONTROL, cache);
     r.headers_mut().insert(header::ETAG, etag);
     r

@@ -220,6 +220,14 @@ impl Issuer {
         )
     }
 
+    /// The URL of every status list the issuer keeps.
+    pub fn status_list_urls(&self) -> Vec<String> {
+        match self.inner.book.lock() {
+            Ok(book) => book.urls(),
+            Err(poisoned) => poisoned.into_inner().urls(),
+        }
+    }
+
     /// The signed status list published at `url`.
     pub fn published_list(&self, url: &str) -> Option<Arc<PublishedList>> {
         self.inner.publisher.get(url)

@@ -7,7 +7,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
-use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::did::{did_key, did_key_method, did_web};
 use civitas_keys::keys::PublicKey;
 use civitas_keys::signer::Signer;
@@ -80,6 +79,8 @@ impl IssuerBuilder {
                 "Issuer::open must be called inside a tokio runtime",
             ));
         }
+        // Unknown or broken extra contexts stop the issuer before anything is opened.
+        let loader = config.context_loader()?;
         crate::fsutil::create_private_dir(&config.data_dir)?;
         let store: Arc<dyn RegistryStore> = match self.store {
             Some(store) => store,
@@ -162,7 +163,7 @@ impl IssuerBuilder {
         let committer = Committer::start(store.clone(), book.clone(), head, count);
         let closed = Arc::new(AtomicBool::new(false));
         let inner = Arc::new(Inner {
-            loader: ContextLoader::bundled(),
+            loader,
             signer: RwLock::new(signer),
             keys: RwLock::new(keys),
             passphrase,

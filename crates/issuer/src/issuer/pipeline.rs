@@ -49,13 +49,7 @@ impl Issuer {
         request: CredentialRequest,
         actor: &str,
     ) -> Result<Issued, IssuerError> {
-        let item = Item::raw(
-            request,
-            self.did(),
-            &self.inner.config.document_types,
-            self.inner.config.default_securing,
-            now_secs(),
-        );
+        let item = Item::raw(request, self.did(), &self.inner.config, now_secs());
         self.one(item, actor).await
     }
 
