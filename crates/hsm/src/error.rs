@@ -142,12 +142,12 @@ pub enum HsmError {
         reason: String,
     },
     /// The session's lock was poisoned or the signing task did not finish.
-    #[error("{token}, key \"{key}\": {operation} failed: {reason}")]
+    #[error("{token}{}: {operation} failed: {reason}", key_part(.key))]
     Task {
         /// The token.
         token: String,
-        /// The key label.
-        key: String,
+        /// The key label, when the operation concerned one key.
+        key: Option<String>,
         /// What was being done.
         operation: Operation,
         /// What happened.

@@ -164,7 +164,7 @@ impl Signer for Pkcs11Signer {
             .await
             .map_err(|e| HsmError::Task {
                 token: self.token.name().to_owned(),
-                key: self.key.label.clone(),
+                key: Some(self.key.label.clone()),
                 operation: Operation::Sign,
                 reason: e.to_string(),
             })

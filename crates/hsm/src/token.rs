@@ -182,12 +182,12 @@ impl HsmToken {
 
     fn session(
         &self,
-        key: &str,
+        key: Option<&str>,
         operation: Operation,
     ) -> Result<MutexGuard<'_, Session>, HsmError> {
         self.inner.session.lock().map_err(|_| HsmError::Task {
             token: self.inner.name.clone(),
-            key: key.to_owned(),
+            key: key.map(str::to_owned),
             operation,
             reason: "the session's lock is poisoned (a thread panicked while using it)".into(),
         })
@@ -206,7 +206,7 @@ impl HsmToken {
 
     /// Every private key in the token with what the token says of it, by label.
     pub fn keys(&self) -> Result<Vec<KeyInfo>, HsmError> {
-        let session = self.session("", Operation::FindKey)?;
+        let session = self.session(None, Operation::FindKey)?;
         let handles = session
             .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY)])
             .map_err(self.failed(None, Operation::FindKey))?;
@@ -319,7 +319,7 @@ impl HsmToken {
         algorithm: KeyAlgorithm,
     ) -> Result<KeyRef, HsmError> {
         validate_key_label(label)?;
-        let session = self.session(label, Operation::FindKey)?;
+        let session = self.session(Some(label), Operation::FindKey)?;
         let unsuitable = |reason: String| HsmError::UnsuitableKey {
             token: self.inner.name.clone(),
             key: label.to_owned(),
@@ -378,7 +378,7 @@ impl HsmToken {
     ) -> Result<KeyRef, HsmError> {
         validate_key_label(label)?;
         {
-            let session = self.session(label, Operation::GenerateKey)?;
+            let session = self.session(Some(label), Operation::GenerateKey)?;
             let taken = session
                 .find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
                 .map_err(self.failed(Some(label), Operation::FindKey))?;
@@ -431,7 +431,7 @@ impl HsmToken {
     pub(crate) fn sign(&self, key: &KeyRef, message: &[u8]) -> Result<Vec<u8>, HsmError> {
         let failed = self.failed(Some(&key.label), Operation::Sign);
         let signature = {
-            let session = self.session(&key.label, Operation::Sign)?;
+            let session = self.session(Some(&key.label), Operation::Sign)?;
             match key.algorithm {
                 KeyAlgorithm::Ed25519 => {
                     let mechanism = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
