@@ -14,8 +14,8 @@ pub struct ProfileError {
     pub line: usize,
     /// 1-based column, in characters (0 when it concerns the file as a whole).
     pub column: usize,
-    /// What is wrong.
-    pub reason: Reason,
+    /// What is wrong (boxed: an error stays small on the success path).
+    pub reason: Box<Reason>,
 }
 
 /// Why a profile was refused.
@@ -124,7 +124,7 @@ impl ProfileError {
             origin: origin.to_owned(),
             line,
             column,
-            reason,
+            reason: Box::new(reason),
         }
     }
 
@@ -134,7 +134,7 @@ impl ProfileError {
             origin: origin.to_owned(),
             line: 0,
             column: 0,
-            reason,
+            reason: Box::new(reason),
         }
     }
 }

@@ -141,7 +141,7 @@ fn a_toml_syntax_error_names_its_line() {
     let text = with("key = \"day\"", "key = \"day");
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "key = \"day", 0));
-    assert!(matches!(e.reason, Reason::Toml(_)), "{e}");
+    assert!(matches!(*e.reason, Reason::Toml(_)), "{e}");
     assert!(
         e.to_string()
             .starts_with(&format!("thing.toml:{}:", e.line)),
@@ -155,7 +155,7 @@ fn a_toml_syntax_error_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "color = ", 0));
     assert!(
-        matches!(&e.reason, Reason::Toml(m) if m.contains("color")),
+        matches!(&*e.reason, Reason::Toml(m) if m.contains("color")),
         "{e}"
     );
 }
@@ -168,7 +168,7 @@ fn an_unknown_kind_names_its_line_and_the_kinds() {
     );
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "kind = \"datum\"", 0));
-    match &e.reason {
+    match &*e.reason {
         Reason::UnknownKind { kind, known } => {
             assert_eq!(kind, "datum");
             assert!(known.contains("date-time") && known.contains("language-map"));
@@ -184,7 +184,7 @@ fn a_field_key_used_twice_names_both_lines() {
     let first = line_of(&text, "key = \"day\"", 0);
     assert_eq!(e.line, line_of(&text, "key = \"day\"", first));
     assert_eq!(
-        e.reason,
+        *e.reason,
         Reason::DuplicateField {
             key: "day".into(),
             owner: "subject".into(),
@@ -203,7 +203,7 @@ fn a_missing_english_or_french_label_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "label = { en = \"Day\" }", 0));
     assert!(
-        matches!(&e.reason, Reason::MissingLabel { what, language } if language == "fr" && what.contains("day")),
+        matches!(&*e.reason, Reason::MissingLabel { what, language } if language == "fr" && what.contains("day")),
         "{e}"
     );
     // A field without a label at all: at its key.
@@ -211,7 +211,7 @@ fn a_missing_english_or_french_label_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "key = \"later\"", 0));
     assert!(
-        matches!(&e.reason, Reason::MissingLabel { language, .. } if language == "en"),
+        matches!(&*e.reason, Reason::MissingLabel { language, .. } if language == "en"),
         "{e}"
     );
     // An enumeration value's English label.
@@ -222,7 +222,7 @@ fn a_missing_english_or_french_label_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "code = \"G\"", 0));
     assert!(
-        matches!(&e.reason, Reason::MissingLabel { what, language } if language == "en" && what.contains("`G`")),
+        matches!(&*e.reason, Reason::MissingLabel { what, language } if language == "en" && what.contains("`G`")),
         "{e}"
     );
     // A certificate section's title.
@@ -232,7 +232,7 @@ fn a_missing_english_or_french_label_names_its_line() {
     );
     let e = error(&text);
     assert!(
-        matches!(&e.reason, Reason::MissingLabel { language, .. } if language == "fr"),
+        matches!(&*e.reason, Reason::MissingLabel { language, .. } if language == "fr"),
         "{e}"
     );
     assert_eq!(e.line, line_of(&text, "fr = \"\"", 0));
@@ -244,7 +244,7 @@ fn a_cv1_key_used_twice_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "later = 2", 0));
     assert_eq!(
-        e.reason,
+        *e.reason,
         Reason::Cv1KeyReused {
             key: 2,
             first: "title".into(),
@@ -264,7 +264,7 @@ fn a_rule_naming_a_missing_field_or_a_field_of_the_wrong_kind_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "other = \"latter\"", 0));
     assert!(
-        matches!(&e.reason, Reason::RuleUnknownField { rule, path, detail }
+        matches!(&*e.reason, Reason::RuleUnknownField { rule, path, detail }
         if rule == "before" && path == "latter" && detail.contains("no field `latter`")),
         "{e}"
     );
@@ -273,7 +273,7 @@ fn a_rule_naming_a_missing_field_or_a_field_of_the_wrong_kind_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "items.title", 0));
     assert!(
-        matches!(&e.reason, Reason::RuleUnknownField { detail, .. } if detail.contains("items[]")),
+        matches!(&*e.reason, Reason::RuleUnknownField { detail, .. } if detail.contains("items[]")),
         "{e}"
     );
     // "before" on a text field.
@@ -281,7 +281,7 @@ fn a_rule_naming_a_missing_field_or_a_field_of_the_wrong_kind_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "field = \"title\"", 0));
     assert_eq!(
-        e.reason,
+        *e.reason,
         Reason::RuleWrongKind {
             rule: "before".into(),
             path: "title".into(),
@@ -297,7 +297,7 @@ fn a_rule_naming_a_missing_field_or_a_field_of_the_wrong_kind_names_its_line() {
     let e = error(&text);
     assert_eq!(e.line, line_of(&text, "of = [\"day\"]", 0));
     assert!(
-        matches!(&e.reason, Reason::RuleWrongKind { expected, .. } if expected == "an amount"),
+        matches!(&*e.reason, Reason::RuleWrongKind { expected, .. } if expected == "an amount"),
         "{e}"
     );
 }
@@ -323,7 +323,7 @@ fn a_vocabulary_term_redefining_a_vc2_term_names_its_line() {
             "{term}"
         );
         assert!(
-            matches!(&e.reason, Reason::ProtectedTerm { term: t, .. } if t == term),
+            matches!(&*e.reason, Reason::ProtectedTerm { term: t, .. } if t == term),
             "{e}"
         );
     }
@@ -353,7 +353,7 @@ fn a_type_containing_itself_names_its_line() {
     let type_line = line_of(&text, "type = \"item\"", line_of(&text, "[types.item]", 0));
     assert_eq!(e.line, type_line - 1, "the line of its kind");
     assert_eq!(
-        e.reason,
+        *e.reason,
         Reason::Cycle {
             cycle: "item.items -> item".into()
         }
@@ -365,7 +365,7 @@ fn a_type_containing_itself_names_its_line() {
     );
     let e = error(&text);
     assert!(
-        matches!(&e.reason, Reason::Cycle { cycle } if cycle == "item.items -> part.items -> item"),
+        matches!(&*e.reason, Reason::Cycle { cycle } if cycle == "item.items -> part.items -> item"),
         "{e}"
     );
     assert_eq!(
@@ -386,7 +386,7 @@ fn a_file_over_1_mib_is_refused_before_it_is_read() {
     let e = error(&text);
     assert_eq!(e.line, 0);
     assert_eq!(
-        e.reason,
+        *e.reason,
         Reason::TooLarge {
             size: text.len() as u64,
             limit: MAX_PROFILE_BYTES
@@ -401,7 +401,7 @@ fn a_file_over_1_mib_is_refused_before_it_is_read() {
     let e = Profile::load(&big).unwrap_err();
     assert_eq!(e.origin, big.display().to_string());
     assert!(
-        matches!(e.reason, Reason::TooLarge { size, .. } if size == 64 * MAX_PROFILE_BYTES),
+        matches!(*e.reason, Reason::TooLarge { size, .. } if size == 64 * MAX_PROFILE_BYTES),
         "{e}"
     );
     // A file with a mistake is named by its path.
@@ -420,9 +420,9 @@ fn a_file_over_1_mib_is_refused_before_it_is_read() {
             .starts_with(&format!("{}:{}:", bad.display(), e.line)),
         "{e}"
     );
-    assert!(matches!(e.reason, Reason::UnknownKind { .. }));
+    assert!(matches!(*e.reason, Reason::UnknownKind { .. }));
     let missing = Profile::load(dir.join("missing.toml")).unwrap_err();
-    assert!(matches!(missing.reason, Reason::Io(_)));
+    assert!(matches!(*missing.reason, Reason::Io(_)));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
