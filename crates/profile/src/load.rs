@@ -22,6 +22,12 @@ use crate::raw::{
 
 /// Longest text, in characters, unless a field says otherwise (SPEC.md §2.4).
 pub const DEFAULT_MAX_TEXT: u64 = 200;
+/// Most named object types, enumerations or rules in a profile.
+pub const MAX_ITEMS: usize = 256;
+/// Most fields of one object type, values of one enumeration.
+pub const MAX_MEMBERS: usize = 256;
+/// Deepest nesting of objects below the subject (the CV1 form's limit, SPEC.md §13.4).
+pub const MAX_NESTING: usize = 6;
 
 impl Profile {
     /// Reads and checks the profile file at `path` (at most [`MAX_PROFILE_BYTES`]; a larger
@@ -113,6 +119,27 @@ impl Loader<'_> {
                 ),
             ));
         }
+        for (what, count, span) in [
+            (
+                "object types",
+                raw.types.len(),
+                raw.types.keys().nth(MAX_ITEMS).map(Spanned::span),
+            ),
+            (
+                "enums",
+                raw.enums.len(),
+                raw.enums.keys().nth(MAX_ITEMS).map(Spanned::span),
+            ),
+            (
+                "rules",
+                raw.rules.len(),
+                raw.rules.get(MAX_ITEMS).map(Spanned::span),
+            ),
+        ] {
+            if let Some(span) = span {
+                return Err(self.invalid(&span, format!("{count} {what}: at most {MAX_ITEMS}")));
+            }
+        }
         let document = self.document(&raw.document)?;
         let vocabulary = self.vocabulary(&raw)?;
         let enums = self.enums(&raw.enums)?;
@@ -157,6 +184,13 @@ impl Loader<'_> {
             types.insert(name.clone(), t);
         }
         self.check_roles_and_cycles(&subject, &types, &raw)?;
+        let depth = nesting(&subject, &types, &mut BTreeMap::new());
+        if depth > MAX_NESTING {
+            return Err(self.invalid(
+                &raw.subject.span(),
+                format!("objects nest {depth} deep below the subject: at most {MAX_NESTING}"),
+            ));
+        }
         self.check_vocabulary_use(&document, &vocabulary, &subject, &types, &raw)?;
 
         let mut profile = Profile {
@@ -357,6 +391,15 @@ impl Loader<'_> {
         let mut enums = BTreeMap::new();
         for (name, e) in raw {
             let mut values: Vec<EnumValue> = Vec::new();
+            if let Some(v) = e.get_ref().values.get(MAX_MEMBERS) {
+                return Err(self.invalid(
+                    &v.span(),
+                    format!(
+                        "enum `{}` has more than {MAX_MEMBERS} values",
+                        name.get_ref()
+                    ),
+                ));
+            }
             if e.get_ref().values.is_empty() {
                 return Err(self.invalid(
                     &name.span(),
@@ -406,6 +449,12 @@ impl Loader<'_> {
     ) -> Result<ObjectType, ProfileError> {
         if raw.fields.is_empty() {
             return Err(self.invalid(span, format!("{owner} has no fields")));
+        }
+        if let Some(f) = raw.fields.get(MAX_MEMBERS) {
+            return Err(self.invalid(
+                &f.span(),
+                format!("{owner} has more than {MAX_MEMBERS} fields"),
+            ));
         }
         if let Some(class) = &raw.class
             && !is_term(class.get_ref())
@@ -1265,6 +1314,30 @@ impl Loader<'_> {
         }
         Ok(Certificate { title, sections })
     }
+}
+
+/// How deep objects nest below `t` (0: no object fields). Types have no cycles here.
+fn nesting<'t>(
+    t: &'t ObjectType,
+    types: &'t BTreeMap<String, ObjectType>,
+    memo: &mut BTreeMap<&'t str, usize>,
+) -> usize {
+    let mut deepest = 0;
+    for f in &t.fields {
+        let Some((name, inner)) = f.kind.type_name().and_then(|n| types.get_key_value(n)) else {
+            continue;
+        };
+        let d = match memo.get(name.as_str()) {
+            Some(d) => *d,
+            None => {
+                let d = nesting(inner, types, memo);
+                memo.insert(name, d);
+                d
+            }
+        };
+        deepest = deepest.max(d + 1);
+    }
+    deepest
 }
 
 /// A short description of a field's kind for messages (`a date`, `a text`).

@@ -84,11 +84,41 @@ pub(crate) struct Instance<'a> {
 
 impl Instance<'_> {
     /// Whether two values sit under the same item of every list both are inside.
+    #[cfg(test)]
     pub(crate) fn compatible(&self, other: &Instance<'_>) -> bool {
         self.items
             .iter()
             .all(|(prefix, i)| other.items.iter().all(|(p, j)| p != prefix || i == j))
     }
+
+    /// The indices of this value in the lists named by `prefixes` (the lists two paths share),
+    /// so that values under the same items can be paired by looking them up.
+    pub(crate) fn key(&self, prefixes: &[String]) -> Vec<usize> {
+        prefixes
+            .iter()
+            .filter_map(|p| self.items.iter().find(|(q, _)| q == p).map(|(_, i)| *i))
+            .collect()
+    }
+}
+
+/// The lists (`a.b` prefixes, as [`instances`] names them) both paths go through with `[]`:
+/// their common leading segments that are lists.
+pub(crate) fn shared_lists(a: &FieldPath, b: &FieldPath) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut prefix = String::new();
+    for (x, y) in a.segments.iter().zip(&b.segments) {
+        if x != y {
+            break;
+        }
+        if !prefix.is_empty() {
+            prefix.push('.');
+        }
+        prefix.push_str(&x.key);
+        if x.each {
+            out.push(prefix.clone());
+        }
+    }
+    out
 }
 
 /// Every value at `path` in `subject` (absent members are skipped).
@@ -173,6 +203,13 @@ mod tests {
         assert!(!from[0].compatible(&to[0]));
         assert!(from[1].compatible(&to[0]));
         assert!(from[0].compatible(&date[0]));
+        let shared = shared_lists(
+            &FieldPath::parse("categories[].from").unwrap(),
+            &FieldPath::parse("categories[].to").unwrap(),
+        );
+        assert_eq!(shared, vec!["categories".to_owned()]);
+        assert_eq!(from[1].key(&shared), to[0].key(&shared));
+        assert_eq!(date[0].key(&shared), Vec::<usize>::new());
         let list = instances(&subject, &FieldPath::parse("categories").unwrap());
         assert_eq!(list.len(), 1);
         assert!(list[0].value.is_array());

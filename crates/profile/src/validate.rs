@@ -7,7 +7,9 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::format::{Kind, ObjectType, Profile, Rule};
-use crate::path::{FieldPath, Instance, escape, instances};
+use std::collections::HashMap;
+
+use crate::path::{FieldPath, Instance, escape, instances, shared_lists};
 use crate::schema::{CURRENCY_PATTERN, DECIMAL_PATTERN, DID_MAX_LENGTH, DID_PATTERN};
 
 /// One thing wrong with a subject.
@@ -351,12 +353,18 @@ impl Validator<'_> {
                 or_same,
             } => {
                 let before = matches!(rule, Rule::Before { .. });
-                let others = instances(subject, other);
+                // Pair values under the same items of the lists both paths go through,
+                // by lookup (linear, not quadratic, in the length of the lists).
+                let shared = shared_lists(field, other);
+                let mut others: HashMap<Vec<usize>, Vec<Instance<'_>>> = HashMap::new();
+                for o in instances(subject, other) {
+                    others.entry(o.key(&shared)).or_default().push(o);
+                }
                 for at in instances(subject, field) {
                     let Some(a) = at.value.as_str().and_then(parse_temporal) else {
                         continue;
                     };
-                    for o in others.iter().filter(|o| at.compatible(o)) {
+                    for o in others.get(&at.key(&shared)).into_iter().flatten() {
                         let Some(b) = o.value.as_str().and_then(parse_temporal) else {
                             continue;
                         };
@@ -428,31 +436,45 @@ impl Validator<'_> {
             }
         }
         let within = fields.len() == 1;
-        for (b, (fb, pb, ob)) in persons.iter().enumerate() {
-            for (fa, pa, oa) in &persons[..b] {
-                if (within && fa != fb) || (!within && fa == fb) {
+        // Per group, the persons seen so far by the values of the group's keys: each person
+        // is looked up, not compared with every other (linear in the number of persons).
+        let mut seen: Vec<HashMap<String, Vec<(usize, &str)>>> = vec![HashMap::new(); by.len()];
+        for (field, pointer, person) in &persons {
+            let mut reported = false;
+            for (g, group) in by.iter().enumerate() {
+                let values: Option<Vec<&Value>> = group.iter().map(|k| person.get(k)).collect();
+                let Some(values) = values else {
                     continue;
-                }
-                let same = by.iter().find(|group| {
-                    group.iter().all(|k| match (oa.get(k), ob.get(k)) {
-                        (Some(x), Some(y)) => x == y,
-                        _ => false,
-                    })
-                });
-                if let Some(group) = same {
+                };
+                let key = values
+                    .iter()
+                    .map(|v| canonical(v))
+                    .collect::<Vec<_>>()
+                    .join("\u{0}");
+                let earlier = seen[g].entry(key).or_default();
+                let same = earlier
+                    .iter()
+                    .find(|(f, _)| if within { f == field } else { f != field });
+                if let Some((_, other)) = same
+                    && !reported
+                {
                     let at = if group.len() == 1 {
-                        format!("{pb}/{}", escape(&group[0]))
+                        format!("{pointer}/{}", escape(&group[0]))
                     } else {
-                        pb.clone()
+                        pointer.clone()
                     };
                     self.error(
                         &at,
                         format!(
-                            "is the same person as {pa} (same {}): one person listed twice",
+                            "is the same person as {other} (same {}): one person listed twice",
                             group.join(", ")
                         ),
                     );
-                    break;
+                    reported = true;
+                }
+                // One entry per field is enough to find a match from another one.
+                if !earlier.iter().any(|(f, _)| f == field) || within {
+                    earlier.push((*field, pointer));
                 }
             }
         }
@@ -501,6 +523,27 @@ impl Validator<'_> {
                 ),
             );
         }
+    }
+}
+
+/// A JSON value as text with object members sorted, so equal values give equal text whatever
+/// the order of their members (`{"en": …, "fr": …}` and `{"fr": …, "en": …}`).
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(o) => {
+            let mut members: Vec<_> = o.iter().collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("{}:{}", Value::String((*k).clone()), canonical(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", inner.join(","))
+        }
+        other => other.to_string(),
     }
 }
 
@@ -627,5 +670,16 @@ mod tests {
         assert!(parse_date_time("2026-01-15T09:00:00Z").is_some());
         assert!(parse_date_time("2026-01-15T09:00:00").is_none());
         assert!(latest_date_on_earth() >= Utc::now().date_naive());
+    }
+
+    #[test]
+    fn canonical_text_ignores_member_order() {
+        let a = serde_json::json!({"en": "John", "fr": "Jean", "x": [1, {"b": 1, "a": 2}]});
+        let b = serde_json::json!({"x": [1, {"a": 2, "b": 1}], "fr": "Jean", "en": "John"});
+        assert_eq!(canonical(&a), canonical(&b));
+        assert_ne!(
+            canonical(&serde_json::json!("1")),
+            canonical(&serde_json::json!(1))
+        );
     }
 }

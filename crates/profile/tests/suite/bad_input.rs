@@ -514,3 +514,29 @@ fn a_sample_that_does_not_validate_is_refused() {
     let p = Profile::from_toml(&good, "thing.toml").unwrap();
     assert_eq!(p.sample()["type"], "Thing", "the class is filled in");
 }
+
+#[test]
+fn objects_nest_at_most_six_deep() {
+    let mut types = String::new();
+    for i in 0..7 {
+        types.push_str(&format!(
+            "\n[types.t{i}]\n[[types.t{i}.fields]]\nkey = \"title\"\nkind = \"text\"\nlabel = {{ en = \"T\", fr = \"T\" }}\n"
+        ));
+        if i < 6 {
+            types.push_str(&format!(
+                "[[types.t{i}.fields]]\nkey = \"deep\"\nkind = \"object\"\ntype = \"t{}\"\nlabel = {{ en = \"T\", fr = \"T\" }}\n",
+                i + 1
+            ));
+        }
+    }
+    let field = "[[subject.fields]]\nkey = \"deep\"\nkind = \"object\"\ntype = \"t0\"\nlabel = { en = \"T\", fr = \"T\" }\n\n[[subject.fields]]\nkey = \"items\"";
+    let text = with("[[subject.fields]]\nkey = \"items\"", field)
+        .replace("[types.item]", &format!("{types}\n[types.item]"));
+    let e = error(&text);
+    assert!(
+        e.to_string()
+            .contains("objects nest 7 deep below the subject: at most 6"),
+        "{e}"
+    );
+    assert_eq!(e.line, line_of(&text, "[subject]", 0));
+}

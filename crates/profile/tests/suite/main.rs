@@ -5,4 +5,6 @@ mod bad_input;
 mod bundled;
 mod common;
 mod equivalence;
+mod hostile_input;
+
 mod new_types;
