@@ -222,7 +222,7 @@ impl Loader<'_> {
         if let Some(sample) = &raw.sample {
             let mut value = toml_to_json(&toml::Value::Table(sample.get_ref().clone()));
             crate::sample::fill_types(&profile, &mut value);
-            let today = chrono::Utc::now().date_naive();
+            let today = crate::validate::latest_date_on_earth();
             if let Some(e) = crate::validate::validate_at(&profile, &value, today).first() {
                 return Err(self.invalid(
                     &sample.span(),
@@ -390,6 +390,15 @@ impl Loader<'_> {
     ) -> Result<BTreeMap<String, Enumeration>, ProfileError> {
         let mut enums = BTreeMap::new();
         for (name, e) in raw {
+            if !is_identifier(name.get_ref()) {
+                return Err(self.invalid(
+                    &name.span(),
+                    format!(
+                        "`{}` is not an enum name (letters, digits, `_`, `-`)",
+                        name.get_ref()
+                    ),
+                ));
+            }
             let mut values: Vec<EnumValue> = Vec::new();
             if let Some(v) = e.get_ref().values.get(MAX_MEMBERS) {
                 return Err(self.invalid(
