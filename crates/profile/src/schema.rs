@@ -2,7 +2,7 @@
 //! schemas (SPEC.md §4): the whole credential without its proof, its `credentialSubject`
 //! exactly (no unknown members).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
@@ -62,10 +62,13 @@ struct Builder<'p> {
     profile: &'p Profile,
     used: BTreeSet<&'static str>,
     enums: BTreeSet<String>,
+    /// Identifier patterns by field key, written once in `$defs` under the key's name
+    /// (`nationalId`) when every field of that key has the same pattern.
+    identifiers: BTreeMap<String, String>,
 }
 
 impl Builder<'_> {
-    fn kind(&mut self, kind: &Kind) -> Value {
+    fn kind(&mut self, kind: &Kind, key: &str) -> Value {
         let mut scalar = |name: &'static str| {
             self.used.insert(name);
             reference(name)
@@ -109,7 +112,22 @@ impl Builder<'_> {
                 }
                 Value::Object(s)
             }
-            Kind::Identifier { pattern } => json!({ "type": "string", "pattern": pattern.source }),
+            Kind::Identifier { pattern } => {
+                let shared = self.profile.field_paths().iter().all(|(_, f)| {
+                    f.key != key
+                        || matches!(&f.kind, Kind::Identifier { pattern: p } if p == pattern)
+                });
+                let clashes = SCALAR_DEFS.contains(&key)
+                    || self.profile.types.contains_key(key)
+                    || self.profile.enums.contains_key(key);
+                if shared && !clashes {
+                    self.identifiers
+                        .insert(key.to_owned(), pattern.source.clone());
+                    reference(key)
+                } else {
+                    json!({ "type": "string", "pattern": pattern.source })
+                }
+            }
             Kind::Object { type_name, .. } => reference(&def_name(self.profile, type_name, false)),
             Kind::List {
                 type_name,
@@ -145,7 +163,7 @@ impl Builder<'_> {
             if f.required {
                 required.push(json!(f.key));
             }
-            properties.insert(f.key.clone(), self.kind(&f.kind));
+            properties.insert(f.key.clone(), self.kind(&f.kind, &f.key));
         }
         json!({
             "type": "object",
@@ -164,12 +182,16 @@ impl Profile {
             profile: self,
             used: BTreeSet::new(),
             enums: BTreeSet::new(),
+            identifiers: BTreeMap::new(),
         };
         let subject = b.object(&self.subject);
         let mut defs = Map::new();
         for (name, t) in &self.types {
             let schema = b.object(t);
             defs.insert(def_name(self, name, false), schema);
+        }
+        for (key, pattern) in &b.identifiers {
+            defs.insert(key.clone(), json!({ "type": "string", "pattern": pattern }));
         }
         for name in b.enums.clone() {
             if let Some(e) = self.enums.get(&name) {
@@ -232,8 +254,8 @@ impl Profile {
             "$id": self.document.schema_url,
             "title": format!("civitas {}", self.document.label.en()),
             "description": format!(
-                "A civitas {} credential (VC Data Model 2.0 or 1.1), without its proof, derived from its document profile (version {}). See SPEC.md.",
-                self.document.type_name, self.document.version
+                "A civitas {} credential (VC Data Model 2.0 or 1.1), without its proof. See SPEC.md. A VC 2.0 credential names this schema in credentialSchema; a VC 1.1 one may omit it.",
+                self.document.type_name
             ),
             "type": "object",
             "required": ["@context", "type", "issuer", "credentialSubject"],
