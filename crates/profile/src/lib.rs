@@ -14,7 +14,7 @@
 //!   English and French, the fields a holder may withhold, the fields ingestion may write
 //!   ([`labels`]).
 //! * [`Profile::sample`]: a sample subject ([`sample`]).
-//! * [`bundled()`]: the profiles civitas ships ([`bundled`]).
+//! * [`bundled()`]: the profiles civitas ships ([`mod@bundled`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
