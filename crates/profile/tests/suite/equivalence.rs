@@ -793,3 +793,79 @@ fn the_derived_schemas_are_the_bundled_files_but_for_an_unused_definition() {
         assert_eq!(profile(name).json_schema(), existing, "{name}");
     }
 }
+
+/// civitas-infohighway's target fields of a document type, read from its source: (path with
+/// `[]` for list items, kind, list maximum).
+fn infohighway_targets(document: &str) -> BTreeSet<(String, String, Option<u64>)> {
+    let source = repo_file("crates/infohighway/src/mapping/fields.rs");
+    let const_re = Regex::new(r"const (\w+): &\[\(&str, Kind\)\] = &\[([^\]]*)\];").unwrap();
+    let member_re = Regex::new(r#"\("(\w+)", Kind::(\w+)\)"#).unwrap();
+    let mut shapes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for c in const_re.captures_iter(&source) {
+        let members = member_re
+            .captures_iter(&c[2])
+            .map(|m| (m[1].to_owned(), m[2].to_owned()))
+            .collect();
+        shapes.insert(c[1].to_owned(), members);
+    }
+    let top = &source[source.find("pub(super) fn top_level").unwrap()..];
+    let top = &top[..top.find("\n}").unwrap()];
+    let common = &top[..top.find("match doc").unwrap()];
+    let this = &top[top.find(&format!("DocumentType::{document} =>")).unwrap()..];
+    let this = &this[..this.find("},").unwrap()];
+    let arm_re = Regex::new(
+        r#"((?:"\w+"\s*\|?\s*)+)=>\s*Some\((?:Leaf\(Kind::(\w+)\)|Object\((\w+)\)|Array\((\w+), (\d+)\))\)"#,
+    )
+    .unwrap();
+    let name_re = Regex::new(r#""(\w+)""#).unwrap();
+    let mut out = BTreeSet::new();
+    for arms in [common, this] {
+        for c in arm_re.captures_iter(arms) {
+            for n in name_re.captures_iter(&c[1]) {
+                let name = &n[1];
+                if let Some(kind) = c.get(2) {
+                    out.insert((name.to_owned(), kind.as_str().to_owned(), None));
+                } else if let Some(shape) = c.get(3) {
+                    for (m, k) in &shapes[shape.as_str()] {
+                        out.insert((format!("{name}.{m}"), k.clone(), None));
+                    }
+                } else {
+                    let max: u64 = c[5].parse().unwrap();
+                    for (m, k) in &shapes[&c[4]] {
+                        out.insert((format!("{name}[].{m}"), k.clone(), Some(max)));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_ingestion_targets_are_civitas_infohighway_s_fields() {
+    for (name, document) in [
+        ("birth-certificate", "BirthCertificate"),
+        ("marriage-certificate", "MarriageCertificate"),
+    ] {
+        let want = infohighway_targets(document);
+        assert!(want.len() > 10, "{document}: the table was read");
+        let got: BTreeSet<(String, String, Option<u64>)> = profile(name)
+            .ingestion_targets()
+            .into_iter()
+            .map(|t| {
+                let kind = match t.kind {
+                    "language-map" => "Name",
+                    "date" => "Date",
+                    "time" => "Time",
+                    _ => "Text",
+                };
+                (
+                    t.path.to_string(),
+                    kind.to_owned(),
+                    t.list_max.last().copied().flatten(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{document}");
+    }
+}
