@@ -61,7 +61,8 @@ impl Profile {
 }
 
 /// Adds the implied `type` member to every object of `value` that has a class and no `type`,
-/// so a `[sample]` need not repeat them.
+/// so a `[sample]` need not repeat them, and puts members in the profile's order (`id`, `type`,
+/// then the fields as declared; TOML tables come sorted by key).
 pub(crate) fn fill_types(profile: &Profile, value: &mut Value) {
     fill(profile, &profile.subject, value, 0);
 }
@@ -73,26 +74,36 @@ fn fill(profile: &Profile, t: &ObjectType, value: &mut Value, depth: usize) {
     if depth > 32 {
         return;
     }
-    if let Some(class) = &t.class
-        && !object.contains_key("type")
-    {
-        // Put `type` first, as civitas writes it.
-        let rest = std::mem::take(object);
-        object.insert("type".into(), json!(class));
-        object.extend(rest);
+    let mut rest = std::mem::take(object);
+    if let Some(id) = rest.remove("id") {
+        object.insert("id".into(), id);
+    }
+    match (rest.remove("type"), &t.class) {
+        (Some(given), _) => {
+            object.insert("type".into(), given);
+        }
+        (None, Some(class)) => {
+            object.insert("type".into(), json!(class));
+        }
+        (None, None) => {}
     }
     for f in &t.fields {
-        let Some(inner) = f.kind.type_name().and_then(|n| profile.types.get(n)) else {
+        let Some(mut member) = rest.remove(&f.key) else {
             continue;
         };
-        match (&f.kind, object.get_mut(&f.key)) {
-            (Kind::List { .. }, Some(Value::Array(items))) => {
-                for item in items {
-                    fill(profile, inner, item, depth + 1);
+        if let Some(inner) = f.kind.type_name().and_then(|n| profile.types.get(n)) {
+            match (&f.kind, &mut member) {
+                (Kind::List { .. }, Value::Array(items)) => {
+                    for item in items {
+                        fill(profile, inner, item, depth + 1);
+                    }
                 }
+                (Kind::Object { .. }, v) => fill(profile, inner, v, depth + 1),
+                _ => {}
             }
-            (Kind::Object { .. }, Some(v)) => fill(profile, inner, v, depth + 1),
-            _ => {}
         }
+        object.insert(f.key.clone(), member);
     }
+    // Members the profile does not know stay (validation reports them), last.
+    object.extend(rest);
 }

@@ -41,3 +41,20 @@ fn every_bundled_profile_loads_and_its_sample_validates() {
         assert!(!p.ingestion_targets().is_empty());
     }
 }
+
+#[test]
+fn a_sample_is_in_the_profile_s_order_as_civitas_writes_it() {
+    let birth = crate::common::profile("birth-certificate");
+    let unsigned = crate::common::repo_json("vectors/civitas/birth-certificate/unsigned.json");
+    // The sample is civitas_core's sample record: the same members, in the same order.
+    assert_eq!(
+        serde_json::to_string(&birth.sample()).unwrap(),
+        serde_json::to_string(&unsigned["credentialSubject"]).unwrap()
+    );
+    let marriage = crate::common::profile("marriage-certificate");
+    let unsigned = crate::common::repo_json("vectors/civitas/marriage-certificate/unsigned.json");
+    assert_eq!(
+        serde_json::to_string(&marriage.sample()).unwrap(),
+        serde_json::to_string(&unsigned["credentialSubject"]).unwrap()
+    );
+}
