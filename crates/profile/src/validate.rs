@@ -353,45 +353,58 @@ impl Validator<'_> {
                 or_same,
             } => {
                 let before = matches!(rule, Rule::Before { .. });
-                // Pair values under the same items of the lists both paths go through,
-                // by lookup (linear, not quadratic, in the length of the lists).
+                // Values under the same items of the lists both paths go through are paired by
+                // lookup; among the values a field is compared with, only the extreme one
+                // matters (the earliest for `before`, the latest for `after`): linear time.
                 let shared = shared_lists(field, other);
-                let mut others: HashMap<Vec<usize>, Vec<Instance<'_>>> = HashMap::new();
+                let mut extremes: HashMap<Vec<usize>, (chrono::NaiveDateTime, Instance<'_>)> =
+                    HashMap::new();
                 for o in instances(subject, other) {
-                    others.entry(o.key(&shared)).or_default().push(o);
+                    let Some(b) = o.value.as_str().and_then(parse_temporal) else {
+                        continue;
+                    };
+                    let slot = extremes.entry(o.key(&shared));
+                    match slot {
+                        std::collections::hash_map::Entry::Occupied(mut e) => {
+                            let replace = if before { b < e.get().0 } else { b > e.get().0 };
+                            if replace {
+                                e.insert((b, o));
+                            }
+                        }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert((b, o));
+                        }
+                    }
                 }
+                let relation = match (before, or_same) {
+                    (true, false) => "before",
+                    (true, true) => "on or before",
+                    (false, false) => "after",
+                    (false, true) => "on or after",
+                };
                 for at in instances(subject, field) {
                     let Some(a) = at.value.as_str().and_then(parse_temporal) else {
                         continue;
                     };
-                    for o in others.get(&at.key(&shared)).into_iter().flatten() {
-                        let Some(b) = o.value.as_str().and_then(parse_temporal) else {
-                            continue;
-                        };
-                        let ok = match (before, or_same) {
-                            (true, false) => a < b,
-                            (true, true) => a <= b,
-                            (false, false) => a > b,
-                            (false, true) => a >= b,
-                        };
-                        if !ok {
-                            let relation = match (before, or_same) {
-                                (true, false) => "before",
-                                (true, true) => "on or before",
-                                (false, false) => "after",
-                                (false, true) => "on or after",
-                            };
-                            self.error(
-                                &at.pointer,
-                                format!(
-                                    "{} is not {relation} {} ({}, {})",
-                                    at.value.as_str().unwrap_or_default(),
-                                    other,
-                                    o.value.as_str().unwrap_or_default(),
-                                    o.pointer
-                                ),
-                            );
-                        }
+                    let Some((b, o)) = extremes.get(&at.key(&shared)) else {
+                        continue;
+                    };
+                    let ok = match (before, or_same) {
+                        (true, false) => a < *b,
+                        (true, true) => a <= *b,
+                        (false, false) => a > *b,
+                        (false, true) => a >= *b,
+                    };
+                    if !ok {
+                        self.error(
+                            &at.pointer,
+                            format!(
+                                "{} is not {relation} {other} ({}, {})",
+                                at.value.as_str().unwrap_or_default(),
+                                o.value.as_str().unwrap_or_default(),
+                                o.pointer
+                            ),
+                        );
                     }
                 }
             }
