@@ -131,3 +131,32 @@ pub fn merged_context(profiles: &[&Profile]) -> Result<Value, String> {
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(context_document(sorted.into_iter().collect()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Role;
+
+    #[test]
+    fn each_kind_gives_its_coercion() {
+        assert_eq!(coercion(&Kind::Date), Coercion::Typed("date"));
+        assert_eq!(coercion(&Kind::LanguageMap), Coercion::Language);
+        assert_eq!(coercion(&Kind::Amount), Coercion::Node);
+        assert_eq!(coercion(&Kind::Country), Coercion::None);
+        let list = Kind::List {
+            role: Role::Object,
+            type_name: "x".into(),
+            min: 0,
+            max: None,
+        };
+        assert_eq!(coercion(&list), Coercion::Set);
+        assert_eq!(
+            definition("https://schema.org/birthDate", Coercion::Typed("date")),
+            json!({"@id": "https://schema.org/birthDate", "@type": "http://www.w3.org/2001/XMLSchema#date"})
+        );
+        assert_eq!(
+            definition("https://schema.org/name", Coercion::None),
+            json!("https://schema.org/name")
+        );
+    }
+}

@@ -208,3 +208,47 @@ impl Profile {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[(u64, &str, Cv1Kind)], types: &[(u64, &str)]) -> Cv1Table {
+        Cv1Table {
+            keys: rows
+                .iter()
+                .map(|(key, member, kind)| Cv1Key {
+                    key: *key,
+                    member: (*member).to_owned(),
+                    kind: *kind,
+                })
+                .collect(),
+            types: types.iter().map(|(c, t)| (*c, (*t).to_owned())).collect(),
+            ..Cv1Table::default()
+        }
+    }
+
+    #[test]
+    fn merging_keeps_one_meaning_per_key_member_and_code() {
+        let a = table(&[(3, "givenName", Cv1Kind::Localized)], &[(1, "Person")]);
+        let b = table(
+            &[
+                (3, "givenName", Cv1Kind::Localized),
+                (27, "deathDate", Cv1Kind::Date),
+            ],
+            &[(1, "Person"), (2, "Place")],
+        );
+        let merged = Cv1Table::merged(&[a.clone(), b]).unwrap();
+        assert_eq!(merged.keys.len(), 2);
+        assert_eq!(merged.key_of("deathDate"), Some(27));
+        assert_eq!(merged.member_of(3), Some("givenName"));
+        let same_key = table(&[(3, "familyName", Cv1Kind::Localized)], &[]);
+        assert!(Cv1Table::merged(&[a.clone(), same_key]).is_err());
+        let same_member = table(&[(4, "givenName", Cv1Kind::Localized)], &[]);
+        assert!(Cv1Table::merged(&[a.clone(), same_member]).is_err());
+        let other_kind = table(&[(3, "givenName", Cv1Kind::Text)], &[]);
+        assert!(Cv1Table::merged(&[a.clone(), other_kind]).is_err());
+        let other_code = table(&[], &[(2, "Person")]);
+        assert!(Cv1Table::merged(&[a, other_code]).is_err());
+    }
+}

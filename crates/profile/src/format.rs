@@ -448,3 +448,53 @@ pub struct Section {
     /// The fields printed in it, in order.
     pub fields: Vec<FieldPath>,
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn validity_adds_calendar_months_and_days() {
+        let v = Validity {
+            years: 0,
+            months: 1,
+            days: 1,
+        };
+        let from = Utc.with_ymd_and_hms(2024, 1, 31, 12, 0, 0).unwrap();
+        // 31 January + 1 month is the end of February, then one day.
+        assert_eq!(
+            v.valid_until(from),
+            Some(Utc.with_ymd_and_hms(2024, 3, 1, 12, 0, 0).unwrap())
+        );
+        assert_eq!(v.to_string(), "P1M1D");
+        let huge = Validity {
+            years: u32::MAX,
+            months: 0,
+            days: 0,
+        };
+        assert_eq!(huge.valid_until(from), None);
+    }
+
+    #[test]
+    fn kinds_have_their_written_names() {
+        for name in Kind::NAMES {
+            assert!(!name.is_empty());
+        }
+        let list = Kind::List {
+            role: Role::Person,
+            type_name: "spouse".into(),
+            min: 2,
+            max: Some(2),
+        };
+        assert_eq!(list.name(), "list");
+        assert_eq!(list.type_name(), Some("spouse"));
+        let person = Kind::Object {
+            role: Role::Person,
+            type_name: "person".into(),
+        };
+        assert_eq!(person.name(), "person");
+        assert_eq!(Kind::Date.type_name(), None);
+    }
+}
