@@ -4,7 +4,7 @@
 //! Values of these types are only made by the loader ([`crate::Profile::from_toml`]), which
 //! checks every reference: a [`Profile`] is always consistent.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use regex::Regex;
@@ -447,6 +447,35 @@ pub struct Section {
     pub title: Label,
     /// The fields printed in it, in order.
     pub fields: Vec<FieldPath>,
+}
+
+impl Profile {
+    /// Every member name that can appear in a subject of this type (`id`, `type`, the fields of
+    /// the subject and of every type, `value`/`currency` of amounts).
+    pub fn members(&self) -> BTreeSet<String> {
+        let mut members = BTreeSet::new();
+        for t in std::iter::once(&self.subject).chain(self.types.values()) {
+            if t.class.is_some() {
+                members.insert("type".to_owned());
+            }
+            for f in &t.fields {
+                members.insert(f.key.clone());
+                if f.kind == Kind::Amount {
+                    members.insert("value".to_owned());
+                    members.insert("currency".to_owned());
+                }
+            }
+        }
+        members
+    }
+
+    /// Every class (`type` value) of the subject and its types.
+    pub fn classes(&self) -> BTreeSet<String> {
+        std::iter::once(&self.subject)
+            .chain(self.types.values())
+            .filter_map(|t| t.class.clone())
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,51 @@ impl fmt::Display for FieldPath {
     }
 }
 
+use crate::format::{Field, Kind, Profile};
+
+impl Profile {
+    /// The field a path names, or why there is none: each segment must be a field of the
+    /// object before it, and a list may only be passed through with `[]`.
+    pub fn resolve(&self, path: &FieldPath) -> Result<&Field, String> {
+        let mut current = &self.subject;
+        let mut found = None;
+        for (i, segment) in path.segments.iter().enumerate() {
+            if found.is_some() {
+                let Some(type_name) = found.and_then(|f: &Field| f.kind.type_name()) else {
+                    return Err(format!("`{}` has no members", path.segments[i - 1].key));
+                };
+                current = self
+                    .types
+                    .get(type_name)
+                    .ok_or_else(|| format!("no type `{type_name}`"))?;
+            }
+            let field = current.field(&segment.key).ok_or_else(|| {
+                format!(
+                    "{} has no field `{}`",
+                    if i == 0 {
+                        "the subject".to_owned()
+                    } else {
+                        format!("type `{}`", current.name)
+                    },
+                    segment.key
+                )
+            })?;
+            let is_list = matches!(field.kind, Kind::List { .. });
+            if segment.each && !is_list {
+                return Err(format!("`{}` is not a list (no `[]`)", segment.key));
+            }
+            if is_list && !segment.each && i + 1 < path.segments.len() {
+                return Err(format!(
+                    "`{}` is a list: write `{}[]`",
+                    segment.key, segment.key
+                ));
+            }
+            found = Some(field);
+        }
+        found.ok_or_else(|| "empty path".to_owned())
+    }
+}
+
 /// One value found at a path: its JSON pointer, the value, and the list items it is inside
 /// (`(prefix, index)`, so values under the same list item can be paired).
 #[derive(Debug, Clone)]

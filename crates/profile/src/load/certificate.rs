@@ -1,0 +1,34 @@
+//! The `[certificate]` table: title and sections.
+
+use super::*;
+
+impl Loader<'_> {
+    pub(super) fn certificate(
+        &self,
+        c: &RawCertificate,
+        span: &Range<usize>,
+        profile: &Profile,
+    ) -> Result<Certificate, ProfileError> {
+        let title = self.label(c.title.as_ref(), "the certificate title", span)?;
+        let mut sections = Vec::new();
+        for (i, s) in c.sections.iter().enumerate() {
+            let what = format!("certificate section {}", i + 1);
+            let title = self.label(s.get_ref().title.as_ref(), &what, &s.span())?;
+            let mut fields = Vec::new();
+            for text in &s.get_ref().fields {
+                let unknown = |detail: String| {
+                    self.invalid(
+                        &text.span(),
+                        format!("{what}: `{}` is not a field ({detail})", text.get_ref()),
+                    )
+                };
+                let path =
+                    FieldPath::parse(text.get_ref()).ok_or_else(|| unknown("not a path".into()))?;
+                profile.resolve(&path).map_err(unknown)?;
+                fields.push(path);
+            }
+            sections.push(crate::format::Section { title, fields });
+        }
+        Ok(Certificate { title, sections })
+    }
+}
