@@ -431,10 +431,23 @@ impl DocumentCheck {
             },
         );
         let holder = vp.holder();
+        // VC 2.0 makes `holder` optional; a presentation of civil-registry documents must name
+        // one (its holder must be their subject), any other is bound by its proof alone.
+        let carries_documents = || {
+            vp.credentials().into_iter().any(|c| {
+                SecuredCredential::from_embedded(c)
+                    .is_ok_and(|c| c.credential().document_type().is_some())
+            })
+        };
         report.push(
             CheckKind::HolderBinding,
             match holder {
-                None => Outcome::failed("the presentation names no holder"),
+                None if carries_documents() => Outcome::failed(
+                    "the presentation names no holder, and the civil-registry documents in it must be presented by their subject",
+                ),
+                None => Outcome::not_applicable(
+                    "the presentation names no holder: its proof binds it to the key that signed it",
+                ),
                 Some(h) => {
                     self.binding_outcome(h, &proofs, ProofPurpose::Authentication)
                         .await

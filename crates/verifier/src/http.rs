@@ -204,6 +204,12 @@ fn read_document(document: Option<Value>, expect: Expect) -> Result<Vec<u8>, Pro
             }
             serde_json::to_vec(&value).map_err(|e| bad_request("malformed-request", e.to_string()))
         }
+        // A JSON credential serialized into a string is not a credential (Data Integrity:
+        // "securedDocument is not a map"); a string is a vc+jwt or a compact QR text.
+        Some(Value::String(s)) if s.trim_start().starts_with(['{', '[']) => Err(bad_request(
+            "malformed-request",
+            format!("`{member}` is JSON text in a string: send the credential as a JSON object"),
+        )),
         Some(Value::String(s)) if expect == Expect::Credential => Ok(s.into_bytes()),
         Some(_) => Err(bad_request(
             "malformed-request",

@@ -11,3 +11,4 @@ mod rejections;
 mod request_bodies;
 mod restart_and_load;
 mod seams;
+mod vc_api_modes;

@@ -62,7 +62,22 @@ impl TestServer {
     }
 
     async fn start_with(dir: &Path, listener: TcpListener, port: u16, method: DidMethod) -> Self {
-        let config = config(dir, port, method);
+        Self::start_configured(dir, listener, config(dir, port, method)).await
+    }
+
+    /// Starts on a free port with the configuration `adjust` makes of the default one.
+    pub async fn start_adjusted(
+        dir: &Path,
+        method: DidMethod,
+        adjust: impl FnOnce(IssuerConfig) -> IssuerConfig,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        Self::start_configured(dir, listener, adjust(config(dir, port, method))).await
+    }
+
+    async fn start_configured(dir: &Path, listener: TcpListener, config: IssuerConfig) -> Self {
+        let port = listener.local_addr().unwrap().port();
         let tls_config = tls::server_config(&config).unwrap();
         // the registry may still be held by a server shutting down
         let mut tries = 0;
