@@ -287,7 +287,8 @@ impl Group<'_> {
         let Some(mut old) = self.record(old_id)? else {
             return Err(IssuerError::UnknownCredential(old_id.to_owned()));
         };
-        if self.set_bit(&old, StatusPurpose::Revocation, true)? {
+        // A credential without status entries (VC 1.1) is marked superseded, not revoked.
+        if !old.without_status && self.set_bit(&old, StatusPurpose::Revocation, true)? {
             old.revoked_at = Some(self.now);
             self.audit(AuditEvent::new(
                 actor,
@@ -358,6 +359,11 @@ impl Group<'_> {
             credential: id.to_owned(),
             reason: reason.to_owned(),
         };
+        if record.without_status {
+            return Err(conflict(
+                "it is a VC 1.1 credential and carries no status entry (Bitstring Status List entries belong in VC 2.0 credentials): its status cannot be changed",
+            ));
+        }
         let changed = match action {
             StatusAction::Revoke => {
                 let c = self.set_bit(&record, StatusPurpose::Revocation, true)?;

@@ -12,7 +12,7 @@ use civitas_core::model::{
 };
 use civitas_core::secure::{SecureError, Securing, secure_owned_credential_unchecked};
 use civitas_core::self_check::{self, Unchecked};
-use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader, STATUS_LIST_V1};
+use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader};
 use civitas_keys::signer::Signer;
 use serde_json::{Value, json};
 
@@ -222,6 +222,8 @@ pub(crate) struct Item {
     pub(crate) supersede: bool,
     pub(crate) securing: Securing,
     pub(crate) types: Vec<String>,
+    /// Whether the issuer's status entries go into the credential (not in a VC 1.1 one).
+    pub(crate) with_status: bool,
 }
 
 impl Item {
@@ -289,6 +291,7 @@ impl Item {
             supersede: request.supersede,
             securing: request.securing.unwrap_or(default_securing),
             types: vec!["VerifiableCredential".into(), kind.as_str().into()],
+            with_status: true,
         })
     }
 
@@ -309,6 +312,7 @@ impl Item {
         let parsed = Credential::from_value(credential.clone())?;
         Ok(Self {
             types: parsed.types().to_vec(),
+            with_status: parsed.version() == VcVersion::V2_0,
             payload: Payload::Raw(credential),
             source: request.source_record_id,
             source_version: None,
@@ -400,18 +404,6 @@ fn normalize(
             json!({"id": kind.schema_url(), "type": "JsonSchema"}),
         );
     }
-    if parsed.version() == VcVersion::V1_1
-        && let Some(ctx) = obj.get_mut("@context")
-    {
-        let mut list = match ctx.take() {
-            Value::Array(items) => items,
-            one => vec![one],
-        };
-        if !list.iter().any(|c| c.as_str() == Some(STATUS_LIST_V1)) {
-            list.push(STATUS_LIST_V1.into());
-        }
-        *ctx = Value::Array(list);
-    }
     let Some(kind) = kind else {
         return Ok(Value::Object(obj));
     };
@@ -498,7 +490,7 @@ pub(crate) async fn build_and_sign(
         }
         Payload::Raw(v) => {
             let mut v = v.clone();
-            if let Some(o) = v.as_object_mut() {
+            if let Some(o) = v.as_object_mut().filter(|_| item.with_status) {
                 // A caller's entries (open mode) come first, then the issuer's own.
                 let mut entries = match o.remove("credentialStatus") {
                     Some(Value::Array(given)) => given,

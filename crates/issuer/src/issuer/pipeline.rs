@@ -301,6 +301,7 @@ impl Issuer {
                         revoked_at: None,
                         suspended: false,
                         superseded_by: None,
+                        without_status: !job.item.with_status,
                     };
                     positions.push(job.i);
                     prepared.push(Prepared {

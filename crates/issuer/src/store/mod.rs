@@ -93,6 +93,11 @@ pub struct CredentialRecord {
     /// The credential that superseded it (same source record, newer content).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<String>,
+    /// The credential carries no status entry (a VC 1.1 credential: Bitstring Status List
+    /// entries belong in VC 2.0 credentials). Its two positions are reserved like any other's
+    /// but say nothing about it, and its status cannot be changed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub without_status: bool,
 }
 
 impl CredentialRecord {

@@ -231,7 +231,7 @@ async fn idempotency_supersession_and_vc_api_shapes() {
         .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
 
-    // VC 1.1 input: the data-integrity and status contexts are added
+    // VC 1.1 input: the data-integrity context is added for the proof
     let v1 = json!({
         "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/civitas/civil-registry/v1"],
         "type": ["VerifiableCredential", "BirthCertificate"],
@@ -253,6 +253,24 @@ async fn idempotency_supersession_and_vc_api_shapes() {
         .verify(vc.to_string().as_bytes(), &VerifyOptions::default())
         .await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
+    // Bitstring Status List entries belong in VC 2.0 credentials: a 1.1 one carries none, and
+    // its status cannot be changed (409), rather than a revocation nobody could see
+    assert!(vc.get("credentialStatus").is_none(), "{vc}");
+    assert!(
+        !ctx.iter()
+            .any(|c| c == "https://www.w3.org/ns/credentials/status/v1")
+    );
+    let (s, body) = server
+        .post(
+            "/credentials/status",
+            &json!({"credentialId": vc["id"], "action": "revoke", "reason": "test"}),
+        )
+        .await;
+    assert_eq!(s, 409, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("VC 1.1"),
+        "{body}"
+    );
 
     // vc+jwt on request: an enveloped credential
     let (s, body) = server
