@@ -495,6 +495,7 @@ mod tests {
                     supersede: false,
                     securing: Securing::DataIntegrity,
                     types: Vec::new(),
+                    with_status: true,
                 },
                 supersedes: None,
                 pair: EntryPair {
