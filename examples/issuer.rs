@@ -19,6 +19,8 @@
 //! - `--open-vc-api` / `CIVITAS_VC_API=open`: sign any VC Data Model credential whose terms the
 //!   issuer's contexts define, not only birth and marriage certificates (a general-purpose
 //!   VC-API issuer; off by default)
+//! - `--status-messages` / `CIVITAS_STATUS_MESSAGES=registry`: VC-API credentials get a third,
+//!   two-bit `message` status entry (annotated, under rectification, rectified)
 //! - `--allow-context URL[=FILE]` (repeatable) / `CIVITAS_ALLOW_CONTEXTS` (space-separated): a
 //!   context to accept besides the bundled ones, e.g. `https://www.w3.org/ns/credentials/examples/v2`
 
@@ -26,7 +28,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use civitas_issuer::config::{ExtraContext, VcApiMode};
+use civitas_issuer::config::{ExtraContext, StatusMessages, VcApiMode};
 use civitas_issuer::launch::launch;
 use civitas_issuer::{DidMethod, IssuerConfig, TlsConfig};
 
@@ -46,7 +48,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--open-vc-api] [--allow-context URL[=FILE]]... [--log-format text|json]"
+            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--open-vc-api] [--status-messages] [--allow-context URL[=FILE]]... [--log-format text|json]"
         );
         return Ok(());
     }
@@ -86,6 +88,11 @@ async fn main() -> anyhow::Result<()> {
         || std::env::var("CIVITAS_VC_API").is_ok_and(|v| v == "open")
     {
         config = config.vc_api(VcApiMode::Open);
+    }
+    if args.iter().any(|a| a == "--status-messages")
+        || std::env::var("CIVITAS_STATUS_MESSAGES").is_ok_and(|v| v == "registry")
+    {
+        config = config.status_messages(StatusMessages::registry_annotations());
     }
     let mut contexts: Vec<String> = args
         .windows(2)

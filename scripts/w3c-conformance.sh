@@ -2,8 +2,8 @@
 # The W3C VC-API conformance suites against civitas: VC Data Model 2.0 (59 tests), Data Integrity
 # eddsa-rdfc-2022 (44) and Bitstring Status List (27).
 #
-# Starts the issuer example in the open VC-API mode (SPEC §12.1) on 127.0.0.1, from an empty data
-# directory, with a did:key and the W3C examples context allowed; runs the pinned suites'
+# Starts the issuer example in the open VC-API mode (SPEC §12.10) on 127.0.0.1, from an empty data
+# directory, with a did:key, status messages and the W3C examples context allowed; runs the pinned suites'
 # run.sh (../shared/conformance/w3c/run.sh, or $W3C_SUITES) against its issue, verify and status
 # endpoints; stops the issuer. Exit status: run.sh's (0 only when every test passed).
 #
@@ -71,7 +71,7 @@ trap 'rc=$?; cleanup; exit $rc' EXIT
 EXAMPLES=https://www.w3.org/ns/credentials/examples/v2
 CIVITAS_ISSUER_PASSPHRASE=w3c-conformance-run RUST_LOG=warn \
   "$BIN" --data-dir "$DATA" --listen "127.0.0.1:$PORT" --base-url "https://127.0.0.1:$PORT" \
-  --did-key --open-vc-api --allow-context "$EXAMPLES" >"$LOG" 2>&1 &
+  --did-key --open-vc-api --status-messages --allow-context "$EXAMPLES" >"$LOG" 2>&1 &
 PID=$!
 
 for _ in $(seq 1 300); do

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use civitas_core::model::DocumentType;
 use civitas_core::secure::Securing;
-use civitas_issuer::config::{ExtraContext, VcApiMode};
+use civitas_issuer::config::{ExtraContext, StatusMessages, VcApiMode};
 use civitas_issuer::error::ErrorKind;
 use civitas_issuer::launch::launch;
 use civitas_issuer::{
@@ -86,6 +86,10 @@ pub enum IssuerCommand {
         /// context) or URL=FILE. Repeatable; never fetched.
         #[arg(long = "allow-context", value_name = "URL[=FILE]")]
         allow_context: Vec<String>,
+        /// Give VC-API credentials a third, two-bit `message` status entry (annotated, under
+        /// rectification, rectified; SPEC §12.10).
+        #[arg(long)]
+        status_messages: bool,
     },
     /// Issue a credential from a registry record (the typed model's JSON).
     Issue {
@@ -232,6 +236,7 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             key,
             open_vc_api,
             allow_context,
+            status_messages,
         } => {
             let path = dir.path();
             let mut config = match (Issuer::config_of(&path), base_url) {
@@ -249,6 +254,9 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             }
             if open_vc_api {
                 config = config.vc_api(VcApiMode::Open);
+            }
+            if status_messages {
+                config = config.status_messages(StatusMessages::registry_annotations());
             }
             for spec in &allow_context {
                 config = config.extra_context(ExtraContext::parse(spec)?);

@@ -33,6 +33,8 @@ pub enum AuditAction {
     Suspend,
     /// A suspension was lifted.
     Reinstate,
+    /// A credential's `message` status was set.
+    Message,
     /// A key was added and became the signing key (rotation).
     KeyRotate,
     /// A token was created.
@@ -48,6 +50,7 @@ impl AuditAction {
             Self::Revoke => "revoke",
             Self::Suspend => "suspend",
             Self::Reinstate => "reinstate",
+            Self::Message => "message",
             Self::KeyRotate => "key-rotate",
             Self::TokenCreate => "token-create",
         }

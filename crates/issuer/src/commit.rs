@@ -51,6 +51,8 @@ pub enum StatusAction {
     Suspend,
     /// Lift a suspension.
     Reinstate,
+    /// Set the `message` status to a value (see [`StatusMessages`](crate::config::StatusMessages)).
+    Message(u8),
 }
 
 impl StatusAction {
@@ -60,6 +62,7 @@ impl StatusAction {
             Self::Revoke => "revoke",
             Self::Suspend => "suspend",
             Self::Reinstate => "reinstate",
+            Self::Message(_) => "message",
         }
     }
 }
@@ -278,6 +281,59 @@ impl Group<'_> {
         Ok(changed)
     }
 
+    /// Sets the `message` status of `record` to `value` (a value its entry explains).
+    fn set_message(
+        &mut self,
+        record: CredentialRecord,
+        value: u8,
+        reason: Option<&str>,
+        actor: &str,
+    ) -> Result<StatusResult, IssuerError> {
+        let id = record.id.clone();
+        let Some(r) = record.message.clone() else {
+            return Err(IssuerError::StatusConflict {
+                credential: id,
+                reason: "it has no message status entry (only VC-API credentials of an issuer with status messages have one)".to_owned(),
+            });
+        };
+        let changed = {
+            let mut book = self.task.book.lock().map_err(|_| {
+                IssuerError::Unavailable(UnavailableReason::Poisoned("status book"))
+            })?;
+            let list = book.list_mut(&r.list)?;
+            let max = list.status_size().max_value();
+            if value > max {
+                return Err(IssuerError::invalid(
+                    "/message",
+                    format!(
+                        "must be 0x0 to {max:#x}: the message entry has {} bits",
+                        list.status_size().bits()
+                    ),
+                ));
+            }
+            let changed = list.set_message(r.index, value)?;
+            if changed {
+                self.lists.insert(r.list.clone(), list.version());
+            }
+            changed
+        };
+        let lists = match self.lists.get(&r.list) {
+            Some(v) if changed => vec![(r.list.clone(), *v)],
+            _ => Vec::new(),
+        };
+        if changed {
+            let details = json!({"reason": reason, "list": r.list, "index": r.index,
+                                 "status": format!("{value:#x}")});
+            self.audit(AuditEvent::new(actor, AuditAction::Message, &id, details));
+            self.put_record(record.clone());
+        }
+        Ok(StatusResult {
+            record,
+            changed,
+            lists,
+        })
+    }
+
     fn revoke_superseded(
         &mut self,
         old_id: &str,
@@ -359,6 +415,9 @@ impl Group<'_> {
             credential: id.to_owned(),
             reason: reason.to_owned(),
         };
+        if let StatusAction::Message(value) = action {
+            return self.set_message(record, value, reason, actor);
+        }
         if record.without_status {
             return Err(conflict(
                 "it is a VC 1.1 credential and carries no status entry (Bitstring Status List entries belong in VC 2.0 credentials): its status cannot be changed",
@@ -390,6 +449,7 @@ impl Group<'_> {
                 record.suspended = false;
                 c
             }
+            StatusAction::Message(_) => false,
         };
         let target = match action {
             StatusAction::Revoke => &record.revocation.list,
@@ -409,6 +469,7 @@ impl Group<'_> {
                 StatusAction::Revoke => AuditAction::Revoke,
                 StatusAction::Suspend => AuditAction::Suspend,
                 StatusAction::Reinstate => AuditAction::Reinstate,
+                StatusAction::Message(_) => AuditAction::Message,
             };
             self.audit(AuditEvent::new(actor, audit_action, id, details));
             self.put_record(record.clone());

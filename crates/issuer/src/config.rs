@@ -148,6 +148,72 @@ impl ExtraContext {
     }
 }
 
+/// A `message` status (Bitstring Status List §2.1, `statusSize` greater than 1): one more status
+/// entry, of several bits, whose values the entry explains in `statusMessage`, for what a
+/// registrar says about a credential without revoking it (an annotation in the register, a
+/// rectification under way). Given to VC-API credentials (VC 2.0) only: a civil-registry
+/// document from the typed endpoints keeps its two entries, the only ones its compact QR form
+/// (§13) can carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessages {
+    /// Bits per entry (2 to 8).
+    pub size: civitas_status::StatusSize,
+    /// What each value means: exactly one message per possible value (2^size of them).
+    pub messages: Vec<civitas_status::entry::StatusMessage>,
+    /// `statusReference`: where the meanings are explained (the service serves them at
+    /// `<base>/status/messages` when this is `None`).
+    pub reference: Option<String>,
+}
+
+impl StatusMessages {
+    /// The civil registry's messages: 2 bits, `0x0` nothing to report, `0x1` annotated in the
+    /// register, `0x2` under rectification, `0x3` rectified (a newer document exists).
+    pub fn registry_annotations() -> Self {
+        use civitas_status::entry::StatusMessage;
+        Self {
+            size: civitas_status::StatusSize::new(2).unwrap_or(civitas_status::StatusSize::ONE),
+            messages: vec![
+                StatusMessage::new(0, "nothing to report"),
+                StatusMessage::new(
+                    1,
+                    "annotated in the register: ask the registry for the annotation",
+                ),
+                StatusMessage::new(
+                    2,
+                    "under rectification: the registry is correcting the record",
+                ),
+                StatusMessage::new(3, "rectified: a newer document replaces this one"),
+            ],
+            reference: None,
+        }
+    }
+
+    /// Checks the messages: a size of 2 to 8 bits and exactly one message per possible value.
+    pub fn check(&self) -> Result<(), IssuerError> {
+        let values = usize::from(self.size.values());
+        let mut seen = vec![false; values];
+        for m in &self.messages {
+            match seen.get_mut(usize::from(m.status)) {
+                Some(s) if !*s => *s = true,
+                _ => {
+                    return Err(IssuerError::config(format!(
+                        "status message {:#x}: a value of {} bits may be said once",
+                        m.status,
+                        self.size.bits()
+                    )));
+                }
+            }
+        }
+        if self.size.bits() < 2 || seen.iter().any(|s| !s) {
+            return Err(IssuerError::config(format!(
+                "status messages: {} bits need one message for each of their {values} values (and at least 2 bits)",
+                self.size.bits()
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// The issuer's configuration. Identity settings (base URL, DID method, key algorithm, list
 /// layout) are fixed when the data directory is initialised; opening it later with different
 /// values is an error, so status list URLs and the DID never change under issued credentials.
@@ -182,6 +248,8 @@ pub struct IssuerConfig {
     pub vc_api: VcApiMode,
     /// Contexts accepted besides the bundled ones (never fetched).
     pub extra_contexts: Vec<ExtraContext>,
+    /// A `message` status for VC-API credentials (none by default).
+    pub status_messages: Option<StatusMessages>,
 }
 
 impl IssuerConfig {
@@ -204,7 +272,14 @@ impl IssuerConfig {
             tls: TlsConfig::SelfSigned,
             vc_api: VcApiMode::Closed,
             extra_contexts: Vec::new(),
+            status_messages: None,
         }
+    }
+
+    /// Gives VC-API credentials a `message` status entry with these messages.
+    pub fn status_messages(mut self, messages: StatusMessages) -> Self {
+        self.status_messages = Some(messages);
+        self
     }
 
     /// Sets the VC-API mode.

@@ -16,7 +16,7 @@ use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader};
 use civitas_keys::signer::Signer;
 use serde_json::{Value, json};
 
-use crate::config::{IssuerConfig, VcApiMode};
+use crate::config::{IssuerConfig, StatusMessages, VcApiMode};
 use crate::error::{IssuerError, SigningError};
 use crate::jcs;
 use crate::status::EntryPair;
@@ -275,6 +275,13 @@ fn check_allowed(kind: DocumentType, allowed: &[DocumentType]) -> Result<(), Iss
 }
 
 impl Item {
+    /// Whether the item takes a `message` status entry when the issuer has status messages: a
+    /// VC-API credential that carries status entries (a typed document keeps the two its
+    /// compact QR form can carry).
+    pub(crate) fn takes_message(&self) -> bool {
+        self.with_status && matches!(self.payload, Payload::Raw(_))
+    }
+
     pub(crate) fn typed(
         request: IssueRequest,
         allowed: &[DocumentType],
@@ -447,6 +454,15 @@ fn secure_error(e: SecureError) -> IssuerError {
     }
 }
 
+/// Where the service explains its status messages by default: `<base>/status/messages`, from a
+/// message list URL `<base>/status/message/<n>`.
+pub(crate) fn messages_url(list_url: &str) -> String {
+    let base = list_url
+        .rsplit_once("/status/")
+        .map_or(list_url, |(base, _)| base);
+    format!("{base}/status/messages")
+}
+
 /// What [`build_and_sign`] gives: the credential's id, its secured text and its subject digest.
 pub(crate) struct Signed {
     pub(crate) id: String,
@@ -468,12 +484,27 @@ pub(crate) async fn build_and_sign(
     item: &Item,
     entries: &EntryPair,
     issuer: &str,
+    messages: Option<&StatusMessages>,
     signer: &dyn Signer,
     loader: &ContextLoader,
     now: DateTime<Utc>,
 ) -> Result<Unchecked<Signed>, IssuerError> {
     let revocation = entries.revocation.entry().to_json();
     let suspension = entries.suspension.entry().to_json();
+    let message = match (&entries.message, messages) {
+        (Some(allocation), Some(m)) => {
+            let reference = m
+                .reference
+                .clone()
+                .unwrap_or_else(|| messages_url(&allocation.list_url));
+            let entry = allocation
+                .message_entry(m.messages.clone())
+                .map_err(|e| IssuerError::config(format!("status messages: {e}")))?
+                .with_reference(&reference);
+            Some(entry.to_json())
+        }
+        _ => None,
+    };
     let unsigned = match &item.payload {
         Payload::Typed(doc) => {
             let builder = CredentialBuilder::new(issuer)
@@ -498,6 +529,7 @@ pub(crate) async fn build_and_sign(
                     None => Vec::new(),
                 };
                 entries.extend([revocation, suspension]);
+                entries.extend(message);
                 o.insert("credentialStatus".into(), Value::Array(entries));
             }
             v

@@ -44,13 +44,15 @@ pub struct StatusBook {
     lists: HashMap<String, StatusList>,
 }
 
-/// The two allocations of one credential, and the lists they opened.
+/// The allocations of one credential: revocation, suspension and, when asked, message.
 #[derive(Debug, Clone)]
 pub struct EntryPair {
     /// The revocation entry's allocation.
     pub revocation: Allocation,
     /// The suspension entry's allocation.
     pub suspension: Allocation,
+    /// The message entry's allocation (VC-API credentials of an issuer with status messages).
+    pub message: Option<Allocation>,
 }
 
 impl StatusBook {
@@ -94,16 +96,17 @@ impl StatusBook {
         Ok(Self { allocators, lists })
     }
 
-    /// Allocates the revocation and suspension entries of `n` credentials. Lists they open are
+    /// Allocates the revocation and suspension entries of one credential per item of
+    /// `with_message`, and a message entry for those where it is `true`. Lists they open are
     /// created and stored, and returned; allocator states are stored whenever a lease is taken.
     pub fn allocate(
         &mut self,
-        n: usize,
+        with_message: &[bool],
         store: &dyn RegistryStore,
     ) -> Result<(Vec<EntryPair>, Vec<String>), IssuerError> {
-        let mut pairs = Vec::with_capacity(n);
+        let mut pairs = Vec::with_capacity(with_message.len());
         let mut opened = Vec::new();
-        for _ in 0..n {
+        for &wants_message in with_message {
             let mut one = |purpose: StatusPurpose| -> Result<Allocation, IssuerError> {
                 let allocator = self.allocators.get_mut(&purpose).ok_or_else(|| {
                     IssuerError::config(format!("no {} allocator", purpose.as_str()))
@@ -122,9 +125,15 @@ impl StatusBook {
             };
             let revocation = one(StatusPurpose::Revocation)?;
             let suspension = one(StatusPurpose::Suspension)?;
+            let message = if wants_message {
+                Some(one(StatusPurpose::Message)?)
+            } else {
+                None
+            };
             pairs.push(EntryPair {
                 revocation,
                 suspension,
+                message,
             });
         }
         Ok((pairs, opened))

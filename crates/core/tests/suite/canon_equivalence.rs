@@ -665,3 +665,41 @@ async fn damaged_documents_never_panic_and_never_disagree() {
     }
     println!("damaged documents: {answered} of {n} answered by the fast path, identical");
 }
+
+/// A `message` status entry (`statusSize`, typed `https://www.w3.org/2001/XMLSchema#integer` by
+/// the VC 2.0 context, and `statusMessage`): the fast path answers, as the general path does;
+/// with a base direction beside it, only the fast path can (the general path refuses it).
+#[tokio::test]
+async fn a_message_status_entry_takes_the_fast_path() {
+    let loader = ContextLoader::bundled();
+    let mut doc = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:0f3c9a8e-3d1b-4f5a-9a43-5d2f6d9b1c11",
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:issuer",
+        "credentialSubject": {"id": "did:example:alice"},
+        "credentialStatus": [{
+            "id": "https://registry.example/status/message/1#94567",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "message",
+            "statusListIndex": "94567",
+            "statusListCredential": "https://registry.example/status/message/1",
+            "statusSize": 2,
+            "statusMessage": [
+                {"status": "0x0", "message": "nothing to report"},
+                {"status": "0x1", "message": "annotated"},
+                {"status": "0x2", "message": "under rectification"},
+                {"status": "0x3", "message": "rectified"}
+            ],
+            "statusReference": "https://registry.example/status/messages"
+        }]
+    });
+    assert!(compare("message status entry", &doc, &loader).await);
+    let lines = canon::fast_canonical_lines(&doc, &loader).unwrap().concat();
+    assert!(
+        lines.contains("\"2\"^^<https://www.w3.org/2001/XMLSchema#integer>"),
+        "{lines}"
+    );
+    doc["name"] = json!({"@value": "Example", "@language": "en", "@direction": "ltr"});
+    assert!(compare("message status entry and a base direction", &doc, &loader).await);
+}

@@ -48,6 +48,7 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/.well-known/did.json", get(did_json))
         .route("/did.json", get(did_json))
         .route("/keys", get(keys))
+        .route("/status/messages", get(status_messages))
         .route("/status/{purpose}/{number}", get(status_list));
     // Everything else carries personal data (credentials, records, audit entries) or secrets
     // (tokens): never stored by a cache.
@@ -189,6 +190,27 @@ fn status_list_media_type(headers: &HeaderMap) -> &'static str {
     best.map_or(TYPES[0], |(_, i)| TYPES[i])
 }
 
+/// What the values of the issuer's `message` status mean (the default `statusReference`).
+async fn status_messages(State(issuer): State<Shared>) -> Response {
+    let Some(m) = &issuer.config().status_messages else {
+        return Problem::not_found("this issuer has no status messages").into_response();
+    };
+    let messages: Vec<Value> = m
+        .messages
+        .iter()
+        .map(|m| json!({"status": format!("{:#x}", m.status), "message": m.message}))
+        .collect();
+    let mut r = json_response(
+        StatusCode::OK,
+        &json!({"statusPurpose": "message", "statusSize": m.size.bits(), "statusMessage": messages}),
+    );
+    let ttl = issuer.config().status_list_ttl.as_secs();
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={ttl}")) {
+        r.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    r
+}
+
 async fn status_list(
     State(issuer): State<Shared>,
     Path((purpose, number)): Path<(String, String)>,
@@ -197,6 +219,7 @@ async fn status_list(
     let purpose = match purpose.as_str() {
         "revocation" => StatusPurpose::Revocation,
         "suspension" => StatusPurpose::Suspension,
+        "message" => StatusPurpose::Message,
         _ => return Problem::not_found(format!("no `{purpose}` status lists")).into_response(),
     };
     let Ok(number) = number.parse::<u64>() else {
@@ -489,7 +512,8 @@ fn status_body(change: &StatusChange) -> Value {
 }
 
 /// A status update: `{credentialId, credentialStatus: [{statusPurpose, status}]}` (VC-API; one
-/// entry may be given without its array), or `{credentialId, action}` (civitas).
+/// entry may be given without its array), `{credentialId, action}` (civitas), or
+/// `{credentialId, message: "0x1"}` (the `message` status, when the issuer has one).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct StatusBody {
@@ -500,6 +524,8 @@ struct StatusBody {
     action: Option<Parsed<StatusAction>>,
     #[serde(default)]
     credential_status: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    message: Option<String>,
 }
 
 /// One VC-API status entry.
@@ -540,6 +566,15 @@ fn status_actions(
     };
     if let Some(Parsed(action)) = request.action {
         return Ok((id, vec![action], reason));
+    }
+    if let Some(text) = request.message {
+        let value = text
+            .strip_prefix("0x")
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            .ok_or_else(|| {
+                IssuerError::invalid("/message", "must be a status value in hexadecimal (`0x1`)")
+            })?;
+        return Ok((id, vec![StatusAction::Message(value)], reason));
     }
     let entries = match request.credential_status {
         Some(Value::Array(a)) => a,

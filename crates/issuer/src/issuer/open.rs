@@ -142,9 +142,14 @@ impl IssuerBuilder {
                 used.entry(StatusPurpose::Suspension)
                     .or_default()
                     .push((r.suspension.list_number, r.suspension.index));
+                if let Some(m) = &r.message {
+                    used.entry(StatusPurpose::Message)
+                        .or_default()
+                        .push((m.list_number, m.index));
+                }
             }
         }
-        let configs = crate::status::PURPOSES
+        let mut configs: Vec<_> = crate::status::PURPOSES
             .iter()
             .map(|p| {
                 allocator_config(
@@ -155,6 +160,18 @@ impl IssuerBuilder {
                 )
             })
             .collect();
+        if let Some(messages) = &config.status_messages {
+            messages.check()?;
+            configs.push(
+                allocator_config(
+                    &config.status_base(StatusPurpose::Message.as_str()),
+                    StatusPurpose::Message,
+                    config.entries_per_list,
+                    config.lease_size,
+                )
+                .status_size(messages.size),
+            );
+        }
         let book = StatusBook::load(store.as_ref(), configs, &used)?;
         store.flush()?;
         let urls = book.urls();

@@ -175,7 +175,15 @@ impl Issuer {
 
         if !todo.is_empty() {
             let allocated = match inner.book.lock() {
-                Ok(mut book) => book.allocate(todo.len(), inner.store.as_ref()),
+                Ok(mut book) => {
+                    let with_message: Vec<bool> = todo
+                        .iter()
+                        .map(|(_, item, _)| {
+                            inner.config.status_messages.is_some() && item.takes_message()
+                        })
+                        .collect();
+                    book.allocate(&with_message, inner.store.as_ref())
+                }
                 Err(_) => Err(IssuerError::Unavailable(UnavailableReason::Poisoned(
                     "status book",
                 ))),
@@ -276,6 +284,7 @@ impl Issuer {
             .collect();
         let ctx = Arc::new(SignContext {
             issuer: inner.meta.did.clone(),
+            messages: inner.config.status_messages.clone(),
             signer,
             loader: inner.loader.clone(),
             now,
@@ -302,6 +311,7 @@ impl Issuer {
                         suspended: false,
                         superseded_by: None,
                         without_status: !job.item.with_status,
+                        message: job.pair.message.as_ref().map(status_ref),
                     };
                     positions.push(job.i);
                     prepared.push(Prepared {
@@ -365,6 +375,7 @@ fn status_ref(a: &civitas_status::Allocation) -> StatusRef {
 
 struct SignContext {
     issuer: String,
+    messages: Option<crate::config::StatusMessages>,
     signer: Arc<dyn Signer>,
     loader: ContextLoader,
     now: DateTime<Utc>,
@@ -387,6 +398,7 @@ async fn sign_chunk(mut jobs: Vec<SignJob>, ctx: Arc<SignContext>) -> Vec<SignJo
             &job.item,
             &job.pair,
             &ctx.issuer,
+            ctx.messages.as_ref(),
             ctx.signer.as_ref(),
             &ctx.loader,
             ctx.now,
@@ -501,6 +513,7 @@ mod tests {
                 pair: EntryPair {
                     revocation: allocation(StatusPurpose::Revocation, i as u64),
                     suspension: allocation(StatusPurpose::Suspension, i as u64),
+                    message: None,
                 },
                 result: None,
             })
@@ -515,6 +528,7 @@ mod tests {
             let inner = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
             let ctx = Arc::new(SignContext {
                 issuer: inner.controller().to_owned(),
+                messages: None,
                 signer: Arc::new(Flaky {
                     inner,
                     count: AtomicUsize::new(0),

@@ -98,15 +98,19 @@ pub struct CredentialRecord {
     /// but say nothing about it, and its status cannot be changed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub without_status: bool,
+    /// The `message` entry, when the issuer gives its VC-API credentials one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<StatusRef>,
 }
 
 impl CredentialRecord {
-    /// The status ref of `purpose` (revocation or suspension).
+    /// The status ref of `purpose` (revocation, suspension or message).
     pub fn status_ref(&self, purpose: StatusPurpose) -> Option<&StatusRef> {
         match purpose {
             StatusPurpose::Revocation => Some(&self.revocation),
             StatusPurpose::Suspension => Some(&self.suspension),
-            _ => None,
+            StatusPurpose::Message => self.message.as_ref(),
+            StatusPurpose::Refresh => None,
         }
     }
 }

@@ -337,3 +337,99 @@ async fn status_lists_are_served_as_the_client_accepts_with_vary() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn status_messages_give_vc_api_credentials_a_message_entry_a_registrar_can_set() {
+    use civitas_issuer::config::StatusMessages;
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_adjusted(dir.path(), DidMethod::Key, |c| {
+        open(c).status_messages(StatusMessages::registry_annotations())
+    })
+    .await;
+    let (status, body) = issue(&server, &generic()).await;
+    assert_eq!(status, 201, "{body}");
+    let vc = body["verifiableCredential"].clone();
+    let entries = vc["credentialStatus"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{vc}");
+    let message = &entries[2];
+    assert_eq!(message["statusPurpose"], "message");
+    assert_eq!(message["statusSize"], 2);
+    assert_eq!(
+        message["statusMessage"].as_array().unwrap().len(),
+        4,
+        "2 bits: 4 values"
+    );
+    assert_eq!(message["statusMessage"][1]["status"], "0x1");
+    assert_eq!(message["statusReference"], server.url("/status/messages"));
+    let r = server.get("/status/messages").await;
+    assert_eq!(r.status(), 200);
+    let explained: Value = r.json().await.unwrap();
+    assert_eq!(explained["statusMessage"], message["statusMessage"]);
+
+    // the registrar sets it; the list is re-signed and published, the audit log says so
+    let id = vc["id"].as_str().unwrap();
+    let (status, body) = server
+        .post(
+            "/credentials/status",
+            &json!({"credentialId": id, "message": "0x2", "reason": "rectification"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["changed"], true);
+    let list_url = message["statusListCredential"].as_str().unwrap();
+    assert!(
+        body["statusListCredentials"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(list_url))
+    );
+    let list = server.issuer.published_list(list_url).unwrap();
+    let bits = civitas_status::BitstringStatusListCredential::parse(list.body.as_bytes()).unwrap();
+    let index: u64 = message["statusListIndex"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        bits.bits
+            .get(index, civitas_status::StatusSize::new(2).unwrap())
+            .unwrap(),
+        2
+    );
+    assert!(server.issuer.verify_audit().unwrap().is_ok());
+    // the issuer's verifier still finds the credential valid (a message is not a revocation)
+    let (status, body) = server
+        .post_as(
+            "/credentials/verify",
+            &json!({"verifiableCredential": vc}),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // values outside the entry's size, malformed values, credentials without the entry
+    for bad in ["0x4", "2", "0xZZ"] {
+        let (status, body) = server
+            .post(
+                "/credentials/status",
+                &json!({"credentialId": id, "message": bad}),
+            )
+            .await;
+        assert!(status == 400 || status == 409, "{bad}: {status} {body}");
+    }
+    let (_, body) = server.post("/birth-certificates", &birth_body("M-1")).await;
+    let birth = body["verifiableCredential"].clone();
+    assert_eq!(
+        birth["credentialStatus"].as_array().unwrap().len(),
+        2,
+        "a typed document keeps its two entries"
+    );
+    let (status, body) = server
+        .post(
+            "/credentials/status",
+            &json!({"credentialId": birth["id"], "message": "0x1"}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    server.stop().await;
+}
