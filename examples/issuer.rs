@@ -21,6 +21,9 @@
 //!   VC-API issuer; off by default)
 //! - `--status-messages` / `CIVITAS_STATUS_MESSAGES=registry`: VC-API credentials get a third,
 //!   two-bit `message` status entry (annotated, under rectification, rectified)
+//! - `--verify-bundle FILE --verify-anchor DID` / `CIVITAS_VERIFY_BUNDLE`, `CIVITAS_VERIFY_ANCHOR`:
+//!   the verify endpoints trust this offline bundle's trust list (signed by DID) instead of the
+//!   issuer alone
 //! - `--allow-context URL[=FILE]` (repeatable) / `CIVITAS_ALLOW_CONTEXTS` (space-separated): a
 //!   context to accept besides the bundled ones, e.g. `https://www.w3.org/ns/credentials/examples/v2`
 
@@ -28,7 +31,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use civitas_issuer::config::{ExtraContext, StatusMessages, VcApiMode};
+use civitas_issuer::config::{ExtraContext, StatusMessages, VcApiMode, VerifyTrust};
 use civitas_issuer::launch::launch;
 use civitas_issuer::{DidMethod, IssuerConfig, TlsConfig};
 
@@ -48,7 +51,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--open-vc-api] [--status-messages] [--allow-context URL[=FILE]]... [--log-format text|json]"
+            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--open-vc-api] [--status-messages] [--verify-bundle FILE --verify-anchor DID] [--allow-context URL[=FILE]]... [--log-format text|json]"
         );
         return Ok(());
     }
@@ -93,6 +96,19 @@ async fn main() -> anyhow::Result<()> {
         || std::env::var("CIVITAS_STATUS_MESSAGES").is_ok_and(|v| v == "registry")
     {
         config = config.status_messages(StatusMessages::registry_annotations());
+    }
+    match (
+        setting(&args, "--verify-bundle", "CIVITAS_VERIFY_BUNDLE"),
+        setting(&args, "--verify-anchor", "CIVITAS_VERIFY_ANCHOR"),
+    ) {
+        (Some(bundle), Some(anchor)) => {
+            config = config.verify_trust(VerifyTrust {
+                anchor: civitas_verifier::trust::TrustAnchor::did(&anchor),
+                bundle: bundle.into(),
+            });
+        }
+        (None, None) => {}
+        _ => anyhow::bail!("--verify-bundle and --verify-anchor go together"),
     }
     let mut contexts: Vec<String> = args
         .windows(2)

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use civitas_core::model::DocumentType;
 use civitas_core::secure::Securing;
-use civitas_issuer::config::{ExtraContext, StatusMessages, VcApiMode};
+use civitas_issuer::config::{ExtraContext, StatusMessages, VcApiMode, VerifyTrust};
 use civitas_issuer::error::ErrorKind;
 use civitas_issuer::launch::launch;
 use civitas_issuer::{
@@ -90,6 +90,13 @@ pub enum IssuerCommand {
         /// rectification, rectified; SPEC §12.10).
         #[arg(long)]
         status_messages: bool,
+        /// The verify endpoints trust this offline bundle (`civitas verifier bundle`) instead
+        /// of the issuer alone.
+        #[arg(long, requires = "verify_anchor")]
+        verify_bundle: Option<PathBuf>,
+        /// The DID that signs --verify-bundle's trust list.
+        #[arg(long, requires = "verify_bundle")]
+        verify_anchor: Option<String>,
     },
     /// Issue a credential from a registry record (the typed model's JSON).
     Issue {
@@ -237,6 +244,8 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             open_vc_api,
             allow_context,
             status_messages,
+            verify_bundle,
+            verify_anchor,
         } => {
             let path = dir.path();
             let mut config = match (Issuer::config_of(&path), base_url) {
@@ -257,6 +266,12 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             }
             if status_messages {
                 config = config.status_messages(StatusMessages::registry_annotations());
+            }
+            if let (Some(bundle), Some(anchor)) = (verify_bundle, verify_anchor) {
+                config = config.verify_trust(VerifyTrust {
+                    anchor: civitas_verifier::trust::TrustAnchor::did(&anchor),
+                    bundle,
+                });
             }
             for spec in &allow_context {
                 config = config.extra_context(ExtraContext::parse(spec)?);

@@ -214,6 +214,18 @@ impl StatusMessages {
     }
 }
 
+/// Whom the service's verify endpoints trust instead of the issuer alone (closed mode) or any
+/// issuer (open mode): an offline bundle (a trust list signed by `anchor`, status snapshots,
+/// contexts; `civitas verifier bundle`), read when the service starts. The issuer's own status
+/// lists are still loaded in-process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyTrust {
+    /// Whoever signs the bundle's trust list.
+    pub anchor: civitas_verifier::trust::TrustAnchor,
+    /// The bundle file (at most [`MAX_BUNDLE_BYTES`](civitas_verifier::bundle::MAX_BUNDLE_BYTES)).
+    pub bundle: PathBuf,
+}
+
 /// The issuer's configuration. Identity settings (base URL, DID method, key algorithm, list
 /// layout) are fixed when the data directory is initialised; opening it later with different
 /// values is an error, so status list URLs and the DID never change under issued credentials.
@@ -250,6 +262,8 @@ pub struct IssuerConfig {
     pub extra_contexts: Vec<ExtraContext>,
     /// A `message` status for VC-API credentials (none by default).
     pub status_messages: Option<StatusMessages>,
+    /// Whom the verify endpoints trust, when not the issuer itself (none by default).
+    pub verify_trust: Option<VerifyTrust>,
 }
 
 impl IssuerConfig {
@@ -273,7 +287,14 @@ impl IssuerConfig {
             vc_api: VcApiMode::Closed,
             extra_contexts: Vec::new(),
             status_messages: None,
+            verify_trust: None,
         }
+    }
+
+    /// Has the verify endpoints trust what an offline bundle says.
+    pub fn verify_trust(mut self, trust: VerifyTrust) -> Self {
+        self.verify_trust = Some(trust);
+        self
     }
 
     /// Gives VC-API credentials a `message` status entry with these messages.

@@ -2,10 +2,12 @@
 //! `POST /presentations/verify`, civitas-verifier's routes answered by a verifier the issuer
 //! builds from its own configuration, so that one process is a whole VC-API implementation.
 //!
-//! - **Trust**: in the closed mode, the issuer itself for its document types (a trust list it
-//!   signs at start, anchored on its own DID); in the open mode, any issuer whose key resolves
-//!   offline (`did:key`, or the issuer's own pinned `did:web`), as a general-purpose VC-API
-//!   verifier does (`trustedIssuer` is then *not applicable*).
+//! - **Trust**: an offline bundle when the configuration names one
+//!   ([`VerifyTrust`](crate::config::VerifyTrust): its trust list, snapshots and contexts);
+//!   otherwise, in the closed mode, the issuer itself for its document types (a trust list it
+//!   signs at start, anchored on its own DID), and in the open mode any issuer whose key
+//!   resolves offline (`did:key`, or the issuer's own pinned `did:web`), as a general-purpose
+//!   VC-API verifier does (`trustedIssuer` is then *not applicable*).
 //! - **Contexts**: the bundled ones and the configuration's extra contexts; never fetched.
 //! - **Status**: the issuer's own published lists, loaded in-process before each request when
 //!   they changed (or every [`RELOAD_EVERY`]), so a revocation shows at once; other issuers'
@@ -22,6 +24,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use civitas_verifier::Verifier;
+use civitas_verifier::bundle::{Bundle, MAX_BUNDLE_BYTES};
 use civitas_verifier::http::{SharedVerifier, shared_router};
 use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};
 
@@ -110,6 +113,23 @@ impl IssuerVerifier {
     }
 }
 
+/// Reads the bundle the configuration names (size-limited, checked as a bundle).
+fn read_bundle(path: &std::path::Path) -> Result<Bundle, IssuerError> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_BUNDLE_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| IssuerError::config(format!("verify bundle {}: {e}", path.display())))?;
+    if bytes.len() > MAX_BUNDLE_BYTES {
+        return Err(IssuerError::config(format!(
+            "verify bundle {}: larger than {MAX_BUNDLE_BYTES} bytes",
+            path.display()
+        )));
+    }
+    Bundle::parse(&bytes)
+        .map_err(|e| IssuerError::config(format!("verify bundle {}: {e}", path.display())))
+}
+
 /// The verifier for `issuer`'s configuration (see the module documentation).
 async fn build(issuer: &Issuer) -> Result<Verifier, IssuerError> {
     let config = issuer.config();
@@ -125,9 +145,13 @@ async fn build(issuer: &Issuer) -> Result<Verifier, IssuerError> {
     if web {
         builder = builder.pin(document.clone());
     }
-    builder = match config.vc_api {
-        VcApiMode::Open => builder.trust_any_issuer(),
-        VcApiMode::Closed => {
+    builder = match (&config.verify_trust, config.vc_api) {
+        (Some(trust), _) => {
+            let bundle = read_bundle(&trust.bundle)?;
+            builder.trust_anchor(trust.anchor.clone()).bundle(&bundle)
+        }
+        (None, VcApiMode::Open) => builder.trust_any_issuer(),
+        (None, VcApiMode::Closed) => {
             let mut entry = TrustedIssuer::new(
                 issuer.did(),
                 config.document_types.iter().map(|t| t.as_str()),

@@ -433,3 +433,99 @@ async fn status_messages_give_vc_api_credentials_a_message_entry_a_registrar_can
     assert_eq!(status, 409, "{body}");
     server.stop().await;
 }
+
+/// A trust list signed by `anchor` naming `issuers` for birth certificates, as an offline
+/// bundle file in `dir`.
+async fn bundle_file(
+    dir: &std::path::Path,
+    anchor: &civitas_keys::signer::LocalSigner,
+    issuers: &[&str],
+) -> std::path::PathBuf {
+    use civitas_verifier::bundle::BundleBuilder;
+    use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};
+    let mut list = TrustList::new("ministry");
+    for issuer in issuers {
+        list.add(TrustedIssuer::new(issuer, ["BirthCertificate"]))
+            .unwrap();
+    }
+    let signed = list
+        .sign(anchor, &TrustListSigning::default())
+        .await
+        .unwrap();
+    let bundle = BundleBuilder::new(vec![TrustAnchor::did(anchor.controller())])
+        .trust_list(signed)
+        .build()
+        .await
+        .unwrap();
+    let path = dir.join("bundle.json");
+    std::fs::write(&path, bundle.to_json_pretty()).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn the_verify_endpoints_can_trust_a_ministry_bundle_instead_of_the_issuer_alone() {
+    use civitas_issuer::config::VerifyTrust;
+    use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+    use civitas_keys::signer::LocalSigner;
+    use civitas_verifier::trust::TrustAnchor;
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let first = TestServer::start(dir.path(), DidMethod::Key).await;
+    let did = first.issuer.did().to_owned();
+    let port = first.port;
+    let token = first.token().to_owned();
+    first.stop().await;
+
+    let anchor = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
+    let listed = bundle_file(files.path(), &anchor, &[&did]).await;
+    let trust = VerifyTrust {
+        anchor: TrustAnchor::did(anchor.controller()),
+        bundle: listed,
+    };
+    let mut server =
+        TestServer::restart_adjusted(dir.path(), port, DidMethod::Key, |c| c.verify_trust(trust))
+            .await;
+    server.token = Some(token);
+    let (status, body) = server.post("/birth-certificates", &birth_body("B-1")).await;
+    assert_eq!(status, 201, "{body}");
+    let request = json!({"verifiableCredential": body["verifiableCredential"]});
+    let (status, body) = server.post_as("/credentials/verify", &request, None).await;
+    assert_eq!(status, 200, "{body}");
+    let checks = body["report"]["checks"].as_array().unwrap();
+    let trusted = checks
+        .iter()
+        .find(|c| c["check"] == "trustedIssuer")
+        .unwrap();
+    assert_eq!(trusted["status"], "passed", "{body}");
+    let token = server.token().to_owned();
+    server.stop().await;
+
+    // a bundle whose trust list does not name the issuer: its own credential is not trusted
+    let other = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
+    let unlisted = bundle_file(files.path(), &anchor, &[other.controller()]).await;
+    let trust = VerifyTrust {
+        anchor: TrustAnchor::did(anchor.controller()),
+        bundle: unlisted,
+    };
+    let mut server =
+        TestServer::restart_adjusted(dir.path(), port, DidMethod::Key, |c| c.verify_trust(trust))
+            .await;
+    server.token = Some(token);
+    let (status, body) = server.post_as("/credentials/verify", &request, None).await;
+    assert_eq!(status, 422, "{body}");
+    server.stop().await;
+
+    // a bundle file that is not a bundle stops the service at start
+    let broken = files.path().join("broken.json");
+    std::fs::write(&broken, "{}").unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let config =
+        crate::common::config(fresh.path(), port, DidMethod::Key).verify_trust(VerifyTrust {
+            anchor: TrustAnchor::did(anchor.controller()),
+            bundle: broken,
+        });
+    let (issuer, _) = civitas_issuer::Issuer::open(config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let served = civitas_issuer::http::serve(issuer, listener, None, async {}).await;
+    assert!(served.is_err(), "a broken bundle must stop the service");
+}

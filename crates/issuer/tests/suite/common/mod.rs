@@ -46,6 +46,16 @@ impl TestServer {
 
     /// Starts again on `port` (a restart).
     pub async fn restart(dir: &Path, port: u16, method: DidMethod) -> Self {
+        Self::restart_adjusted(dir, port, method, |c| c).await
+    }
+
+    /// Starts again on `port` with the configuration `adjust` makes of the default one.
+    pub async fn restart_adjusted(
+        dir: &Path,
+        port: u16,
+        method: DidMethod,
+        adjust: impl FnOnce(IssuerConfig) -> IssuerConfig,
+    ) -> Self {
         let mut tries = 0;
         let listener = loop {
             match TcpListener::bind(("127.0.0.1", port)).await {
@@ -58,7 +68,7 @@ impl TestServer {
                 Err(e) => panic!("rebinding {port}: {e}"),
             }
         };
-        Self::start_with(dir, listener, port, method).await
+        Self::start_configured(dir, listener, adjust(config(dir, port, method))).await
     }
 
     async fn start_with(dir: &Path, listener: TcpListener, port: u16, method: DidMethod) -> Self {
