@@ -602,7 +602,7 @@ async fn wrong_passphrase_changes_nothing_and_a_passphrase_change_re_encrypts() 
     ));
     drop(first);
 
-    let mut wallet = Wallet::open(&path, PASSPHRASE).unwrap();
+    let mut wallet = reopen(|| Wallet::open(&path, PASSPHRASE));
     assert_eq!(wallet.documents().unwrap(), before);
     assert!(matches!(
         wallet.change_passphrase(b"not it", b"new passphrase", KdfParams::testing()),
@@ -616,10 +616,10 @@ async fn wrong_passphrase_changes_nothing_and_a_passphrase_change_re_encrypts() 
     drop(wallet);
 
     assert!(matches!(
-        Wallet::open(&path, PASSPHRASE),
+        reopen_result(|| Wallet::open(&path, PASSPHRASE)),
         Err(WalletError::WrongPassphrase { .. })
     ));
-    let wallet = Wallet::open(&path, b"new passphrase").unwrap();
+    let wallet = reopen(|| Wallet::open(&path, b"new passphrase"));
     assert_eq!(wallet.documents().unwrap(), before);
     assert_eq!(holder_did(&wallet), holder);
     let shared = wallet
@@ -740,6 +740,31 @@ async fn backup_restores_an_identical_wallet_and_a_damaged_one_is_refused() {
     }
 }
 
+/// Whether an error is sled's "could not acquire lock": the database a handle just dropped is
+/// still held for a moment by sled's flusher thread.
+fn held_by_a_closing_handle(e: &dyn std::fmt::Debug) -> bool {
+    format!("{e:?}").contains("could not acquire lock")
+}
+
+/// `open()`'s answer once the database is no longer held by a handle that is closing (up to
+/// 5 s), whatever that answer is.
+fn reopen_result<T, E: std::fmt::Debug>(mut open: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    for _ in 0..100 {
+        match open() {
+            Err(e) if held_by_a_closing_handle(&e) => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            other => return other,
+        }
+    }
+    open()
+}
+
+/// Opens, waiting for a handle that is closing (see [`reopen_result`]).
+fn reopen<T, E: std::fmt::Debug>(open: impl FnMut() -> Result<T, E>) -> T {
+    reopen_result(open).unwrap()
+}
+
 #[tokio::test]
 async fn damaged_database_records_are_refused_without_panic() {
     let world = World::new().await;
@@ -773,14 +798,14 @@ async fn damaged_database_records_are_refused_without_panic() {
 
     // Through sled itself: a flipped bit in a sealed record, and two records swapped.
     {
-        let db = sled::open(&path).unwrap();
+        let db = reopen(|| sled::open(&path));
         let docs = db.open_tree("documents").unwrap();
         let mut value = docs.get(b.id.as_bytes()).unwrap().unwrap().to_vec();
         value[40] ^= 0x01;
         docs.insert(b.id.as_bytes(), value).unwrap();
         db.flush().unwrap();
     }
-    let wallet = Wallet::open(&path, PASSPHRASE).unwrap();
+    let wallet = reopen(|| Wallet::open(&path, PASSPHRASE));
     match wallet.documents() {
         Err(WalletError::Corrupt { record, .. }) => {
             assert_eq!(record, format!("document {}", b.id))
@@ -789,20 +814,20 @@ async fn damaged_database_records_are_refused_without_panic() {
     }
     drop(wallet);
     {
-        let db = sled::open(&path).unwrap();
+        let db = reopen(|| sled::open(&path));
         let docs = db.open_tree("documents").unwrap();
         let mv = docs.get(m.id.as_bytes()).unwrap().unwrap();
         docs.insert(b.id.as_bytes(), mv).unwrap();
         db.flush().unwrap();
     }
-    let wallet = Wallet::open(&path, PASSPHRASE).unwrap();
+    let wallet = reopen(|| Wallet::open(&path, PASSPHRASE));
     assert!(
         matches!(wallet.documents(), Err(WalletError::Corrupt { .. })),
         "a moved record is refused"
     );
     drop(wallet);
     {
-        let db = sled::open(&path).unwrap();
+        let db = reopen(|| sled::open(&path));
         db.open_tree("meta")
             .unwrap()
             .insert(b"header", &b"{\"version\":1"[..])
@@ -810,7 +835,7 @@ async fn damaged_database_records_are_refused_without_panic() {
         db.flush().unwrap();
     }
     assert!(matches!(
-        Wallet::open(&path, PASSPHRASE),
+        reopen_result(|| Wallet::open(&path, PASSPHRASE)),
         Err(WalletError::Corrupt { record, .. }) if record == "wallet header"
     ));
 
@@ -854,7 +879,7 @@ async fn damaged_database_records_are_refused_without_panic() {
     // record and everything after it as a torn write; the wallet's write counter (kept beside
     // the database) notices, and the wallet is refused.
     let sealed_first = {
-        let db = sled::open(&fresh).unwrap();
+        let db = reopen(|| sled::open(&fresh));
         let docs = db.open_tree("documents").unwrap();
         docs.get(originals[0].id.as_bytes())
             .unwrap()
