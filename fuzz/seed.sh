@@ -47,6 +47,7 @@ echo "{\"format\":\"civitas-wallet-backup\",\"version\":1,\"created\":\"2026-03-
   seed wallet_input backup
 
 copy mapping_toml "$root"/crates/infohighway/mappings/*.toml
+copy profile_toml "$root"/crates/profile/profiles/*.toml
 { cat "$root"/crates/infohighway/mappings/infohighway-birth.toml; printf '\xff'
   echo "$record"
 } | seed mapping_toml with-record

@@ -50,8 +50,10 @@ for suite in vc-data-model-2.0-test-suite vc-di-eddsa-test-suite vc-bitstring-st
 done
 
 echo "w3c-conformance: building the issuer example" >&2
+# The workspace's examples, as `cargo test --workspace` builds them (the same features): right
+# after the tests (in .ci/run) nothing is compiled again.
 # shellcheck disable=SC2086
-cargo build --quiet ${CARGO_PROFILE_FLAG:-} --example issuer
+cargo build --quiet ${CARGO_PROFILE_FLAG:-} --workspace --examples
 case "${CARGO_PROFILE_FLAG:-}" in
   --release) BIN=$ROOT/target/release/examples/issuer ;;
   *) BIN=$ROOT/target/debug/examples/issuer ;;
