@@ -127,7 +127,9 @@ pub fn validate_jwt_proof<S: NonceStore>(
         return Err(invalid("proof is not a compact JWS of three parts"));
     };
     let header = decode_json(h, "header")?;
-    if header.get("typ").and_then(Value::as_str) != Some(PROOF_TYP) {
+    let typ = header.get("typ").and_then(Value::as_str);
+    // RFC 7515 §4.1.9: the `application/` prefix may be omitted, and is equivalent.
+    if typ != Some(PROOF_TYP) && typ != Some("application/openid4vci-proof+jwt") {
         return Err(invalid(format!("proof `typ` must be `{PROOF_TYP}`")));
     }
     let alg = header
@@ -139,6 +141,11 @@ pub fn validate_jwt_proof<S: NonceStore>(
         || !policy.allowed_algs.iter().any(|a| a == alg)
     {
         return Err(invalid(format!("proof `alg` `{alg}` is not allowed")));
+    }
+    if header.contains_key("crit") {
+        return Err(invalid(
+            "proof header `crit` names extensions civitas does not understand",
+        ));
     }
     if header.contains_key("x5c") || header.contains_key("trust_chain") {
         return Err(invalid(
@@ -185,6 +192,14 @@ pub fn validate_jwt_proof<S: NonceStore>(
     }
     if iat > now + policy.max_future {
         return Err(invalid("proof `iat` is in the future"));
+    }
+    if let Some(exp) = payload.get("exp") {
+        let exp = exp
+            .as_i64()
+            .ok_or_else(|| invalid("proof `exp` is not a number"))?;
+        if exp <= now.timestamp() {
+            return Err(invalid("proof has expired (`exp`)"));
+        }
     }
     let nonce = payload
         .get("nonce")

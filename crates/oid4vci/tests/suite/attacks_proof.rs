@@ -244,3 +244,25 @@ fn oversized_jws() {
     assert_eq!(e.code(), "invalid_proof");
     assert!(e.description().contains("larger"));
 }
+
+#[test]
+fn crit_header() {
+    let issuer = issuer();
+    let key = holder();
+    let nonce = fresh(&issuer);
+    let mut header = kid_header(&key);
+    header["crit"] = json!(["b64"]);
+    let jwt = sign_jws(&key, &header, &payload(&nonce, Utc::now()));
+    assert_eq!(check(&issuer, &jwt), "invalid_proof");
+}
+
+#[test]
+fn expired_exp() {
+    let issuer = issuer();
+    let key = holder();
+    let nonce = fresh(&issuer);
+    let mut body = payload(&nonce, Utc::now());
+    body["exp"] = json!(Utc::now().timestamp() - 1);
+    let jwt = sign_jws(&key, &kid_header(&key), &body);
+    assert_eq!(check(&issuer, &jwt), "invalid_proof");
+}
