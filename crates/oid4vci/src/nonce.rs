@@ -17,6 +17,12 @@ pub trait NonceStore: Send + Sync {
     /// Removes a nonce and returns its expiry, atomically: of two concurrent takes of one
     /// nonce, one gets `None`.
     fn take(&self, hash: &SecretHash) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Forgets nonces that expired before `now` (a store that expires entries itself may do
+    /// nothing).
+    fn purge_expired(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let _ = now;
+        Ok(())
+    }
 }
 
 /// An in-memory [`NonceStore`], for tests and single-process use.
@@ -38,9 +44,6 @@ impl NonceStore for MemoryNonceStore {
             .nonces
             .lock()
             .map_err(|_| StoreError("lock poisoned".into()))?;
-        // Drop expired nonces as new ones come, so the map stays bounded by the issue rate.
-        let now = Utc::now();
-        map.retain(|_, e| *e > now - Duration::minutes(1));
         if map.contains_key(&hash) {
             return Ok(false);
         }
@@ -54,6 +57,26 @@ impl NonceStore for MemoryNonceStore {
             .lock()
             .map_err(|_| StoreError("lock poisoned".into()))?
             .remove(hash))
+    }
+
+    fn purge_expired(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.nonces
+            .lock()
+            .map_err(|_| StoreError("lock poisoned".into()))?
+            .retain(|_, expires_at| *expires_at > now);
+        Ok(())
+    }
+}
+
+impl MemoryNonceStore {
+    /// How many nonces are stored.
+    pub fn len(&self) -> usize {
+        self.nonces.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Whether no nonce is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -87,8 +110,10 @@ impl<S: NonceStore> Nonces<S> {
         self.ttl
     }
 
-    /// Issues a new nonce.
+    /// Issues a new nonce (and forgets expired ones, so the store stays bounded by the issue
+    /// rate).
     pub fn issue(&self, now: DateTime<Utc>) -> Result<NonceResponse, Oid4vciError> {
+        self.store.purge_expired(now)?;
         let nonce = secret::random_secret();
         if !self.store.put(secret::hash(&nonce), now + self.ttl)? {
             return Err(Oid4vciError::ServerError("nonce collision".into()));
@@ -125,5 +150,15 @@ mod tests {
         let b = n.issue(now).unwrap().c_nonce;
         let e = n.consume(&b, now + Duration::minutes(5)).unwrap_err();
         assert_eq!(e, Oid4vciError::InvalidNonce("c_nonce expired".into()));
+    }
+
+    #[test]
+    fn expired_nonces_are_purged() {
+        let n = Nonces::new(MemoryNonceStore::new());
+        let now = Utc::now();
+        n.issue(now).unwrap();
+        n.issue(now).unwrap();
+        n.issue(now + Duration::minutes(6)).unwrap();
+        assert_eq!(n.store.len(), 1);
     }
 }
