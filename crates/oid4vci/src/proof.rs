@@ -114,6 +114,45 @@ pub fn validate_jwt_proof<S: NonceStore>(
     nonces: &Nonces<S>,
     now: DateTime<Utc>,
 ) -> Result<HolderKey, Oid4vciError> {
+    let (holder, nonce) = check_jwt_proof(jwt, policy, now)?;
+    nonces.consume(&nonce, now)?;
+    Ok(holder)
+}
+
+/// Validates the `jwt` key proofs of one (batch) credential request: each is checked as by
+/// [`validate_jwt_proof`], they must all carry the same `nonce`, and it is consumed once.
+pub fn validate_jwt_proofs<S: NonceStore>(
+    jwts: &[String],
+    policy: &ProofPolicy,
+    nonces: &Nonces<S>,
+    now: DateTime<Utc>,
+) -> Result<Vec<HolderKey>, Oid4vciError> {
+    let mut holders = Vec::with_capacity(jwts.len());
+    let mut shared: Option<String> = None;
+    for jwt in jwts {
+        let (holder, nonce) = check_jwt_proof(jwt, policy, now)?;
+        match &shared {
+            Some(first) if *first != nonce => {
+                return Err(Oid4vciError::InvalidNonce(
+                    "the proofs of one request carry different nonces".into(),
+                ));
+            }
+            Some(_) => {}
+            None => shared = Some(nonce),
+        }
+        holders.push(holder);
+    }
+    let nonce = shared.ok_or_else(|| invalid("no key proof"))?;
+    nonces.consume(&nonce, now)?;
+    Ok(holders)
+}
+
+/// Everything but the nonce's consumption: the holder's key and the proof's `nonce`.
+fn check_jwt_proof(
+    jwt: &str,
+    policy: &ProofPolicy,
+    now: DateTime<Utc>,
+) -> Result<(HolderKey, String), Oid4vciError> {
     if jwt.len() > MAX_PROOF_BYTES {
         return Err(invalid(format!(
             "proof of {} bytes is larger than the limit of {MAX_PROOF_BYTES}",
@@ -205,12 +244,12 @@ pub fn validate_jwt_proof<S: NonceStore>(
         .get("nonce")
         .and_then(Value::as_str)
         .ok_or_else(|| Oid4vciError::InvalidNonce("proof has no `nonce`".into()))?;
-    nonces.consume(nonce, now)?;
-    Ok(HolderKey {
+    let holder = HolderKey {
         did: did::did_key(&key),
         verification_method: method,
         public_key: key,
-    })
+    };
+    Ok((holder, nonce.to_owned()))
 }
 
 #[cfg(test)]

@@ -133,3 +133,31 @@ fn draft13_request_and_response() {
     assert_eq!(response["credential"], "ey.x.y");
     assert_eq!(response["c_nonce"], next);
 }
+
+#[test]
+fn batch_of_proofs_shares_one_nonce() {
+    use civitas_oid4vci::proof::validate_jwt_proofs;
+    let now = Utc::now();
+    let issuer = issuer();
+    let (a, b) = (crate::holder(), KeyPair::generate(KeyAlgorithm::P256));
+    let nonce = issuer.nonces.issue(now).unwrap().c_nonce;
+    let proofs = vec![
+        sign_jws(&a, &kid_header(&a), &payload(&nonce, now)),
+        sign_jws(&b, &kid_header(&b), &payload(&nonce, now)),
+    ];
+    let holders = validate_jwt_proofs(&proofs, &issuer.policy, &issuer.nonces, now).unwrap();
+    assert_eq!(holders[1].did, did::did_key(&b.public_key()));
+    let e = validate_jwt_proofs(&proofs, &issuer.policy, &issuer.nonces, now).unwrap_err();
+    assert_eq!(e.code(), "invalid_nonce");
+
+    let (n1, n2) = (
+        issuer.nonces.issue(now).unwrap().c_nonce,
+        issuer.nonces.issue(now).unwrap().c_nonce,
+    );
+    let mixed = vec![
+        sign_jws(&a, &kid_header(&a), &payload(&n1, now)),
+        sign_jws(&b, &kid_header(&b), &payload(&n2, now)),
+    ];
+    let e = validate_jwt_proofs(&mixed, &issuer.policy, &issuer.nonces, now).unwrap_err();
+    assert_eq!(e.code(), "invalid_nonce");
+}
