@@ -380,6 +380,13 @@ impl<S: CodeStore> Codes<S> {
         if now >= current.expires_at {
             return Err(grant_error("pre-authorized code expired"));
         }
+        // OpenID4VCI 1.0 §6.3: a transaction code given when none is expected, or missing when
+        // one is, is `invalid_request`; a wrong one is `invalid_grant`.
+        if current.tx_code_hash.is_none() && request.tx_code.is_some() {
+            return Err(Oid4vciError::InvalidRequest(
+                "`tx_code` given but this code expects none".into(),
+            ));
+        }
         if let Some(expected) = &current.tx_code_hash {
             let given = request
                 .tx_code
@@ -554,6 +561,25 @@ mod tests {
             .exchange(&req(&issued.code, issued.tx_code.as_deref()), later)
             .unwrap_err();
         assert!(e.description().contains("expired"));
+    }
+
+    #[test]
+    fn unexpected_tx_code() {
+        let c = Codes::new(
+            MemoryCodeStore::new(),
+            CodeConfig {
+                tx_code_length: None,
+                ..CodeConfig::default()
+            },
+        );
+        let now = Utc::now();
+        let issued = c.issue("rec-1", vec!["A".into()], now).unwrap();
+        assert!(issued.tx_code.is_none());
+        let e = c
+            .exchange(&req(&issued.code, Some("123456")), now)
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_request");
+        c.exchange(&req(&issued.code, None), now).unwrap();
     }
 
     #[test]
