@@ -186,3 +186,50 @@ fn access_token_for_another_configuration() {
         .redeem_token(&token.access_token, BIRTH_LDP, now)
         .unwrap();
 }
+
+#[test]
+fn concurrent_exchanges_of_one_code_yield_one_token() {
+    let now = Utc::now();
+    let issuer = issuer();
+    let issued = issuer
+        .codes
+        .issue("r", vec![BIRTH_LDP.into()], now)
+        .unwrap();
+    let tx = issued.tx_code.unwrap();
+    let successes = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    issuer
+                        .codes
+                        .exchange(&req(&issued.code, Some(&tx)), now)
+                        .is_ok()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|ok| *ok)
+            .count()
+    });
+    assert_eq!(successes, 1);
+}
+
+#[test]
+fn concurrent_consumption_of_one_nonce_succeeds_once() {
+    let now = Utc::now();
+    let issuer = issuer();
+    let nonce = issuer.nonces.issue(now).unwrap().c_nonce;
+    let successes = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| issuer.nonces.consume(&nonce, now).is_ok()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|ok| *ok)
+            .count()
+    });
+    assert_eq!(successes, 1);
+}
