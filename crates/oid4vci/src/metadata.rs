@@ -134,6 +134,10 @@ pub struct DocumentType {
     pub name_en: String,
     /// The French name.
     pub name_fr: String,
+    /// The claims shown by wallets: (member of `credentialSubject`, English label, French
+    /// label). Empty means the claims common to civil-registry documents (given name, family
+    /// name, date of birth).
+    pub claims: Vec<(String, String, String)>,
 }
 
 impl DocumentType {
@@ -143,7 +147,15 @@ impl DocumentType {
             type_name: type_name.to_owned(),
             name_en: name_en.to_owned(),
             name_fr: name_fr.to_owned(),
+            claims: Vec::new(),
         }
+    }
+
+    /// Adds a claim: its member of `credentialSubject` and its English and French labels.
+    pub fn with_claim(mut self, member: &str, label_en: &str, label_fr: &str) -> Self {
+        self.claims
+            .push((member.to_owned(), label_en.to_owned(), label_fr.to_owned()));
+        self
     }
 }
 
@@ -165,18 +177,28 @@ fn labels(en: &str, fr: &str) -> Vec<Display> {
     ]
 }
 
-fn common_claims() -> Vec<Claim> {
-    [
-        ("givenName", "Given name", "Prénom"),
-        ("familyName", "Family name", "Nom de famille"),
-        ("birthDate", "Date of birth", "Date de naissance"),
-    ]
-    .into_iter()
-    .map(|(member, en, fr)| Claim {
+const COMMON_CLAIMS: [(&str, &str, &str); 3] = [
+    ("givenName", "Given name", "Prénom"),
+    ("familyName", "Family name", "Nom de famille"),
+    ("birthDate", "Date of birth", "Date de naissance"),
+];
+
+fn claims_of(doc: &DocumentType) -> Vec<Claim> {
+    let claim = |member: &str, en: &str, fr: &str| Claim {
         path: vec!["credentialSubject".into(), member.into()],
         display: labels(en, fr),
-    })
-    .collect()
+    };
+    if doc.claims.is_empty() {
+        COMMON_CLAIMS
+            .iter()
+            .map(|(m, en, fr)| claim(m, en, fr))
+            .collect()
+    } else {
+        doc.claims
+            .iter()
+            .map(|(m, en, fr)| claim(m, en, fr))
+            .collect()
+    }
 }
 
 /// The Credential Issuer Metadata of an issuer at `base_url` (its identifier; a trailing `/` is
@@ -225,7 +247,7 @@ pub fn issuer_metadata(
                     )]),
                     credential_metadata: Some(CredentialMetadata {
                         display: labels(&doc.name_en, &doc.name_fr),
-                        claims: common_claims(),
+                        claims: claims_of(doc),
                     }),
                 },
             );
@@ -303,6 +325,31 @@ mod tests {
         assert!(j["credential_definition"].get("@context").is_none());
         let back: CredentialIssuerMetadata = serde_json::from_value(v).unwrap();
         assert_eq!(back, m);
+    }
+
+    #[test]
+    fn claims_and_their_labels() {
+        let doc = DocumentType::new(
+            "MarriageCertificateCredential",
+            "Marriage certificate",
+            "Acte de mariage",
+        )
+        .with_claim("marriageDate", "Date of marriage", "Date du mariage");
+        let m = issuer_metadata("https://issuer.example", &[doc], &[]);
+        let c = &m.credential_configurations_supported["MarriageCertificateCredential_ldp_vc"];
+        let claims = &c.credential_metadata.as_ref().unwrap().claims;
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].path, ["credentialSubject", "marriageDate"]);
+        assert_eq!(claims[0].display[1].name, "Date du mariage");
+        let m = issuer_metadata(
+            "https://issuer.example",
+            &[DocumentType::new("X", "X", "X")],
+            &[],
+        );
+        let c = &m.credential_configurations_supported["X_jwt_vc_json"];
+        let claims = &c.credential_metadata.as_ref().unwrap().claims;
+        assert_eq!(claims[0].display[0].name, "Given name");
+        assert_eq!(claims[0].display[1].name, "Prénom");
     }
 
     #[test]
