@@ -393,13 +393,7 @@ impl<S: CodeStore> Codes<S> {
                 .as_deref()
                 .ok_or_else(|| Oid4vciError::InvalidRequest("`tx_code` is missing".into()))?;
             if !secret::constant_time_eq(&secret::hash(given), expected) {
-                let mut next = current.clone();
-                next.failed_tx_code_attempts += 1;
-                if next.failed_tx_code_attempts >= self.config.max_tx_code_attempts {
-                    next.state = CodeState::Locked;
-                }
-                // A lost race means another attempt changed the record: either way, refused.
-                self.store.update_code(&hash, &current, next)?;
+                self.count_wrong_tx_code(&hash, current)?;
                 return Err(grant_error("wrong transaction code"));
             }
         }
@@ -423,6 +417,35 @@ impl<S: CodeStore> Codes<S> {
             token_type: "Bearer".into(),
             expires_in: self.config.token_ttl.num_seconds(),
         })
+    }
+
+    /// Counts a wrong transaction code, retrying when a concurrent attempt changed the record
+    /// first: every wrong guess counts, so parallel guessing cannot get past the limit.
+    fn count_wrong_tx_code(
+        &self,
+        hash: &SecretHash,
+        mut current: CodeRecord,
+    ) -> Result<(), Oid4vciError> {
+        for _ in 0..64 {
+            if current.state != CodeState::Active {
+                return Ok(());
+            }
+            let mut next = current.clone();
+            next.failed_tx_code_attempts = next.failed_tx_code_attempts.saturating_add(1);
+            if next.failed_tx_code_attempts >= self.config.max_tx_code_attempts {
+                next.state = CodeState::Locked;
+            }
+            if self.store.update_code(hash, &current, next)? {
+                return Ok(());
+            }
+            match self.store.get_code(hash)? {
+                Some(record) => current = record,
+                None => return Ok(()),
+            }
+        }
+        Err(Oid4vciError::ServerError(
+            "could not record a wrong transaction code under contention".into(),
+        ))
     }
 
     /// Checks an access token without using it: the record and configurations it allows.

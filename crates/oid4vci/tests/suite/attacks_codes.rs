@@ -233,3 +233,25 @@ fn concurrent_consumption_of_one_nonce_succeeds_once() {
     });
     assert_eq!(successes, 1);
 }
+
+#[test]
+fn parallel_wrong_tx_codes_all_count() {
+    let now = Utc::now();
+    let issuer = issuer();
+    let issued = issuer
+        .codes
+        .issue("r", vec![BIRTH_LDP.into()], now)
+        .unwrap();
+    let tx = issued.tx_code.unwrap();
+    let bad = wrong(&tx);
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| issuer.codes.exchange(&req(&issued.code, Some(&bad)), now));
+        }
+    });
+    let e = issuer
+        .codes
+        .exchange(&req(&issued.code, Some(&tx)), now)
+        .unwrap_err();
+    assert!(e.description().contains("locked"), "{e}");
+}
