@@ -199,8 +199,11 @@ pub fn parse_offer_uri(uri: &str) -> Result<ParsedOffer, OfferError> {
         (None, None) => Err(OfferError::Missing),
         (Some(v), None) => {
             let json = percent_decode(v).ok_or(OfferError::BadEncoding("credential_offer"))?;
+            // The strict reader: a repeated member name is refused, not silently overwritten.
+            let value = civitas_jsonld::json::parse(json.as_bytes())
+                .map_err(|e| OfferError::Json(e.to_string()))?;
             let offer: CredentialOffer =
-                serde_json::from_str(&json).map_err(|e| OfferError::Json(e.to_string()))?;
+                serde_json::from_value(value).map_err(|e| OfferError::Json(e.to_string()))?;
             offer.check().map(ParsedOffer::ByValue)
         }
         (None, Some(r)) => {

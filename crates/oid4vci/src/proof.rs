@@ -60,9 +60,11 @@ fn decode_json(part: &str, what: &str) -> Result<Map<String, Value>, Oid4vciErro
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(part)
         .map_err(|_| invalid(format!("proof {what} is not base64url")))?;
-    match serde_json::from_slice(&bytes) {
+    // The strict reader: a repeated member name (two `alg`s, two `nonce`s) is refused.
+    match civitas_jsonld::json::parse(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(invalid(format!("proof {what} is not a JSON object"))),
+        Ok(_) => Err(invalid(format!("proof {what} is not a JSON object"))),
+        Err(e) => Err(invalid(format!("proof {what} is not JSON: {e}"))),
     }
 }
 

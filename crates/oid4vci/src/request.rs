@@ -57,7 +57,8 @@ pub fn parse_credential_request(
             body.len()
         )));
     }
-    let obj: Map<String, Value> = match serde_json::from_slice(body) {
+    // The strict reader: a repeated member name is refused, with where it is.
+    let obj: Map<String, Value> = match civitas_jsonld::json::parse(body) {
         Ok(Value::Object(o)) => o,
         Ok(_) => return Err(bad("credential request is not a JSON object")),
         Err(e) => return Err(bad(format!("credential request is not valid JSON: {e}"))),

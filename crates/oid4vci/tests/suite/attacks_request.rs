@@ -37,6 +37,19 @@ fn malformed_body() {
 }
 
 #[test]
+fn a_repeated_member_name_is_refused_not_overwritten() {
+    let body = format!(
+        "{{\"credential_configuration_id\":\"PassportCredential_ldp_vc\",\"credential_configuration_id\":\"{BIRTH_LDP}\",\"proofs\":{{\"jwt\":[\"a.b.c\"]}}}}"
+    );
+    let e = parse_credential_request(body.as_bytes(), &issuer().metadata).unwrap_err();
+    assert_eq!(e.code(), "invalid_request");
+    assert!(e.to_string().contains("credential_configuration_id"), "{e}");
+    // in an offer by value too
+    let offer = "openid-credential-offer://?credential_offer=%7B%22credential_issuer%22%3A%22https%3A%2F%2Fa.example%22%2C%22credential_issuer%22%3A%22https%3A%2F%2Fb.example%22%2C%22credential_configuration_ids%22%3A%5B%22x%22%5D%7D";
+    assert!(civitas_oid4vci::offer::parse_offer_uri(offer).is_err());
+}
+
+#[test]
 fn both_proof_and_proofs() {
     let body = json!({
         "credential_configuration_id": BIRTH_LDP,
