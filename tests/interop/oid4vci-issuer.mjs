@@ -389,11 +389,13 @@ async function credential(req) {
       allowedAuthenticationSchemes: ['Bearer']
     }));
   } catch(e) {
-    if(e instanceof Oauth2ResourceUnauthorizedError) {
-      throw new HttpError(401, 'invalid_token', e.message,
-        {'WWW-Authenticate': e.toHeaderValue()});
-    }
-    throw new HttpError(401, 'invalid_token', collectErrors(e).join('; '));
+    // RFC 6750 3.1: no error code when the request had no token at all
+    const challenge = req.headers.authorization ?
+      'Bearer error="invalid_token"' : 'Bearer';
+    const message = e instanceof Oauth2ResourceUnauthorizedError ?
+      e.message : collectErrors(e).join('; ');
+    throw new HttpError(401, 'invalid_token', message,
+      {'WWW-Authenticate': challenge});
   }
   const session = sessions.get(tokenPayload.sub);
   if(!session) {
@@ -460,7 +462,8 @@ async function credential(req) {
       issuerMetadata, jwt, expectedNonce: claimedNonce
     });
   } catch(e) {
-    throw new HttpError(400, 'invalid_proof', collectErrors(e).join('; '));
+    throw new HttpError(400, 'invalid_proof',
+      e.errorResponse?.error_description ?? collectErrors(e).join('; '));
   }
   const now = Date.now() / 1000;
   if(Math.abs(now - verified.payload.iat) > IAT_SKEW_S) {

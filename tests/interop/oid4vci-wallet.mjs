@@ -4,7 +4,7 @@
 // usage:
 //   node oid4vci-wallet.mjs --offer URI [--tx-code CODE] [--alg EdDSA|ES256]
 //        [--configuration ID] [--holder-seed-hex HEX]
-//        [--tamper wrong-tx-code|wrong-nonce|wrong-aud]
+//        [--tamper wrong-tx-code|no-tx-code|wrong-nonce|wrong-aud]
 //
 // Steps (each a `stage` in the result): offer (resolve credential_offer or
 // fetch credential_offer_uri), metadata (/.well-known/openid-credential-issuer
@@ -30,7 +30,9 @@ import {parseArgs} from 'node:util';
 import {
   Openid4vciClient, Openid4vciVersion
 } from '@openid4vc/openid4vci';
-import {clientAuthenticationAnonymous} from '@openid4vc/oauth2';
+import {
+  clientAuthenticationAnonymous, preAuthorizedCodeGrantIdentifier
+} from '@openid4vc/oauth2';
 
 import {
   compactJwt, createSigningKey, decodeJwtParts, didJwkOf, generateRandom,
@@ -39,8 +41,8 @@ import {
 
 const USAGE = 'node oid4vci-wallet.mjs --offer URI [--tx-code CODE] ' +
   '[--alg EdDSA|ES256] [--configuration ID] [--holder-seed-hex HEX] ' +
-  '[--tamper wrong-tx-code|wrong-nonce|wrong-aud]';
-const TAMPERS = ['wrong-tx-code', 'wrong-nonce', 'wrong-aud'];
+  '[--tamper wrong-tx-code|no-tx-code|wrong-nonce|wrong-aud]';
+const TAMPERS = ['wrong-tx-code', 'no-tx-code', 'wrong-nonce', 'wrong-aud'];
 
 function usage(msg) {
   writeSync(2, `oid4vci-wallet.mjs: ${msg}\nusage: ${USAGE}\n`);
@@ -180,9 +182,18 @@ async function main() {
     if(tamper === 'wrong-tx-code') {
       txCode = wrongTxCode(txCode);
     }
+    let credentialOffer = offer;
+    if(tamper === 'no-tx-code') {
+      // the library refuses to send no tx_code for an offer that asks for
+      // one: give it the offer without the tx_code object
+      credentialOffer = structuredClone(offer);
+      delete credentialOffer.grants?.[preAuthorizedCodeGrantIdentifier]
+        ?.tx_code;
+      txCode = undefined;
+    }
     const {accessTokenResponse} =
       await client.retrievePreAuthorizedCodeAccessTokenFromOffer({
-        credentialOffer: offer, issuerMetadata, txCode
+        credentialOffer, issuerMetadata, txCode
       });
     result.tokenResponse = accessTokenResponse;
 
