@@ -15,7 +15,10 @@
 //   {"url":"https://127.0.0.1:PORT","issuerDid":"did:key:…",
 //    "offer":"openid-credential-offer://?…","txCode":"…",
 //    "preAuthorizedCode":"…","configurationId":"BirthCertificate_ldp_vc"}
-// then serves until it is killed or its stdin closes.
+// then serves until it is killed or its stdin closes. Each line written to
+// its stdin, a JSON object {"txCode":bool,"byReference":bool} (defaults true,
+// false), makes one more offer, printed as one JSON line like the start line
+// (without url/issuerDid).
 //
 // Endpoints (issuer identifier = authorization server = the URL):
 //   GET  /.well-known/openid-credential-issuer  credential issuer metadata
@@ -34,6 +37,7 @@
 import {randomInt, randomUUID} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {createServer} from 'node:https';
+import {createInterface} from 'node:readline';
 import {fileURLToPath} from 'node:url';
 
 import * as vc from '@digitalbazaar/vc';
@@ -577,23 +581,46 @@ const server = createServer(tls, (req, res) => {
   });
 });
 
-server.listen(port, '127.0.0.1', async () => {
-  base = `https://127.0.0.1:${server.address().port}`;
-  buildMetadata();
-  const first = await createOffer({
-    txCode: !values['no-tx-code'], byReference: values['by-reference']
+const listening = new Promise(resolve => {
+  server.listen(port, '127.0.0.1', async () => {
+    base = `https://127.0.0.1:${server.address().port}`;
+    buildMetadata();
+    const first = await createOffer({
+      txCode: !values['no-tx-code'], byReference: values['by-reference']
+    });
+    process.stdout.write(
+      JSON.stringify({url: base, issuerDid, ...first}) + '\n');
+    resolve();
   });
-  process.stdout.write(JSON.stringify({url: base, issuerDid, ...first}) + '\n');
 });
 server.on('error', e => {
   log(`cannot serve: ${e.message}`);
   process.exit(1);
 });
 
-// serve until killed or the parent closes stdin
-process.stdin.on('end', () => process.exit(0));
+// stdin: one JSON object per line ({"txCode":bool,"byReference":bool}) makes
+// a new offer, printed as one JSON line like the start line; serve until
+// killed or the parent closes stdin
+const commands = createInterface({input: process.stdin, terminal: false});
+commands.on('line', line => {
+  if(!line.trim()) {
+    return;
+  }
+  let opts;
+  try {
+    opts = JSON.parse(line);
+  } catch(e) {
+    process.stdout.write(JSON.stringify({error: `not JSON: ${e.message}`}) +
+      '\n');
+    return;
+  }
+  listening.then(() => createOffer({
+    txCode: opts?.txCode !== false, byReference: opts?.byReference === true
+  })).then(offer => process.stdout.write(JSON.stringify(offer) + '\n'),
+    e => process.stdout.write(JSON.stringify({error: e.message}) + '\n'));
+});
+commands.on('close', () => process.exit(0));
 process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();
 for(const sig of ['SIGTERM', 'SIGINT']) {
   process.on(sig, () => process.exit(0));
 }
