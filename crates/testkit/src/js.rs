@@ -19,6 +19,11 @@
 //! or older than `package-lock.json`, serialised across test processes by a lock file.
 //! Without node it returns `None` and says so loudly on stderr, unless the environment
 //! variable `CI` is `"true"`: then any failure to get the peer panics.
+//!
+//! OpenID4VCI 1.0 (pre-authorized code flow, `@openid4vc/openid4vci`): a JS wallet
+//! ([`JsPeer::oid4vci_receive`], [`JsReceived`]) and a JS HTTPS issuer
+//! ([`JsPeer::oid4vci_issuer`], [`JsIssuer`]); `tests/interop/fixtures/tls-cert.pem` and
+//! `tls-key.pem` are a TEST-ONLY certificate for `127.0.0.1` to run the latter with.
 
 use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Write as _};
@@ -28,6 +33,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
+
+mod oid4vci;
+pub use oid4vci::{JsIssuer, JsOffer, JsReceiveOptions, JsReceived, JsTamper};
 
 /// Minimum Node.js major version the scripts need.
 const MIN_NODE_MAJOR: u32 = 20;
