@@ -116,7 +116,8 @@ try {
   seed = values['seed-hex'] !== undefined ?
     Uint8Array.from(Buffer.from(values['seed-hex'], 'hex')) :
     new Uint8Array(generateRandom(32));
-  template = readJson(values.credential ?? here('fixtures/birth-unsigned.json'));
+  template = readJson(
+    values.credential ?? here('fixtures/birth-unsigned.json'));
   if(!template || typeof template !== 'object' || Array.isArray(template) ||
     !template.credentialSubject || typeof template.credentialSubject !==
     'object' || Array.isArray(template.credentialSubject)) {
@@ -303,7 +304,7 @@ function asHttpError(e, fallbackError, status = 400) {
   return new HttpError(status, fallbackError, collectErrors(e).join('; '));
 }
 
-// ---- endpoints ----------------------------------------------------------------
+// ---- endpoints --------------------------------------------------------------
 
 async function token(req) {
   if(req.method !== 'POST') {
@@ -354,7 +355,8 @@ async function token(req) {
     throw err;
   }
   if(state.used) { // a concurrent exchange won
-    throw new HttpError(400, 'invalid_grant', 'pre-authorized_code already used');
+    throw new HttpError(400, 'invalid_grant',
+      'pre-authorized_code already used');
   }
   state.used = true;
   const sub = randomUUID();
@@ -424,19 +426,20 @@ async function credential(req) {
     throw new HttpError(400, 'invalid_credential_request',
       'OpenID4VCI 1.0 takes `proofs`, not `proof`');
   }
+  const requested = body.credential_configuration_id;
+  if(typeof requested === 'string' && !Object.hasOwn(
+    issuerMetadata.credentialIssuer.credential_configurations_supported,
+    requested)) {
+    throw new HttpError(400, 'unknown_credential_configuration',
+      `unknown credential_configuration_id "${requested}"`);
+  }
   let parsed;
   try {
     parsed = issuer.parseCredentialRequest({
       issuerMetadata, credentialRequest: body
     });
   } catch(e) {
-    const err = asHttpError(e, 'invalid_credential_request');
-    if(/not found|credential configuration/i.test(err.message) &&
-      body.credential_configuration_id !== undefined) {
-      throw new HttpError(400, 'unknown_credential_configuration',
-        err.body.error_description);
-    }
-    throw err;
+    throw asHttpError(e, 'invalid_credential_request');
   }
   const configurationId = parsed.credentialConfigurationId;
   if(configurationId === undefined) {
