@@ -39,6 +39,8 @@ pub enum AuditAction {
     KeyRotate,
     /// A token was created.
     TokenCreate,
+    /// A credential offer (OpenID4VCI) was made for a record.
+    Offer,
 }
 
 impl AuditAction {
@@ -53,6 +55,7 @@ impl AuditAction {
             Self::Message => "message",
             Self::KeyRotate => "key-rotate",
             Self::TokenCreate => "token-create",
+            Self::Offer => "offer",
         }
     }
 }

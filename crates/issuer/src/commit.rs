@@ -152,7 +152,8 @@ impl Committer {
             .map_err(|_| IssuerError::Unavailable(UnavailableReason::CommitterStopped))
     }
 
-    /// Records issued credentials; returns the lists changed (by supersessions).
+    /// Records issued credentials; returns the lists changed (by supersessions, and copies of
+    /// records revoked or suspended meanwhile).
     pub(crate) async fn issue(
         &self,
         items: Vec<Prepared>,
@@ -214,9 +215,10 @@ struct Task {
 }
 
 enum Reply {
+    /// With whether the job changed a status bit.
     Issue(
         oneshot::Sender<Result<Vec<(String, u64)>, IssuerError>>,
-        Vec<String>,
+        bool,
     ),
     Status(
         oneshot::Sender<Result<StatusResult, IssuerError>>,
@@ -355,12 +357,116 @@ impl Group<'_> {
             ));
         }
         old.superseded_by = Some(new_id.to_owned());
+        let copies = old.copies.clone();
         self.put_record(old);
+        let reason = format!("its record {old_id} was superseded by {new_id}");
+        self.cascade(&copies, StatusAction::Revoke, Some(&reason), old_id, actor)?;
         Ok(())
     }
 
-    fn issue(&mut self, items: Vec<Prepared>, actor: &str) -> Result<(), IssuerError> {
+    /// Applies `action` to the holder-bound copies of record `original` (the same commit as the
+    /// record's own change). A copy whose own status makes the action moot (a revoked copy) is
+    /// left as it is. Returns the lists changed, with their versions.
+    fn cascade(
+        &mut self,
+        copies: &[String],
+        action: StatusAction,
+        reason: Option<&str>,
+        original: &str,
+        actor: &str,
+    ) -> Result<Vec<(String, u64)>, IssuerError> {
+        let mut lists = Vec::new();
+        for copy_id in copies {
+            let Some(mut copy) = self.record(copy_id)? else {
+                return Err(IssuerError::UnknownCredential(copy_id.clone()));
+            };
+            if copy.revoked_at.is_some() {
+                continue;
+            }
+            let (purpose, on) = match action {
+                StatusAction::Revoke => (StatusPurpose::Revocation, true),
+                StatusAction::Suspend => (StatusPurpose::Suspension, true),
+                StatusAction::Reinstate => (StatusPurpose::Suspension, false),
+                StatusAction::Message(_) => continue,
+            };
+            if !self.set_bit(&copy, purpose, on)? {
+                continue;
+            }
+            match action {
+                StatusAction::Revoke => copy.revoked_at = Some(self.now),
+                _ => copy.suspended = on,
+            }
+            let target = match purpose {
+                StatusPurpose::Revocation => &copy.revocation,
+                _ => &copy.suspension,
+            };
+            if let Some(v) = self.lists.get(&target.list) {
+                lists.push((target.list.clone(), *v));
+            }
+            let details = json!({"reason": reason, "list": target.list, "index": target.index,
+                                 "copyOf": original});
+            self.audit(AuditEvent::new(
+                actor,
+                audit_action(action),
+                copy_id,
+                details,
+            ));
+            self.put_record(copy);
+        }
+        Ok(lists)
+    }
+
+    /// Records a holder-bound copy on its record, and gives the copy the record's status as it
+    /// is in this commit: a copy of a record revoked or suspended meanwhile is born revoked or
+    /// suspended. Returns whether a status bit changed.
+    fn link_copy(
+        &mut self,
+        original: &str,
+        copy: &mut CredentialRecord,
+        actor: &str,
+    ) -> Result<bool, IssuerError> {
+        let Some(mut record) = self.record(original)? else {
+            return Err(IssuerError::UnknownCredential(original.to_owned()));
+        };
+        record.copies.push(copy.id.clone());
+        let (revoked, suspended) = (record.revoked_at.is_some(), record.suspended);
+        self.put_record(record);
+        let mut touched = false;
+        for (purpose, action, applies) in [
+            (StatusPurpose::Revocation, StatusAction::Revoke, revoked),
+            (
+                StatusPurpose::Suspension,
+                StatusAction::Suspend,
+                suspended && !revoked,
+            ),
+        ] {
+            if applies && self.set_bit(copy, purpose, true)? {
+                touched = true;
+                match action {
+                    StatusAction::Revoke => copy.revoked_at = Some(self.now),
+                    _ => copy.suspended = true,
+                }
+                let r = copy.status_ref(purpose).cloned();
+                let details = json!({"reason": format!("its record {original} is {}", if revoked {"revoked"} else {"suspended"}),
+                                     "list": r.as_ref().map(|r| r.list.clone()),
+                                     "index": r.as_ref().map(|r| r.index), "copyOf": original});
+                self.audit(AuditEvent::new(
+                    actor,
+                    audit_action(action),
+                    &copy.id,
+                    details,
+                ));
+            }
+        }
+        Ok(touched)
+    }
+
+    /// Records issued credentials; returns whether a status bit changed (a superseded
+    /// credential revoked, a copy born revoked or suspended).
+    fn issue(&mut self, items: Vec<Prepared>, actor: &str) -> Result<bool, IssuerError> {
+        let mut touched = false;
         for item in items {
+            touched |= item.supersedes.is_some();
             let new_id = item.record.id.clone();
             if let Some(old) = &item.supersedes {
                 self.revoke_superseded(old, &new_id, actor)?;
@@ -389,15 +495,23 @@ impl Group<'_> {
             if let Some(old) = &item.supersedes {
                 details["supersedes"] = old.clone().into();
             }
+            let mut record = item.record;
+            if let Some(original) = record.copy_of.clone() {
+                details["copyOf"] = original.clone().into();
+                details["holder"] = record.holder.clone().into();
+            }
             self.audit(AuditEvent::new(actor, AuditAction::Issue, &new_id, details));
             self.batch.push(Write::CredentialText {
-                id: new_id,
+                id: new_id.clone(),
                 text: item.text,
             });
-            self.put_record(item.record);
+            if let Some(original) = record.copy_of.clone() {
+                touched |= self.link_copy(&original, &mut record, actor)?;
+            }
+            self.put_record(record);
             self.task.count += 1;
         }
-        Ok(())
+        Ok(touched)
     }
 
     fn status(
@@ -455,7 +569,7 @@ impl Group<'_> {
             StatusAction::Revoke => &record.revocation.list,
             _ => &record.suspension.list,
         };
-        let lists = match self.lists.get(target) {
+        let mut lists = match self.lists.get(target) {
             Some(v) if changed => vec![(target.clone(), *v)],
             _ => Vec::new(),
         };
@@ -465,20 +579,31 @@ impl Group<'_> {
                 _ => &record.suspension,
             };
             let details = json!({"reason": reason, "list": purpose.list, "index": purpose.index});
-            let audit_action = match action {
-                StatusAction::Revoke => AuditAction::Revoke,
-                StatusAction::Suspend => AuditAction::Suspend,
-                StatusAction::Reinstate => AuditAction::Reinstate,
-                StatusAction::Message(_) => AuditAction::Message,
-            };
-            self.audit(AuditEvent::new(actor, audit_action, id, details));
+            self.audit(AuditEvent::new(actor, audit_action(action), id, details));
             self.put_record(record.clone());
+        }
+        // The holder-bound copies follow their record, in the same commit.
+        for (url, version) in self.cascade(&record.copies, action, reason, id, actor)? {
+            match lists.iter_mut().find(|(u, _)| *u == url) {
+                Some(entry) => entry.1 = entry.1.max(version),
+                None => lists.push((url, version)),
+            }
         }
         Ok(StatusResult {
             record,
             changed,
             lists,
         })
+    }
+}
+
+/// The audit action of a status change.
+fn audit_action(action: StatusAction) -> AuditAction {
+    match action {
+        StatusAction::Revoke => AuditAction::Revoke,
+        StatusAction::Suspend => AuditAction::Suspend,
+        StatusAction::Reinstate => AuditAction::Reinstate,
+        StatusAction::Message(_) => AuditAction::Message,
     }
 }
 
@@ -526,8 +651,6 @@ impl Task {
                         actor,
                         reply,
                     } => {
-                        let ids: Vec<String> =
-                            items.iter().filter_map(|i| i.supersedes.clone()).collect();
                         // All of a job or none of it (an error here means a record that
                         // should exist is missing: corruption).
                         let mark = (
@@ -536,7 +659,7 @@ impl Task {
                             group.task.count,
                         );
                         match group.issue(items, &actor) {
-                            Ok(()) => replies.push(Reply::Issue(reply, ids)),
+                            Ok(touched) => replies.push(Reply::Issue(reply, touched)),
                             Err(e) => {
                                 group.batch.writes.truncate(mark.0);
                                 group.task.head = mark.1;
@@ -612,8 +735,8 @@ impl Task {
         }
         for r in replies {
             match r {
-                Reply::Issue(tx, superseded) => {
-                    let changed: Vec<(String, u64)> = if superseded.is_empty() {
+                Reply::Issue(tx, touched) => {
+                    let changed: Vec<(String, u64)> = if !touched {
                         Vec::new()
                     } else {
                         lists.iter().map(|(u, v)| (u.clone(), *v)).collect()

@@ -226,6 +226,31 @@ pub struct VerifyTrust {
     pub bundle: PathBuf,
 }
 
+/// OpenID4VCI (SPEC.md §12.11): how long offers, access tokens and nonces live, the
+/// transaction code, and how many holder-bound copies one record may have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Oid4vciConfig {
+    /// Pre-authorized codes and access tokens: lifetimes, transaction code length (`None`: no
+    /// transaction code), wrong transaction codes allowed before a code is dead.
+    pub codes: civitas_oid4vci::codes::CodeConfig,
+    /// How long a `c_nonce` lives.
+    pub nonce_ttl: chrono::Duration,
+    /// Most holder-bound copies of one record (a citizen's phones over the years; default 16).
+    pub max_copies: usize,
+}
+
+impl Default for Oid4vciConfig {
+    /// Codes live 10 minutes with a 6-digit transaction code and 3 attempts; access tokens and
+    /// nonces 5 minutes; 16 copies per record.
+    fn default() -> Self {
+        Self {
+            codes: civitas_oid4vci::codes::CodeConfig::default(),
+            nonce_ttl: chrono::Duration::minutes(5),
+            max_copies: 16,
+        }
+    }
+}
+
 /// The issuer's configuration. Identity settings (base URL, DID method, key algorithm, list
 /// layout) are fixed when the data directory is initialised; opening it later with different
 /// values is an error, so status list URLs and the DID never change under issued credentials.
@@ -264,6 +289,8 @@ pub struct IssuerConfig {
     pub status_messages: Option<StatusMessages>,
     /// Whom the verify endpoints trust, when not the issuer itself (none by default).
     pub verify_trust: Option<VerifyTrust>,
+    /// OpenID4VCI: offers, codes, nonces, copies.
+    pub oid4vci: Oid4vciConfig,
 }
 
 impl IssuerConfig {
@@ -288,6 +315,7 @@ impl IssuerConfig {
             extra_contexts: Vec::new(),
             status_messages: None,
             verify_trust: None,
+            oid4vci: Oid4vciConfig::default(),
         }
     }
 

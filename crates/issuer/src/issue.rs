@@ -51,6 +51,33 @@ impl Document {
         }
     }
 
+    /// The same document held by `did`: a birth certificate's subject `id`, or the `id` of
+    /// spouse number `spouse` (0 or 1) of a marriage certificate (which must be named).
+    pub fn with_holder(self, did: &str, spouse: Option<usize>) -> Result<Self, IssuerError> {
+        match (self, spouse) {
+            (Self::Birth(mut b), None) => {
+                b.id = Some(did.to_owned());
+                Ok(Self::Birth(b))
+            }
+            (Self::Birth(_), Some(_)) => Err(IssuerError::invalid(
+                "spouse",
+                "only a marriage certificate names a spouse",
+            )),
+            (Self::Marriage(mut m), Some(i)) => {
+                let n = m.spouses.len();
+                let one = m.spouses.get_mut(i).ok_or_else(|| {
+                    IssuerError::invalid("spouse", format!("must be 0 to {}", n.saturating_sub(1)))
+                })?;
+                one.id = Some(did.to_owned());
+                Ok(Self::Marriage(m))
+            }
+            (Self::Marriage(_), None) => Err(IssuerError::invalid(
+                "spouse",
+                "a marriage certificate is held by one spouse: say which (0 or 1)",
+            )),
+        }
+    }
+
     /// The document as the credential's subject.
     pub fn subject(&self) -> Result<Value, IssuerError> {
         match self {
@@ -224,6 +251,17 @@ pub(crate) struct Item {
     pub(crate) types: Vec<String>,
     /// Whether the issuer's status entries go into the credential (not in a VC 1.1 one).
     pub(crate) with_status: bool,
+    /// For a holder-bound copy: the record it copies and the holder.
+    pub(crate) copy: Option<CopyOf>,
+}
+
+/// What a holder-bound copy copies, and for whom.
+#[derive(Debug, Clone)]
+pub(crate) struct CopyOf {
+    /// The record copied.
+    pub(crate) original: String,
+    /// The holder's DID (the copy's subject `id`).
+    pub(crate) holder: String,
 }
 
 impl Item {
@@ -299,6 +337,7 @@ impl Item {
             securing: request.securing.unwrap_or(default_securing),
             types: vec!["VerifiableCredential".into(), kind.as_str().into()],
             with_status: true,
+            copy: None,
         })
     }
 
@@ -325,6 +364,7 @@ impl Item {
             source_version: None,
             supersede: request.supersede,
             securing: request.securing.unwrap_or(config.default_securing),
+            copy: None,
         })
     }
 }

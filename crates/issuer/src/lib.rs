@@ -78,8 +78,8 @@ pub mod store;
 pub mod tokens;
 
 pub use commit::StatusAction;
-pub use config::{DidMethod, IssuerConfig, PassphraseSource, TlsConfig};
+pub use config::{DidMethod, IssuerConfig, Oid4vciConfig, PassphraseSource, TlsConfig};
 pub use error::IssuerError;
 pub use issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
-pub use issuer::{Issuer, IssuerBuilder, Opened, StatusChange};
+pub use issuer::{Issuer, IssuerBuilder, Offer, Opened, StatusChange, WALLET_ACTOR};
 pub use tokens::Action;

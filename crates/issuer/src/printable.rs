@@ -16,7 +16,7 @@ use civitas_core::secure::Securing;
 impl Issuer {
     /// The credential `id` as issued, parsed (Data Integrity JSON or the payload of its
     /// `vc+jwt`).
-    fn issued_credential(&self, id: &str) -> Result<(Credential, String), IssuerError> {
+    pub(crate) fn issued_credential(&self, id: &str) -> Result<(Credential, String), IssuerError> {
         let (record, text) = self
             .credential(id)?
             .ok_or_else(|| IssuerError::UnknownCredential(id.to_owned()))?;

@@ -95,6 +95,38 @@ pub trait CodeStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// A shared store is a store (the issuer keeps one behind an `Arc<dyn …>`).
+impl<T: CodeStore + ?Sized> CodeStore for std::sync::Arc<T> {
+    fn put_code(&self, hash: SecretHash, record: CodeRecord) -> Result<bool, StoreError> {
+        (**self).put_code(hash, record)
+    }
+    fn get_code(&self, hash: &SecretHash) -> Result<Option<CodeRecord>, StoreError> {
+        (**self).get_code(hash)
+    }
+    fn update_code(
+        &self,
+        hash: &SecretHash,
+        expected: &CodeRecord,
+        new: CodeRecord,
+    ) -> Result<bool, StoreError> {
+        (**self).update_code(hash, expected, new)
+    }
+    fn put_token(&self, hash: SecretHash, record: TokenRecord) -> Result<bool, StoreError> {
+        (**self).put_token(hash, record)
+    }
+    fn get_token(&self, hash: &SecretHash) -> Result<Option<TokenRecord>, StoreError> {
+        (**self).get_token(hash)
+    }
+    fn update_token(
+        &self,
+        hash: &SecretHash,
+        expected: &TokenRecord,
+        new: TokenRecord,
+    ) -> Result<bool, StoreError> {
+        (**self).update_token(hash, expected, new)
+    }
+}
+
 /// An in-memory [`CodeStore`], for tests and single-process use.
 #[derive(Debug, Default)]
 pub struct MemoryCodeStore {

@@ -28,6 +28,10 @@ pub enum Oid4vciError {
     /// `unsupported_grant_type`: the token request names another grant type.
     #[error("unsupported_grant_type: {0}")]
     UnsupportedGrantType(String),
+    /// `credential_request_denied`: the request was understood but the issuer will not issue
+    /// (the record is revoked or suspended, or has all the copies it may have).
+    #[error("credential_request_denied: {0}")]
+    CredentialRequestDenied(String),
     /// `server_error`: the store failed.
     #[error("server_error: {0}")]
     ServerError(String),
@@ -53,6 +57,7 @@ impl Oid4vciError {
             Self::InvalidNonce(_) => "invalid_nonce",
             Self::UnknownCredentialConfiguration(_) => "unknown_credential_configuration",
             Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::CredentialRequestDenied(_) => "credential_request_denied",
             Self::ServerError(_) => "server_error",
         }
     }
@@ -67,6 +72,7 @@ impl Oid4vciError {
             | Self::InvalidNonce(d)
             | Self::UnknownCredentialConfiguration(d)
             | Self::UnsupportedGrantType(d)
+            | Self::CredentialRequestDenied(d)
             | Self::ServerError(d) => d,
         }
     }

@@ -25,6 +25,19 @@ pub trait NonceStore: Send + Sync {
     }
 }
 
+/// A shared store is a store (the issuer keeps one behind an `Arc<dyn …>`).
+impl<T: NonceStore + ?Sized> NonceStore for std::sync::Arc<T> {
+    fn put(&self, hash: SecretHash, expires_at: DateTime<Utc>) -> Result<bool, StoreError> {
+        (**self).put(hash, expires_at)
+    }
+    fn take(&self, hash: &SecretHash) -> Result<Option<DateTime<Utc>>, StoreError> {
+        (**self).take(hash)
+    }
+    fn purge_expired(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        (**self).purge_expired(now)
+    }
+}
+
 /// An in-memory [`NonceStore`], for tests and single-process use.
 #[derive(Debug, Default)]
 pub struct MemoryNonceStore {

@@ -3,6 +3,7 @@
 //! ([`auth`]).
 
 pub mod auth;
+pub mod oid4vci;
 pub mod problem;
 pub mod routes;
 pub mod tls;

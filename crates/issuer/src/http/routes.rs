@@ -66,6 +66,7 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/tokens", post(create_token))
         .route("/audit", get(audit))
         .route("/audit/verify", get(audit_verify))
+        .merge(super::oid4vci::routes())
         .layer(axum::middleware::map_response(no_store))
         .merge(public)
         .fallback(not_found)

@@ -3,6 +3,7 @@
 //! store and signer seams, the first run); `pipeline` issues, top to bottom; `versions` reads
 //! and records source record versions.
 
+mod oid4vci;
 mod open;
 mod pipeline;
 mod versions;
@@ -30,6 +31,7 @@ use crate::status::{Publisher, SigningContext, StatusBook};
 use crate::store::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, SledStore, Write};
 use crate::tokens::{Action, TokenRecord, hash_token, new_token};
 
+pub use oid4vci::{Offer, WALLET_ACTOR};
 pub use open::IssuerBuilder;
 
 /// Registry format version.
@@ -99,6 +101,7 @@ pub(crate) struct Inner {
     pub(crate) committer: Committer,
     pub(crate) locks: Arc<KeyedLocks>,
     pub(crate) rotation: tokio::sync::Mutex<()>,
+    pub(crate) exchange: oid4vci::Exchange,
     closed: Arc<AtomicBool>,
 }
 

@@ -189,6 +189,7 @@ impl IssuerBuilder {
             committer,
             locks: Arc::new(KeyedLocks::default()),
             rotation: tokio::sync::Mutex::new(()),
+            exchange: super::oid4vci::Exchange::new(&config, store.exchange_store()),
             closed: closed.clone(),
             config,
             meta,

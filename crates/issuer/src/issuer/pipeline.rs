@@ -73,7 +73,7 @@ impl Issuer {
         self.run(items, actor).await
     }
 
-    async fn one(
+    pub(crate) async fn one(
         &self,
         item: Result<Item, IssuerError>,
         actor: &str,
@@ -312,6 +312,9 @@ impl Issuer {
                         superseded_by: None,
                         without_status: !job.item.with_status,
                         message: job.pair.message.as_ref().map(status_ref),
+                        copy_of: job.item.copy.as_ref().map(|c| c.original.clone()),
+                        holder: job.item.copy.as_ref().map(|c| c.holder.clone()),
+                        copies: Vec::new(),
                     };
                     positions.push(job.i);
                     prepared.push(Prepared {
@@ -508,6 +511,7 @@ mod tests {
                     securing: Securing::DataIntegrity,
                     types: Vec::new(),
                     with_status: true,
+                    copy: None,
                 },
                 supersedes: None,
                 pair: EntryPair {

@@ -16,9 +16,14 @@
 //! ([`Write::SourceVersion`], [`RegistryStore::source_version`]): the ingestion's version
 //! ledger, written in the same batch as the issuance, so that no crash can separate the two.
 
+mod exchange;
+mod sled_exchange;
 mod sled_store;
 
+pub use exchange::{ExchangeStore, MemoryExchangeStore, StoredOffer};
 pub use sled_store::SledStore;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use civitas_core::secure::Securing;
@@ -101,6 +106,16 @@ pub struct CredentialRecord {
     /// The `message` entry, when the issuer gives its VC-API credentials one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<StatusRef>,
+    /// For a holder-bound copy (issued through OpenID4VCI): the record it copies. Revoking,
+    /// suspending or reinstating that record does the same to this copy, in the same commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<String>,
+    /// For a holder-bound copy: the holder's DID, its subject `id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    /// The holder-bound copies of this record, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<String>,
 }
 
 impl CredentialRecord {
@@ -275,4 +290,11 @@ pub trait RegistryStore: Send + Sync {
 
     /// Every token record.
     fn tokens(&self) -> Result<Vec<TokenRecord>, IssuerError>;
+
+    /// Where OpenID4VCI's pre-authorized codes, access tokens, nonces and offers by reference
+    /// live. The default keeps them in memory (lost on restart: outstanding offers must be made
+    /// again); [`SledStore`] keeps them in the registry database.
+    fn exchange_store(&self) -> Arc<dyn ExchangeStore> {
+        Arc::new(MemoryExchangeStore::default())
+    }
 }

@@ -17,6 +17,7 @@
 //! | `a/<seq, u64 big-endian>` | [`AuditEntry`] |
 //! | `k/<number, u32 big-endian>` | [`KeyRecord`] |
 //! | `t/<token hash>` | [`TokenRecord`] |
+//! | `oc/`, `ot/`, `on/`, `oo/` + SHA-256 | OpenID4VCI codes, access tokens, nonces, offers (see `SledExchange`) |
 //!
 //! Values are JSON. sled takes an exclusive lock on the directory: one process at a time.
 
@@ -35,7 +36,7 @@ use crate::tokens::TokenRecord;
 /// The registry in a sled database.
 #[derive(Debug, Clone)]
 pub struct SledStore {
-    db: sled::Db,
+    pub(super) db: sled::Db,
 }
 
 fn key(prefix: &str, rest: &[u8]) -> Vec<u8> {
@@ -294,5 +295,9 @@ impl RegistryStore for SledStore {
 
     fn tokens(&self) -> Result<Vec<TokenRecord>, IssuerError> {
         self.scan("token", "t/")
+    }
+
+    fn exchange_store(&self) -> std::sync::Arc<dyn super::ExchangeStore> {
+        std::sync::Arc::new(super::sled_exchange::SledExchange::new(self.db.clone()))
     }
 }
