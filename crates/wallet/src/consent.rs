@@ -1,4 +1,6 @@
-//! The consent log: one sealed entry per share, written before the shared data is handed out.
+//! The consent log: one sealed entry per share, written before the shared data is handed out,
+//! and one per credential received from an issuer through OpenID4VCI (the holder's key was
+//! bound to it).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,21 @@ pub enum ShareForm {
     /// The issuer-signed QR text (`CV1:…`) of one document, as printed on paper: no holder
     /// proof, no challenge.
     QrText,
+    /// Not a share: a credential received from an issuer through OpenID4VCI, bound to the
+    /// holder key that signed the key proof ([`ConsentEntry::received`] says from whom).
+    Received,
+}
+
+/// Where a received credential came from ([`ShareForm::Received`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    /// The Credential Issuer Identifier (an https URL).
+    pub issuer: String,
+    /// The protocol: `OpenID4VCI`.
+    pub protocol: String,
+    /// The credential configuration requested (`BirthCertificate_ldp_vc`).
+    pub configuration_id: String,
 }
 
 /// One document in a share.
@@ -57,4 +74,32 @@ pub struct ConsentEntry {
     pub form: ShareForm,
     /// What.
     pub documents: Vec<SharedDocument>,
+    /// For [`ShareForm::Received`]: from which issuer, how, which configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<Receipt>,
+}
+
+impl ConsentEntry {
+    /// The entry in one line: `received from ISSUER via OpenID4VCI, configuration …`, or
+    /// `shared with …`.
+    pub fn summary(&self) -> String {
+        if let Some(r) = &self.received {
+            return format!(
+                "received from {} via {}, configuration {}",
+                r.issuer, r.protocol, r.configuration_id
+            );
+        }
+        let mut line = format!(
+            "shared with {}",
+            self.recipient.as_deref().unwrap_or("(unnamed)")
+        );
+        if let Some(d) = &self.domain {
+            line.push_str(&format!(" ({d})"));
+        }
+        match &self.challenge {
+            Some(c) => line.push_str(&format!(", challenge {c}")),
+            None => line.push_str(", QR text, no challenge"),
+        }
+        line
+    }
 }

@@ -16,6 +16,9 @@
 //! - **sharing**: a presentation for a verifier's challenge and domain, signed by the holder key
 //!   (proof purpose `authentication`) — or, for a document imported from a QR code, its QR text;
 //!   every share goes to the consent log first;
+//! - **receiving** ([`Wallet::receive`]): a credential from an issuer through OpenID4VCI 1.0
+//!   (pre-authorized code flow, over HTTPS), bound to a holder key by a key proof, verified like
+//!   an import, its subject checked to be that holder, then stored and logged;
 //! - **passphrase change** re-encrypts everything in one transaction; **backup** is one sealed
 //!   file that [`Wallet::restore`] turns into an identical wallet elsewhere.
 //!
@@ -71,13 +74,15 @@ pub mod document;
 pub mod error;
 pub mod header;
 pub mod holder;
+pub mod receive;
 pub mod share;
 mod store;
 mod wallet;
 
-pub use consent::{ConsentEntry, ShareForm, SharedDocument};
+pub use consent::{ConsentEntry, Receipt, ShareForm, SharedDocument};
 pub use document::{DocumentFormat, Query, StoredDocument, Verification};
 pub use error::{BackupProblem, DatabaseFailure, PassphraseProblem, UnreadableInput, WalletError};
 pub use holder::HolderKey;
+pub use receive::{ReceiveError, ReceiveOptions, Received, ReceiveStage};
 pub use share::{ShareRequest, Shared};
 pub use wallet::{ImportOptions, Wallet};

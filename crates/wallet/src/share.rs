@@ -74,7 +74,7 @@ fn check_recipient(recipient: Option<&str>) -> Result<(), WalletError> {
     Ok(())
 }
 
-fn shared_document(doc: &StoredDocument) -> SharedDocument {
+pub(crate) fn shared_document(doc: &StoredDocument) -> SharedDocument {
     SharedDocument {
         id: doc.id.clone(),
         description: doc.description.clone(),
@@ -193,6 +193,7 @@ impl Wallet {
             presentation_id,
             form: ShareForm::Presentation,
             documents: docs.iter().map(shared_document).collect(),
+            received: None,
         })?;
         Ok(Shared {
             payload: presentation,
@@ -226,6 +227,7 @@ impl Wallet {
             presentation_id: None,
             form: ShareForm::QrText,
             documents: vec![shared_document(&doc)],
+            received: None,
         })?;
         Ok(Shared {
             payload: doc.content,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::Utc;
-use civitas_core::report::Verdict;
+use civitas_core::report::{Report, Verdict};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::KeyAlgorithm;
 use civitas_keys::sealed::{KdfParams, SealingKey};
@@ -15,7 +15,7 @@ use rand::RngCore;
 
 use crate::backup::{self, BackupContent};
 use crate::consent::ConsentEntry;
-use crate::document::{Query, StoredDocument, Verification, read_input};
+use crate::document::{ImportedInput, Query, StoredDocument, Verification, read_input};
 use crate::error::WalletError;
 use crate::header::Header;
 use crate::holder::{HolderKey, HolderKeyRecord};
@@ -197,6 +197,18 @@ impl Wallet {
         verifier: &Verifier,
         options: &ImportOptions,
     ) -> Result<StoredDocument, WalletError> {
+        let (read, report) = self.verify_input(input, verifier, options).await?;
+        self.store_verified(read, report)
+    }
+
+    /// The checks of [`Wallet::import`] without storing: read once, not already in the wallet,
+    /// accepted by `verifier`. Returns what was read and the verifier's report.
+    pub(crate) async fn verify_input(
+        &self,
+        input: &[u8],
+        verifier: &Verifier,
+        options: &ImportOptions,
+    ) -> Result<(ImportedInput, Report), WalletError> {
         let read = read_input(input)?;
         let existing = self.documents()?;
         let credential_id = read.credential.get("id").and_then(|v| v.as_str());
@@ -225,6 +237,16 @@ impl Wallet {
                 report: Box::new(report),
             });
         }
+        Ok((read, report))
+    }
+
+    /// Stores a credential [`Wallet::verify_input`] accepted.
+    pub(crate) fn store_verified(
+        &self,
+        read: ImportedInput,
+        report: Report,
+    ) -> Result<StoredDocument, WalletError> {
+        let existing = self.documents()?;
         let mut id = random_id();
         while existing.iter().any(|d| d.id == id) {
             id = random_id();
