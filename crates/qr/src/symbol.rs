@@ -142,12 +142,27 @@ impl QrSymbol {
         {
             return Err(QrError::NotAlphanumeric { offset, found });
         }
+        Self::smallest(text, ec_level, |bits| {
+            bits.push_alphanumeric_data(text.as_bytes())
+        })
+    }
+
+    /// The smallest symbol that holds `text` in byte mode at `ec_level`: for any text, e.g. an
+    /// OpenID4VCI credential offer URI (lower case, `?`, `=`, `%`).
+    pub fn encode_bytes(text: &str, ec_level: EcLevel) -> Result<Self, QrError> {
+        Self::smallest(text, ec_level, |bits| bits.push_byte_data(text.as_bytes()))
+    }
+
+    /// The smallest symbol whose data `push` writes.
+    fn smallest(
+        text: &str,
+        ec_level: EcLevel,
+        push: impl Fn(&mut qrcode::bits::Bits) -> qrcode::types::QrResult<()>,
+    ) -> Result<Self, QrError> {
         let level = ec_level.to_qrcode();
         for version in 1..=40i16 {
             let mut bits = qrcode::bits::Bits::new(qrcode::Version::Normal(version));
-            if bits.push_alphanumeric_data(text.as_bytes()).is_err()
-                || bits.push_terminator(level).is_err()
-            {
+            if push(&mut bits).is_err() || bits.push_terminator(level).is_err() {
                 continue;
             }
             let Ok(code) = qrcode::QrCode::with_bits(bits, level) else {

@@ -102,7 +102,7 @@ struct OfferRequest {
 /// The JSON answer to an offer request (also what `civitas issuer offer --json` prints).
 pub fn offer_json(offer: &Offer) -> Result<Value, IssuerError> {
     let symbol =
-        civitas_qr::QrSymbol::encode(&offer.offer_uri_by_reference, civitas_qr::EcLevel::M)
+        civitas_qr::QrSymbol::encode_bytes(&offer.offer_uri_by_reference, civitas_qr::EcLevel::M)
             .map_err(|e| IssuerError::Signing(SigningError::Qr(e)))?;
     let png = symbol
         .to_png(8)

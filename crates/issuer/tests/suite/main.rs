@@ -6,6 +6,7 @@ mod crash;
 mod hardening;
 mod http_flow;
 mod js_interop;
+mod oid4vci;
 mod problem_details;
 mod rejections;
 mod request_bodies;
