@@ -1,10 +1,13 @@
 //! Arbitrary bytes as what an OpenID4VCI wallet sends the issuer: a credential offer URI, a
-//! token request form, a credential request body and a `jwt` key proof (the first byte picks
-//! which). None may panic; a proof is checked against an empty nonce store, so it is never
-//! accepted.
+//! token request form, a credential request body and a `jwt` key proof; and as what an issuer
+//! answers the wallet (civitas-oid4vci's `client` parsers): a credential response, a token
+//! response, a nonce response, an OAuth error body, an offer fetched by reference, issuer and
+//! authorization server metadata (the first byte picks which). None may panic; a proof is
+//! checked against an empty nonce store, so it is never accepted.
 #![no_main]
 
 use chrono::{TimeZone, Utc};
+use civitas_oid4vci::client::{self, MAX_RESPONSE_BYTES};
 use civitas_oid4vci::codes::TokenRequest;
 use civitas_oid4vci::metadata::{DocumentType, issuer_metadata};
 use civitas_oid4vci::nonce::{MemoryNonceStore, Nonces};
@@ -18,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = String::from_utf8_lossy(rest);
-    match which % 4 {
+    match which % 11 {
         0 => {
             let _ = parse_offer_uri(&text);
         }
@@ -32,6 +35,34 @@ fuzz_target!(|data: &[u8]| {
                 &[],
             );
             let _ = parse_credential_request(rest, &metadata);
+        }
+        4 => {
+            let _ = client::parse_credential_response(rest, MAX_RESPONSE_BYTES);
+        }
+        5 => {
+            let _ = client::parse_token_response(rest, MAX_RESPONSE_BYTES);
+        }
+        6 => {
+            let _ = client::parse_nonce_response(rest, MAX_RESPONSE_BYTES);
+        }
+        7 => {
+            let _ = client::parse_oauth_error(rest, MAX_RESPONSE_BYTES);
+        }
+        8 => {
+            let _ = client::parse_offer(rest, MAX_RESPONSE_BYTES);
+        }
+        9 => {
+            let _ =
+                client::parse_issuer_metadata(rest, "https://registry.example", MAX_RESPONSE_BYTES);
+            let _ = client::issuer_metadata_url(&text);
+        }
+        10 => {
+            let _ = client::parse_authorization_server_metadata(
+                rest,
+                "https://registry.example",
+                MAX_RESPONSE_BYTES,
+            );
+            let _ = client::authorization_server_metadata_url(&text);
         }
         _ => {
             let nonces = Nonces::new(MemoryNonceStore::new());
