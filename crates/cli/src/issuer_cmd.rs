@@ -147,6 +147,25 @@ pub enum IssuerCommand {
         #[arg(long, short)]
         out: Option<PathBuf>,
     },
+    /// Make an OpenID4VCI credential offer for an issued record (SPEC §12.11): prints the offer
+    /// URI (the one in the QR code), the transaction code to give the citizen by another
+    /// channel, and when the single-use code expires; the wallet then receives a copy bound to
+    /// its key from the running service.
+    Offer {
+        #[command(flatten)]
+        dir: DataDir,
+        /// The record's credential id (urn:uuid:…).
+        id: String,
+        /// For a marriage certificate: which spouse will hold the copy (0 or 1).
+        #[arg(long)]
+        spouse: Option<usize>,
+        /// Write the offer's QR code here (.png or .svg).
+        #[arg(long)]
+        qr: Option<PathBuf>,
+        /// Print JSON (the HTTP endpoint's answer).
+        #[arg(long)]
+        json: bool,
+    },
     /// List issued credentials (id order).
     List {
         #[command(flatten)]
@@ -404,6 +423,13 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
                 }
             }
         }
+        IssuerCommand::Offer {
+            dir,
+            id,
+            spouse,
+            qr,
+            json,
+        } => offer(&dir.path(), &id, spouse, qr.as_deref(), json).await,
         IssuerCommand::List {
             dir,
             after,
@@ -443,6 +469,69 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+async fn offer(
+    dir: &Path,
+    id: &str,
+    spouse: Option<usize>,
+    qr: Option<&Path>,
+    as_json: bool,
+) -> anyhow::Result<i32> {
+    let format = match qr {
+        None => None,
+        Some(path) => match path.extension().and_then(|e| e.to_str()) {
+            Some("png") => Some("png"),
+            Some("svg") => Some("svg"),
+            _ => {
+                eprintln!(
+                    "error: --qr {}: the file name must end in .png or .svg",
+                    path.display()
+                );
+                return Ok(2);
+            }
+        },
+    };
+    let issuer = open_existing(dir).await?;
+    let made = match issuer.create_offer(id, spouse, ACTOR).await {
+        Ok(made) => made,
+        Err(e) if refused(&e) => {
+            eprintln!("refused: {e}");
+            return Ok(1);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let answer = civitas_issuer::http::oid4vci::offer_json(&made)?;
+    if let (Some(path), Some(format)) = (qr, format) {
+        let symbol = civitas_qr::QrSymbol::encode_bytes(
+            &made.offer_uri_by_reference,
+            civitas_qr::EcLevel::M,
+        )?;
+        let bytes = match format {
+            "png" => symbol.to_png(8)?,
+            _ => symbol.to_svg("100%").into_bytes(),
+        };
+        std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    if as_json {
+        println!("{answer}");
+    } else {
+        println!("offer:     {}", made.offer_uri_by_reference);
+        if let Some(tx) = &made.tx_code {
+            println!("tx code:   {tx}   (give it to the citizen by another channel)");
+        }
+        println!(
+            "expires:   {}   (single use)",
+            civitas_core::credential::format_datetime(made.expires_at)
+        );
+        if let Some(path) = qr {
+            println!("QR code:   {}", path.display());
+        }
+    }
+    Ok(0)
 }
 
 async fn status(a: StatusArgs, action: StatusAction) -> anyhow::Result<i32> {

@@ -267,6 +267,53 @@ fn issuer_init_issue_list_export_revoke_and_audit() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("refused"));
 
+    // an OpenID4VCI offer for the record: the offer URI, the transaction code, the QR code
+    let offer = ok(&civitas(
+        &[
+            &["issuer", "offer"][..],
+            &data,
+            &[&id, "--qr", "offer.png", "--json"],
+        ]
+        .concat(),
+        d,
+    ));
+    let offer: serde_json::Value = serde_json::from_str(&offer).unwrap();
+    assert!(
+        offer["offerUriByReference"]
+            .as_str()
+            .unwrap()
+            .starts_with("openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fregistry.gov.example%2Foid4vci%2Foffers%2F"),
+        "{offer}"
+    );
+    assert_eq!(offer["txCode"].as_str().unwrap().len(), 6);
+    assert!(
+        std::fs::read(d.join("offer.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    let text = ok(&civitas(
+        &[&["issuer", "offer"][..], &data, &[&id]].concat(),
+        d,
+    ));
+    assert!(
+        text.contains("tx code:") && text.contains("single use"),
+        "{text}"
+    );
+    let bad = civitas(
+        &[&["issuer", "offer"][..], &data, &[&id, "--qr", "offer.gif"]].concat(),
+        d,
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let marriage = civitas(
+        &[&["issuer", "offer"][..], &data, &[&id, "--spouse", "1"]].concat(),
+        d,
+    );
+    assert_ne!(
+        marriage.status.code(),
+        Some(0),
+        "a birth certificate has no spouse"
+    );
+
     // revoke: final, visible in the list; the audit chain holds
     let revoke = ok(&civitas(
         &[
