@@ -16,7 +16,8 @@ use civitas_qr::{self as qr, EcLevel, QrSymbol};
 use civitas_verifier::VerifyOptions;
 use civitas_verifier::summary::verdict_word;
 use civitas_wallet::{
-    ConsentEntry, ImportOptions, Query, ShareRequest, StoredDocument, Wallet, WalletError,
+    ConsentEntry, ImportOptions, Query, ReceiveError, ReceiveOptions, ShareRequest, StoredDocument,
+    Wallet, WalletError,
 };
 use serde_json::json;
 
@@ -57,6 +58,38 @@ pub enum WalletCommand {
     Import {
         /// The credential file (`-` for standard input).
         input: PathBuf,
+        /// Trust and status sources (--bundle, --trust-list, --trust-anchor, …).
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Keep it even if its status cannot be confirmed (verdict indeterminate).
+        #[arg(long = "accept-indeterminate")]
+        accept_indeterminate: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Receive a credential from an issuer through OpenID4VCI (pre-authorized code flow, over
+    /// HTTPS): bound to a holder key of the wallet by a key proof, verified like an import
+    /// (trust list, status), its subject checked to be that holder, then stored and logged;
+    /// exit 1 if the verifier (or the subject check) refuses it.
+    Receive {
+        /// The credential offer: an `openid-credential-offer://` URI, or a file holding it
+        /// (text, or a PNG/JPEG photo of its QR code; `-` for standard input).
+        offer: String,
+        /// The transaction code the issuer sent you by another channel (mail, SMS).
+        #[arg(long = "tx-code")]
+        tx_code: Option<String>,
+        /// The credential configuration to request (one the offer names, e.g.
+        /// BirthCertificate_ldp_vc); default: the first offered.
+        #[arg(long)]
+        configuration: Option<String>,
+        /// The holder key that proves possession (DID or key id); default: the oldest.
+        #[arg(long)]
+        holder: Option<String>,
+        /// A PEM root certificate the issuer's TLS certificate may chain to (repeatable; a test
+        /// issuer's self-signed certificate).
+        #[arg(long = "ca")]
+        ca: Vec<PathBuf>,
         /// Trust and status sources (--bundle, --trust-list, --trust-anchor, …).
         #[command(flatten)]
         trust: TrustArgs,
@@ -220,19 +253,30 @@ fn document_line(doc: &StoredDocument) -> String {
 }
 
 fn log_line(entry: &ConsentEntry) -> String {
-    let to = entry.recipient.as_deref().unwrap_or("(unnamed)");
-    let mut line = format!(
-        "#{} {} to {to}",
-        entry.seq,
-        entry.at.format("%Y-%m-%dT%H:%M:%SZ")
-    );
-    if let Some(d) = &entry.domain {
-        line.push_str(&format!(" ({d})"));
-    }
-    match &entry.challenge {
-        Some(c) => line.push_str(&format!(", challenge {c}")),
-        None => line.push_str(", QR text, no challenge"),
-    }
+    let mut line = match &entry.received {
+        Some(_) => format!(
+            "#{} {} {}",
+            entry.seq,
+            entry.at.format("%Y-%m-%dT%H:%M:%SZ"),
+            entry.summary()
+        ),
+        None => {
+            let to = entry.recipient.as_deref().unwrap_or("(unnamed)");
+            let mut line = format!(
+                "#{} {} to {to}",
+                entry.seq,
+                entry.at.format("%Y-%m-%dT%H:%M:%SZ")
+            );
+            if let Some(d) = &entry.domain {
+                line.push_str(&format!(" ({d})"));
+            }
+            match &entry.challenge {
+                Some(c) => line.push_str(&format!(", challenge {c}")),
+                None => line.push_str(", QR text, no challenge"),
+            }
+            line
+        }
+    };
     for d in &entry.documents {
         line.push_str(&format!(
             "\n    {} {}: fields {}",
@@ -252,6 +296,50 @@ fn read_credential(path: &Path) -> anyhow::Result<Vec<u8>> {
         return Ok(text.into_bytes());
     }
     Ok(bytes)
+}
+
+/// The offer URI: given as is, or read from a file (text, or a photo of its QR code).
+fn read_offer(offer: &str) -> anyhow::Result<String> {
+    if offer.starts_with(civitas_wallet::receive::OFFER_SCHEME) || offer.starts_with("https://") {
+        return Ok(offer.to_owned());
+    }
+    let path = Path::new(offer);
+    if offer != "-" && !path.exists() {
+        bail!(
+            "`{offer}` is neither a credential offer URI (openid-credential-offer://…) nor a file"
+        );
+    }
+    let bytes = read_credential(path)?;
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{offer} is not text or a PNG/JPEG of a QR code"))?;
+    let text = text.trim();
+    if text.is_empty() {
+        bail!("{offer} is empty");
+    }
+    Ok(text.to_owned())
+}
+
+/// Prints a refusal of the received credential (nothing was stored).
+fn print_receive_refusal(
+    json_out: bool,
+    reason: &str,
+    report: Option<&civitas_core::report::Report>,
+    verifier: &civitas_verifier::Verifier,
+) -> anyhow::Result<()> {
+    if json_out {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"refused": reason, "report": report}))?
+        );
+    } else {
+        println!("REFUSED — the received credential was not stored");
+        println!("  Reason: {reason}");
+        if let Some(report) = report {
+            print!("{}", verifier.summarize(report));
+            println!();
+        }
+    }
+    Ok(())
 }
 
 /// Runs `civitas wallet …`.
@@ -332,6 +420,77 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<i32> {
                     Ok(1)
                 }
                 Err(e) => Err(e.into()),
+            }
+        }
+        WalletCommand::Receive {
+            offer,
+            tx_code,
+            configuration,
+            holder,
+            ca,
+            trust,
+            accept_indeterminate,
+            json,
+        } => {
+            let offer = read_offer(offer)?;
+            let mut roots = Vec::new();
+            for path in ca {
+                roots.push(input::read_up_to(path, 1024 * 1024)?);
+            }
+            let wallet = open()?;
+            let verifier = trust.build(None).await?;
+            if !trust.has_trust_list() {
+                eprintln!(
+                    "note: no --bundle or --trust-list: the issuer is not checked against a trust list"
+                );
+            }
+            let options = ReceiveOptions {
+                tx_code: tx_code.clone(),
+                configuration_id: configuration.clone(),
+                holder: holder.clone(),
+                root_certificates_pem: roots,
+                import: ImportOptions {
+                    verify: VerifyOptions::default(),
+                    accept_indeterminate: *accept_indeterminate,
+                },
+                ..ReceiveOptions::default()
+            };
+            match wallet.receive(&offer, &options, &verifier).await {
+                Ok(received) => {
+                    let doc = &received.document;
+                    if *json {
+                        let mut value = document_json(doc);
+                        value["receivedFrom"] = json!(received.credential_issuer);
+                        value["configuration"] = json!(received.configuration_id);
+                        value["holder"] = json!(received.holder.did);
+                        value["logEntry"] = json!(received.log_entry.seq);
+                        println!("{}", serde_json::to_string_pretty(&value)?);
+                    } else {
+                        println!("received {}: {}", doc.id, doc.description);
+                        println!("  from:      {}", received.credential_issuer);
+                        println!(
+                            "  via:       OpenID4VCI, configuration {}",
+                            received.configuration_id
+                        );
+                        println!("  holder:    {}", received.holder.did);
+                        println!("  verified:  {}", verdict_of(doc));
+                        println!("  log entry: #{}", received.log_entry.seq);
+                    }
+                    Ok(0)
+                }
+                Err(ReceiveError::Wallet {
+                    source: WalletError::Refused { reason, report },
+                    ..
+                }) => {
+                    print_receive_refusal(*json, &reason, Some(&report), &verifier)?;
+                    Ok(1)
+                }
+                Err(e @ ReceiveError::SubjectMismatch { .. }) => {
+                    print_receive_refusal(*json, &e.to_string(), None, &verifier)?;
+                    Ok(1)
+                }
+                // The message names the stage and already includes its cause.
+                Err(e) => Err(anyhow::anyhow!("{e}")),
             }
         }
         WalletCommand::List {
@@ -447,7 +606,7 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<i32> {
             if *json {
                 println!("{}", serde_json::to_string_pretty(&log)?);
             } else if log.is_empty() {
-                println!("nothing has been shared");
+                println!("nothing has been shared or received");
             } else {
                 for entry in &log {
                     println!("{}", log_line(entry));

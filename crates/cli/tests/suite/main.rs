@@ -7,3 +7,4 @@ mod hardening;
 mod ingest_cli;
 mod verifier_cli;
 mod wallet_cli;
+mod wallet_receive_cli;
