@@ -348,6 +348,23 @@ impl JsPeer {
         seed: &[u8; 32],
         contexts: &[(&str, &str)],
     ) -> JsIssuer {
+        self.oid4vci_issuer_of(cert_pem, key_pem, seed, contexts, None)
+    }
+
+    /// [`JsPeer::oid4vci_issuer`] issuing `template` (an unsigned credential's JSON: its `id`,
+    /// `issuer` and subject `id` are set per issuance) instead of the birth certificate fixture.
+    ///
+    /// # Panics
+    ///
+    /// As [`JsPeer::oid4vci_issuer`].
+    pub fn oid4vci_issuer_of(
+        &self,
+        cert_pem: &str,
+        key_pem: &str,
+        seed: &[u8; 32],
+        contexts: &[(&str, &str)],
+        template: Option<&str>,
+    ) -> JsIssuer {
         let files = TempFiles::new();
         let mut args = vec![
             self.script("oid4vci-issuer.mjs")
@@ -365,6 +382,10 @@ impl JsPeer {
             "--verbose".into(),
         ];
         args.extend(files.context_args(contexts));
+        if let Some(template) = template {
+            args.push("--credential".into());
+            args.push(files.write("credential.json", template));
+        }
         let log_path = files.0.path().join("issuer.log");
         let log = File::create(&log_path)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", log_path.display()));

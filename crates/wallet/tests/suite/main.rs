@@ -3,5 +3,6 @@
 
 mod common;
 mod crash;
+mod js_issuer;
 mod receive;
 mod wallet;
