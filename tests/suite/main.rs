@@ -2,3 +2,4 @@
 
 mod examples;
 mod journey;
+mod oid4vci;
