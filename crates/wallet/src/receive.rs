@@ -780,7 +780,7 @@ impl Wallet {
             .await
             .map_err(wallet_error(ReceiveStage::Verification))?;
         let subjects = subject_ids(&read.credential);
-        if !subjects.iter().any(|s| *s == holder.did) {
+        if !subjects.contains(&holder.did) {
             return Err(ReceiveError::SubjectMismatch {
                 holder: holder.did,
                 subjects,

@@ -319,10 +319,7 @@ async fn an_honest_issuer_by_value_and_by_reference() {
     assert_eq!(received.configuration_id, birth_ldp());
     assert_eq!(received.holder.did, holder);
     assert_eq!(received.document.subject_ids(), vec![holder.clone()]);
-    assert_eq!(
-        running.stub.holders.lock().unwrap().as_slice(),
-        [holder.clone()]
-    );
+    assert_eq!(*running.stub.holders.lock().unwrap(), vec![holder.clone()]);
     assert_eq!(wallet.documents().unwrap().len(), 1);
     let log = wallet.consent_log().unwrap();
     assert_eq!(log.len(), 1);
