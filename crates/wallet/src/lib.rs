@@ -83,6 +83,6 @@ pub use consent::{ConsentEntry, Receipt, ShareForm, SharedDocument};
 pub use document::{DocumentFormat, Query, StoredDocument, Verification};
 pub use error::{BackupProblem, DatabaseFailure, PassphraseProblem, UnreadableInput, WalletError};
 pub use holder::HolderKey;
-pub use receive::{ReceiveError, ReceiveOptions, Received, ReceiveStage};
+pub use receive::{ReceiveError, ReceiveOptions, ReceiveStage, Received};
 pub use share::{ShareRequest, Shared};
 pub use wallet::{ImportOptions, Wallet};
