@@ -679,6 +679,14 @@ impl Wallet {
         let (configuration_id, configuration) =
             choose_configuration(&offer, &metadata, options.configuration_id.as_deref())?;
 
+        // The holder key that will prove possession: chosen before the single-use code is spent.
+        let record =
+            self.receiving_holder(options.holder.as_deref(), &proof_algorithms(configuration))?;
+        let signer = record
+            .signer()
+            .map_err(wallet_error(ReceiveStage::Holder))?;
+        let holder = record.public();
+
         // The authorization server: its token endpoint.
         let server = metadata
             .authorization_servers
@@ -707,14 +715,8 @@ impl Wallet {
         let token =
             client::parse_token_response(&body, max).map_err(protocol(ReceiveStage::Token))?;
 
-        // The holder key, the nonce, the proof, the credential (once more with a fresh nonce if
-        // the issuer says `invalid_nonce`).
-        let record =
-            self.receiving_holder(options.holder.as_deref(), &proof_algorithms(configuration))?;
-        let signer = record
-            .signer()
-            .map_err(wallet_error(ReceiveStage::Holder))?;
-        let holder = record.public();
+        // The nonce, the proof, the credential (once more with a fresh nonce if the issuer says
+        // `invalid_nonce`).
         let mut nonce = match &metadata.nonce_endpoint {
             Some(url) => Some(self::nonce(&https, url).await?),
             None => token.c_nonce.clone(),

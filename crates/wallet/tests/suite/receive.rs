@@ -625,3 +625,39 @@ async fn refusals_that_need_no_issuer() {
     assert!(wallet.documents().unwrap().is_empty());
     assert!(wallet.consent_log().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn choices_the_offer_or_the_wallet_cannot_honour() {
+    let world = World::new().await;
+    let running = start(&world, Behaviour::Honest).await;
+    let dir = tempfile::tempdir().unwrap();
+    let wallet = new_wallet(&dir.path().join("w"));
+
+    let mut options = running.options();
+    options.configuration_id = Some("MarriageCertificate_ldp_vc".to_owned());
+    let e = receive(&wallet, &world, &running.offer(true), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ReceiveError::ConfigurationNotOffered { offered, .. } if offered.len() == 2),
+        "{e}"
+    );
+    assert_eq!(e.stage(), ReceiveStage::IssuerMetadata);
+
+    let mut options = running.options();
+    options.holder = Some("did:key:z6MkNotInThisWallet".to_owned());
+    let e = receive(&wallet, &world, &running.offer(true), &options)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ReceiveError::Wallet {
+                stage: ReceiveStage::Holder,
+                source: WalletError::NotFound(_)
+            }
+        ),
+        "{e}"
+    );
+    assert!(wallet.documents().unwrap().is_empty());
+}
