@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The civitas journey from the command line: a civil status office issues birth certificates
-# from its registry export, a citizen keeps hers in her wallet and shows it to a bank, the bank
+# from its registry export, a citizen receives hers in her wallet through an OpenID4VCI offer (a
+# QR code and a transaction code), bound to her wallet's key, and shows it to a bank, the bank
 # verifies it offline, the registrar revokes it, and the bank — and the printed paper — now say
 # it is revoked.
 #
@@ -62,7 +63,7 @@ cd "$WORK"
 step "1. Marie-Claire creates her wallet, an encrypted safe only her passphrase opens"
 civitas wallet init | tee wallet.txt
 HOLDER=$(sed -n 's/^holder DID: //p' wallet.txt)
-echo "(she links this DID to her civil-registry identity, as a citizen links MoKloud to her account)"
+echo "(her civil-registry record does not know this DID: the issuer binds her certificate to it when she receives it)"
 
 step "2. The civil status office sets up its issuer (did:web on $BASE)"
 civitas issuer init --base-url "$BASE" | tee init.txt
@@ -70,7 +71,7 @@ ADMIN=$(sed -n 's/^admin token (shown once): //p' init.txt)
 
 step "3. It issues birth certificates from the registry's records (JSON Lines + a mapping, no code)"
 cat > births.jsonl <<JSONL
-{"recordId": "CSO-B-1998-PW-001234", "version": 1, "registration": {"district": "PW", "year": 1998, "entryNumber": "001234", "office": "Civil Status Office, Rose Hill", "date": "1998-03-02", "registrar": "A. Ramdin"}, "child": {"did": "$HOLDER", "surname": "Lebon", "otherNames": {"en": "Marie-Claire"}, "sex": 2, "dateOfBirth": "1998-02-27", "timeOfBirth": "14:35", "placeOfBirth": {"institution": "Victoria Hospital", "locality": "Candos", "district": "PW"}}, "mother": {"surname": "Lebon", "otherNames": {"en": "Anne"}, "nid": "L0101197012345", "nationality": "MU"}, "father": {"surname": "Lebon", "otherNames": {"en": "John", "fr": "Jean"}, "nid": "L0202196854321", "nationality": "MU"}}
+{"recordId": "CSO-B-1998-PW-001234", "version": 1, "registration": {"district": "PW", "year": 1998, "entryNumber": "001234", "office": "Civil Status Office, Rose Hill", "date": "1998-03-02", "registrar": "A. Ramdin"}, "child": {"surname": "Lebon", "otherNames": {"en": "Marie-Claire"}, "sex": 2, "dateOfBirth": "1998-02-27", "timeOfBirth": "14:35", "placeOfBirth": {"institution": "Victoria Hospital", "locality": "Candos", "district": "PW"}}, "mother": {"surname": "Lebon", "otherNames": {"en": "Anne"}, "nid": "L0101197012345", "nationality": "MU"}, "father": {"surname": "Lebon", "otherNames": {"en": "John", "fr": "Jean"}, "nid": "L0202196854321", "nationality": "MU"}}
 {"recordId": "CSO-B-2024-PL-000777", "version": 1, "registration": {"district": "PL", "year": 2024, "entryNumber": "000777", "office": "Civil Status Office, Port Louis", "date": "2024-01-13", "registrar": "K. Appadoo"}, "child": {"surname": "Doorgah", "otherNames": {"en": "Ravi"}, "sex": 1, "dateOfBirth": "2024-01-09", "placeOfBirth": {"institution": "Dr A. G. Jeetoo Hospital", "locality": "Port Louis", "district": "PL"}}, "mother": {"surname": "Li", "otherNames": {"en": "Sophie"}, "nationality": "MU"}}
 {"recordId": "CSO-B-2024-PL-000778", "version": 1, "registration": {"district": "PL", "year": 2024, "entryNumber": "000778", "office": "Civil Status Office, Port Louis", "date": "2024-01-13", "registrar": "K. Appadoo"}, "child": {"surname": "Unknown", "otherNames": {"en": "Baby"}, "sex": 7, "dateOfBirth": "2024-02-31", "placeOfBirth": {"locality": "Port Louis", "district": "PL"}}}
 JSONL
@@ -115,8 +116,14 @@ bundle() {
 step "6. The bank's nightly offline bundle: trust list + status list snapshots"
 bundle bank-bundle.json
 
-step "7. Marie-Claire puts her birth certificate in her wallet (verified before it is stored)"
-civitas wallet import marie-claire.json --bundle bank-bundle.json --trust-anchor "$MINISTRY"
+step "7. The registrar makes an offer; Marie-Claire scans its QR code and types the code sent by SMS"
+"${CURL[@]}" -X POST -H "Authorization: Bearer $ADMIN" -o offer.json "$BASE/credentials/$ID/offers"
+sed -n 's/.*"png":"\([^"]*\)".*/\1/p' offer.json | base64 -d > offer-qr.png
+TX_CODE=$(sed -n 's/.*"txCode":"\([0-9]*\)".*/\1/p' offer.json)
+echo "offer QR code: offer-qr.png; transaction code (by SMS): $TX_CODE"
+echo "(her wallet proves its key; the issuer binds the copy to it; the wallet verifies it before storing it)"
+show civitas wallet receive offer-qr.png --tx-code "$TX_CODE" --ca "$CIVITAS_DATA_DIR/tls/cert.pem" \
+  --bundle bank-bundle.json --trust-anchor "$MINISTRY"
 civitas wallet list
 
 step "8. The bank asks for it (challenge + domain); she consents and presents it"
@@ -129,7 +136,7 @@ step "9. The bank verifies, offline, with its bundle"
 show civitas verify presentation.json --bundle bank-bundle.json --trust-anchor "$MINISTRY" \
   --challenge bank-7f3a91 --domain https://bank.example
 
-step "10. The registrar revokes the certificate (registered in error)"
+step "10. The registrar revokes the certificate (registered in error), and with it the copy in her wallet"
 "${CURL[@]}" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
   --data "{\"credentialId\": \"$ID\", \"action\": \"revoke\", \"reason\": \"registered in error\"}" \
   "$BASE/credentials/status"

@@ -2,11 +2,14 @@
 //!
 //! 1. a stub InfoHighway e-service (HTTP on 127.0.0.1) serves birth and marriage records;
 //! 2. the issuer service (HTTPS on 127.0.0.1, sled data directory, did:web) ingests and issues;
-//! 3. a citizen's wallet (its own sled directory, sealed) imports her birth certificate;
+//! 3. a citizen's wallet (its own sled directory, sealed) receives her birth certificate through
+//!    OpenID4VCI: the registrar makes an offer, she scans its QR code and types the transaction
+//!    code; the issuer binds the copy to the key her wallet proves (her record names no DID);
 //! 4. the wallet answers a bank's request (challenge, domain) with a presentation;
 //! 5. the bank's verifier, loaded only with an offline bundle (trust list signed by the ministry,
 //!    status list snapshots fetched from the issuer), says *valid*;
-//! 6. the registrar revokes the certificate; a fresh bundle is made;
+//! 6. the registrar revokes the certificate (and with it the copy in her wallet); a fresh
+//!    bundle is made;
 //! 7. the same presentation now says *revoked*;
 //! 8. the printed certificate's QR code, read from the PDF's page image, says *revoked* too.
 
@@ -28,6 +31,7 @@ use civitas_verifier::bundle::{Bundle, BundleBuilder};
 use civitas_verifier::online::{HttpFetcher, OnlineConfig};
 use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};
 use civitas_verifier::{Verifier, VerifyOptions};
+use civitas_wallet::receive::ReceiveOptions;
 use civitas_wallet::{ImportOptions, ShareRequest, Wallet};
 use serde_json::{Value, json};
 
@@ -219,7 +223,8 @@ async fn from_the_registry_to_the_bank_and_revoked() {
     // 1. InfoHighway serves 20 births (the 8th is Marie-Claire's) and 5 marriages.
     let births: Vec<Value> = (0..20)
         .map(|i| match i {
-            7 => registry::birth(i, "Marie-Claire", Some(&holder)),
+            // her record names no DID: her wallet's key comes with OpenID4VCI
+            7 => registry::birth(i, "Marie-Claire", None),
             _ => registry::birth(i, &format!("Child {i}"), None),
         })
         .collect();
@@ -331,9 +336,54 @@ async fn from_the_registry_to_the_bank_and_revoked() {
         .unwrap();
     let bundle_before = bundle(&cert_pem, &anchor, trust.as_bytes(), &base).await;
 
-    // 3. Marie-Claire's wallet imports it (verified first, with the same kind of bundle).
+    // 3. The registrar makes an OpenID4VCI offer for her record; she scans its QR code and
+    // types the transaction code she was sent by SMS. Her wallet proves its key, verifies what
+    // it receives (with the same kind of bundle) and stores it: a copy bound to her key.
+    let offer: Value = https
+        .post(format!("{base}/credentials/{id}/offers"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let qr_png = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(offer["qr"]["png"].as_str().unwrap())
+            .unwrap()
+    };
+    let scanned = civitas_qr::photo::decode_image(&qr_png).expect("the offer's QR code reads");
+    assert_eq!(scanned, offer["offerUriByReference"].as_str().unwrap());
     let citizen_verifier = bank_verifier(&bundle_before, &anchor).await;
-    let stored = wallet
+    let options = ReceiveOptions {
+        tx_code: offer["txCode"].as_str().map(str::to_owned),
+        root_certificates_pem: vec![cert_pem.clone()],
+        ..ReceiveOptions::default()
+    };
+    let received = wallet
+        .receive(&scanned, &options, &citizen_verifier)
+        .await
+        .expect("receive");
+    let stored = received.document;
+    assert!(stored.types().contains(&"BirthCertificate"));
+    assert_eq!(
+        stored.credential["credentialSubject"]["id"],
+        holder.as_str()
+    );
+    // the offer is single use
+    let again = wallet
+        .receive(&scanned, &options, &citizen_verifier)
+        .await
+        .expect_err("a used offer");
+    assert_eq!(
+        again.oauth_error().map(|e| e.error.as_str()),
+        Some("invalid_grant")
+    );
+    // The unbound original (the file the portal hands out) cannot be presented as hers: a
+    // verifier requires the holder to be the subject, and the wallet says so before sharing.
+    let unbound = wallet
         .import(
             certificate.as_bytes(),
             &citizen_verifier,
@@ -341,7 +391,6 @@ async fn from_the_registry_to_the_bank_and_revoked() {
         )
         .await
         .expect("import");
-    assert!(stored.types().contains(&"BirthCertificate"));
 
     // 4. The bank asks for it with a challenge and its domain; she consents.
     let shared = wallet
@@ -359,8 +408,22 @@ async fn from_the_registry_to_the_bank_and_revoked() {
         domain: Some("https://bank.example".into()),
         ..VerifyOptions::default()
     };
+    let refused = wallet
+        .present(&ShareRequest {
+            documents: vec![unbound.id.clone()],
+            challenge: "bank-7f3a91".into(),
+            domain: "https://bank.example".into(),
+            recipient: Some("Bank of Port Louis".into()),
+            holder: None,
+        })
+        .await
+        .expect_err("the unbound original is about nobody the wallet holds");
+    assert!(
+        refused.to_string().contains("holder to be its subject"),
+        "{refused}"
+    );
 
-    // 5. The bank, offline with its bundle: valid.
+    // 5. The bank, offline with its bundle: valid, because the holder is now the subject.
     let bank = bank_verifier(&bundle_before, &anchor).await;
     let report = bank.verify(shared.payload.as_bytes(), &asked).await;
     assert_eq!(report.verdict, Verdict::Valid, "{report}");
@@ -387,7 +450,7 @@ async fn from_the_registry_to_the_bank_and_revoked() {
     let bundle_after = bundle(&cert_pem, &anchor, trust.as_bytes(), &base).await;
     let bank = bank_verifier(&bundle_after, &anchor).await;
 
-    // 7. The same presentation: revoked.
+    // 7. The same presentation: revoked (the copy in her wallet followed its record).
     let report = bank.verify(shared.payload.as_bytes(), &asked).await;
     assert_eq!(report.verdict, Verdict::Invalid, "{report}");
     assert!(check_failed(&report, CheckKind::Revocation), "{report}");
@@ -512,7 +575,8 @@ fn the_journey_script_tells_the_whole_story() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     for expected in [
-        "imported ",
+        "received ",
+        "  holder:    did:key:",
         "issued      2",
         "rejected    1",
         "VALID — Presentation of 1 document(s)",
