@@ -13,7 +13,10 @@
 //! (what civitas did before it); ssi 0.16 used directly on the same credential; the status
 //! check with a warm status list cache; durable batch issuance through civitas-issuer's batch
 //! API (sign + status allocation + registry write, group commit, on all cores; a fresh sled
-//! registry in a temporary directory; `--batches`, `--batch-size`, `--in-flight`); peak
+//! registry in a temporary directory; `--batches`, `--batch-size`, `--in-flight`); a whole
+//! OpenID4VCI issuance (offer, token, nonce, holder key proof, credential request) through the
+//! issuer's library against a direct `Issuer::issue`, one at a time, with the time of each step
+//! (`--oid4vci-flows`; over HTTPS: `cargo bench -p civitas-issuer --bench oid4vci`); peak
 //! resident memory while verifying 100,000 credentials in a loop (in a child process, so that
 //! nothing else is counted); with `--js`, Digital Bazaar's JS stack on the same credential
 //! (through civitas-testkit's interop peer) and the civitas/JS ratio.
@@ -47,6 +50,7 @@ mod issuance;
 mod js;
 mod measure;
 mod memory;
+mod oid4vci;
 mod report;
 mod signatures;
 mod ssi_direct;
@@ -87,6 +91,10 @@ struct Args {
     /// Batches submitted at the same time for the durable batch issuance figure.
     #[arg(long, default_value_t = 2)]
     in_flight: usize,
+    /// OpenID4VCI flows (and as many direct issues) per round for the OpenID4VCI issuance
+    /// figure, over 5 rounds (0: skip).
+    #[arg(long, default_value_t = 40)]
+    oid4vci_flows: usize,
     /// Print the figures as one JSON document instead of a table.
     #[arg(long)]
     json: bool,
@@ -209,6 +217,15 @@ fn main() -> Result<()> {
             Ok(mut b) => figures.append(&mut b),
             Err(e) => figures.push(Figure::not_measured(
                 "durable batch issuance, per certificate",
+                e,
+            )),
+        }
+    }
+    if args.oid4vci_flows > 0 {
+        match oid4vci::figures(args.oid4vci_flows, 5) {
+            Ok(mut o) => figures.append(&mut o),
+            Err(e) => figures.push(Figure::not_measured(
+                "OpenID4VCI issuance (library), per credential",
                 e,
             )),
         }
