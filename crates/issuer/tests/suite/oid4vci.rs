@@ -138,6 +138,9 @@ impl<'a> Flow<'a> {
     }
 }
 
+/// A key proof made for a given nonce.
+type ProofFor<'a> = Box<dyn Fn(&str) -> String + 'a>;
+
 fn request(configuration: &str, proof: &str) -> Value {
     json!({"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}})
 }
@@ -386,7 +389,7 @@ async fn attacks_are_refused_with_their_error_code_and_nothing_is_issued() {
     // proofs built to fail, each with a fresh nonce: nothing issued, the token still usable
     let other = KeyPair::generate(KeyAlgorithm::Ed25519);
     let now = Utc::now().timestamp();
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> String>, &str)> = vec![
+    let cases: Vec<(&str, ProofFor, &str)> = vec![
         (
             "wrong nonce",
             Box::new(|_| flow.proof(&holder, "not-the-nonce")),

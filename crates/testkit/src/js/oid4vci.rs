@@ -504,3 +504,7 @@ impl JsPeer {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "oid4vci_tests.rs"]
+mod tests;

@@ -1,13 +1,14 @@
-//! The JS OpenID4VCI peers against each other through the testkit wrappers: the JS wallet
+//! The JS OpenID4VCI peers against each other (unit tests of the wrappers, in the crate's one
+//! test binary) through the testkit wrappers: the JS wallet
 //! (`oid4vci-wallet.mjs`) receives from the JS issuer (`oid4vci-issuer.mjs`), and the issuer
 //! refuses what it must. Skips loudly without node (fails with `CI=true`).
 
-use civitas_testkit::js::{JsPeer, JsReceiveOptions, JsTamper};
+use crate::js::{JsPeer, JsReceiveOptions, JsTamper};
 
-const CERT: &str = include_str!("../../../tests/interop/fixtures/tls-cert.pem");
-const KEY: &str = include_str!("../../../tests/interop/fixtures/tls-key.pem");
+const CERT: &str = include_str!("../../../../tests/interop/fixtures/tls-cert.pem");
+const KEY: &str = include_str!("../../../../tests/interop/fixtures/tls-key.pem");
 const BIRTH_CONTEXT_URL: &str = "https://example.org/contexts/birth-certificate/v1";
-const BIRTH_CONTEXT: &str = include_str!("../../../tests/interop/fixtures/birth-context.json");
+const BIRTH_CONTEXT: &str = include_str!("../../../../tests/interop/fixtures/birth-context.json");
 const SEED: [u8; 32] = [7; 32];
 
 #[test]
