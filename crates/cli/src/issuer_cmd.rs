@@ -504,12 +504,8 @@ async fn offer(
             return Ok(2);
         }
     };
-    let answer = civitas_issuer::http::oid4vci::offer_json(&made)?;
     if let (Some(path), Some(format)) = (qr, format) {
-        let symbol = civitas_qr::QrSymbol::encode_bytes(
-            &made.offer_uri_by_reference,
-            civitas_qr::EcLevel::M,
-        )?;
+        let symbol = civitas_issuer::http::oid4vci::offer_symbol(&made)?;
         let bytes = match format {
             "png" => symbol.to_png(8)?,
             _ => symbol.to_svg("100%").into_bytes(),
@@ -517,7 +513,7 @@ async fn offer(
         std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
     }
     if as_json {
-        println!("{answer}");
+        println!("{}", civitas_issuer::http::oid4vci::offer_json(&made)?);
     } else {
         println!("offer:     {}", made.offer_uri_by_reference);
         if let Some(tx) = &made.tx_code {

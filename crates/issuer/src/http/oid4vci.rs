@@ -99,11 +99,15 @@ struct OfferRequest {
     spouse: Option<usize>,
 }
 
+/// The QR code of an offer: its URI by reference, byte mode, error correction M.
+pub fn offer_symbol(offer: &Offer) -> Result<civitas_qr::QrSymbol, IssuerError> {
+    civitas_qr::QrSymbol::encode_bytes(&offer.offer_uri_by_reference, civitas_qr::EcLevel::M)
+        .map_err(|e| IssuerError::Signing(SigningError::Qr(e)))
+}
+
 /// The JSON answer to an offer request (also what `civitas issuer offer --json` prints).
 pub fn offer_json(offer: &Offer) -> Result<Value, IssuerError> {
-    let symbol =
-        civitas_qr::QrSymbol::encode_bytes(&offer.offer_uri_by_reference, civitas_qr::EcLevel::M)
-            .map_err(|e| IssuerError::Signing(SigningError::Qr(e)))?;
+    let symbol = offer_symbol(offer)?;
     let png = symbol
         .to_png(8)
         .map_err(|e| IssuerError::Signing(SigningError::Qr(e)))?;

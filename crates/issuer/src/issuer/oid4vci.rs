@@ -171,7 +171,7 @@ impl Issuer {
         spouse: Option<usize>,
         actor: &str,
     ) -> Result<Offer, IssuerError> {
-        let (kind, document) = self.copyable(credential_id)?;
+        let (kind, document, _) = self.copyable(credential_id)?;
         // refuse a spouse that does not fit now, not when the wallet comes
         document.with_holder("did:example:check", spouse)?;
         let now = now_secs();
@@ -330,11 +330,7 @@ impl Issuer {
         securing: Securing,
         actor: &str,
     ) -> Result<Issued, IssuerError> {
-        let (kind, document) = self.copyable(original)?;
-        let record = self
-            .store()
-            .credential(original)?
-            .ok_or_else(|| IssuerError::UnknownCredential(original.to_owned()))?;
+        let (kind, document, record) = self.copyable(original)?;
         if record.copies.len() >= self.config().oid4vci.max_copies {
             return Err(IssuerError::StatusConflict {
                 credential: original.to_owned(),
@@ -360,9 +356,12 @@ impl Issuer {
         self.one(Ok(item), actor).await
     }
 
-    /// The document of record `id`, if a holder-bound copy of it may be made: a civil document
-    /// this issuer issues, not itself a copy, neither revoked nor suspended.
-    fn copyable(&self, id: &str) -> Result<(DocumentType, Document), IssuerError> {
+    /// The document of record `id` (and the record), if a holder-bound copy of it may be made:
+    /// a civil document this issuer issues, not itself a copy, neither revoked nor suspended.
+    fn copyable(
+        &self,
+        id: &str,
+    ) -> Result<(DocumentType, Document, crate::store::CredentialRecord), IssuerError> {
         let record = self
             .store()
             .credential(id)?
@@ -394,6 +393,6 @@ impl Issuer {
             .get("credentialSubject")
             .cloned()
             .unwrap_or(Value::Null);
-        Ok((kind, Document::parse(kind, &subject)?))
+        Ok((kind, Document::parse(kind, &subject)?, record))
     }
 }
