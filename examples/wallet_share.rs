@@ -6,9 +6,10 @@
 //! cargo run --example wallet_share
 //! ```
 
+use anyhow::Context;
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::model::samples;
+use civitas_core::model::{DocumentType, sample};
 use civitas_core::secure::{Securing, secure_credential};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
@@ -29,10 +30,14 @@ async fn main() -> anyhow::Result<()> {
 
     // A civil status office issues the birth certificate to the holder's DID.
     let office = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
-    let mut record = samples::birth_certificate();
-    record.id = Some(holder.clone());
+    // The bundled birth certificate profile's sample record, held by the citizen's DID.
+    let birth = DocumentType::named("birth")?;
+    let mut record = sample(&birth).context("the birth certificate's sample")?;
+    if let Some(known) = birth.profile() {
+        known.profile.set_holder(&mut record, Some(&holder));
+    }
     let unsigned = CredentialBuilder::new(office.controller())
-        .document(&record)
+        .document(&birth, record)
         .build()?;
     let signed = secure_credential(
         unsigned.json(),

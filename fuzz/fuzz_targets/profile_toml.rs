@@ -1,6 +1,6 @@
 //! Arbitrary text as a document profile (`Profile::from_toml`, TOML): it must never panic, and a
-//! profile that loads must give every derivation (context, schema, CV1 table, labels, sample)
-//! without panicking. The bytes after the first 0xFF (never part of UTF-8 text) are a subject
+//! profile that loads must give every derivation (context, schema, CV1 table, labels, sample,
+//! summary, holders, member order) without panicking. The bytes after the first 0xFF (never part of UTF-8 text) are a subject
 //! (JSON) that a profile which loaded validates; without them, its own sample and a few fixed
 //! subjects are.
 #![no_main]
@@ -52,5 +52,13 @@ fuzz_target!(|data: &[u8]| {
         for e in profile.validate(subject) {
             let _ = e.to_string();
         }
+        // what verifiers, wallets and the QR decoder do with any subject
+        let _ = profile.summary(subject, "en");
+        let _ = profile.summary(subject, "fr");
+        let _ = profile.holders(subject);
+        let mut copy = subject.clone();
+        profile.order(&mut copy);
+        profile.complete(&mut copy);
+        let _ = profile.set_holder_in(&mut copy, Some("did:example:h"), Some(1));
     }
 });

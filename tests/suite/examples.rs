@@ -6,7 +6,6 @@ use std::process::{Command, Output};
 
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::model::samples;
 use civitas_core::secure::{Securing, secure_credential};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
@@ -126,7 +125,10 @@ async fn verify_offline_says_valid_revoked_tampered_and_bad_input() {
     .unwrap();
     let allocation = allocator.allocate().unwrap();
     let credential = CredentialBuilder::new(office.controller())
-        .document(&samples::birth_certificate())
+        .document(
+            &civitas_testkit::samples::kind("birth"),
+            civitas_testkit::samples::birth_record(),
+        )
         .status(allocation.entry().to_json())
         .build()
         .unwrap();

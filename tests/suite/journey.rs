@@ -35,6 +35,8 @@ use civitas_wallet::receive::ReceiveOptions;
 use civitas_wallet::{ImportOptions, ShareRequest, Wallet};
 use serde_json::{Value, json};
 
+use crate::common::free_port;
+
 /// The civil registry's InfoHighway e-service as the journey needs it: well behaved, two
 /// services (`CSO.BirthRecords`, `CSO.MarriageRecords`), cursor paging, an API key (SPEC.md
 /// §15.1). The misbehaving stub of civitas-infohighway's own tests covers the failures.
@@ -160,14 +162,6 @@ mapping = "marriage.toml"
     )
     .unwrap();
     InfoHighwayConfig::from_file(&path).unwrap()
-}
-
-/// A port of 127.0.0.1 that was free a moment ago (the issuer's did:web needs it up front).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// The bank's nightly bundle: the ministry's trust list and fresh snapshots of the issuer's

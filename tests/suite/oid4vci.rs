@@ -14,58 +14,21 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use civitas_core::model::samples;
 use civitas_core::report::Verdict;
 use civitas_issuer::launch::launch;
 use civitas_issuer::{DidMethod, IssuerConfig, PassphraseSource};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::sealed::KdfParams;
 use civitas_keys::signer::LocalSigner;
-use civitas_verifier::bundle::BundleBuilder;
-use civitas_verifier::online::{HttpFetcher, OnlineConfig};
+
+use civitas_verifier::VerifyOptions;
 use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};
-use civitas_verifier::{Verifier, VerifyOptions};
 use civitas_wallet::{
     ReceiveError, ReceiveOptions, ReceiveStage, ShareForm, ShareRequest, Wallet, WalletError,
 };
 use serde_json::{Value, json};
 
-/// A port of 127.0.0.1 that was free a moment ago (the issuer's did:web needs it up front).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A verifier trusting what `signed_trust_list` (signed by `anchor`) names, with the issuer's
-/// status lists fetched now over HTTPS.
-async fn verifier(
-    cert_pem: &[u8],
-    anchor: &TrustAnchor,
-    trust_list: &[u8],
-    base: &str,
-) -> Verifier {
-    let fetcher = HttpFetcher::new(OnlineConfig {
-        root_certificates_pem: vec![cert_pem.to_vec()],
-        ..OnlineConfig::default()
-    })
-    .unwrap();
-    let bundle = BundleBuilder::new(vec![anchor.clone()])
-        .trust_list(trust_list.to_vec())
-        .fetch_status_list(&fetcher, &format!("{base}/status/revocation/1"))
-        .await
-        .expect("revocation list")
-        .fetch_status_list(&fetcher, &format!("{base}/status/suspension/1"))
-        .await
-        .expect("suspension list")
-        .build()
-        .await
-        .expect("bundle");
-    Verifier::from_bundle(&bundle, vec![anchor.clone()], Duration::from_secs(3_600))
-        .await
-        .expect("verifier from bundle")
-}
+use crate::common::{free_port, verifier};
 
 /// Standard base64 (padding and line breaks ignored): the umbrella crate has no base64
 /// dependency.
@@ -139,7 +102,7 @@ async fn a_citizen_receives_her_birth_certificate_through_openid4vci() {
         .unwrap();
 
     // The registrar issues Marie-Claire's birth certificate (no holder DID yet).
-    let mut record = serde_json::to_value(samples::birth_certificate()).unwrap();
+    let mut record = civitas_testkit::samples::birth_record();
     record["sourceRecordId"] = json!("CSO-B-2024-PW-001234");
     let response = https
         .post(format!("{base}/birth-certificates"))

@@ -21,6 +21,11 @@ fn breakdown_ops<'a>(
     let did = f.signer.controller().to_owned();
     let resolver = civitas_keys::resolver::OfflineResolver::new();
     let credential = Credential::from_value(parsed.clone()).ok();
+    let birth = credential.as_ref().and_then(Credential::document_type);
+    let schema_url = birth
+        .as_ref()
+        .and_then(|k| k.schema_url())
+        .unwrap_or_default();
     vec![
         (
             "  parse JSON (serde_json)".into(),
@@ -64,24 +69,18 @@ fn breakdown_ops<'a>(
             "  JSON Schema validation".into(),
             Floor::None,
             Box::new(move || {
-                black_box(civitas_core::schema::validate(
-                    civitas_core::schema::BIRTH_CERTIFICATE_SCHEMA,
-                    unsecured,
-                ))
-                .ok();
+                black_box(civitas_core::schema::validate(&schema_url, unsecured)).ok();
             }),
         ),
         (
-            "  record rules (model::parse_subject)".into(),
+            "  record rules (profile validation)".into(),
             Floor::None,
             Box::new(move || {
                 if let Some(c) = &credential
                     && let Some(s) = c.subjects().first()
+                    && let Some(birth) = &birth
                 {
-                    black_box(
-                        civitas_core::model::parse_subject::<civitas_core::model::BirthCertificate>(s)
-                            .ok(),
-                    );
+                    black_box(civitas_core::model::validate_subject(birth, s).ok());
                 }
             }),
         ),

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
-use civitas_core::model::samples;
-use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
+use civitas_core::model::DocumentType;
+use civitas_issuer::{DidMethod, Document, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
 use civitas_keys::sealed::KdfParams;
 
 use crate::measure::{Figure, Floor};
@@ -125,10 +125,14 @@ pub(crate) fn durable_batch_issuance_figures(
 
 /// `n` distinct birth certificates, numbered from `first`, each with its source record id.
 fn requests(first: usize, n: usize) -> Vec<IssueRequest> {
+    let Ok(kind) = DocumentType::named("BirthCertificate") else {
+        return Vec::new();
+    };
     (first..first + n)
         .map(|i| {
-            let mut doc = samples::birth_certificate();
-            doc.registration.number = format!("PW/B/2024/{i:07}");
+            let mut doc = crate::fixture::birth_subject(&kind);
+            doc["registration"]["registrationNumber"] = format!("PW/B/2024/{i:07}").into();
+            let doc = Document::new(kind.clone(), doc).expect("the sample birth record is valid");
             IssueRequest::new(doc).source(&format!("bench-{i}"))
         })
         .collect()

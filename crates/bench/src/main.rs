@@ -55,6 +55,7 @@ mod report;
 mod signatures;
 mod ssi_direct;
 mod status;
+mod types;
 
 /// The allocator of civitas' binaries (see the workspace manifest).
 #[global_allocator]
@@ -95,6 +96,9 @@ struct Args {
     /// figure, over 5 rounds (0: skip).
     #[arg(long, default_value_t = 40)]
     oid4vci_flows: usize,
+    /// Also time every bundled document type: Data Integrity sign and verify, CV1 length.
+    #[arg(long)]
+    types: bool,
     /// Print the figures as one JSON document instead of a table.
     #[arg(long)]
     json: bool,
@@ -233,6 +237,9 @@ fn main() -> Result<()> {
 
     if args.breakdown {
         figures.append(&mut breakdown::figures(&f, &raw, rounds, clock)?);
+    }
+    if args.types {
+        figures.append(&mut types::figures(&f, &raw, rounds, clock)?);
     }
 
     let memory = if args.memory > 0 {

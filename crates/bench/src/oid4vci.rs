@@ -11,8 +11,8 @@
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
-use civitas_core::model::samples;
-use civitas_issuer::{DidMethod, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
+use civitas_core::model::DocumentType;
+use civitas_issuer::{DidMethod, Document, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
 use civitas_keys::did;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::sealed::KdfParams;
@@ -23,10 +23,14 @@ use crate::measure::{Figure, Floor};
 const BASE: &str = "https://registry.gov.example";
 
 fn requests(first: usize, n: usize) -> Vec<IssueRequest> {
+    let Ok(kind) = DocumentType::named("BirthCertificate") else {
+        return Vec::new();
+    };
     (first..first + n)
         .map(|i| {
-            let mut doc = samples::birth_certificate();
-            doc.registration.number = format!("PW/B/2025/{i:07}");
+            let mut doc = crate::fixture::birth_subject(&kind);
+            doc["registration"]["registrationNumber"] = format!("PW/B/2025/{i:07}").into();
+            let doc = Document::new(kind.clone(), doc).expect("the sample birth record is valid");
             IssueRequest::new(doc).source(&format!("oid4vci-bench-{i}"))
         })
         .collect()

@@ -102,8 +102,8 @@ pub enum IssuerCommand {
     Issue {
         #[command(flatten)]
         dir: DataDir,
-        /// birth or marriage.
-        kind: DocumentType,
+        /// The document type (`birth`, `DrivingLicence`, …; `civitas profile list`).
+        kind: String,
         /// The record (JSON file, or - for standard input).
         record: PathBuf,
         /// The registry's id for the record (idempotency key).
@@ -328,6 +328,14 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
                     return Ok(2);
                 }
             };
+            let issuer = open_existing(&dir.path()).await?;
+            let kind = match DocumentType::named(&kind) {
+                Ok(k) => k,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
             let document = match Document::parse(kind, &value) {
                 Ok(d) => d,
                 Err(e) => {
@@ -335,7 +343,6 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
                     return Ok(2);
                 }
             };
-            let issuer = open_existing(&dir.path()).await?;
             let mut request = IssueRequest::new(document)
                 .source(&source)
                 .supersede(supersede);

@@ -26,6 +26,7 @@ mod ingest_cmd;
 mod input;
 mod issuer_cmd;
 mod keys_cmd;
+mod profile_cmd;
 mod render_cmd;
 mod sample_cmd;
 mod sign_cmd;
@@ -91,8 +92,11 @@ enum Command {
     /// Build DID documents.
     #[command(subcommand)]
     Did(did_cmd::DidCommand),
-    /// Print a sample birth or marriage record (or unsigned credential).
+    /// Print a sample record (or unsigned credential) of any known document type.
     Sample(sample_cmd::SampleArgs),
+    /// Document profiles: list the known document types, check a profile, show what derives.
+    #[command(subcommand)]
+    Profile(profile_cmd::ProfileCommand),
     /// Secure an unsigned credential (Data Integrity or vc+jwt).
     Sign(sign_cmd::SignArgs),
     /// Verify a credential or presentation (exit 0 valid, 1 invalid, 2 bad input, 3 indeterminate).
@@ -161,6 +165,7 @@ fn main() -> std::process::ExitCode {
             Command::Keys(cmd) => keys_cmd::run(cmd),
             Command::Did(cmd) => did_cmd::run(cmd),
             Command::Sample(args) => sample_cmd::run(args),
+            Command::Profile(cmd) => profile_cmd::run(cmd),
             Command::Sign(args) => sign_cmd::run(args).await,
             Command::Verify(args) => verify_cmd::run(args).await,
             Command::Status(cmd) => status_cmd::run(cmd).await,

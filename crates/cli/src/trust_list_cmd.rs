@@ -1,4 +1,5 @@
-//! `civitas trust-list`: create a trust-list draft, add issuers to it, sign it with the trust
+//! `civitas trust-list`: create a trust-list draft, add issuers to it (with the document
+//! profiles they issue under, pinned by digest: `--profile FILE`), sign it with the trust
 //! anchor's key, inspect a draft or a signed list. The logic lives in civitas-verifier.
 //!
 //! Exit codes: 0 done (for `inspect`: a signed list that verifies against the given anchors, or
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
+use civitas_core::profile::registry::register_file;
 use civitas_core::secure::Securing;
 use civitas_core::verify::Input;
 use civitas_keys::did::ControllerDocument;
@@ -46,8 +48,13 @@ pub enum TrustListCommand {
         #[arg(long)]
         name: Option<String>,
         /// A credential type it may issue (repeatable): BirthCertificate, MarriageCertificate, …
-        #[arg(long = "document-type", required = true)]
+        #[arg(long = "document-type", required_unless_present = "profiles")]
         document_types: Vec<String>,
+        /// A document profile file (TOML) it issues under (repeatable): its type is added to
+        /// the document types and the list pins the profile's digest and its context's, so
+        /// verifiers refuse any other profile or context for the type.
+        #[arg(long = "profile", value_name = "FILE")]
+        profiles: Vec<PathBuf>,
         /// Its DID document, pinned (needed for did:web).
         #[arg(long = "did-document")]
         did_document: Option<PathBuf>,
@@ -151,6 +158,7 @@ pub async fn run(cmd: TrustListCommand) -> anyhow::Result<i32> {
             issuer,
             name,
             document_types,
+            profiles,
             did_document,
             key_windows,
             out,
@@ -158,6 +166,13 @@ pub async fn run(cmd: TrustListCommand) -> anyhow::Result<i32> {
             let mut list = read_draft(&draft)?;
             let mut entry = TrustedIssuer::new(&issuer, document_types);
             entry.name = name;
+            for path in &profiles {
+                let known =
+                    register_file(path).with_context(|| format!("--profile {}", path.display()))?;
+                entry = entry
+                    .with_profile(&known)
+                    .with_context(|| format!("--profile {}", path.display()))?;
+            }
             if let Some(path) = did_document {
                 let doc: ControllerDocument = serde_json::from_value(input::read_json(&path)?)
                     .map_err(|e| anyhow::anyhow!("{}: not a DID document: {e}", path.display()))?;
@@ -344,6 +359,12 @@ fn describe(list: &TrustList) -> String {
         ));
         for w in &i.key_validity {
             out.push_str(&format!("    key {} signs {}\n", w.key, w.describe()));
+        }
+        for p in &i.profiles {
+            out.push_str(&format!(
+                "    profile {} pinned: {} (context {} {})\n",
+                p.type_name, p.digest, p.context, p.context_digest
+            ));
         }
     }
     out

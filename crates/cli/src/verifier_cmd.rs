@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
+use civitas_core::profile::registry::register_file;
 use civitas_keys::did::ControllerDocument;
 use civitas_verifier::Verifier;
 use civitas_verifier::bundle::{Bundle, BundleBuilder, MAX_BUNDLE_BYTES};
@@ -42,6 +43,10 @@ pub struct TrustArgs {
     /// Extra JSON-LD contexts, as URL=FILE.
     #[arg(long = "context")]
     pub contexts: Vec<String>,
+    /// A document profile (TOML) civitas does not ship, to learn (repeatable): the trust list
+    /// must pin it (a bundle carries the ones its trust list pins).
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
     /// Fetch missing or stale status lists and did:web documents over HTTPS.
     #[arg(long)]
     pub online: bool,
@@ -181,6 +186,9 @@ impl TrustArgs {
                 .with_context(|| format!("--context `{pair}`: expected URL=FILE"))?;
             builder = builder.context(url, &input::read_text(Path::new(file))?);
         }
+        for path in &self.profiles {
+            builder = builder.profile(&input::read_text(path)?);
+        }
         if self.online {
             builder = builder.online(OnlineConfig::default().allow_http(self.allow_http));
         }
@@ -194,8 +202,9 @@ impl TrustArgs {
 /// `civitas verifier …`
 #[derive(Debug, clap::Subcommand)]
 pub enum VerifierCommand {
-    /// Make an offline bundle: a signed trust list, status list snapshots and contexts, from
-    /// files or fetched from the issuers' published URLs. Everything is verified first.
+    /// Make an offline bundle: a signed trust list, status list snapshots, contexts and the
+    /// profiles the trust list pins that civitas does not ship, from files or fetched from the
+    /// issuers' published URLs. Everything is verified first.
     Bundle {
         /// The signed trust list file.
         #[arg(long = "trust-list", conflicts_with = "trust_list_url")]
@@ -215,6 +224,11 @@ pub enum VerifierCommand {
         /// Extra JSON-LD contexts the documents need, as URL=FILE.
         #[arg(long = "context")]
         contexts: Vec<String>,
+        /// A document profile file (TOML) the trust list pins and civitas does not ship
+        /// (repeatable): loaded first, then carried by the bundle. Every such profile the
+        /// trust list pins must be given.
+        #[arg(long = "profile", value_name = "FILE")]
+        profiles: Vec<PathBuf>,
         /// Also fetch plain http:// URLs (tests, closed networks only).
         #[arg(long = "allow-http")]
         allow_http: bool,
@@ -257,10 +271,14 @@ pub async fn run(cmd: VerifierCommand) -> anyhow::Result<i32> {
             status_lists,
             status_urls,
             contexts,
+            profiles,
             allow_http,
             out,
             json,
         } => {
+            for path in &profiles {
+                register_file(path).with_context(|| format!("--profile {}", path.display()))?;
+            }
             let mut builder = BundleBuilder::new(anchors(&trust_anchors)?);
             let needs_network = trust_list_url.is_some() || !status_urls.is_empty();
             let fetcher = if needs_network {
@@ -366,6 +384,7 @@ async fn describe(bundle: &Bundle, anchors: &[TrustAnchor]) -> anyhow::Result<se
                 "id": i.id, "name": i.name, "documentTypes": i.document_types,
                 "pinnedDocument": i.did_document.is_some(),
                 "keyWindows": i.key_validity.len(),
+                "profiles": i.profiles,
             })).collect::<Vec<_>>(),
         },
         "statusLists": bundle.status_lists.iter().map(|s| json!({
@@ -374,6 +393,13 @@ async fn describe(bundle: &Bundle, anchors: &[TrustAnchor]) -> anyhow::Result<se
             "ageSeconds": (now - s.fetched_at).num_seconds(),
         })).collect::<Vec<_>>(),
         "contexts": bundle.contexts.iter().map(|c| c.url.clone()).collect::<Vec<_>>(),
+        "profiles": bundle.profiles.iter().map(|p| {
+            let digest = civitas_core::profile::registry::digest(p.text.as_bytes());
+            let type_name = civitas_core::profile::Profile::from_toml(&p.text, "bundle")
+                .map(|profile| profile.document.type_name)
+                .ok();
+            json!({"type": type_name, "digest": digest})
+        }).collect::<Vec<_>>(),
     }))
 }
 
@@ -401,6 +427,13 @@ fn text(d: &serde_json::Value) -> String {
             s(&i["name"]),
             types.join(", ")
         ));
+        for p in i["profiles"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "             pins the {} profile {}\n",
+                s(&p["type"]),
+                s(&p["digest"])
+            ));
+        }
     }
     for l in d["statusLists"].as_array().into_iter().flatten() {
         let age = l["ageSeconds"].as_i64().unwrap_or(0);
@@ -414,6 +447,13 @@ fn text(d: &serde_json::Value) -> String {
     }
     for c in d["contexts"].as_array().into_iter().flatten() {
         out.push_str(&format!("context:     {}\n", s(c)));
+    }
+    for p in d["profiles"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "profile:     {} {}\n",
+            s(&p["type"]),
+            s(&p["digest"])
+        ));
     }
     out
 }

@@ -4,12 +4,12 @@
 
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::model::samples;
 use civitas_core::secure::{Securing, secure_credential};
 use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::signer::{LocalSigner, Signer};
+use civitas_testkit::samples;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench(c: &mut Criterion) {
@@ -20,8 +20,9 @@ fn bench(c: &mut Criterion) {
         KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[7; 32]).expect("key"),
     );
     let loader = ContextLoader::bundled();
+    let (kind, birth) = samples::sample("birth", None);
     let doc = CredentialBuilder::new(signer.controller())
-        .document(&samples::birth_certificate())
+        .document(&kind, birth)
         .build()
         .expect("credential")
         .into_json();

@@ -6,8 +6,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::data_model::typed_objects;
-use crate::model::{CivilDocument, DocumentType, ModelError};
-use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, CREDENTIALS_V1, CREDENTIALS_V2};
+use crate::model::{DocumentType, ModelError};
+use civitas_jsonld::contexts::{CREDENTIALS_V1, CREDENTIALS_V2};
 use civitas_jsonld::member::Member;
 
 /// Largest credential, presentation or JWT accepted from outside (1 MiB).
@@ -398,17 +398,17 @@ impl Credential {
         &self.types
     }
 
-    /// The civitas document type, if it is one: a type term of civitas' (protected) context,
-    /// which the credential must use. A `BirthCertificate` of some other vocabulary is not ours.
+    /// The document type, if it is one the process knows a profile for: a type term of that
+    /// profile's (protected) context, which the credential must use. A `BirthCertificate` of
+    /// some other vocabulary is not ours.
     pub fn document_type(&self) -> Option<DocumentType> {
-        let uses_ours = one_or_many(self.json.member("@context"))
+        let kind = DocumentType::from_types(self.types.iter().map(String::as_str))?;
+        let known = kind.profile()?;
+        let url = known.profile.document.context_url.as_str();
+        one_or_many(self.json.member("@context"))
             .iter()
-            .any(|c| c.as_str() == Some(CIVIL_REGISTRY_V1));
-        if uses_ours {
-            DocumentType::from_types(self.types.iter().map(String::as_str))
-        } else {
-            None
-        }
+            .any(|c| c.as_str() == Some(url))
+            .then_some(kind)
     }
 
     /// The credential subjects.
@@ -416,17 +416,39 @@ impl Credential {
         one_or_many(self.json.member("credentialSubject"))
     }
 
-    /// The DIDs/URLs of the subjects, including (for a marriage) each spouse's id.
+    /// The DIDs/URLs of the subjects, and of everyone a known document type names as a
+    /// holder (its profile's `did` fields: each spouse of a marriage certificate, the employee
+    /// of a payslip).
     pub fn subject_ids(&self) -> Vec<&str> {
+        let holder_paths = self
+            .document_type()
+            .and_then(|k| k.profile())
+            .map(|k| k.profile.holder_paths())
+            .unwrap_or_default();
         let mut ids = Vec::new();
         for s in self.subjects() {
             if let Some(id) = s.member("id").and_then(Value::as_str) {
                 ids.push(id);
             }
-            for spouse in one_or_many(s.member("spouses")) {
-                if let Some(id) = spouse.member("id").and_then(Value::as_str) {
-                    ids.push(id);
+            for path in &holder_paths {
+                if path.segments.len() < 2 {
+                    continue;
                 }
+                let mut at: Vec<&Value> = vec![s];
+                for segment in &path.segments {
+                    at = at
+                        .into_iter()
+                        .filter_map(|v| v.member(&segment.key))
+                        .flat_map(|v| {
+                            if segment.each {
+                                one_or_many(Some(v))
+                            } else {
+                                vec![v]
+                            }
+                        })
+                        .collect();
+                }
+                ids.extend(at.into_iter().filter_map(Value::as_str));
             }
         }
         ids
@@ -547,23 +569,29 @@ impl Presentation {
     }
 }
 
-/// Builds an unsigned credential for a civil-registry document, checked against the data model,
-/// the document's own rules and its JSON Schema.
+/// Builds an unsigned credential for a document of a known type, checked against the data
+/// model, its profile's fields and rules, and its JSON Schema. The credential uses the
+/// profile's context and schema; when the profile gives a validity period and no `validUntil`
+/// is set, it ends that period after `validFrom`.
 ///
 /// ```
-/// # use chrono::NaiveDate;
-/// # use civitas_core::model::{BirthCertificate, Place, Registration, Sex};
 /// use civitas_core::credential::CredentialBuilder;
-/// # let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-/// # let birth = BirthCertificate::builder().child("Marie", "Lebon").sex(Sex::Female)
-/// #     .born_on(d("2024-02-28")).place(Place::new("Candos", "MU"))
-/// #     .registration(Registration::new("PW/B/2024/001234", "Rose Hill", d("2024-03-01"), "A. Ramdin"))
-/// #     .build().unwrap();
+/// use civitas_core::model::{DocumentType, sample};
+/// let birth = DocumentType::named("birth").unwrap();
 /// let credential = CredentialBuilder::new("did:web:registry.gov.example")
-///     .document(&birth)
+///     .document(&birth, sample(&birth).unwrap())
 ///     .build()
 ///     .unwrap();
 /// assert_eq!(credential.types(), ["VerifiableCredential", "BirthCertificate"]);
+///
+/// // A field that breaks the profile is named by its JSON pointer:
+/// let mut broken = sample(&birth).unwrap();
+/// broken["birthDate"] = "28/02/2024".into();
+/// let err = CredentialBuilder::new("did:web:registry.gov.example")
+///     .document(&birth, broken)
+///     .build()
+///     .unwrap_err();
+/// assert!(err.to_string().contains("/birthDate"), "{err}");
 /// ```
 #[derive(Debug, Clone)]
 pub struct CredentialBuilder {
@@ -572,7 +600,7 @@ pub struct CredentialBuilder {
     valid_from: Option<DateTime<Utc>>,
     valid_until: Option<DateTime<Utc>>,
     status: Vec<Value>,
-    document: Option<(DocumentType, Result<Value, ModelError>)>,
+    document: Option<(DocumentType, Value)>,
 }
 
 /// Why a credential could not be built.
@@ -629,39 +657,44 @@ impl CredentialBuilder {
         self
     }
 
-    /// Sets the document: its type, subject and schema.
-    pub fn document<D: CivilDocument>(mut self, document: &D) -> Self {
-        let json = document
-            .validate(crate::model::latest_date_today())
-            .and_then(|()| {
-                serde_json::to_value(document)
-                    .map_err(|e| ModelError::invalid("credentialSubject", e.to_string()))
-            });
-        self.document = Some((D::TYPE, json));
+    /// Sets the document: its type and its `credentialSubject`.
+    pub fn document(mut self, kind: &DocumentType, subject: Value) -> Self {
+        self.document = Some((kind.clone(), subject));
         self
     }
 
     /// Assembles and checks the unsigned credential.
     pub fn build(self) -> Result<Credential, BuildError> {
         let (kind, subject) = self.document.ok_or(BuildError::NoDocument)?;
-        let subject = subject?;
+        let known = kind.profile().ok_or_else(|| {
+            ModelError::invalid(
+                "type",
+                format!("no profile of the document type `{kind}` is loaded"),
+            )
+        })?;
+        crate::model::validate_subject(&kind, &subject)?;
+        let document = &known.profile.document;
         let id = self
             .id
             .unwrap_or_else(|| format!("urn:uuid:{}", uuid::Uuid::new_v4()));
+        let valid_from = self.valid_from.unwrap_or_else(Utc::now);
         let mut vc = json!({
-            "@context": [CREDENTIALS_V2, CIVIL_REGISTRY_V1],
+            "@context": [CREDENTIALS_V2, document.context_url],
             "id": id,
             "type": ["VerifiableCredential", kind.as_str()],
             "issuer": self.issuer,
-            "validFrom": format_datetime(self.valid_from.unwrap_or_else(Utc::now)),
+            "validFrom": format_datetime(valid_from),
         });
         let obj = vc.as_object_mut().ok_or(BuildError::NoDocument)?;
-        if let Some(until) = self.valid_until {
+        let valid_until = self
+            .valid_until
+            .or_else(|| document.valid_for.and_then(|v| v.valid_until(valid_from)));
+        if let Some(until) = valid_until {
             obj.insert("validUntil".into(), format_datetime(until).into());
         }
         obj.insert(
             "credentialSchema".into(),
-            json!({"id": kind.schema_url(), "type": "JsonSchema"}),
+            json!({"id": document.schema_url, "type": "JsonSchema"}),
         );
         obj.insert("credentialSubject".into(), subject);
         match self.status.len() {
@@ -673,7 +706,7 @@ impl CredentialBuilder {
                 obj.insert("credentialStatus".into(), Value::Array(self.status));
             }
         }
-        crate::schema::validate(kind.schema_url(), &vc)?;
+        crate::schema::validate(&document.schema_url, &vc)?;
         Ok(Credential::from_value(vc)?)
     }
 }

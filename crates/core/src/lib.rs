@@ -30,16 +30,19 @@
 //!
 //! ```
 //! use civitas_jsonld::contexts::ContextLoader;
-//! use civitas_core::{credential::CredentialBuilder, data_integrity::ProofOptions, model::samples, report::Verdict, secure::{Securing, secure_credential}, verify::{DocumentCheck, VerifyOptions}};
+//! use civitas_core::{credential::CredentialBuilder, data_integrity::ProofOptions, model::{DocumentType, sample}, report::Verdict, secure::{Securing, secure_credential}, verify::{DocumentCheck, VerifyOptions}};
 //! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, signer::LocalSigner};
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! // The civil status office's key, here as a did:key.
 //! let signer = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
 //! let issuer = signer.controller().to_owned();
 //!
-//! // A birth record becomes an unsigned credential (checked against its rules and schema)...
+//! // A birth record (here the profile's sample) becomes an unsigned credential, checked
+//! // against its profile's fields, rules and schema...
+//! let birth = DocumentType::named("BirthCertificate")?;
+//! let record = sample(&birth).expect("the birth certificate profile has a sample");
 //! let credential = CredentialBuilder::new(&issuer)
-//!     .document(&samples::birth_certificate())
+//!     .document(&birth, record)
 //!     .build()?;
 //! // ... and is signed with eddsa-rdfc-2022.
 //! let loader = ContextLoader::bundled();
@@ -70,6 +73,8 @@ pub mod data_model;
 pub mod io;
 pub mod jwt;
 pub mod model;
+/// Document profiles: a document type as data (civitas-profile, re-exported).
+pub use civitas_profile as profile;
 pub mod report;
 pub mod schema;
 pub mod secure;

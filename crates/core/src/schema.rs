@@ -1,29 +1,12 @@
-//! The JSON Schemas of civitas' documents, bundled, and validation of a credential against the
-//! schemas its `credentialSchema` names.
+//! The JSON Schemas of the document types the process knows (each derived from its profile),
+//! and validation of a credential against the schemas its `credentialSchema` names. A schema is
+//! compiled once, on first use.
 
 use civitas_jsonld::member::Member;
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 mod fast;
-
-/// URL of the birth certificate's JSON Schema.
-pub const BIRTH_CERTIFICATE_SCHEMA: &str =
-    "https://w3id.org/civitas/civil-registry/v1/birth-certificate.schema.json";
-/// URL of the marriage certificate's JSON Schema.
-pub const MARRIAGE_CERTIFICATE_SCHEMA: &str =
-    "https://w3id.org/civitas/civil-registry/v1/marriage-certificate.schema.json";
-
-/// The bundled schemas: URL and text.
-pub const BUNDLED: &[(&str, &str)] = &[
-    (
-        BIRTH_CERTIFICATE_SCHEMA,
-        include_str!("../schemas/birth-certificate.schema.json"),
-    ),
-    (
-        MARRIAGE_CERTIFICATE_SCHEMA,
-        include_str!("../schemas/marriage-certificate.schema.json"),
-    ),
-];
 
 /// One way a document breaks its schema.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,7 +35,6 @@ pub enum SchemaError {
 }
 
 struct Compiled {
-    url: &'static str,
     validator: jsonschema::Validator,
     /// The compact evaluator, where the schema uses only what it implements.
     fast: Option<fast::Compact>,
@@ -89,25 +71,28 @@ fn ignores_proof(schema: &serde_json::Value) -> bool {
     top.keys().all(|k| NEUTRAL.contains(&k.as_str())) && !listed("proof")
 }
 
-fn compiled() -> &'static [Compiled] {
-    static SCHEMAS: OnceLock<Vec<Compiled>> = OnceLock::new();
-    SCHEMAS.get_or_init(|| {
-        BUNDLED
-            .iter()
-            .filter_map(|(url, text)| {
-                // Bundled schemas are tested to parse and compile (tests below); a broken one
-                // would make every document of its type fail as `Unknown`.
-                let value: serde_json::Value = serde_json::from_str(text).ok()?;
-                let validator = jsonschema::validator_for(&value).ok()?;
-                Some(Compiled {
-                    url,
-                    validator,
-                    fast: fast::compile(&value),
-                    ignores_proof: ignores_proof(&value),
-                })
-            })
-            .collect()
-    })
+/// The compiled schema at `url`, when a known profile's schema is there. A type name means
+/// one profile for the life of the process, so a schema compiled once stays right.
+fn compiled(url: &str) -> Option<Arc<Compiled>> {
+    static CACHE: OnceLock<RwLock<HashMap<String, Arc<Compiled>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(c) = cache.read().ok().and_then(|m| m.get(url).cloned()) {
+        return Some(c);
+    }
+    let registry = civitas_profile::known();
+    let known = registry.by_schema(url)?;
+    // A derived schema always compiles (tested for every bundled profile and in the fuzz
+    // target); one that did not would make its documents fail as `Unknown`.
+    let validator = jsonschema::validator_for(&known.schema).ok()?;
+    let compiled = Arc::new(Compiled {
+        validator,
+        fast: fast::compile(&known.schema),
+        ignores_proof: ignores_proof(&known.schema),
+    });
+    if let Ok(mut m) = cache.write() {
+        m.insert(url.to_owned(), Arc::clone(&compiled));
+    }
+    Some(compiled)
 }
 
 /// The schema URLs a credential's `credentialSchema` names (object or array; `id` members).
@@ -120,20 +105,17 @@ pub fn schema_ids(credential: &serde_json::Value) -> Vec<String> {
     }
 }
 
-/// Whether civitas bundles the schema at `url`.
+/// Whether a known profile's schema is at `url`.
 pub fn is_known(url: &str) -> bool {
-    BUNDLED.iter().any(|(u, _)| *u == url)
+    civitas_profile::known().by_schema(url).is_some()
 }
 
-/// Validates a credential against the bundled schema `url` as if without its `proof` (the
+/// Validates a credential against the known schema `url` as if without its `proof` (the
 /// schemas describe unsecured credentials); copies the credential only if the schema's outcome
 /// could depend on the proof.
 pub fn validate_credential(url: &str, credential: &serde_json::Value) -> Result<(), SchemaError> {
-    let copy_needed = credential.member("proof").is_some()
-        && !compiled()
-            .iter()
-            .find(|c| c.url == url)
-            .is_some_and(|c| c.ignores_proof);
+    let copy_needed =
+        credential.member("proof").is_some() && !compiled(url).is_some_and(|c| c.ignores_proof);
     if copy_needed {
         validate(url, &civitas_jsonld::member::without_proof(credential))
     } else {
@@ -141,12 +123,9 @@ pub fn validate_credential(url: &str, credential: &serde_json::Value) -> Result<
     }
 }
 
-/// Validates `document` (a credential, with or without proof) against the bundled schema `url`.
+/// Validates `document` (a credential, with or without proof) against the known schema `url`.
 pub fn validate(url: &str, document: &serde_json::Value) -> Result<(), SchemaError> {
-    let schema = compiled()
-        .iter()
-        .find(|c| c.url == url)
-        .ok_or_else(|| SchemaError::Unknown(url.to_owned()))?;
+    let schema = compiled(url).ok_or_else(|| SchemaError::Unknown(url.to_owned()))?;
     // The common case first: a valid document, for which the compact evaluator is enough;
     // otherwise the general validator decides, and reports.
     if schema
@@ -181,19 +160,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundled_schemas_compile() {
-        assert_eq!(compiled().len(), BUNDLED.len());
-        for (url, text) in BUNDLED {
-            let v: serde_json::Value = serde_json::from_str(text).unwrap();
-            assert_eq!(v["$id"], *url);
+    fn every_known_schema_compiles_ignores_the_proof_and_takes_the_fast_path() {
+        // validate_credential relies on `ignores_proof` to skip a copy; a schema that
+        // constrains `proof` (or unlisted properties) still works, with the copy.
+        let registry = civitas_profile::known();
+        for known in registry.all() {
+            let url = &known.profile.document.schema_url;
+            let c = compiled(url).unwrap_or_else(|| panic!("{url} compiles"));
+            assert!(c.ignores_proof, "{url}");
+            assert!(c.fast.is_some(), "{url}: the compact evaluator takes it");
         }
-    }
-
-    #[test]
-    fn bundled_schemas_ignore_the_proof() {
-        // validate_credential relies on it to skip a copy; a schema that constrains `proof`
-        // (or unlisted properties) still works, with the copy.
-        assert!(compiled().iter().all(|c| c.ignores_proof));
         assert!(!ignores_proof(
             &serde_json::json!({"additionalProperties": false})
         ));

@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::credential::{Credential, Presentation, SyntaxError, format_datetime, parse_json};
 use crate::data_integrity::{self, ProofVerification};
 use crate::jwt::{self, DecodedJwt, JwtError};
-use crate::model::{self, BirthCertificate, CivilDocument, DocumentType, MarriageCertificate};
+use crate::model;
 use crate::report::{CheckKind, DocumentKind, Outcome, Report};
 use crate::schema;
 use civitas_jsonld::contexts::ContextLoader;
@@ -661,22 +661,23 @@ fn validity_outcome(secured: &SecuredCredential, now: DateTime<Utc>) -> Outcome 
 fn schema_outcome(credential: &Credential) -> (Outcome, Option<String>) {
     let ids = schema::schema_ids(credential.json());
     let kind = credential.document_type();
+    let known = kind.as_ref().and_then(|k| k.profile());
     let mut checked: Vec<&str> = Vec::new();
     let mut described = None;
-    if let Some(kind) = kind {
-        // civitas documents are always held to their own schema and rules; a VC 2.0 one must
-        // also name the schema (VC 1.1 has no JsonSchema type in its context).
-        let names_it = ids.iter().any(|i| i == kind.schema_url());
+    if let (Some(kind), Some(known)) = (&kind, &known) {
+        // Documents of a known type are always held to their profile's schema and rules; a
+        // VC 2.0 one must also name the schema (VC 1.1 has no JsonSchema type in its context).
+        let schema_url = known.profile.document.schema_url.as_str();
+        let names_it = ids.iter().any(|i| i == schema_url);
         if credential.version() == crate::credential::VcVersion::V2_0 && !names_it {
             return (
                 Outcome::failed(format!(
-                    "a {kind} must name its schema {} in credentialSchema",
-                    kind.schema_url()
+                    "a {kind} must name its schema {schema_url} in credentialSchema"
                 )),
                 None,
             );
         }
-        if let Err(e) = schema::validate_credential(kind.schema_url(), credential.json()) {
+        if let Err(e) = schema::validate_credential(schema_url, credential.json()) {
             return (Outcome::failed(e.to_string()), None);
         }
         let subject = credential
@@ -684,19 +685,21 @@ fn schema_outcome(credential: &Credential) -> (Outcome, Option<String>) {
             .first()
             .copied()
             .unwrap_or(&Value::Null);
-        let rules = match kind {
-            DocumentType::BirthCertificate => {
-                model::parse_subject::<BirthCertificate>(subject).map(|d| d.summary())
+        match known
+            .profile
+            .validate_at(subject, model::latest_date_today())
+            .into_iter()
+            .next()
+        {
+            None => described = Some(known.profile.summary(subject, "en")),
+            Some(e) => {
+                return (
+                    Outcome::failed(format!("credentialSubject{}: {}", e.pointer, e.message)),
+                    None,
+                );
             }
-            DocumentType::MarriageCertificate => {
-                model::parse_subject::<MarriageCertificate>(subject).map(|d| d.summary())
-            }
-        };
-        match rules {
-            Ok(summary) => described = Some(summary),
-            Err(e) => return (Outcome::failed(format!("credentialSubject.{e}")), None),
         }
-        checked.push(kind.schema_url());
+        checked.push(schema_url);
     }
     for id in &ids {
         if schema::is_known(id) && !checked.contains(&id.as_str()) {

@@ -11,20 +11,28 @@
 
 use std::time::{Duration, Instant};
 
-use civitas_core::model::{DocumentType, samples};
+use civitas_core::model::{DocumentType, sample};
 use civitas_issuer::{DidMethod, Document, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
 use civitas_keys::sealed::KdfParams;
 use serde_json::{Value, json};
 
 fn record(n: usize) -> Value {
-    let mut rec = serde_json::to_value(samples::birth_certificate()).unwrap_or_default();
+    let kind = DocumentType::named("BirthCertificate").expect("bundled");
+    let mut rec = sample(&kind).unwrap_or_default();
+    if let Some(known) = kind.profile() {
+        known.profile.set_holder(&mut rec, None);
+    }
     rec["registration"]["registrationNumber"] = json!(format!("PW/B/2024/{n:07}"));
     rec["givenName"] = json!(format!("Marie-{n}"));
     rec
 }
 
 fn request(n: usize) -> IssueRequest {
-    let doc = Document::parse(DocumentType::BirthCertificate, &record(n)).expect("sample record");
+    let doc = Document::parse(
+        DocumentType::named("BirthCertificate").expect("bundled"),
+        &record(n),
+    )
+    .expect("sample record");
     IssueRequest::new(doc).source(&format!("bench-{n}"))
 }
 

@@ -265,8 +265,13 @@ pub struct IssuerConfig {
     pub did_method: DidMethod,
     /// The key algorithm of new keys (Ed25519 by default).
     pub key_algorithm: KeyAlgorithm,
-    /// The document types this issuer may issue.
+    /// The document types this issuer may issue (default: every bundled profile; the
+    /// profiles of [`IssuerConfig::profile_dir`] are added when the issuer opens).
     pub document_types: Vec<DocumentType>,
+    /// A directory of extra document profiles (`*.toml`), loaded when the issuer opens: a
+    /// broken one stops it, naming the file, line and reason. Default: the data directory's
+    /// `profiles/`, when it exists.
+    pub profile_dir: Option<PathBuf>,
     /// Where the key passphrase comes from.
     pub passphrase: PassphraseSource,
     /// Argon2id parameters for new key files.
@@ -303,7 +308,11 @@ impl IssuerConfig {
             base_url: base_url.trim_end_matches('/').to_owned(),
             did_method: DidMethod::Web,
             key_algorithm: KeyAlgorithm::Ed25519,
-            document_types: DocumentType::ALL.to_vec(),
+            document_types: DocumentType::all()
+                .into_iter()
+                .filter(|k| k.profile().is_some_and(|p| p.bundled))
+                .collect(),
+            profile_dir: None,
             passphrase: PassphraseSource::Default,
             kdf: KdfParams::default(),
             status_list_ttl: Duration::from_secs(300),
@@ -343,11 +352,60 @@ impl IssuerConfig {
         self
     }
 
-    /// The context loader credentials are read with: the bundled contexts and
+    /// The directory of extra profiles: [`IssuerConfig::profile_dir`], else the data
+    /// directory's `profiles/` when it exists.
+    pub fn profiles_dir(&self) -> Option<PathBuf> {
+        self.profile_dir.clone().or_else(|| {
+            let default = self.data_dir.join("profiles");
+            default.is_dir().then_some(default)
+        })
+    }
+
+    /// Loads the profiles of [`IssuerConfig::profiles_dir`] (if any) into the process's known
+    /// profiles and adds their types to [`IssuerConfig::document_types`]. Idempotent.
+    pub fn load_profiles(&mut self) -> Result<(), IssuerError> {
+        let Some(dir) = self.profiles_dir() else {
+            return Ok(());
+        };
+        let loaded = civitas_core::profile::registry::register_dir(&dir)
+            .map_err(|e| IssuerError::config(format!("document profiles: {e}")))?;
+        for known in loaded {
+            let kind = DocumentType::named(known.type_name())
+                .map_err(|e| IssuerError::config(format!("document profiles: {e}")))?;
+            if !self.document_types.contains(&kind) {
+                self.document_types.push(kind);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the directory of extra document profiles (see [`IssuerConfig::profile_dir`]).
+    pub fn profile_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.profile_dir = Some(dir.into());
+        self
+    }
+
+    /// The context loader credentials are read with: the bundled contexts, those of the
+    /// issuer's document profiles loaded at run time, and
     /// [`IssuerConfig::extra_contexts`]. A context that is neither known nor given, or whose
     /// document is not a context, is a configuration error.
     pub fn context_loader(&self) -> Result<civitas_jsonld::contexts::ContextLoader, IssuerError> {
         let mut loader = civitas_jsonld::contexts::ContextLoader::bundled();
+        let registry = civitas_core::profile::known();
+        for kind in &self.document_types {
+            let Some(known) = registry.get(kind.as_str()) else {
+                continue;
+            };
+            let url = &known.profile.document.context_url;
+            if loader.contains(url) {
+                continue;
+            }
+            if let Some(c) = registry.context(url) {
+                loader = loader
+                    .with_context(url, &c.text)
+                    .map_err(|e| IssuerError::config(format!("profile context `{url}`: {e}")))?;
+            }
+        }
         for extra in &self.extra_contexts {
             let text = match &extra.document {
                 Some(text) => text.as_str(),

@@ -6,10 +6,7 @@
 use chrono::{DateTime, Utc};
 use civitas_core::credential::{Credential, CredentialBuilder, VcVersion, format_datetime};
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::model::{
-    BirthCertificate, CivilDocument, DocumentType, MarriageCertificate, ModelError,
-    latest_date_today, parse_subject,
-};
+use civitas_core::model::{DocumentType, validate_subject};
 use civitas_core::secure::{SecureError, Securing, secure_owned_credential_unchecked};
 use civitas_core::self_check::{self, Unchecked};
 use civitas_jsonld::contexts::{CREDENTIALS_V1, ContextLoader};
@@ -25,95 +22,64 @@ use crate::store::CredentialRecord;
 /// Longest accepted source record id.
 pub const MAX_SOURCE_RECORD_ID: usize = 256;
 
-/// A civil-registry document to issue.
+/// A document to issue: a known document type and its `credentialSubject`, checked against
+/// the type's profile.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Document {
-    /// A birth certificate.
-    Birth(Box<BirthCertificate>),
-    /// A marriage certificate.
-    Marriage(Box<MarriageCertificate>),
+pub struct Document {
+    kind: DocumentType,
+    subject: Value,
 }
 
 impl Document {
-    /// Reads a registry record of type `kind` (the typed model's JSON) and checks its rules.
+    /// Reads a registry record of type `kind` (the subject's JSON, implied `type` members
+    /// optional) and checks it against the type's profile: kinds, required fields, patterns and rules; an error names the field by
+    /// its JSON pointer.
     pub fn parse(kind: DocumentType, record: &Value) -> Result<Self, IssuerError> {
-        Ok(match kind {
-            DocumentType::BirthCertificate => Self::Birth(Box::new(typed(record)?)),
-            DocumentType::MarriageCertificate => Self::Marriage(Box::new(typed(record)?)),
-        })
+        Self::new(kind, record.clone())
+    }
+
+    /// [`Document::parse`], taking the record. Implied `type` members are filled in and
+    /// members put in the profile's order ([`civitas_core::profile::Profile::complete`]).
+    pub fn new(kind: DocumentType, mut subject: Value) -> Result<Self, IssuerError> {
+        if let Some(known) = kind.profile() {
+            known.profile.complete(&mut subject);
+        }
+        validate_subject(&kind, &subject)?;
+        Ok(Self { kind, subject })
     }
 
     /// The document type.
     pub fn document_type(&self) -> DocumentType {
-        match self {
-            Self::Birth(_) => DocumentType::BirthCertificate,
-            Self::Marriage(_) => DocumentType::MarriageCertificate,
-        }
+        self.kind.clone()
     }
 
-    /// The same document held by `did`: a birth certificate's subject `id`, or the `id` of
-    /// spouse number `spouse` (0 or 1) of a marriage certificate (which must be named).
-    pub fn with_holder(self, did: &str, spouse: Option<usize>) -> Result<Self, IssuerError> {
-        match (self, spouse) {
-            (Self::Birth(mut b), None) => {
-                b.id = Some(did.to_owned());
-                Ok(Self::Birth(b))
-            }
-            (Self::Birth(_), Some(_)) => Err(IssuerError::invalid(
+    /// The same document held by `did`: the subject's holder (`id` of its `did` field), or,
+    /// when several people may hold it (the spouses of a marriage certificate), the holder
+    /// number `item` (0, 1, ...), which must then be named.
+    pub fn with_holder(mut self, did: &str, item: Option<usize>) -> Result<Self, IssuerError> {
+        let known = self.kind.profile().ok_or_else(|| {
+            IssuerError::invalid("type", format!("no profile of {} is loaded", self.kind))
+        })?;
+        if known.profile.holder_in_list() && item.is_none() {
+            return Err(IssuerError::invalid(
                 "spouse",
-                "only a marriage certificate names a spouse",
-            )),
-            (Self::Marriage(mut m), Some(i)) => {
-                let n = m.spouses.len();
-                let one = m.spouses.get_mut(i).ok_or_else(|| {
-                    IssuerError::invalid("spouse", format!("must be 0 to {}", n.saturating_sub(1)))
-                })?;
-                one.id = Some(did.to_owned());
-                Ok(Self::Marriage(m))
-            }
-            (Self::Marriage(_), None) => Err(IssuerError::invalid(
-                "spouse",
-                "a marriage certificate is held by one spouse: say which (0 or 1)",
-            )),
+                format!(
+                    "a {} is held by one of the people it names: say which (0, 1, ...)",
+                    self.kind
+                ),
+            ));
         }
+        known
+            .profile
+            .set_holder_in(&mut self.subject, Some(did), item)
+            .map_err(|e| IssuerError::invalid("spouse", e))?;
+        Ok(self)
     }
 
     /// The document as the credential's subject.
     pub fn subject(&self) -> Result<Value, IssuerError> {
-        match self {
-            Self::Birth(b) => serde_json::to_value(b),
-            Self::Marriage(m) => serde_json::to_value(m),
-        }
-        .map_err(|e| IssuerError::invalid("record", e.to_string()))
+        Ok(self.subject.clone())
     }
-}
-
-impl From<BirthCertificate> for Document {
-    fn from(b: BirthCertificate) -> Self {
-        Self::Birth(Box::new(b))
-    }
-}
-
-impl From<MarriageCertificate> for Document {
-    fn from(m: MarriageCertificate) -> Self {
-        Self::Marriage(Box::new(m))
-    }
-}
-
-/// Reads a typed document, naming the field a JSON error is at (`sex`, `mother.nationality`),
-/// then checks its rules.
-fn typed<D: CivilDocument>(record: &Value) -> Result<D, IssuerError> {
-    let doc: D = serde_path_to_error::deserialize(record).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." {
-            "credentialSubject".to_owned()
-        } else {
-            path
-        };
-        ModelError::invalid(&field, e.into_inner().to_string())
-    })?;
-    doc.validate(latest_date_today())?;
-    Ok(doc)
 }
 
 /// A request to issue a typed registry record.
@@ -138,9 +104,9 @@ pub struct IssueRequest {
 
 impl IssueRequest {
     /// A request for `document` without a source record id.
-    pub fn new(document: impl Into<Document>) -> Self {
+    pub fn new(document: Document) -> Self {
         Self {
-            document: document.into(),
+            document,
             source_record_id: None,
             source_version: None,
             supersede: false,
@@ -304,12 +270,18 @@ fn check_source_text(member: &str, text: Option<&str>) -> Result<(), IssuerError
     Ok(())
 }
 
-fn check_allowed(kind: DocumentType, allowed: &[DocumentType]) -> Result<(), IssuerError> {
-    if allowed.contains(&kind) {
+fn check_allowed(kind: &DocumentType, allowed: &[DocumentType]) -> Result<(), IssuerError> {
+    if allowed.contains(kind) {
         Ok(())
     } else {
-        Err(IssuerError::TypeNotAllowed(kind))
+        Err(IssuerError::TypeNotAllowed(kind.clone()))
     }
+}
+
+/// The URL of the JSON Schema of a known document type.
+fn schema_url(kind: &DocumentType) -> Result<String, IssuerError> {
+    kind.schema_url()
+        .ok_or_else(|| IssuerError::invalid("type", format!("no profile of {kind} is loaded")))
 }
 
 impl Item {
@@ -328,7 +300,7 @@ impl Item {
         check_source(request.source_record_id.as_deref())?;
         check_source_text("sourceVersion", request.source_version.as_deref())?;
         let kind = request.document.document_type();
-        check_allowed(kind, allowed)?;
+        check_allowed(&kind, allowed)?;
         Ok(Self {
             payload: Payload::Typed(request.document),
             source: request.source_record_id,
@@ -431,24 +403,31 @@ fn normalize(
     let parsed = Credential::from_value(Value::Object(obj.clone()))?;
     let kind = match parsed.document_type() {
         Some(kind) => {
-            check_allowed(kind, allowed)?;
+            check_allowed(&kind, allowed)?;
             Some(kind)
         }
         None if mode == VcApiMode::Open => None,
         None => {
             return Err(IssuerError::invalid(
                 "/credential/type",
-                "civitas issues BirthCertificate and MarriageCertificate credentials of the https://w3id.org/civitas/civil-registry/v1 context",
+                format!(
+                    "this issuer issues {}, each with its profile's context",
+                    allowed
+                        .iter()
+                        .map(DocumentType::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
     };
-    if let Some(kind) = kind
+    if let Some(kind) = &kind
         && parsed.version() == VcVersion::V2_0
         && !obj.contains_key("credentialSchema")
     {
         obj.insert(
             "credentialSchema".into(),
-            json!({"id": kind.schema_url(), "type": "JsonSchema"}),
+            json!({"id": schema_url(kind)?, "type": "JsonSchema"}),
         );
     }
     let Some(kind) = kind else {
@@ -461,16 +440,12 @@ fn normalize(
             "must be exactly one document",
         ));
     };
-    match kind {
-        DocumentType::BirthCertificate => {
-            parse_subject::<BirthCertificate>(subject)?;
-        }
-        DocumentType::MarriageCertificate => {
-            parse_subject::<MarriageCertificate>(subject)?;
-        }
-    }
+    validate_subject(&kind, subject).map_err(|mut e| {
+        e.field = format!("/credential/credentialSubject{}", e.field);
+        e
+    })?;
     let value = Value::Object(obj);
-    civitas_core::schema::validate(kind.schema_url(), &value).map_err(IssuerError::Schema)?;
+    civitas_core::schema::validate(&schema_url(&kind)?, &value).map_err(IssuerError::Schema)?;
     Ok(value)
 }
 
@@ -551,11 +526,9 @@ pub(crate) async fn build_and_sign(
                 .valid_from(now)
                 .status(revocation)
                 .status(suspension);
-            let built = match doc {
-                Document::Birth(b) => builder.document(b.as_ref()).build(),
-                Document::Marriage(m) => builder.document(m.as_ref()).build(),
-            };
-            built
+            builder
+                .document(&doc.kind, doc.subject.clone())
+                .build()
                 .map_err(|e| IssuerError::invalid("record", e.to_string()))?
                 .into_json()
         }

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use civitas_core::model::samples;
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -126,7 +125,10 @@ impl Launched {
             (Some(c), true) => format!("--cacert {} ", c.display()),
             _ => String::new(),
         };
-        let mut record = serde_json::to_value(samples::birth_certificate()).unwrap_or(json!({}));
+        let mut record = civitas_core::model::DocumentType::named("BirthCertificate")
+            .ok()
+            .and_then(|k| civitas_core::model::sample(&k))
+            .unwrap_or(json!({}));
         if let Some(o) = record.as_object_mut() {
             o.insert("sourceRecordId".into(), "PW/B/2024/001234".into());
         }

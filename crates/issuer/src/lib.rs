@@ -26,9 +26,9 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
-//! use civitas_core::{model::samples, verify::{DocumentCheck, VerifyOptions}, report::Verdict};
+//! use civitas_core::{model::{DocumentType, sample}, verify::{DocumentCheck, VerifyOptions}, report::Verdict};
 //! use civitas_keys::sealed::KdfParams;
-//! use civitas_issuer::{Issuer, IssuerConfig, IssueRequest, DidMethod, PassphraseSource};
+//! use civitas_issuer::{Document, Issuer, IssuerConfig, IssueRequest, DidMethod, PassphraseSource};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let config = IssuerConfig::new(dir.path(), "https://registry.gov.example")
@@ -39,7 +39,10 @@
 //! assert!(opened.initialized && opened.admin_token.is_some());
 //!
 //! // A birth record from the civil register becomes a signed credential, durably recorded.
-//! let request = IssueRequest::new(samples::birth_certificate()).source("PW/B/2024/001234");
+//! // Its type is a document profile (civitas-profile); the record is checked against it.
+//! let birth = DocumentType::named("birth")?;
+//! let record = Document::new(birth.clone(), sample(&birth).unwrap())?;
+//! let request = IssueRequest::new(record).source("PW/B/2024/001234");
 //! let issued = issuer.issue(request.clone(), "registrar").await?;
 //! let report = DocumentCheck::default()
 //!     .verify(issued.credential.as_bytes(), &VerifyOptions::default()).await;

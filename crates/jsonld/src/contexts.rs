@@ -167,7 +167,8 @@ impl Default for ContextLoader {
 }
 
 impl ContextLoader {
-    /// A loader that serves exactly the contexts in [`BUNDLED`].
+    /// A loader that serves exactly the contexts in [`BUNDLED`] and those of the document
+    /// profiles civitas ships (civitas-profile).
     pub fn bundled() -> Self {
         // Built once per process; clones share the documents (and the generation).
         static LOADER: std::sync::OnceLock<ContextLoader> = std::sync::OnceLock::new();
@@ -184,6 +185,16 @@ impl ContextLoader {
             // The bundled contexts are compiled in and checked by the test-suite.
             if let Err(e) = loader.add(url, text) {
                 unreachable!("bundled context {url} is invalid: {e}");
+            }
+        }
+        // The contexts of the bundled document profiles (the civil-registry one is the file
+        // above, which its profiles' derived context equals: civitas-profile's tests).
+        for c in civitas_profile::known().contexts() {
+            if c.bundled
+                && !loader.contains(&c.url)
+                && let Err(e) = loader.add(&c.url, &c.text)
+            {
+                unreachable!("bundled profile context {} is invalid: {e}", c.url);
             }
         }
         loader

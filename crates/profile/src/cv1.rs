@@ -24,6 +24,9 @@ pub enum Cv1Kind {
     Instant,
     /// An integer.
     Integer,
+    /// An amount `{"value": "1234.50", "currency": "MUR"}`: `[mantissa, scale, currency]`
+    /// (`[123450, 2, "MUR"]`) when that gives back the same text, else the object.
+    Amount,
     /// A `type` value (a code of the type table).
     TypeName,
     /// A nested object.
@@ -44,7 +47,8 @@ impl Cv1Kind {
             Kind::Time => Self::Time,
             Kind::DateTime => Self::Instant,
             Kind::Integer { .. } => Self::Integer,
-            Kind::Amount | Kind::Object { .. } => Self::Object,
+            Kind::Amount => Self::Amount,
+            Kind::Object { .. } => Self::Object,
             Kind::List { .. } => Self::ObjectList,
         }
     }

@@ -435,8 +435,13 @@ pub struct Cv1Keys {
 pub struct Certificate {
     /// Its title in English and French.
     pub title: Label,
+    /// The one-line summary's template in English and French (`Birth certificate of
+    /// {givenName} {familyName}, born {birthDate}`); `None`: the document's label.
+    pub summary: Option<Label>,
     /// Its sections, in order.
     pub sections: Vec<Section>,
+    /// The summary templates, parsed once (language → pieces).
+    pub(crate) summary_pieces: Vec<(String, Vec<crate::summary::Piece>)>,
 }
 
 /// One section of the printed certificate.

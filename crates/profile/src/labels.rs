@@ -129,15 +129,17 @@ impl Profile {
                 segments: Vec::new(),
             };
             for s in &path.segments {
-                prefix = prefix.child(&s.key, false);
+                // the list itself (no `[]` on its last segment), through the earlier lists' items
+                let list = prefix.child(&s.key, false);
                 if s.each
                     && let Ok(Field {
                         kind: Kind::List { max, .. },
                         ..
-                    }) = self.resolve(&prefix)
+                    }) = self.resolve(&list)
                 {
                     list_max.push(*max);
                 }
+                prefix = prefix.child(&s.key, s.each);
             }
             out.push(IngestTarget {
                 path: path.clone(),

@@ -15,26 +15,33 @@
 //!   ([`labels`]).
 //! * [`Profile::sample`]: a sample subject ([`sample`]).
 //! * [`bundled()`]: the profiles civitas ships ([`mod@bundled`]).
+//! * [`known`], [`register`], [`DocumentType`]: the profiles this process knows, bundled and
+//!   loaded at run time, one per type name ([`registry`]).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod bundled;
 pub mod context;
 pub mod cv1;
+pub mod document_type;
 pub mod error;
 pub mod format;
+pub mod holder;
 pub mod labels;
 pub mod load;
 pub mod path;
 pub mod protected;
 mod raw;
+pub mod registry;
 pub mod sample;
 pub mod schema;
+pub mod summary;
 pub mod validate;
 
 pub use bundled::{BUNDLED, bundled, bundled_profile};
 pub use context::merged_context;
 pub use cv1::{Cv1Key, Cv1Kind, Cv1Table};
+pub use document_type::{DocumentType, UnknownDocumentType};
 pub use error::{MAX_PROFILE_BYTES, ProfileError, Reason};
 pub use format::{
     Certificate, Cv1Keys, Document, EnumValue, Enumeration, Field, Kind, Label, ObjectType,
@@ -42,4 +49,5 @@ pub use format::{
 };
 pub use labels::{IngestTarget, Labels};
 pub use path::{FieldPath, Segment};
-pub use validate::{ValidationError, latest_date_on_earth};
+pub use registry::{Known, KnownContext, Registry, RegistryError, known, register};
+pub use validate::{ValidationError, is_language_tag, latest_date_on_earth};

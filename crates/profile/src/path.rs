@@ -184,7 +184,14 @@ pub(crate) fn instances<'a>(subject: &'a Value, path: &FieldPath) -> Vec<Instanc
             let Some(value) = at.value.get(&segment.key) else {
                 continue;
             };
-            let pointer = format!("{}/{}", at.pointer, escape(&segment.key));
+            let mut pointer = String::with_capacity(at.pointer.len() + segment.key.len() + 1);
+            pointer.push_str(&at.pointer);
+            pointer.push('/');
+            if segment.key.contains(['~', '/']) {
+                pointer.push_str(&escape(&segment.key));
+            } else {
+                pointer.push_str(&segment.key);
+            }
             if segment.each {
                 let Some(items) = value.as_array() else {
                     continue;

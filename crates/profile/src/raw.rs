@@ -123,6 +123,7 @@ pub(crate) struct RawCv1 {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawCertificate {
     pub(crate) title: Option<RawLabel>,
+    pub(crate) summary: Option<RawLabel>,
     #[serde(default)]
     pub(crate) sections: Vec<Spanned<RawSection>>,
 }

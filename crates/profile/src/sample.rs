@@ -64,10 +64,27 @@ impl Profile {
 /// so a `[sample]` need not repeat them, and puts members in the profile's order (`id`, `type`,
 /// then the fields as declared; TOML tables come sorted by key).
 pub(crate) fn fill_types(profile: &Profile, value: &mut Value) {
-    fill(profile, &profile.subject, value, 0);
+    fill(profile, &profile.subject, value, 0, true);
 }
 
-fn fill(profile: &Profile, t: &ObjectType, value: &mut Value, depth: usize) {
+impl Profile {
+    /// Completes a record into a subject as issuers write it: every object with a class gets
+    /// its implied `type` when it has none, and members come in the profile's order (`id`,
+    /// `type`, then the fields as declared; members the profile does not know stay, last, for
+    /// validation to report). It checks nothing.
+    pub fn complete(&self, subject: &mut Value) {
+        fill_types(self, subject);
+    }
+
+    /// Puts the members of a subject in the profile's order (`id`, `type`, then the fields as
+    /// declared; unknown members last), adding and changing nothing: how a subject rebuilt from
+    /// another form (the CV1 QR code) reads as the issuer wrote it.
+    pub fn order(&self, subject: &mut Value) {
+        fill(self, &self.subject, subject, 0, false);
+    }
+}
+
+fn fill(profile: &Profile, t: &ObjectType, value: &mut Value, depth: usize, add_types: bool) {
     let Some(object) = value.as_object_mut() else {
         return;
     };
@@ -82,23 +99,35 @@ fn fill(profile: &Profile, t: &ObjectType, value: &mut Value, depth: usize) {
         (Some(given), _) => {
             object.insert("type".into(), given);
         }
-        (None, Some(class)) => {
+        (None, Some(class)) if add_types => {
             object.insert("type".into(), json!(class));
         }
-        (None, None) => {}
+        (None, _) => {}
     }
     for f in &t.fields {
         let Some(mut member) = rest.remove(&f.key) else {
             continue;
         };
+        if f.kind == Kind::Amount
+            && let Value::Object(amount) = &mut member
+        {
+            // `value`, then `currency`, then anything else
+            let mut parts = std::mem::take(amount);
+            for k in ["value", "currency"] {
+                if let Some(v) = parts.remove(k) {
+                    amount.insert(k.into(), v);
+                }
+            }
+            amount.extend(parts);
+        }
         if let Some(inner) = f.kind.type_name().and_then(|n| profile.types.get(n)) {
             match (&f.kind, &mut member) {
                 (Kind::List { .. }, Value::Array(items)) => {
                     for item in items {
-                        fill(profile, inner, item, depth + 1);
+                        fill(profile, inner, item, depth + 1, add_types);
                     }
                 }
-                (Kind::Object { .. }, v) => fill(profile, inner, v, depth + 1),
+                (Kind::Object { .. }, v) => fill(profile, inner, v, depth + 1, add_types),
                 _ => {}
             }
         }

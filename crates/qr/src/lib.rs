@@ -12,13 +12,14 @@
 //! The symbol's and the reader's main items are re-exported here.
 //!
 //! ```
-//! use civitas_core::{credential::CredentialBuilder, model::samples};
+//! use civitas_core::{credential::CredentialBuilder, model::{DocumentType, sample}};
 //! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, resolver::OfflineResolver, signer::LocalSigner};
 //! use civitas_qr::{EcLevel, QrSymbol, compact, decode_image};
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let signer = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
+//! let birth = DocumentType::named("BirthCertificate")?;
 //! let credential = CredentialBuilder::new(signer.controller())
-//!     .document(&samples::birth_certificate())
+//!     .document(&birth, sample(&birth).expect("a sample"))
 //!     .build()?;
 //!
 //! // The issuer: compact text, QR code.

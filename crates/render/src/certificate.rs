@@ -1,6 +1,20 @@
-//! Printable certificates: a birth or marriage certificate laid out like an extract of the
-//! civil-status register, A4 portrait, bilingual labels (English / French), the QR code of the
-//! compact credential at the bottom right, the credential id and a short "how to verify" line.
+//! Printable certificates: any document type civitas knows a profile for (birth, marriage and
+//! death certificates, driving licence, academic certificate, payslip, vaccination certificate,
+//! or a profile loaded at run time) laid out on one A4 portrait page with bilingual labels
+//! (English / French), the QR code of the compact credential at the bottom right, the credential
+//! id and a short "how to verify" line.
+//!
+//! The layout derives entirely from the type's profile ([`civitas_core::profile`]): the title
+//! is the profile's `[certificate] title`, the registration number (a field whose path ends in
+//! `registrationNumber`, if the type has one) goes in the header, and each
+//! `[[certificate.sections]]` is a section with one row per field: the field's label in English
+//! and French, and its value written by its kind — a language map as its texts (`John / Jean`),
+//! a date in both languages, an enumeration code as its label (`Female / Féminin`), a place as
+//! `name, locality, district, country`, a person as its full name, an amount as
+//! `value currency`; a missing value is a dash. Fields of the items of a list
+//! (`spouses[].givenName`) are laid out side by side, one column per item (one block per item
+//! when there are more than three); a list named whole (`witnesses`) is one line per person, or
+//! its items' fields, item by item.
 //!
 //! One SVG layout is the source of every format: SVG (text converted to outlines, so it looks
 //! the same everywhere), PDF (svg2pdf: real, selectable text with the fonts embedded) and PNG
@@ -9,13 +23,16 @@
 //!
 //! ```
 //! use civitas_qr::compact;
-//! use civitas_core::{credential::CredentialBuilder, model::samples};
+//! use civitas_core::credential::CredentialBuilder;
+//! use civitas_core::model::{DocumentType, sample};
 //! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, signer::LocalSigner};
 //! use civitas_render::certificate::{Format, render};
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let signer = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
+//! let kind = DocumentType::named("birth")?;
+//! let subject = sample(&kind).ok_or("no sample")?;
 //! let credential = CredentialBuilder::new(signer.controller())
-//!     .document(&samples::birth_certificate())
+//!     .document(&kind, subject)
 //!     .build()?;
 //! let qr_text = compact::encode(&credential, &signer).await?;
 //! let pdf = render(credential.json(), &qr_text, Format::Pdf)?;
@@ -26,11 +43,9 @@
 
 use std::sync::{Arc, OnceLock};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use civitas_core::credential::Credential;
-use civitas_core::model::{
-    BirthCertificate, DocumentType, LocalizedText, MarriageCertificate, Person, Place, Sex,
-};
+use civitas_core::profile::{FieldPath, Kind, Label, Profile, Role, Section, Segment};
 use civitas_qr::compact;
 use resvg::tiny_skia;
 use resvg::usvg::{self, fontdb};
@@ -119,10 +134,10 @@ pub enum RenderError {
     /// Not a credential.
     #[error("not a credential: {0}")]
     Credential(String),
-    /// A credential, but not a civitas birth or marriage certificate.
-    #[error("only civitas birth and marriage certificates can be rendered (types: {0})")]
+    /// A credential, but not of a document type civitas knows a profile for.
+    #[error("not a document type civitas knows a profile for (types: {0})")]
     NotACertificate(String),
-    /// The subject is not a valid record of its type.
+    /// The subject cannot be read as a record (it is not a JSON object).
     #[error("credentialSubject: {0}")]
     Subject(String),
     /// The QR text cannot be read.
@@ -203,6 +218,7 @@ pub fn render_with(
 }
 
 /// The layout as SVG source (text as `<text>` in DejaVu Sans) and the QR symbol on it.
+/// The layout as SVG source (text as `<text>` in DejaVu Sans) and the QR symbol on it.
 pub fn layout(
     credential: &Value,
     compact_text: &str,
@@ -210,32 +226,27 @@ pub fn layout(
 ) -> Result<(String, QrSymbol), RenderError> {
     let credential = Credential::from_value(credential.clone())
         .map_err(|e| RenderError::Credential(e.to_string()))?;
-    let kind = credential
+    let known = credential
         .document_type()
+        .and_then(|kind| kind.profile())
         .ok_or_else(|| RenderError::NotACertificate(credential.types().join(", ")))?;
     let read = compact::decode(compact_text).map_err(|e| RenderError::Compact(e.to_string()))?;
     if *read.credential_json() != credential.unsecured() {
         return Err(RenderError::Mismatch);
     }
     let symbol = QrSymbol::encode(compact_text.trim_matches(['\r', '\n', '\t']), ec_level)?;
-    let subject = credential
-        .subjects()
-        .first()
-        .map(|s| (*s).clone())
-        .unwrap_or_default();
-    let document = match kind {
-        DocumentType::BirthCertificate => Document::Birth(Box::new(
-            serde_json::from_value(subject).map_err(|e| RenderError::Subject(e.to_string()))?,
-        )),
-        DocumentType::MarriageCertificate => Document::Marriage(Box::new(
-            serde_json::from_value(subject).map_err(|e| RenderError::Subject(e.to_string()))?,
-        )),
+    let subject = match credential.subjects().first() {
+        Some(s) if s.is_object() => (*s).clone(),
+        Some(_) => return Err(RenderError::Subject("not a JSON object".into())),
+        None => return Err(RenderError::Subject("missing".into())),
     };
-    // Lay out at full size; a record too long for the page is set smaller.
-    let mut page = Page::new(1.0);
-    for scale in [1.0, 0.88, 0.76, 0.66] {
-        page = Page::new(scale);
-        page.header(kind, &document);
+    let document = Document::new(&known.profile, &subject);
+    // Lay out at full size; a record too long for the page is set smaller, and at the smallest
+    // size what still does not fit is left to the QR code.
+    let mut page = Page::new(1.0, false);
+    for (i, scale) in SCALES.iter().enumerate() {
+        page = Page::new(*scale, i + 1 == SCALES.len());
+        page.header(&document);
         page.body(&document);
         if page.y <= BODY_BOTTOM {
             break;
@@ -245,18 +256,415 @@ pub fn layout(
     Ok((page.finish(), symbol))
 }
 
-enum Document {
-    Birth(Box<BirthCertificate>),
-    Marriage(Box<MarriageCertificate>),
+/// The sizes the body is tried at, largest first.
+const SCALES: [f32; 5] = [1.0, 0.88, 0.76, 0.66, 0.56];
+/// Most items of a list laid out one block each (more than three); the rest are counted.
+const MAX_ITEM_BLOCKS: usize = 6;
+/// Most lines of a list of persons; the rest are counted.
+const MAX_LIST_LINES: usize = 10;
+/// The most columns, one per item, a list's fields are laid out in.
+const MAX_COLUMNS: usize = 3;
+/// A missing value.
+const DASH: &str = "—";
+
+/// A text in English and French.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Bilingual {
+    en: String,
+    fr: String,
+}
+
+impl Bilingual {
+    fn of(label: &Label) -> Self {
+        Self {
+            en: label.en().to_owned(),
+            fr: label.fr().to_owned(),
+        }
+    }
+
+    fn empty() -> Self {
+        Self {
+            en: String::new(),
+            fr: String::new(),
+        }
+    }
+
+    /// `en · fr` (one of them when they are the same).
+    fn joined(&self, separator: &str) -> String {
+        both(&self.en, &self.fr, separator)
+    }
+}
+
+/// `en{separator}fr`, or the one text when they are the same or one is empty.
+fn both(en: &str, fr: &str, separator: &str) -> String {
+    if fr.is_empty() || en == fr {
+        en.to_owned()
+    } else if en.is_empty() {
+        fr.to_owned()
+    } else {
+        format!("{en}{separator}{fr}")
+    }
+}
+
+/// What the page prints, read from the subject with the profile; the same at every scale.
+#[derive(Debug, Clone, PartialEq)]
+struct Document {
+    title: Bilingual,
+    /// The registration number and its label.
+    number: Option<(Bilingual, String)>,
+    sections: Vec<Part>,
+}
+
+/// One section of the certificate.
+#[derive(Debug, Clone, PartialEq)]
+struct Part {
+    title: Bilingual,
+    blocks: Vec<Block>,
+}
+
+/// One piece of a section.
+#[derive(Debug, Clone, PartialEq)]
+enum Block {
+    /// A labelled value: one line per value (a list's items each start a line).
+    Row {
+        label: Bilingual,
+        lines: Vec<String>,
+    },
+    /// A labelled row of values side by side, one per item of a list.
+    Columns {
+        label: Bilingual,
+        cells: Vec<String>,
+    },
+    /// A heading inside a section (a list, an item of a list).
+    Heading(String),
 }
 
 impl Document {
-    fn registration_number(&self) -> &str {
-        match self {
-            Self::Birth(b) => &b.registration.number,
-            Self::Marriage(m) => &m.registration.number,
+    fn new(profile: &Profile, subject: &Value) -> Self {
+        let writer = Writer { profile };
+        let number = profile
+            .field_paths()
+            .into_iter()
+            .find(|(path, _)| {
+                path.last() == "registrationNumber" && path.segments.iter().all(|s| !s.each)
+            })
+            .and_then(|(path, field)| {
+                let value = values_at(subject, &path.segments).into_iter().next()?;
+                Some((
+                    Bilingual::of(&field.label),
+                    writer.value(value, &field.kind, 0),
+                ))
+            });
+        let sections = profile
+            .certificate
+            .sections
+            .iter()
+            .map(|section| Part {
+                title: Bilingual::of(&section.title),
+                blocks: writer.section(subject, section),
+            })
+            .collect();
+        Self {
+            title: Bilingual::of(&profile.certificate.title),
+            number,
+            sections,
         }
     }
+}
+
+/// Writes values by their kinds, and a section's fields as blocks.
+struct Writer<'p> {
+    profile: &'p Profile,
+}
+
+impl Writer<'_> {
+    fn section(&self, subject: &Value, section: &Section) -> Vec<Block> {
+        let mut blocks = Vec::new();
+        let paths = &section.fields;
+        let mut i = 0;
+        while i < paths.len() {
+            let path = &paths[i];
+            if let Some(split) = path.segments.iter().position(|s| s.each) {
+                // Fields of a list's items: with the paths after it through the same list.
+                let prefix = &path.segments[..=split];
+                let mut group = vec![path];
+                while let Some(next) = paths.get(i + 1) {
+                    if next.segments.len() > split + 1 && next.segments[..=split] == *prefix {
+                        group.push(next);
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+                self.items(subject, prefix, &group, &mut blocks);
+            } else if let Ok(field) = self.profile.resolve(path) {
+                let label = Bilingual::of(&field.label);
+                if let Kind::List {
+                    role, type_name, ..
+                } = &field.kind
+                {
+                    self.list(subject, path, label, *role, type_name, &mut blocks);
+                } else {
+                    let values: Vec<String> = values_at(subject, &path.segments)
+                        .into_iter()
+                        .map(|v| self.value(v, &field.kind, 0))
+                        .collect();
+                    blocks.push(Block::Row {
+                        label,
+                        lines: vec![joined_or_dash(values)],
+                    });
+                }
+            }
+            i += 1;
+        }
+        blocks
+    }
+
+    /// A list named whole: persons one per line; other items by their fields.
+    fn list(
+        &self,
+        subject: &Value,
+        path: &FieldPath,
+        label: Bilingual,
+        role: Role,
+        type_name: &str,
+        blocks: &mut Vec<Block>,
+    ) {
+        let items: Vec<&Value> = values_at(subject, &path.segments)
+            .into_iter()
+            .flat_map(|v| match v {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            })
+            .collect();
+        if items.is_empty() {
+            blocks.push(Block::Row {
+                label,
+                lines: vec![DASH.to_owned()],
+            });
+            return;
+        }
+        let item_type = self.profile.types.get(type_name);
+        let named = item_type
+            .is_some_and(|t| t.field("givenName").is_some() || t.field("familyName").is_some());
+        if role == Role::Person || named || item_type.is_none() {
+            let mut lines: Vec<String> = items
+                .iter()
+                .take(MAX_LIST_LINES)
+                .enumerate()
+                .map(|(i, item)| format!("{}. {}", i + 1, self.object(item, role, type_name, 0)))
+                .collect();
+            if items.len() > MAX_LIST_LINES {
+                lines.push(more(items.len() - MAX_LIST_LINES));
+            }
+            blocks.push(Block::Row { label, lines });
+            return;
+        }
+        // Items with fields of their own (doses, pay lines): each field a row, item by item.
+        let mut prefix = path.segments.clone();
+        if let Some(last) = prefix.last_mut() {
+            last.each = true;
+        }
+        let paths: Vec<FieldPath> = item_type
+            .map(|t| {
+                t.fields
+                    .iter()
+                    .filter(|f| f.kind != Kind::Did)
+                    .map(|f| {
+                        let mut segments = prefix.clone();
+                        segments.push(Segment {
+                            key: f.key.clone(),
+                            each: false,
+                        });
+                        FieldPath { segments }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        blocks.push(Block::Heading(label.joined(" / ")));
+        let group: Vec<&FieldPath> = paths.iter().collect();
+        self.items(subject, &prefix, &group, blocks);
+    }
+
+    /// The fields `paths` of the items of the list `prefix` (its last segment has `[]`): one
+    /// column per item, or one block per item when there are more than [`MAX_COLUMNS`].
+    fn items(
+        &self,
+        subject: &Value,
+        prefix: &[Segment],
+        paths: &[&FieldPath],
+        blocks: &mut Vec<Block>,
+    ) {
+        let items = values_at(subject, prefix);
+        let list_label = {
+            let mut whole = prefix.to_vec();
+            if let Some(last) = whole.last_mut() {
+                last.each = false;
+            }
+            self.profile
+                .resolve(&FieldPath { segments: whole })
+                .map(|f| Bilingual::of(&f.label))
+                .unwrap_or_else(|_| Bilingual::empty())
+        };
+        // Each field: its label and its value in each item.
+        let rows: Vec<(Bilingual, Vec<String>)> = paths
+            .iter()
+            .filter_map(|path| {
+                let field = self.profile.resolve(path).ok()?;
+                let rest = path.segments.get(prefix.len()..).unwrap_or_default();
+                let cells = items
+                    .iter()
+                    .map(|item| {
+                        joined_or_dash(
+                            values_at(item, rest)
+                                .into_iter()
+                                .map(|v| self.value(v, &field.kind, 0))
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                Some((Bilingual::of(&field.label), cells))
+            })
+            .collect();
+        if items.is_empty() {
+            for (label, _) in rows {
+                blocks.push(Block::Row {
+                    label,
+                    lines: vec![DASH.to_owned()],
+                });
+            }
+        } else if items.len() <= MAX_COLUMNS {
+            for (label, cells) in rows {
+                blocks.push(Block::Columns { label, cells });
+            }
+        } else {
+            for i in 0..items.len().min(MAX_ITEM_BLOCKS) {
+                blocks.push(Block::Heading(format!(
+                    "{} · {}/{}",
+                    list_label.joined(" / "),
+                    i + 1,
+                    items.len()
+                )));
+                for (label, cells) in &rows {
+                    blocks.push(Block::Row {
+                        label: label.clone(),
+                        lines: vec![cells.get(i).cloned().unwrap_or_else(|| DASH.to_owned())],
+                    });
+                }
+            }
+            if items.len() > MAX_ITEM_BLOCKS {
+                blocks.push(Block::Row {
+                    label: Bilingual::empty(),
+                    lines: vec![more(items.len() - MAX_ITEM_BLOCKS)],
+                });
+            }
+        }
+    }
+
+    /// One value, written by its kind.
+    fn value(&self, value: &Value, kind: &Kind, depth: usize) -> String {
+        match (kind, value) {
+            (_, Value::Null) => DASH.to_owned(),
+            (Kind::LanguageMap, _) => localized(value),
+            (Kind::Date, Value::String(text)) => text
+                .parse::<NaiveDate>()
+                .map(date)
+                .unwrap_or_else(|_| text.clone()),
+            (Kind::Time, Value::String(text)) => time(text),
+            (Kind::DateTime, Value::String(text)) => date_time(text),
+            (Kind::Enum { name }, Value::String(code)) => self
+                .profile
+                .enums
+                .get(name)
+                .and_then(|e| e.values.iter().find(|v| v.code == *code))
+                .map(|v| Bilingual::of(&v.label).joined(" / "))
+                .unwrap_or_else(|| code.clone()),
+            (Kind::Amount, Value::Object(o)) => {
+                let part = |k: &str| o.get(k).map(plain).unwrap_or_else(|| "?".into());
+                format!("{} {}", part("value"), part("currency"))
+            }
+            (Kind::Object { role, type_name }, _) => self.object(value, *role, type_name, depth),
+            (
+                Kind::List {
+                    role, type_name, ..
+                },
+                Value::Array(items),
+            ) => items
+                .iter()
+                .map(|item| self.object(item, *role, type_name, depth))
+                .collect::<Vec<_>>()
+                .join("; "),
+            _ => plain(value),
+        }
+    }
+
+    /// An object: a person (or anything named) as its full name and its identity number, else
+    /// its members' values in the type's order (a place: name, locality, district, country).
+    fn object(&self, value: &Value, role: Role, type_name: &str, depth: usize) -> String {
+        let Value::Object(members) = value else {
+            return plain(value);
+        };
+        let name: Vec<String> = ["givenName", "familyName"]
+            .iter()
+            .filter_map(|k| members.get(*k))
+            .map(localized)
+            .collect();
+        if !name.is_empty() {
+            let id = match members.get("nationalId") {
+                Some(Value::String(id)) => format!(" ({id})"),
+                _ => String::new(),
+            };
+            return format!("{}{id}", name.join(" "));
+        }
+        let Some(t) = self.profile.types.get(type_name).filter(|_| depth < 8) else {
+            return plain(value);
+        };
+        let parts: Vec<String> = t
+            .fields
+            .iter()
+            .filter(|f| f.kind != Kind::Did && (role != Role::Person || f.key != "id"))
+            .filter_map(|f| {
+                let v = members.get(&f.key).filter(|v| !v.is_null())?;
+                Some(self.value(v, &f.kind, depth + 1))
+            })
+            .filter(|s| !s.is_empty())
+            .collect();
+        if parts.is_empty() {
+            DASH.to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// Every value at `segments` under `value`: a segment with `[]` goes through each item of its
+/// list; absent members and `null` are skipped.
+fn values_at<'a>(value: &'a Value, segments: &[Segment]) -> Vec<&'a Value> {
+    let mut current = vec![value];
+    for segment in segments {
+        let mut next = Vec::new();
+        for v in current {
+            match v.get(&segment.key) {
+                None | Some(Value::Null) => {}
+                Some(Value::Array(items)) if segment.each => next.extend(items.iter()),
+                Some(one) => next.push(one),
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+fn joined_or_dash(values: Vec<String>) -> String {
+    if values.is_empty() {
+        DASH.to_owned()
+    } else {
+        values.join("; ")
+    }
+}
+
+fn more(n: usize) -> String {
+    format!("+ {n} more / + {n} autres (in the QR code / dans le code QR)")
 }
 
 fn fonts() -> Arc<fontdb::Database> {
@@ -321,6 +729,10 @@ struct Page {
     svg: String,
     y: f32,
     scale: f32,
+    /// Whether what does not fit is left out (at the smallest scale).
+    clip: bool,
+    /// Whether something was left out: nothing more is laid out.
+    full: bool,
 }
 
 fn escape(text: &str) -> String {
@@ -433,53 +845,90 @@ fn date_text(text: &str) -> String {
         .unwrap_or_else(|| text.to_owned())
 }
 
-fn localized(text: &LocalizedText) -> String {
-    match text {
-        LocalizedText::Plain(s) => s.clone(),
-        LocalizedText::ByLanguage(map) => {
-            let mut parts: Vec<String> = Vec::new();
-            for lang in ["en", "fr"] {
-                if let Some(v) = map.get(lang) {
-                    parts.push(v.clone());
-                }
+/// A time (`14:35:00`) as `14:35`, with its zone if it has one.
+fn time(text: &str) -> String {
+    let Some(t) = text.get(..8).and_then(|t| t.parse::<NaiveTime>().ok()) else {
+        return text.to_owned();
+    };
+    let zone = text
+        .get(8..)
+        .unwrap_or_default()
+        .trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    match zone {
+        "" => t.format("%H:%M").to_string(),
+        "Z" => format!("{} UTC", t.format("%H:%M")),
+        zone => format!("{} (UTC{zone})", t.format("%H:%M")),
+    }
+}
+
+/// A date and time with its zone, the date in both languages.
+fn date_time(text: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(t) if t.offset().local_minus_utc() == 0 => {
+            format!("{}, {} UTC", date(t.date_naive()), t.format("%H:%M"))
+        }
+        Ok(t) => format!(
+            "{}, {} (UTC{})",
+            date(t.date_naive()),
+            t.format("%H:%M"),
+            t.format("%:z")
+        ),
+        Err(_) => date_text(text),
+    }
+}
+
+/// A text or a language map: English, French, then the other languages with their tags
+/// (`John / Jean`); a text given the same in several languages once.
+fn localized(value: &Value) -> String {
+    let Value::Object(map) = value else {
+        return plain(value);
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for lang in ["en", "fr"] {
+        if let Some(v) = map.get(lang) {
+            let text = plain(v);
+            if !parts.contains(&text) {
+                parts.push(text);
             }
-            for (lang, v) in map {
-                if lang != "en" && lang != "fr" {
-                    parts.push(format!("{v} ({lang})"));
-                }
-            }
-            parts.join(" / ")
         }
     }
-}
-
-fn sex(s: Sex) -> &'static str {
-    match s {
-        Sex::Female => "Female / Féminin",
-        Sex::Male => "Male / Masculin",
-        Sex::Unspecified => "Unspecified / Non spécifié",
+    for (lang, v) in map {
+        if lang != "en" && lang != "fr" {
+            parts.push(format!("{} ({lang})", plain(v)));
+        }
+    }
+    if parts.is_empty() {
+        DASH.to_owned()
+    } else {
+        parts.join(" / ")
     }
 }
 
-fn place(p: &Place) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    if let Some(n) = &p.name {
-        parts.push(n);
+/// Any JSON value as text, whatever its kind.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::Null => DASH.to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(true) => "Yes / Oui".to_owned(),
+        Value::Bool(false) => "No / Non".to_owned(),
+        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join("; "),
+        Value::Object(members) => members.values().map(plain).collect::<Vec<_>>().join(", "),
     }
-    parts.push(&p.locality);
-    if let Some(d) = &p.district {
-        parts.push(d);
-    }
-    parts.push(&p.country);
-    parts.join(", ")
 }
 
-fn or_dash(value: Option<&str>) -> String {
-    value.unwrap_or("—").to_owned()
+/// The font size at which `text` (at most `size`) fits in `width` mm.
+fn fit(text: &str, size: f32, width: f32) -> f32 {
+    let estimated = text.chars().count() as f32 * size * EM_ADVANCE;
+    if estimated > width {
+        size * width / estimated
+    } else {
+        size
+    }
 }
 
 impl Page {
-    fn new(scale: f32) -> Self {
+    fn new(scale: f32, clip: bool) -> Self {
         let mut svg = String::with_capacity(16 * 1024);
         svg.push_str(&format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{PAGE_WIDTH_MM}mm\" height=\"{PAGE_HEIGHT_MM}mm\" \
@@ -492,6 +941,8 @@ impl Page {
             svg,
             y: BODY_TOP,
             scale,
+            clip,
+            full: false,
         }
     }
 
@@ -524,20 +975,32 @@ impl Page {
         ));
     }
 
-    fn header(&mut self, kind: DocumentType, document: &Document) {
-        let (en, fr) = kind.title();
+    fn header(&mut self, document: &Document) {
         let center = PAGE_WIDTH_MM / 2.0;
+        let width = RIGHT - LEFT;
         self.text(
-            center,
-            20.0,
+            LEFT,
+            18.0,
             3.0,
             true,
             ACCENT,
-            "middle",
-            "CIVIL STATUS  ·  ÉTAT CIVIL",
+            "start",
+            "VERIFIABLE CREDENTIAL  ·  ATTESTATION VÉRIFIABLE",
         );
-        self.text(center, 32.0, 8.0, true, INK, "middle", en);
-        self.text(center, 40.0, 5.5, false, MUTED, "middle", fr);
+        let en = &document.title.en;
+        let fr = &document.title.fr;
+        self.text(center, 32.0, fit(en, 8.0, width), true, INK, "middle", en);
+        if !fr.is_empty() && fr != en {
+            self.text(
+                center,
+                40.0,
+                fit(fr, 5.5, width),
+                false,
+                MUTED,
+                "middle",
+                fr,
+            );
+        }
         self.text(
             center,
             47.0,
@@ -545,47 +1008,152 @@ impl Page {
             false,
             MUTED,
             "middle",
-            "Extract of the civil-status register / Extrait du registre de l'état civil",
+            "Printed copy of the credential in the QR code / Copie imprimée de l'attestation du code QR",
         );
-        let number = format!("Entry No. / Acte n° {}", document.registration_number());
-        let lines = wrap(&number, 2.8, 70.0, 2);
-        for (i, line) in lines.iter().enumerate() {
-            self.text(RIGHT, 18.0 + 3.6 * i as f32, 2.8, false, MUTED, "end", line);
+        if let Some((label, number)) = &document.number {
+            let mut y = 18.0;
+            for line in wrap(&label.joined(" / "), 2.8, 80.0, 1) {
+                self.text(RIGHT, y, 2.8, false, MUTED, "end", &line);
+                y += 3.8;
+            }
+            for line in wrap(number, 3.2, 80.0, 2) {
+                self.text(RIGHT, y, 3.2, true, INK, "end", &line);
+                y += 3.8;
+            }
         }
         self.rule(LEFT, RIGHT, 52.0, 0.4);
     }
 
-    fn section(&mut self, en: &str, fr: &str) {
+    fn body(&mut self, document: &Document) {
+        for part in &document.sections {
+            self.section(&part.title);
+            for block in &part.blocks {
+                match block {
+                    Block::Row { label, lines } => {
+                        self.labelled(label, &[(VALUE_X, RIGHT - VALUE_X, lines.as_slice())]);
+                    }
+                    Block::Columns { label, cells } if cells.len() <= 1 => {
+                        self.labelled(label, &[(VALUE_X, RIGHT - VALUE_X, cells.as_slice())]);
+                    }
+                    Block::Columns { label, cells } => {
+                        let first = VALUE_X - 6.0;
+                        let column = (RIGHT - first) / cells.len() as f32;
+                        let placed: Vec<(f32, f32, &[String])> = cells
+                            .iter()
+                            .enumerate()
+                            .map(|(i, cell)| {
+                                let x = first + column * i as f32 + if i > 0 { 2.0 } else { 0.0 };
+                                (x, column - 4.0, std::slice::from_ref(cell))
+                            })
+                            .collect();
+                        self.labelled(label, &placed);
+                    }
+                    Block::Heading(label) => self.heading(label),
+                }
+            }
+        }
+    }
+
+    /// Whether `height` more mm fit above the footer; at the smallest scale, when they do not,
+    /// a note says the rest is in the QR code and nothing more is laid out.
+    fn fits(&mut self, height: f32) -> bool {
+        if self.full {
+            return false;
+        }
+        if !self.clip || self.y + height + 5.0 * self.scale <= BODY_BOTTOM {
+            return true;
+        }
+        self.full = true;
         let s = self.scale;
-        self.y += 3.0 * s;
         self.text(
             LEFT,
-            self.y,
-            4.2 * s,
+            self.y + 1.0 * s,
+            3.0 * s,
             true,
-            ACCENT,
+            MUTED,
             "start",
-            &format!("{en} · {fr}"),
+            "More in the QR code / Suite dans le code QR",
         );
+        self.y += 5.0 * s;
+        false
+    }
+
+    fn section(&mut self, title: &Bilingual) {
+        let s = self.scale;
+        if !self.fits(17.6 * s) {
+            return;
+        }
+        self.y += 3.0 * s;
+        let title = title.joined(" · ");
+        let line = wrap(&title, 4.2 * s, RIGHT - LEFT, 1)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        self.text(LEFT, self.y, 4.2 * s, true, ACCENT, "start", &line);
         self.y += 1.6 * s;
         self.rule(LEFT, RIGHT, self.y, 0.2);
         self.y += 5.0 * s;
     }
 
-    /// A labelled row: English label, French label under it, the value (wrapped) at the right.
-    fn row(&mut self, en: &str, fr: &str, value: &str) {
-        self.columns(en, fr, &[(VALUE_X, RIGHT - VALUE_X, value)]);
+    fn heading(&mut self, text: &str) {
+        let s = self.scale;
+        if !self.fits(13.0 * s) {
+            return;
+        }
+        let line = wrap(text, 3.2 * s, RIGHT - LEFT, 1)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        self.y += 0.6 * s;
+        self.text(LEFT, self.y, 3.2 * s, true, INK, "start", &line);
+        self.y += 5.0 * s;
     }
 
-    fn columns(&mut self, en: &str, fr: &str, cells: &[(f32, f32, &str)]) {
+    /// A labelled row: the English label, the French one under it, and cells `(x, width,
+    /// values)`, each value starting a line and wrapped.
+    fn labelled(&mut self, label: &Bilingual, cells: &[(f32, f32, &[String])]) {
         let s = self.scale;
         let value_size = 3.7 * s;
         let line_height = 4.6 * s;
-        self.text(LEFT, self.y, 3.0 * s, false, INK, "start", en);
-        self.text(LEFT, self.y + 3.3 * s, 2.6 * s, false, MUTED, "start", fr);
-        let mut lines_used = 1;
-        for (x, width, value) in cells {
-            let lines = wrap(value, value_size, *width, MAX_VALUE_LINES);
+        let label_width = cells.first().map_or(VALUE_X, |c| c.0) - LEFT - 3.0;
+        let en = if label.en.is_empty() {
+            Vec::new()
+        } else {
+            wrap(&label.en, 3.0 * s, label_width, 2)
+        };
+        let fr = if label.fr.is_empty() || label.fr == label.en {
+            Vec::new()
+        } else {
+            wrap(&label.fr, 2.6 * s, label_width, 2)
+        };
+        let wrapped: Vec<Vec<String>> = cells
+            .iter()
+            .map(|(_, width, values)| {
+                values
+                    .iter()
+                    .flat_map(|v| wrap(v, value_size, *width, MAX_VALUE_LINES))
+                    .collect()
+            })
+            .collect();
+        let value_lines = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let label_lines = (en.len() + fr.len()).max(1);
+        let height = (line_height * value_lines as f32)
+            .max(3.3 * s * (label_lines - 1) as f32 + 0.9 * s)
+            .max(4.2 * s)
+            + 3.4 * s;
+        if !self.fits(height - 3.4 * s) {
+            return;
+        }
+        let mut y = self.y;
+        for line in &en {
+            self.text(LEFT, y, 3.0 * s, false, INK, "start", line);
+            y += 3.3 * s;
+        }
+        for line in &fr {
+            self.text(LEFT, y, 2.6 * s, false, MUTED, "start", line);
+            y += 3.3 * s;
+        }
+        for ((x, _, _), lines) in cells.iter().zip(&wrapped) {
             for (i, line) in lines.iter().enumerate() {
                 self.text(
                     *x,
@@ -597,166 +1165,8 @@ impl Page {
                     line,
                 );
             }
-            lines_used = lines_used.max(lines.len());
         }
-        self.y += (line_height * lines_used as f32).max(4.2 * s) + 3.4 * s;
-    }
-
-    fn person(&mut self, who_en: &str, who_fr: &str, p: &Person) {
-        self.section(who_en, who_fr);
-        self.row(
-            "Name",
-            "Nom et prénoms",
-            &format!("{} {}", localized(&p.given_name), localized(&p.family_name)),
-        );
-        self.row(
-            "National identity number",
-            "N° d'identité nationale",
-            &or_dash(p.national_id.as_deref()),
-        );
-        self.row(
-            "Nationality",
-            "Nationalité",
-            &or_dash(p.nationality.as_deref()),
-        );
-    }
-
-    fn body(&mut self, document: &Document) {
-        match document {
-            Document::Birth(b) => {
-                self.section("Child", "Enfant");
-                self.row("Given name(s)", "Prénom(s)", &localized(&b.given_name));
-                self.row("Family name", "Nom", &localized(&b.family_name));
-                self.row("Sex", "Sexe", sex(b.sex));
-                let born = match b.birth_time {
-                    Some(t) => format!("{}, {}", date(b.birth_date), t.format("%H:%M")),
-                    None => date(b.birth_date),
-                };
-                self.row("Date of birth", "Date de naissance", &born);
-                self.row(
-                    "Place of birth",
-                    "Lieu de naissance",
-                    &place(&b.birth_place),
-                );
-                if let Some(m) = &b.mother {
-                    self.person("Mother", "Mère", m);
-                }
-                if let Some(f) = &b.father {
-                    self.person("Father", "Père", f);
-                }
-                self.registration(&b.registration);
-            }
-            Document::Marriage(m) => {
-                self.section("Spouses", "Époux");
-                let c1 = VALUE_X - 6.0;
-                let c2 = (c1 + RIGHT) / 2.0 + 2.0;
-                let width = c2 - c1 - 4.0;
-                let get = |i: usize| m.spouses.get(i);
-                let both = |f: &dyn Fn(&civitas_core::model::Spouse) -> String| {
-                    (
-                        get(0).map(f).unwrap_or_else(|| "—".into()),
-                        get(1).map(f).unwrap_or_else(|| "—".into()),
-                    )
-                };
-                let rows: Vec<(&str, &str, (String, String))> = vec![
-                    (
-                        "Given name(s)",
-                        "Prénom(s)",
-                        both(&|s| localized(&s.given_name)),
-                    ),
-                    ("Family name", "Nom", both(&|s| localized(&s.family_name))),
-                    (
-                        "Name after marriage",
-                        "Nom après le mariage",
-                        both(&|s| {
-                            s.family_name_after_marriage
-                                .as_ref()
-                                .map(localized)
-                                .unwrap_or_else(|| "—".into())
-                        }),
-                    ),
-                    (
-                        "Sex",
-                        "Sexe",
-                        both(&|s| s.sex.map(sex).unwrap_or("—").to_owned()),
-                    ),
-                    (
-                        "Date of birth",
-                        "Date de naissance",
-                        both(&|s| s.birth_date.map(date).unwrap_or_else(|| "—".into())),
-                    ),
-                    (
-                        "National identity number",
-                        "N° d'identité nationale",
-                        both(&|s| or_dash(s.national_id.as_deref())),
-                    ),
-                    (
-                        "Nationality",
-                        "Nationalité",
-                        both(&|s| or_dash(s.nationality.as_deref())),
-                    ),
-                ];
-                for (en, fr, (a, b)) in rows {
-                    self.columns(en, fr, &[(c1, width, &a), (c2, width, &b)]);
-                }
-                self.section("Marriage", "Mariage");
-                self.row(
-                    "Date of marriage",
-                    "Date du mariage",
-                    &date(m.marriage_date),
-                );
-                self.row(
-                    "Place of marriage",
-                    "Lieu du mariage",
-                    &place(&m.marriage_place),
-                );
-                self.row("Officer", "Officier de l'état civil", &m.officer);
-                self.section("Witnesses", "Témoins");
-                let shown = m.witnesses.len().min(4);
-                for (i, w) in m.witnesses.iter().take(shown).enumerate() {
-                    let id = w
-                        .national_id
-                        .as_deref()
-                        .map(|n| format!(" ({n})"))
-                        .unwrap_or_default();
-                    self.row(
-                        &format!("Witness {}", i + 1),
-                        &format!("Témoin {}", i + 1),
-                        &format!(
-                            "{} {}{id}",
-                            localized(&w.given_name),
-                            localized(&w.family_name)
-                        ),
-                    );
-                }
-                if m.witnesses.len() > shown {
-                    let more = m.witnesses.len() - shown;
-                    self.row(
-                        "",
-                        "",
-                        &format!(
-                            "+ {more} more / + {more} autres (in the QR code / dans le code QR)"
-                        ),
-                    );
-                }
-                self.registration(&m.registration);
-            }
-        }
-    }
-
-    fn registration(&mut self, r: &civitas_core::model::Registration) {
-        self.section("Registration", "Enregistrement");
-        self.row("Entry number", "Numéro d'acte", &r.number);
-        self.row("Civil status office", "Bureau de l'état civil", &r.office);
-        if let Some(d) = &r.district {
-            self.row("District", "District", d);
-        }
-        self.row(
-            "Date of registration",
-            "Date d'enregistrement",
-            &date(r.date),
-        );
-        self.row("Registrar", "Officier de l'état civil", &r.registrar);
+        self.y += height;
     }
 
     fn footer(&mut self, credential: &Credential, symbol: &QrSymbol) {
@@ -858,6 +1268,92 @@ mod tests {
             escape("<a href=\"x\">&'\u{7}"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&apos; "
         );
+    }
+
+    #[test]
+    fn times_language_maps_and_plain_values_read_well() {
+        assert_eq!(time("14:35:00"), "14:35");
+        assert_eq!(time("14:35:00.5Z"), "14:35 UTC");
+        assert_eq!(time("14:35:00+04:00"), "14:35 (UTC+04:00)");
+        assert_eq!(time("soon"), "soon");
+        assert_eq!(
+            date_time("2026-01-15T09:00:00Z"),
+            "15 January 2026 / 15 janvier 2026, 09:00 UTC"
+        );
+        assert_eq!(
+            localized(&serde_json::json!({"fr": "Jean", "en": "John", "mfe": "Zan"})),
+            "John / Jean / Zan (mfe)"
+        );
+        assert_eq!(
+            localized(&serde_json::json!({"en": "Li", "fr": "Li"})),
+            "Li"
+        );
+        assert_eq!(localized(&serde_json::json!("Anne")), "Anne");
+        assert_eq!(plain(&serde_json::json!([1, "a"])), "1; a");
+        assert_eq!(both("District", "District", " / "), "District");
+        assert_eq!(fit("short", 8.0, 100.0), 8.0);
+        assert!(fit(&"x".repeat(100), 8.0, 100.0) < 2.0);
+    }
+
+    #[test]
+    fn the_document_follows_the_profile() {
+        use civitas_core::model::{DocumentType, sample};
+        let Ok(kind) = DocumentType::named("marriage") else {
+            panic!("the marriage certificate is bundled");
+        };
+        let (Some(known), Some(subject)) = (kind.profile(), sample(&kind)) else {
+            panic!("a profile and a sample");
+        };
+        let document = Document::new(&known.profile, &subject);
+        assert_eq!(document.title.en, "Marriage Certificate");
+        assert_eq!(
+            document.number.as_ref().map(|(_, n)| n.as_str()),
+            Some("PL/M/2025/000321")
+        );
+        let titles: Vec<&str> = document
+            .sections
+            .iter()
+            .map(|p| p.title.en.as_str())
+            .collect();
+        assert_eq!(titles, ["Spouses", "Marriage", "Witnesses", "Registration"]);
+        assert_eq!(
+            document.sections[0].blocks[0],
+            Block::Columns {
+                label: Bilingual {
+                    en: "Given name(s)".into(),
+                    fr: "Prénom(s)".into()
+                },
+                cells: vec!["Anil".into(), "Sophie".into()]
+            }
+        );
+        // An optional member neither spouse has: a dash in each column.
+        assert_eq!(
+            document.sections[0].blocks[2],
+            Block::Columns {
+                label: Bilingual {
+                    en: "Name after marriage".into(),
+                    fr: "Nom après le mariage".into()
+                },
+                cells: vec![DASH.into(), DASH.into()]
+            }
+        );
+        let Block::Row { lines, .. } = &document.sections[2].blocks[0] else {
+            panic!("the witnesses are one row");
+        };
+        assert_eq!(
+            lines,
+            &[
+                "1. Jean Li (L1111197000001)",
+                "2. Priya Ramsamy (R2222198800002)"
+            ]
+        );
+        // A subject with nothing in it still lays out: dashes.
+        let empty = Document::new(&known.profile, &serde_json::json!({}));
+        assert_eq!(empty.number, None);
+        assert!(matches!(
+            &empty.sections[1].blocks[0],
+            Block::Row { lines, .. } if lines == &[DASH]
+        ));
     }
 
     #[test]

@@ -10,7 +10,6 @@
 use chrono::{DateTime, Utc};
 use civitas_core::credential::{Credential, CredentialBuilder};
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::model::{CivilDocument, samples};
 use civitas_core::secure::{Securing, secure_credential};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
@@ -164,9 +163,7 @@ impl Office {
         index: u64,
         valid_from: DateTime<Utc>,
     ) -> CredentialBuilder {
-        let mut doc = samples::birth_certificate();
-        doc.id = holder.map(str::to_owned);
-        self.certificate(&doc, index, valid_from)
+        self.document("BirthCertificate", holder, index, valid_from)
     }
 
     /// An unsigned sample marriage certificate whose first spouse is `holder` (if any), valid
@@ -177,22 +174,23 @@ impl Office {
         index: u64,
         valid_from: DateTime<Utc>,
     ) -> CredentialBuilder {
-        let mut doc = samples::marriage_certificate();
-        doc.spouses[0].id = holder.map(str::to_owned);
-        self.certificate(&doc, index, valid_from)
+        self.document("MarriageCertificate", holder, index, valid_from)
     }
 
-    /// `document` issued by this office, valid from `valid_from`, with status entries at
-    /// `index`.
-    fn certificate<D: CivilDocument>(
+    /// An unsigned sample document of the known type `kind` (`DrivingLicence`) whose first
+    /// holder is `holder` (if any), issued by this office, valid from `valid_from`, with
+    /// status entries at `index`.
+    pub fn document(
         &self,
-        document: &D,
+        kind: &str,
+        holder: Option<&str>,
         index: u64,
         valid_from: DateTime<Utc>,
     ) -> CredentialBuilder {
+        let (kind, subject) = crate::samples::sample(kind, holder);
         let [rev, sus] = self.entries(index);
         CredentialBuilder::new(&self.did)
-            .document(document)
+            .document(&kind, subject)
             .valid_from(valid_from)
             .status(rev)
             .status(sus)

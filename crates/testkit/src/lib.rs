@@ -9,5 +9,6 @@
 pub mod fixtures;
 pub mod js;
 pub mod pdf;
+pub mod samples;
 pub mod tools;
 pub mod vectors;

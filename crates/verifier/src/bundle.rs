@@ -1,11 +1,15 @@
 //! The offline bundle: one JSON file with everything a verifier needs to work without the
 //! network — the signed trust list, snapshots of the issuers' signed status list credentials
-//! (each with the time it was fetched), the JSON-LD contexts civitas-core does not bundle, and
-//! the time the bundle was made.
+//! (each with the time it was fetched), the JSON-LD contexts civitas-core does not bundle, the
+//! document profiles civitas does not ship, and the time the bundle was made.
 //!
 //! Nothing in a bundle is believed because it is in the bundle: the trust list must be signed
 //! by a trust anchor the verifier is configured with, and each status list by its issuer's key
-//! (as pinned by the trust list). A bundle is rebuilt and redistributed regularly (nightly,
+//! (as pinned by the trust list). A profile (its TOML text) is learnt only when an issuer of the
+//! trust list pins its digest ([`PinnedProfile`]); its context is derived from it, must have the
+//! digest the list pins, and a `contexts` entry for the same URL must be that document — so a
+//! verifier never trusts a context it was not given, and a changed one is refused
+//! ([`learn_profiles`]). A bundle is rebuilt and redistributed regularly (nightly,
 //! say); a status snapshot older than the verifier's maximum age makes status checks
 //! *indeterminate*.
 //!
@@ -20,7 +24,8 @@
 //!      "fetchedAt": "2026-03-01T01:59:58Z",
 //!      "credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "…": "…"}}
 //!   ],
-//!   "contexts": []
+//!   "contexts": [],
+//!   "profiles": [{"text": "format = 1\n\n[document]\ntype = \"BurialPermit\"\n…"}]
 //! }
 //! ```
 
@@ -34,9 +39,11 @@ use civitas_status::verify::verify_status_list;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use civitas_core::profile::{Known, KnownContext, Profile, known, merged_context, register};
+
 use crate::error::BundleError;
 use crate::online::HttpFetcher;
-use crate::trust::{TrustAnchor, VerifiedTrustList, verify_trust_list};
+use crate::trust::{PinnedProfile, TrustAnchor, VerifiedTrustList, verify_trust_list};
 
 /// The `type` of a bundle.
 pub const BUNDLE_TYPE: &str = "CivitasVerifierBundle";
@@ -70,6 +77,15 @@ pub struct BundledContext {
     pub document: Value,
 }
 
+/// A document profile carried by a bundle: one a verifier must learn because civitas does not
+/// ship it. Learnt only when the trust list pins its digest (see [`learn_profiles`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BundledProfile {
+    /// The profile file (TOML), byte for byte: its SHA-256 is what the trust list pins.
+    pub text: String,
+}
+
 /// An offline bundle. See the [module documentation](self).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -90,6 +106,10 @@ pub struct Bundle {
     /// Contexts that civitas-core does not bundle.
     #[serde(default)]
     pub contexts: Vec<BundledContext>,
+    /// The profiles a verifier must learn (those the trust list pins that civitas does not
+    /// ship). Left out when empty, so that a bundle without any reads with earlier verifiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<BundledProfile>,
 }
 
 /// Times as `2026-03-01T02:00:00Z` (whole seconds, UTC), read back with any RFC 3339 offset.
@@ -180,8 +200,19 @@ impl Bundle {
         self.status_lists.iter().map(|s| s.fetched_at).min()
     }
 
+    /// Learns the bundle's profiles, as pinned by `trust` (the bundle's trust list, verified):
+    /// see [`learn_profiles`].
+    pub fn learn_profiles(
+        &self,
+        trust: &VerifiedTrustList,
+    ) -> Result<Vec<LearntProfile>, BundleError> {
+        learn_profiles(self.profiles.iter().map(|p| p.text.as_str()), trust)
+    }
+
     /// A loader with the bundled contexts plus the bundle's. A bundle context for a URL that
-    /// civitas-core bundles must be the same document.
+    /// civitas-core bundles must be the same document. The contexts of the bundle's profiles
+    /// are not in it: they are added once the profiles are learnt ([`Bundle::learn_profiles`],
+    /// [`loader_with_profiles`]), which a verifier built from the bundle does.
     pub fn loader(&self) -> Result<ContextLoader, BundleError> {
         let mut loader = ContextLoader::bundled();
         for c in &self.contexts {
@@ -213,6 +244,193 @@ pub(crate) fn add_context(
         });
     }
     Ok(loader.with_context(url, text)?)
+}
+
+/// A profile a verifier learnt from a bundle: the registry entry, the trust list's pin that
+/// admitted it, and its context.
+#[derive(Debug, Clone)]
+pub struct LearntProfile {
+    /// The registry entry ([`civitas_core::profile::known`] has it from now on).
+    pub known: Arc<Known>,
+    /// The pin that admitted it.
+    pub pin: PinnedProfile,
+    /// Its context, as the registry derives it (digest: the pin's `contextDigest`).
+    pub context: KnownContext,
+}
+
+/// `sha256:` and the lowercase hex SHA-256 of `text`: what a trust list pins.
+fn digest_of(text: &str) -> String {
+    civitas_core::profile::registry::digest(text.as_bytes())
+}
+
+/// Learns the profiles `texts` (TOML files) for a verifier whose trust list is `trust`. Each
+/// must be pinned by an issuer of the list (a [`PinnedProfile`] of its type with its digest),
+/// its context URL must be the pinned one and the context derived from it must have the
+/// pinned digest. Each is then registered in the process
+/// ([`civitas_core::profile::register`]; the same file again is a no-op, another profile under
+/// a known type name is refused). Nothing is registered for a profile that is refused before
+/// that.
+pub fn learn_profiles<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    trust: &VerifiedTrustList,
+) -> Result<Vec<LearntProfile>, BundleError> {
+    let mut learnt = Vec::new();
+    for (i, text) in texts.into_iter().enumerate() {
+        let place = format!("#{}", i + 1);
+        let origin = format!("bundle profile {place}");
+        let profile = Profile::from_toml(text, &origin).map_err(|e| BundleError::Profile {
+            name: place.clone(),
+            reason: e.to_string(),
+        })?;
+        let type_name = profile.document.type_name.clone();
+        let refuse = |reason: String| BundleError::Profile {
+            name: type_name.clone(),
+            reason,
+        };
+        let digest = digest_of(text);
+        let pins: Vec<&PinnedProfile> = trust
+            .list()
+            .pinned_profiles()
+            .map(|(_, p)| p)
+            .filter(|p| p.type_name == type_name)
+            .collect();
+        let Some(pin) = pins.iter().copied().find(|p| p.digest == digest) else {
+            return Err(refuse(if pins.is_empty() {
+                format!(
+                    "no issuer of the trust list {} pins a {type_name} profile (this one is {digest})",
+                    trust.label()
+                )
+            } else {
+                format!(
+                    "this profile ({digest}) is not the one the trust list {} pins ({})",
+                    trust.label(),
+                    pins.iter()
+                        .map(|p| p.digest.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }));
+        };
+        if profile.document.context_url != pin.context {
+            return Err(refuse(format!(
+                "its context is {}, the trust list pins {}",
+                profile.document.context_url, pin.context
+            )));
+        }
+        // A profile new to the process has a context of its own: check its digest before
+        // registering anything.
+        if known().get(&type_name).is_none() {
+            let document = merged_context(&[&profile]).map_err(&refuse)?;
+            let context_digest = digest_of(&document.to_string());
+            if context_digest != pin.context_digest {
+                return Err(refuse(context_mismatch(pin, &context_digest)));
+            }
+        }
+        let entry = register(text, &origin).map_err(|e| refuse(e.to_string()))?;
+        let context = known()
+            .context(&pin.context)
+            .cloned()
+            .ok_or_else(|| refuse(format!("its context {} is not known", pin.context)))?;
+        if context.digest != pin.context_digest {
+            return Err(refuse(context_mismatch(pin, &context.digest)));
+        }
+        learnt.push(LearntProfile {
+            known: entry,
+            pin: pin.clone(),
+            context,
+        });
+    }
+    Ok(learnt)
+}
+
+fn context_mismatch(pin: &PinnedProfile, digest: &str) -> String {
+    format!(
+        "its context {} is {digest}, not the {} the trust list pins",
+        pin.context, pin.context_digest
+    )
+}
+
+/// `loader` with the contexts of `profiles`, then `contexts` (URL, JSON text). A context of
+/// `contexts` for a profile's context URL must be the document derived from the profile, and
+/// one for a URL civitas bundles must be that document.
+pub fn loader_with_profiles(
+    mut loader: ContextLoader,
+    profiles: &[LearntProfile],
+    contexts: &[(String, String)],
+) -> Result<ContextLoader, BundleError> {
+    for p in profiles {
+        loader = add_context(loader, &p.context.url, &p.context.text)?;
+    }
+    for (url, text) in contexts {
+        if let Some(p) = profiles.iter().find(|p| p.context.url == *url)
+            && serde_json::from_str::<Value>(text).ok() != Some(p.context.document.clone())
+        {
+            return Err(BundleError::Context {
+                url: url.clone(),
+                reason: format!(
+                    "differs from the context of the {} profile the trust list pins ({})",
+                    p.known.type_name(),
+                    p.pin.context_digest
+                ),
+            });
+        }
+        loader = add_context(loader, url, text)?;
+    }
+    Ok(loader)
+}
+
+/// The profiles `trust` pins that civitas does not ship, as a bundle carries them: the text of
+/// each, from the process's registry ([`civitas_core::profile::known`]), each once. A pinned
+/// profile the process does not know (no profile of its type, or another one), or whose
+/// context is not the pinned one, is an error.
+pub fn pinned_profiles(trust: &VerifiedTrustList) -> Result<Vec<BundledProfile>, BundleError> {
+    let registry = known();
+    let mut out: Vec<BundledProfile> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (issuer, pin) in trust.list().pinned_profiles() {
+        if seen.contains(&pin.digest.as_str()) {
+            continue;
+        }
+        seen.push(&pin.digest);
+        let refuse = |reason: String| BundleError::Profile {
+            name: pin.type_name.clone(),
+            reason,
+        };
+        let entry = match registry.get(&pin.type_name) {
+            Some(k) if k.digest == pin.digest => k,
+            Some(k) => {
+                return Err(refuse(format!(
+                    "the trust list pins {} for {}, but the profile this process knows for the type is {} ({})",
+                    pin.digest,
+                    issuer.label(),
+                    k.digest,
+                    k.profile.origin
+                )));
+            }
+            None => {
+                return Err(refuse(format!(
+                    "the trust list pins {} for {}, and this process does not know that profile: load it first (`civitas verifier bundle --profile FILE`)",
+                    pin.digest,
+                    issuer.label()
+                )));
+            }
+        };
+        match registry.context(&pin.context) {
+            Some(c) if c.digest == pin.context_digest => {}
+            other => {
+                return Err(refuse(context_mismatch(
+                    pin,
+                    other.map_or("unknown", |c| c.digest.as_str()),
+                )));
+            }
+        }
+        if !entry.bundled {
+            out.push(BundledProfile {
+                text: entry.text.clone(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Makes a bundle from files or from an issuer's published URLs, checking everything it packs.
@@ -302,23 +520,28 @@ impl BundleBuilder {
 
     /// Verifies everything and assembles the bundle: the trust list against the anchors, each
     /// status list against its issuer's keys (from the trust list's pinned documents, or
-    /// did:key). The same list given twice keeps the newest version.
+    /// did:key). The same list given twice keeps the newest version. The profiles the trust
+    /// list pins that civitas does not ship are taken from the process's registry
+    /// ([`pinned_profiles`]: load them first); a context given for one of their URLs must be
+    /// the one derived from the profile.
     pub async fn build(self) -> Result<Bundle, BundleError> {
         let created_at = seconds(self.created_at.unwrap_or_else(Utc::now));
         let trust_bytes = self
             .trust_list
             .ok_or_else(|| BundleError::Format("a bundle needs a signed trust list".to_owned()))?;
         let trust = verify_trust_list(&trust_bytes, &self.anchors, created_at).await?;
-        let mut loader = ContextLoader::bundled();
+        let profiles = pinned_profiles(&trust)?;
+        let learnt = learn_profiles(profiles.iter().map(|p| p.text.as_str()), &trust)?;
+        let loader = loader_with_profiles(ContextLoader::bundled(), &learnt, &self.contexts)?;
         let mut contexts = Vec::new();
         for (url, text) in &self.contexts {
-            loader = add_context(loader, url, text)?;
             let document = civitas_jsonld::json::parse_with_limit(text.as_bytes(), usize::MAX)
                 .map_err(|e| BundleError::Context {
                     url: url.clone(),
                     reason: e.to_string(),
                 })?;
-            if !ContextLoader::bundled().contains(url) {
+            let derived = learnt.iter().any(|p| p.context.url == *url);
+            if !ContextLoader::bundled().contains(url) && !derived {
                 contexts.push(BundledContext {
                     url: url.clone(),
                     document,
@@ -358,6 +581,7 @@ impl BundleBuilder {
             trust_list,
             status_lists: snapshots.into_iter().map(|(s, _)| s).collect(),
             contexts,
+            profiles,
         })
     }
 }

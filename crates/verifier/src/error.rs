@@ -141,6 +141,16 @@ pub enum BundleError {
         /// Why.
         reason: String,
     },
+    /// A document profile inside (or one the trust list pins, when building a bundle) is not
+    /// accepted: not pinned by the trust list, not the pinned one, unreadable, or in conflict
+    /// with a profile this process already knows.
+    #[error("bundle profile {name}: {reason}")]
+    Profile {
+        /// The profile's type name, or its place in the bundle (`#2`) when it cannot be read.
+        name: String,
+        /// Why.
+        reason: String,
+    },
     /// Fetching a published document failed.
     #[error(transparent)]
     Fetch(#[from] FetchError),

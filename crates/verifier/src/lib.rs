@@ -10,13 +10,16 @@
 //! well-signed credential from any key. This crate adds what a deployment decides:
 //!
 //! - **trust** — a signed [trust list](trust) from a trust anchor the verifier is configured
-//!   with names each trusted issuer, its pinned DID document, the document types it may issue
-//!   and the signing windows of its rotated keys ([`TrustPolicy`](policy::TrustPolicy));
+//!   with names each trusted issuer, its pinned DID document, the document types it may issue,
+//!   the profiles it issues them under (pinned by digest, with their contexts:
+//!   [`PinnedProfile`](trust::PinnedProfile)) and the signing windows of its rotated keys
+//!   ([`TrustPolicy`](policy::TrustPolicy));
 //! - **status** — revocation and suspension from snapshots of the issuers' signed status lists
 //!   (civitas-status' [`StatusPolicy`](civitas_status::policy::StatusPolicy)); a snapshot older
 //!   than the configured maximum age makes the verdict *indeterminate*, never *valid*;
-//! - **the offline [bundle]** — one file with the trust list, the status snapshots and
-//!   the contexts: a verifier loaded from it never touches the network;
+//! - **the offline [bundle]** — one file with the trust list, the status snapshots, the
+//!   contexts and the document profiles civitas does not ship (learnt only when the trust list
+//!   pins them): a verifier loaded from it never touches the network;
 //! - **[online mode](online)** (opt-in) — status lists and `did:web` documents fetched over HTTPS
 //!   with timeouts, size limits and an HTTP cache;
 //! - **[HTTP](http)** (feature `server`) — the VC-API `POST /credentials/verify` and
@@ -32,7 +35,7 @@
 //!
 //! ```
 //! use civitas_jsonld::contexts::ContextLoader;
-//! use civitas_core::{credential::CredentialBuilder, data_integrity::ProofOptions, model::samples, report::Verdict, secure::{Securing, secure_credential}};
+//! use civitas_core::{credential::CredentialBuilder, data_integrity::ProofOptions, model::{DocumentType, sample}, report::Verdict, secure::{Securing, secure_credential}};
 //! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, signer::LocalSigner};
 //! use civitas_status::{allocator::{Allocator, AllocatorConfig}, entry::StatusPurpose,
 //!     list::{PublishOptions, StatusList}};
@@ -48,8 +51,10 @@
 //! let mut allocator = Allocator::new(AllocatorConfig::new(
 //!     "https://registry.gov.example/status/revocation", StatusPurpose::Revocation))?;
 //! let allocation = allocator.allocate()?;
+//! let birth = DocumentType::named("BirthCertificate")?;
+//! let record = sample(&birth).ok_or("the birth certificate profile has a sample")?;
 //! let credential = CredentialBuilder::new(office.controller())
-//!     .document(&samples::birth_certificate())
+//!     .document(&birth, record)
 //!     .status(allocation.entry().to_json())
 //!     .build()?;
 //! let signed = secure_credential(credential.json(), &office, Securing::DataIntegrity,

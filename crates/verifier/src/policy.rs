@@ -23,7 +23,7 @@ use civitas_core::report::{CheckKind, Outcome, Report};
 use civitas_core::verify::{CredentialPolicy, SecuredCredential, VerifyOptions};
 use serde_json::Value;
 
-use crate::trust::{VerifiedTrustList, types_of};
+use crate::trust::{TrustedIssuer, VerifiedTrustList, types_of};
 
 /// Where trust in issuers comes from.
 #[derive(Debug, Clone)]
@@ -40,8 +40,12 @@ pub enum TrustMode {
 /// Adds [`CheckKind::TrustedIssuer`] and enforces key signing windows (on
 /// [`CheckKind::IssuerBinding`]).
 ///
-/// - *passed*: the issuer is on the trust list and may issue one of the credential's types;
-/// - *failed*: it is not on the list, or not for this type;
+/// - *passed*: the issuer is on the trust list and may issue one of the credential's types
+///   and, where the list pins the profile of a type, the profile this process knows for it is
+///   that one (same digest, same context digest);
+/// - *failed*: it is not on the list, or not for this type, or this verifier knows no profile
+///   of the type (a verifier learns types from its bundle), or the profile it knows for the
+///   type is not the one the list pins;
 /// - *indeterminate*: no trust list is configured, or the list is outside its validity period;
 /// - *not applicable*: [`TrustMode::AnyIssuer`].
 ///
@@ -115,15 +119,25 @@ impl TrustPolicy {
             .filter(|t| *t != "VerifiableCredential")
             .collect();
         if entry.may_issue(document_types.iter().copied()) {
+            let issued: Vec<&str> = document_types
+                .iter()
+                .copied()
+                .filter(|t| entry.document_types.iter().any(|d| d == t))
+                .collect();
+            let registry = civitas_core::profile::known();
+            if !issued.iter().any(|t| registry.get(t).is_some()) {
+                return Outcome::failed(format!(
+                    "this verifier has no profile for {}: it learns a document type from a bundle whose trust list pins the type's profile",
+                    issued.join(", ")
+                ));
+            }
+            if let Some(reason) = profile_mismatch(entry, &issued) {
+                return Outcome::failed(reason);
+            }
             Outcome::passed(format!(
                 "{} is trusted for {} by {}",
                 entry.label(),
-                document_types
-                    .iter()
-                    .copied()
-                    .filter(|t| entry.document_types.iter().any(|d| d == t))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                issued.join(", "),
                 list.label()
             ))
         } else {
@@ -181,6 +195,42 @@ impl TrustPolicy {
             report.push(CheckKind::IssuerBinding, Outcome::failed(reason));
         }
     }
+}
+
+/// Why the profiles this process knows for `document_types` are not the ones `entry` pins, if
+/// they are not: the profile's digest, then its context's.
+pub fn profile_mismatch(entry: &TrustedIssuer, document_types: &[&str]) -> Option<String> {
+    let registry = civitas_core::profile::known();
+    for type_name in document_types {
+        let Some(pin) = entry.pinned(type_name) else {
+            continue;
+        };
+        let Some(known) = registry.get(type_name) else {
+            return Some(format!(
+                "this verifier has no {type_name} profile; the trust list pins {}",
+                pin.digest
+            ));
+        };
+        if known.digest != pin.digest {
+            return Some(format!(
+                "the {type_name} profile this verifier knows ({}) is not the one the trust list pins ({})",
+                known.digest, pin.digest
+            ));
+        }
+        let context = registry.context(&pin.context);
+        if known.profile.document.context_url != pin.context
+            || context.is_none_or(|c| c.digest != pin.context_digest)
+        {
+            return Some(format!(
+                "the context of the {type_name} profile this verifier knows ({} {}) is not the one the trust list pins ({} {})",
+                known.profile.document.context_url,
+                context.map_or("unknown", |c| c.digest.as_str()),
+                pin.context,
+                pin.context_digest
+            ));
+        }
+    }
+    None
 }
 
 fn time_member(json: &Value, key: &str) -> Option<DateTime<Utc>> {

@@ -3,12 +3,14 @@
 //! A trust list is itself a credential (`["VerifiableCredential", "CivitasTrustList"]`) signed
 //! by a **trust anchor** the verifier is configured with (a ministry's key, say). It names every
 //! trusted issuer: its DID, its pinned DID document (so that nothing is fetched), the document
-//! types it may issue (a university may not issue birth certificates) and, for rotated keys,
-//! the window in which each key may sign.
+//! types it may issue (a university may not issue birth certificates), the document profiles
+//! it issues them under ([`PinnedProfile`]: the digests of a profile and of its context, so a
+//! verifier never trusts a context it was not given, and a changed one is refused) and, for
+//! rotated keys, the window in which each key may sign.
 //!
 //! The list's terms are defined by an inline `@context` object ([`trust_list_context`]), so the
-//! list verifies with the contexts civitas-core bundles; the pinned DID documents are JSON
-//! literals (`@type: @json`). It is signed as `vc+jwt` by default (Data Integrity also works).
+//! list verifies with the contexts civitas-core bundles; the pinned DID documents and the
+//! pinned profiles are JSON literals (`@type: @json`). It is signed as `vc+jwt` by default (Data Integrity also works).
 //!
 //! ```
 //! use civitas_keys::keys::{KeyAlgorithm, KeyPair};
@@ -32,6 +34,7 @@
 use chrono::{DateTime, Utc};
 use civitas_core::credential::{format_datetime, one_or_many};
 use civitas_core::data_integrity::ProofOptions;
+use civitas_core::profile::Known;
 use civitas_core::report::CheckKind;
 use civitas_core::secure::{Securing, secure_credential};
 use civitas_core::verify::{DocumentCheck, Input, VerifyOptions};
@@ -63,6 +66,7 @@ pub fn trust_list_context() -> Value {
         "trustedIssuers": {"@id": term("trustedIssuer"), "@container": "@set"},
         "documentTypes": {"@id": term("documentType"), "@container": "@set"},
         "didDocument": {"@id": term("didDocument"), "@type": "@json"},
+        "profiles": {"@id": term("profile"), "@type": "@json"},
         "keyValidity": {"@id": term("keyValidity"), "@container": "@set"},
         "key": {"@id": term("key"), "@type": "@id"},
         "notBefore": {"@id": term("notBefore"), "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
@@ -154,6 +158,103 @@ pub struct TrustedIssuer {
     /// listed is governed by the DID document alone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_validity: Vec<KeyValidity>,
+    /// The document profiles it issues under, pinned by digest: a verifier accepts its
+    /// credentials of a pinned type only when the profile it knows for that type is this one,
+    /// and learns a profile from a bundle only when it is pinned here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<PinnedProfile>,
+}
+
+/// A document profile a trust list pins for one issuer: the profile file's digest and its
+/// JSON-LD context's (URL and digest of the context document as civitas derives it).
+///
+/// ```json
+/// {"type": "BirthCertificate", "digest": "sha256:…",
+///  "context": "https://w3id.org/civitas/civil-registry/v1", "contextDigest": "sha256:…"}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PinnedProfile {
+    /// The document type (`BirthCertificate`): one of the issuer's `documentTypes`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// `sha256:` and the lowercase hex SHA-256 of the profile file (its TOML text, as read).
+    pub digest: String,
+    /// The profile's context URL.
+    pub context: String,
+    /// `sha256:` and the lowercase hex SHA-256 of the context document derived from the
+    /// profile (compact JSON, as civitas serves it).
+    pub context_digest: String,
+}
+
+impl PinnedProfile {
+    /// The pin of a known profile: its digest, its context URL and that context's digest as
+    /// the process's registry derives it (for a context several bundled profiles share, the
+    /// merged document).
+    pub fn of(known: &Known) -> Result<Self, TrustListError> {
+        let url = &known.profile.document.context_url;
+        let registry = civitas_core::profile::known();
+        let context = registry.context(url).ok_or_else(|| {
+            TrustListError::invalid(
+                "/profiles",
+                format!(
+                    "the context {url} of the {} profile is not known to this process: register the profile first",
+                    known.type_name()
+                ),
+            )
+        })?;
+        Ok(Self {
+            type_name: known.type_name().to_owned(),
+            digest: known.digest.clone(),
+            context: url.clone(),
+            context_digest: context.digest.clone(),
+        })
+    }
+
+    fn validate(&self, pointer: &str, document_types: &[String]) -> Result<(), TrustListError> {
+        let bad = |field: &str, reason: String| {
+            TrustListError::invalid(format!("{pointer}/{field}"), reason)
+        };
+        if !document_types.contains(&self.type_name) {
+            return Err(bad(
+                "type",
+                format!(
+                    "`{}` is not one of the issuer's documentTypes ({})",
+                    self.type_name,
+                    document_types.join(", ")
+                ),
+            ));
+        }
+        if !is_digest(&self.digest) {
+            return Err(bad(
+                "digest",
+                format!(
+                    "`{}` is not `sha256:` and 64 lowercase hex digits",
+                    self.digest
+                ),
+            ));
+        }
+        if !is_url(&self.context) {
+            return Err(bad("context", format!("`{}` is not a URL", self.context)));
+        }
+        if !is_digest(&self.context_digest) {
+            return Err(bad(
+                "contextDigest",
+                format!(
+                    "`{}` is not `sha256:` and 64 lowercase hex digits",
+                    self.context_digest
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `s` is `sha256:` and 64 lowercase hex digits.
+pub fn is_digest(s: &str) -> bool {
+    s.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 fn trusted_issuer_type() -> String {
@@ -174,6 +275,7 @@ impl TrustedIssuer {
             document_types: document_types.into_iter().map(Into::into).collect(),
             did_document: None,
             key_validity: Vec::new(),
+            profiles: Vec::new(),
         }
     }
 
@@ -202,6 +304,23 @@ impl TrustedIssuer {
             not_after,
         });
         self
+    }
+
+    /// Pins the profile `known` (a registry entry, [`civitas_core::profile::known`]): its type
+    /// joins the document types when it is not there, and a pin for the same type is replaced.
+    pub fn with_profile(mut self, known: &Known) -> Result<Self, TrustListError> {
+        let pin = PinnedProfile::of(known)?;
+        if !self.document_types.contains(&pin.type_name) {
+            self.document_types.push(pin.type_name.clone());
+        }
+        self.profiles.retain(|p| p.type_name != pin.type_name);
+        self.profiles.push(pin);
+        Ok(self)
+    }
+
+    /// The profile the list pins for `type_name`, if any.
+    pub fn pinned(&self, type_name: &str) -> Option<&PinnedProfile> {
+        self.profiles.iter().find(|p| p.type_name == type_name)
     }
 
     /// Whether the issuer may issue a credential with these types.
@@ -302,6 +421,18 @@ impl TrustedIssuer {
                 return Err(bad(
                     &format!("{here}/key"),
                     format!("`{}` is listed twice", w.key),
+                ));
+            }
+        }
+        for (i, p) in self.profiles.iter().enumerate() {
+            p.validate(&format!("{pointer}/profiles/{i}"), &self.document_types)?;
+            if self.profiles[..i]
+                .iter()
+                .any(|o| o.type_name == p.type_name)
+            {
+                return Err(bad(
+                    &format!("profiles/{i}/type"),
+                    format!("`{}` is pinned twice", p.type_name),
                 ));
             }
         }
@@ -417,6 +548,13 @@ impl TrustList {
     /// The entry for issuer `id`.
     pub fn issuer(&self, id: &str) -> Option<&TrustedIssuer> {
         self.trusted_issuers.iter().find(|i| i.id == id)
+    }
+
+    /// Every profile the list pins, with the issuer that pins it.
+    pub fn pinned_profiles(&self) -> impl Iterator<Item = (&TrustedIssuer, &PinnedProfile)> {
+        self.trusted_issuers
+            .iter()
+            .flat_map(|i| i.profiles.iter().map(move |p| (i, p)))
     }
 
     /// Checks every entry: DIDs, pinned documents matching their DID, key windows naming keys
@@ -711,4 +849,131 @@ pub(crate) fn types_of(credential: &Value) -> Vec<&str> {
         .into_iter()
         .filter_map(Value::as_str)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn pin(type_name: &str) -> PinnedProfile {
+        PinnedProfile {
+            type_name: type_name.to_owned(),
+            digest: D.to_owned(),
+            context: "https://example.test/burial/v1".to_owned(),
+            context_digest: D.to_owned(),
+        }
+    }
+
+    fn issuer(profiles: Vec<PinnedProfile>) -> TrustedIssuer {
+        let mut i = TrustedIssuer::new("did:example:office", ["TestBurialPermit"]);
+        i.profiles = profiles;
+        i
+    }
+
+    fn invalid(i: &TrustedIssuer) -> (String, String) {
+        match i.validate("/trustedIssuers/0") {
+            Err(TrustListError::Invalid { pointer, reason }) => (pointer, reason),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn digests_are_sha256_and_64_lowercase_hex_digits() {
+        assert!(is_digest(D));
+        assert!(!is_digest(&D.to_uppercase()));
+        assert!(!is_digest(&D.replace("sha256:", "sha512:")));
+        assert!(!is_digest(&D[..D.len() - 1]));
+        assert!(!is_digest(&format!("{D}0")));
+        assert!(!is_digest(&D.replace('a', "g")));
+        assert!(!is_digest("sha256:"));
+    }
+
+    #[test]
+    fn a_pinned_profile_is_checked_against_the_issuer_entry() {
+        issuer(vec![pin("TestBurialPermit")])
+            .validate("/trustedIssuers/0")
+            .expect("a good pin");
+        let (pointer, reason) = invalid(&issuer(vec![pin("BirthCertificate")]));
+        assert_eq!(pointer, "/trustedIssuers/0/profiles/0/type");
+        assert!(
+            reason.contains("not one of the issuer's documentTypes"),
+            "{reason}"
+        );
+        let mut p = pin("TestBurialPermit");
+        p.digest = "sha256:ABC".to_owned();
+        assert_eq!(
+            invalid(&issuer(vec![p])).0,
+            "/trustedIssuers/0/profiles/0/digest"
+        );
+        let mut p = pin("TestBurialPermit");
+        p.context_digest = D.to_uppercase();
+        assert_eq!(
+            invalid(&issuer(vec![p])).0,
+            "/trustedIssuers/0/profiles/0/contextDigest"
+        );
+        let mut p = pin("TestBurialPermit");
+        p.context = "not a url".to_owned();
+        assert_eq!(
+            invalid(&issuer(vec![p])).0,
+            "/trustedIssuers/0/profiles/0/context"
+        );
+        let (pointer, reason) = invalid(&issuer(vec![
+            pin("TestBurialPermit"),
+            pin("TestBurialPermit"),
+        ]));
+        assert_eq!(pointer, "/trustedIssuers/0/profiles/1/type");
+        assert!(reason.contains("pinned twice"), "{reason}");
+    }
+
+    #[test]
+    fn pinned_profiles_read_from_json_with_their_names_and_nothing_else() {
+        let json = serde_json::json!({
+            "id": "did:example:office",
+            "documentTypes": ["TestBurialPermit"],
+            "profiles": [{"type": "TestBurialPermit", "digest": D,
+                "context": "https://example.test/burial/v1", "contextDigest": D}]
+        });
+        let i: TrustedIssuer = serde_json::from_value(json.clone()).expect("an issuer");
+        assert_eq!(i.profiles, vec![pin("TestBurialPermit")]);
+        assert_eq!(
+            serde_json::to_value(&i).expect("json")["profiles"],
+            json["profiles"]
+        );
+        let mut extra = json.clone();
+        extra["profiles"][0]["version"] = "1".into();
+        assert!(serde_json::from_value::<TrustedIssuer>(extra).is_err());
+        // No pins: the member is left out, and a list without it reads.
+        let plain = TrustedIssuer::new("did:example:office", ["BirthCertificate"]);
+        assert!(
+            serde_json::to_value(&plain)
+                .expect("json")
+                .get("profiles")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn with_profile_pins_a_registry_entry_and_its_context() {
+        let registry = civitas_core::profile::known();
+        let birth = registry.get("BirthCertificate").expect("bundled");
+        let i = TrustedIssuer::new("did:example:office", ["MarriageCertificate"])
+            .with_profile(birth)
+            .expect("a known profile");
+        assert_eq!(
+            i.document_types,
+            ["MarriageCertificate", "BirthCertificate"]
+        );
+        let p = i.pinned("BirthCertificate").expect("pinned");
+        assert_eq!(p.digest, birth.digest);
+        assert_eq!(p.context, birth.profile.document.context_url);
+        let context = registry.context(&p.context).expect("its context");
+        assert_eq!(p.context_digest, context.digest);
+        i.validate("/trustedIssuers/0").expect("valid");
+        // Pinned again: one pin.
+        let again = i.with_profile(birth).expect("again");
+        assert_eq!(again.profiles.len(), 1);
+        assert_eq!(again.document_types.len(), 2);
+    }
 }

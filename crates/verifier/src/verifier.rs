@@ -15,7 +15,7 @@ use civitas_qr::compact::CompactCredential;
 use civitas_status::cache::{FreshnessPolicy, StatusListCache};
 use civitas_status::policy::StatusPolicy;
 
-use crate::bundle::{Bundle, add_context, credential_bytes};
+use crate::bundle::{Bundle, credential_bytes, learn_profiles, loader_with_profiles};
 use crate::document::{Document, Parsed};
 use crate::error::{BundleError, VerifierError};
 use crate::online::{HttpFetcher, OnlineConfig, OnlineResolver, OnlineStatusPolicy};
@@ -75,6 +75,7 @@ pub struct VerifierBuilder {
     any_issuer: bool,
     status_lists: Vec<(Vec<u8>, Option<DateTime<Utc>>)>,
     contexts: Vec<(String, String)>,
+    profiles: Vec<String>,
     pinned: Vec<ControllerDocument>,
     max_status_age: Option<Duration>,
     max_list_age: Option<Duration>,
@@ -121,6 +122,15 @@ impl VerifierBuilder {
         self
     }
 
+    /// A document profile (its TOML text) the verifier must learn: one civitas does not ship.
+    /// At [`VerifierBuilder::build`] it must be pinned by an issuer of the trust list, and is
+    /// then registered in the process and its context served (see
+    /// [`learn_profiles`](crate::bundle::learn_profiles)).
+    pub fn profile(mut self, text: &str) -> Self {
+        self.profiles.push(text.to_owned());
+        self
+    }
+
     /// Pins a DID document (holders' `did:web`, issuers outside the trust list). The trust
     /// list's own pinned documents take precedence.
     pub fn pin(mut self, document: ControllerDocument) -> Self {
@@ -128,7 +138,7 @@ impl VerifierBuilder {
         self
     }
 
-    /// Everything in an offline bundle: trust list, status snapshots, contexts.
+    /// Everything in an offline bundle: trust list, status snapshots, contexts, profiles.
     pub fn bundle(mut self, bundle: &Bundle) -> Self {
         self.trust_list = Some(bundle.trust_list_bytes());
         for s in &bundle.status_lists {
@@ -138,6 +148,9 @@ impl VerifierBuilder {
         for c in &bundle.contexts {
             let text = serde_json::to_string(&c.document).unwrap_or_default();
             self.contexts.push((c.url.clone(), text));
+        }
+        for p in &bundle.profiles {
+            self.profiles.push(p.text.clone());
         }
         self.bundle_created_at = Some(bundle.created_at);
         self
@@ -171,25 +184,34 @@ impl VerifierBuilder {
         self
     }
 
-    /// Checks the trust list against the anchors and every status list against its issuer's
-    /// keys, and assembles the verifier.
+    /// Checks the trust list against the anchors, learns the profiles it pins (each must be
+    /// pinned), checks every status list against its issuer's keys, and assembles the
+    /// verifier.
     pub async fn build(self) -> Result<Verifier, VerifierError> {
         let now = self.now.unwrap_or_else(Utc::now);
-        let mut loader = ContextLoader::bundled();
-        for (url, text) in &self.contexts {
-            loader = add_context(loader, url, text).map_err(|e| match e {
-                BundleError::Context { url, reason } => {
-                    VerifierError::Context(format!("{url}: {reason}"))
-                }
-                other => VerifierError::Bundle(other),
-            })?;
-        }
         let trust_list = match &self.trust_list {
             Some(bytes) => Some(Arc::new(
                 verify_trust_list(bytes, &self.anchors, now).await?,
             )),
             None => None,
         };
+        let learnt = match (&trust_list, self.profiles.is_empty()) {
+            (_, true) => Vec::new(),
+            (Some(list), false) => learn_profiles(self.profiles.iter().map(String::as_str), list)?,
+            (None, false) => {
+                return Err(VerifierError::Bundle(BundleError::Profile {
+                    name: "#1".to_owned(),
+                    reason: "a profile is learnt only from a trust list that pins it, and none is configured".to_owned(),
+                }));
+            }
+        };
+        let loader = loader_with_profiles(ContextLoader::bundled(), &learnt, &self.contexts)
+            .map_err(|e| match e {
+                BundleError::Context { url, reason } => {
+                    VerifierError::Context(format!("{url}: {reason}"))
+                }
+                other => VerifierError::Bundle(other),
+            })?;
         let mode = match &trust_list {
             Some(list) => TrustMode::List(list.clone()),
             None if self.any_issuer => TrustMode::AnyIssuer,

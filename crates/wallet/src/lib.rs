@@ -28,7 +28,7 @@
 //!
 //! ```
 //! use civitas_jsonld::contexts::ContextLoader;
-//! use civitas_core::{credential::CredentialBuilder, data_integrity::ProofOptions, model::samples, report::Verdict, secure::{Securing, secure_credential}};
+//! use civitas_core::{credential::CredentialBuilder, data_integrity::ProofOptions, model::{DocumentType, sample}, report::Verdict, secure::{Securing, secure_credential}};
 //! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, sealed::KdfParams, signer::LocalSigner};
 //! use civitas_verifier::{Verifier, VerifyOptions};
 //! use civitas_wallet::{ImportOptions, ShareRequest, Wallet};
@@ -39,9 +39,10 @@
 //!
 //! // The civil status office issues the child's birth certificate to the wallet's DID.
 //! let office = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
-//! let mut record = samples::birth_certificate();
-//! record.id = Some(holder);
-//! let unsigned = CredentialBuilder::new(office.controller()).document(&record).build()?;
+//! let birth = DocumentType::named("BirthCertificate")?;
+//! let mut record = sample(&birth).ok_or("the birth certificate profile has a sample")?;
+//! record["id"] = holder.into();
+//! let unsigned = CredentialBuilder::new(office.controller()).document(&birth, record).build()?;
 //! let signed = secure_credential(unsigned.json(), &office, Securing::DataIntegrity,
 //!     &ProofOptions::default(), &ContextLoader::bundled()).await?;
 //!

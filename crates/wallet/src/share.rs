@@ -171,12 +171,13 @@ impl Wallet {
         let keys = self.holder_records()?;
         let holder = choose_holder(&keys, &docs, request.holder.as_deref())?;
         let signer = holder.signer()?;
+        let loader = presentation_loader(self.loader(), &docs);
         let presentation = secure_presentation(
             &items,
             &signer,
             Some(&request.challenge),
             Some(&request.domain),
-            self.loader(),
+            &loader,
         )
         .await
         .map_err(WalletError::Sign)?;
@@ -234,4 +235,31 @@ impl Wallet {
             consent,
         })
     }
+}
+
+/// The wallet's loader, plus the context of each presented document's type that the process
+/// knows from its profile (a type loaded at run time, e.g. from the verifier's bundle that
+/// checked the document when it was stored): the presentation is signed over the same terms.
+fn presentation_loader(
+    base: &civitas_jsonld::contexts::ContextLoader,
+    docs: &[crate::document::StoredDocument],
+) -> civitas_jsonld::contexts::ContextLoader {
+    let registry = civitas_core::profile::known();
+    let mut loader = base.clone();
+    for doc in docs {
+        let Some(known) = registry.from_types(doc.types().iter().copied()) else {
+            continue;
+        };
+        let url = &known.profile.document.context_url;
+        if loader.contains(url) {
+            continue;
+        }
+        if let Some(c) = registry.context(url) {
+            loader = match loader.clone().with_context(url, &c.text) {
+                Ok(l) => l,
+                Err(_) => loader,
+            };
+        }
+    }
+    loader
 }

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod hardening;
 mod ingest_cli;
+mod profile_cli;
 mod verifier_cli;
 mod wallet_cli;
 mod wallet_receive_cli;

@@ -8,13 +8,14 @@ use crate::common::test_signer;
 
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::model::{self, samples};
+use civitas_core::model;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{Presentable, Securing, secure_credential, secure_presentation};
 use civitas_core::verify::{CredentialPolicy, DocumentCheck, SecuredCredential, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::signer::LocalSigner;
+use civitas_testkit::samples;
 use serde_json::{Value, json};
 
 const BIRTH: &str = "Birth certificate of Marie-Claire Lebon, born 2024-02-28";
@@ -25,10 +26,9 @@ async fn signed_birth(signer: &LocalSigner, securing: Securing) -> String {
 
 /// A birth certificate whose subject (the child) is `holder`.
 async fn signed_birth_of(signer: &LocalSigner, securing: Securing, holder: &str) -> String {
-    let mut birth = samples::birth_certificate();
-    birth.id = Some(holder.to_owned());
+    let (kind, birth) = samples::sample("birth", Some(holder));
     let doc = CredentialBuilder::new(signer.controller())
-        .document(&birth)
+        .document(&kind, birth)
         .build()
         .unwrap()
         .into_json();

@@ -1,6 +1,7 @@
 //! civitas-core's integration tests, one test binary (one link step) for the whole crate.
 //! Each module is one former test file; `common` holds their shared helpers.
 
+mod bundled_types;
 mod canon_equivalence;
 mod canon_rdfc_js;
 mod civitas_vectors;

@@ -4,13 +4,13 @@ use crate::common;
 
 use civitas_core::credential::CredentialBuilder;
 use civitas_core::data_integrity::ProofOptions;
-use civitas_core::model::samples;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{Presentable, Securing, secure_credential, secure_presentation};
 use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_jsonld::contexts::ContextLoader;
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::signer::LocalSigner;
+use civitas_testkit::samples;
 use common::test_signer;
 use serde_json::json;
 
@@ -23,10 +23,9 @@ struct World {
 async fn world() -> World {
     let issuer = test_signer();
     let holder = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
-    let mut birth = samples::birth_certificate();
-    birth.id = Some(holder.controller().to_owned());
+    let (kind, birth) = samples::sample("birth", Some(holder.controller()));
     let doc = CredentialBuilder::new(issuer.controller())
-        .document(&birth)
+        .document(&kind, birth)
         .build()
         .unwrap()
         .into_json();

@@ -5,7 +5,6 @@ use crate::common;
 use chrono::{Duration, Utc};
 use civitas_core::credential::{CredentialBuilder, format_datetime};
 use civitas_core::data_integrity::{self, ProofOptions};
-use civitas_core::model::samples;
 use civitas_core::report::{CheckKind, Outcome, Report, Verdict};
 use civitas_core::secure::{SecureError, Securing, secure_credential};
 use civitas_core::verify::{DocumentCheck, VerifyOptions};
@@ -14,6 +13,7 @@ use civitas_keys::did::{ControllerDocument, ProofPurpose, did_web};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::resolver::OfflineResolver;
 use civitas_keys::signer::LocalSigner;
+use civitas_testkit::samples;
 use common::{json, test_signer};
 use serde_json::{Value, json};
 
@@ -154,7 +154,7 @@ fn web_issuer() -> (String, KeyPair, KeyPair, OfflineResolver) {
 
 fn birth_for(issuer: &str) -> Value {
     CredentialBuilder::new(issuer)
-        .document(&samples::birth_certificate())
+        .document(&samples::kind("birth"), samples::sample("birth", None).1)
         .build()
         .unwrap()
         .into_json()
@@ -244,7 +244,7 @@ async fn signed_with_validity(
     let signer = test_signer();
     let mut b = CredentialBuilder::new(signer.controller())
         .valid_from(from)
-        .document(&samples::birth_certificate());
+        .document(&samples::kind("birth"), samples::sample("birth", None).1);
     if let Some(u) = until {
         b = b.valid_until(u);
     }
@@ -441,7 +441,8 @@ async fn schema_and_record_rules_are_checked_at_verification() {
     let report = verify(&signed.to_string()).await;
     passed(&report, CheckKind::Signature);
     assert!(
-        failed(&report, CheckKind::Schema).contains("registration.registrationDate"),
+        failed(&report, CheckKind::Schema)
+            .contains("credentialSubject/registration/registrationDate"),
         "{report}"
     );
     // A signed credential that breaks the JSON Schema (sex not F/M/X).
@@ -512,7 +513,7 @@ async fn a_signature_the_signers_own_key_does_not_verify_is_never_handed_out() {
             claims: KeyPair::generate(algorithm),
         };
         let credential = CredentialBuilder::new(signer.signs_with.controller())
-            .document(&samples::birth_certificate())
+            .document(&samples::kind("birth"), samples::sample("birth", None).1)
             .build()
             .expect("sample builds");
         let loader = ContextLoader::bundled();

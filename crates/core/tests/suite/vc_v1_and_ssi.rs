@@ -21,7 +21,7 @@ fn v1_credential(issuer: &str, issued: &str, expires: Option<&str>) -> Value {
         "type": ["VerifiableCredential", "BirthCertificate"],
         "issuer": issuer,
         "issuanceDate": issued,
-        "credentialSubject": serde_json::to_value(civitas_core::model::samples::birth_certificate()).unwrap(),
+        "credentialSubject": civitas_testkit::samples::sample("birth", None).1,
     });
     if let Some(e) = expires {
         v["expirationDate"] = json!(e);

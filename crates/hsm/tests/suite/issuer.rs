@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use civitas_core::model::samples;
 use civitas_core::report::Verdict;
 use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_hsm::Pkcs11Signer;
@@ -39,7 +38,14 @@ pub async fn an_issuer_signs_with_the_token(env: &Env) {
 
         let issued = issuer
             .issue(
-                IssueRequest::new(samples::birth_certificate()).source("hsm-1"),
+                IssueRequest::new(
+                    civitas_issuer::Document::new(
+                        civitas_testkit::samples::kind("BirthCertificate"),
+                        civitas_testkit::samples::birth_record(),
+                    )
+                    .unwrap(),
+                )
+                .source("hsm-1"),
                 "test",
             )
             .await

@@ -80,18 +80,15 @@ impl Mapping {
                 continue;
             }
             for (i, item) in items.iter().enumerate() {
-                for (field, rule) in &e.fields {
-                    let target = format!("{}[{i}].{field}", e.target);
-                    match self.eval(rule, item, &target) {
-                        Ok(Some(v)) => set_path(
-                            &mut doc,
-                            &[
-                                Seg::Key(e.target.clone()),
-                                Seg::Index(i),
-                                Seg::Key(field.clone()),
-                            ],
-                            v,
-                        ),
+                for field in &e.fields {
+                    let target = format!("{}[{i}].{}", e.target, field.name);
+                    match self.eval(&field.rule, item, &target) {
+                        Ok(Some(v)) => {
+                            let mut segs = e.segs.clone();
+                            segs.push(Seg::Index(i));
+                            segs.extend(field.segs.iter().cloned());
+                            set_path(&mut doc, &segs, v);
+                        }
                         Ok(None) => {}
                         Err(issue) => issues.push(issue),
                     }
@@ -107,7 +104,7 @@ impl Mapping {
         }
         prune(&mut doc);
         let source_id = source_id.unwrap_or_default();
-        match Document::parse(self.document, &doc) {
+        match Document::parse(self.document.clone(), &doc) {
             Ok(document) => Ok(Mapped {
                 source_id,
                 version,

@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
-use civitas_core::model::{DocumentType, LocalizedText};
+use civitas_core::model::DocumentType;
 use toml::Spanned;
 
-use super::fields::{Kind, Shape, check_target, top_level};
-use super::path::{Seg, SourcePath};
+use super::eval::constant;
+use super::fields::{Kind, check_target, each_key, fields_of_kind, list_max, lists};
+use super::path::{SourcePath, parse_path};
 use super::raw::{OneOrMany, RawMapping, RawRule};
-use super::rule::{EachRule, FieldRule, Piece, Rule, Source};
+use super::rule::{EachField, EachRule, FieldRule, Piece, Rule, Source};
 use super::{CsvOptions, MAPPING_FORMAT, Mapping};
 use crate::error::{FileError, IngestError};
 
@@ -65,10 +66,10 @@ impl Compiler<'_> {
         };
         let source = if let Some(langs) = &r.languages {
             if kind != Kind::Name {
-                return Err(err(
-                    "`languages` is only for names (givenName, familyName, familyNameAfterMarriage)"
-                        .into(),
-                ));
+                return Err(err(format!(
+                    "`languages` is only for language-map fields (names, titles): {}",
+                    self.fields_of(Kind::Name)
+                )));
             }
             if langs.is_empty() {
                 return Err(err("`languages` names no language".into()));
@@ -82,7 +83,7 @@ impl Compiler<'_> {
             }
             Source::Languages(list, from(&r.from)?)
         } else if let Some(v) = &r.value {
-            Source::Value(v.clone())
+            Source::Value(constant(kind, v).map_err(|m| err(format!("`value`: {m}")))?)
         } else if let Some(t) = &r.template {
             Source::Template(parse_template(t).map_err(err)?)
         } else {
@@ -106,16 +107,24 @@ impl Compiler<'_> {
             )));
         }
         if r.date.is_some() && kind != Kind::Date {
-            return Err(err(
-                "`date` formats are only for date fields (birthDate, marriageDate, registration.registrationDate, spouses[i].birthDate)".into(),
-            ));
+            return Err(err(format!(
+                "`date` formats are only for date fields: {}",
+                self.fields_of(Kind::Date)
+            )));
         }
         if r.collapse.is_some() && r.languages.is_none() {
             return Err(err("`collapse` goes with `languages`".into()));
         }
         if r.time.is_some() && kind != Kind::Time {
-            return Err(err("`time` formats are only for birthTime".into()));
+            return Err(err(format!(
+                "`time` formats are only for time fields: {}",
+                self.fields_of(Kind::Time)
+            )));
         }
+        let default = match &r.default {
+            Some(d) => Some(constant(kind, d).map_err(|m| err(format!("`default`: {m}")))?),
+            None => None,
+        };
         let dates = match &r.date {
             Some(d) => d.clone().into_vec(),
             None => self.default_dates.clone(),
@@ -133,7 +142,7 @@ impl Compiler<'_> {
         };
         Ok(Rule {
             source,
-            default: r.default.clone(),
+            default,
             code: r.code.clone(),
             dates,
             times,
@@ -146,11 +155,21 @@ impl Compiler<'_> {
     }
 }
 
+impl Compiler<'_> {
+    /// The document's fields of `kind`, for a message: `those of a BirthCertificate: …`.
+    fn fields_of(&self, kind: Kind) -> String {
+        let list = fields_of_kind(&self.document, kind);
+        if list.is_empty() {
+            format!("a {} has none", self.document)
+        } else {
+            format!("those of a {}: {}", self.document, list.join(", "))
+        }
+    }
+}
+
 /// Whether civitas-core accepts `tag` in a language map (the same rule as the documents').
 fn is_language_tag(tag: &str) -> bool {
-    LocalizedText::languages([(tag, "x")])
-        .validate("languages")
-        .is_ok()
+    civitas_core::profile::is_language_tag(tag)
 }
 
 fn check_format(f: &str) -> Result<(), String> {
@@ -243,16 +262,11 @@ impl Mapping {
                 ),
             ));
         }
-        let document: DocumentType = raw.document.get_ref().parse().map_err(|_| {
-            at(
-                raw.document.span(),
-                "document",
-                format!(
-                    "`{}` is not a document type (BirthCertificate or MarriageCertificate)",
-                    raw.document.get_ref()
-                ),
-            )
-        })?;
+        let document: DocumentType = raw.document.get_ref().parse().map_err(
+            |e: civitas_core::model::UnknownDocumentType| {
+                at(raw.document.span(), "document", e.to_string())
+            },
+        )?;
         let codes: HashMap<String, HashMap<String, String>> = raw
             .codes
             .iter()
@@ -287,7 +301,7 @@ impl Mapping {
         let compiler = Compiler {
             file,
             text,
-            document,
+            document: document.clone(),
             codes: &codes,
             default_dates: formats(
                 &raw.defaults.date_format,
@@ -308,7 +322,7 @@ impl Mapping {
         let mut fields = Vec::new();
         for (target, rule) in &raw.fields {
             let key = format!("fields.\"{}\"", target.get_ref());
-            let (segs, kind) = check_target(compiler.document, target.get_ref())
+            let (segs, kind) = check_target(&compiler.document, target.get_ref())
                 .map_err(|m| at(target.span(), &key, m))?;
             fields.push(FieldRule {
                 target: target.get_ref().clone(),
@@ -319,36 +333,36 @@ impl Mapping {
         let mut each = Vec::new();
         for (target, raw_each) in &raw.each {
             let key = format!("each.{}", target.get_ref());
-            let max = match top_level(document, target.get_ref()) {
-                Some(Shape::Array(_, max)) => max,
-                _ => {
+            let max = match list_max(&document, target.get_ref()) {
+                Some(max) => max,
+                None => {
                     return Err(at(
                         target.span(),
                         &key,
                         format!(
                             "`{}` is not a list of this document (lists: {})",
                             target.get_ref(),
-                            match document {
-                                DocumentType::BirthCertificate => "none",
-                                DocumentType::MarriageCertificate => "spouses, witnesses",
+                            match lists(&document) {
+                                l if l.is_empty() => "none".to_owned(),
+                                l => l.join(", "),
                             }
                         ),
                     ));
                 }
             };
+            // A list path without indices (`earnings`, `holder.addresses`): only keys.
+            let target_segs = parse_path(target.get_ref()).unwrap_or_default();
             let e = raw_each.get_ref();
             let from = SourcePath::parse(&e.from)
                 .ok_or_else(|| at(raw_each.span(), &key, "`from` is empty".into()))?;
-            if fields
-                .iter()
-                .any(|f| matches!(f.segs.first(), Some(Seg::Key(k)) if k == target.get_ref()))
-            {
+            if fields.iter().any(|f| f.segs.starts_with(&target_segs)) {
                 return Err(at(
                     raw_each.span(),
                     &key,
                     format!(
-                        "`{0}` is mapped both by [each.{0}] and by `{0}[i]` fields; use one",
-                        target.get_ref()
+                        "`{0}` is mapped both by [each.{1}] and by `{0}[i]` fields; use one",
+                        target.get_ref(),
+                        each_key(target.get_ref())
                     ),
                 ));
             }
@@ -356,12 +370,22 @@ impl Mapping {
             for (field, rule) in &e.fields {
                 let fkey = format!("{key}.fields.\"{}\"", field.get_ref());
                 let probe = format!("{}[0].{}", target.get_ref(), field.get_ref());
-                let (_, kind) =
-                    check_target(document, &probe).map_err(|m| at(field.span(), &fkey, m))?;
-                list.push((field.get_ref().clone(), compiler.rule(&fkey, rule, kind)?));
+                let (segs, kind) =
+                    check_target(&document, &probe).map_err(|m| at(field.span(), &fkey, m))?;
+                // The field's own segments, after the list's and its index.
+                let segs = segs
+                    .get(target_segs.len() + 1..)
+                    .unwrap_or_default()
+                    .to_vec();
+                list.push(EachField {
+                    name: field.get_ref().clone(),
+                    segs,
+                    rule: compiler.rule(&fkey, rule, kind)?,
+                });
             }
             each.push(EachRule {
                 target: target.get_ref().clone(),
+                segs: target_segs,
                 from,
                 max: e.max.unwrap_or(max).min(max),
                 fields: list,

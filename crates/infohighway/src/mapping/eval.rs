@@ -33,7 +33,7 @@ impl Mapping {
             return Ok(None);
         }
         let (value, from): (Option<Value>, Option<String>) = match &rule.source {
-            Source::Value(v) => (Some(Value::String(v.clone())), None),
+            Source::Value(v) => (Some(v.clone()), None),
             Source::From(paths) => {
                 let mut found = None;
                 for p in paths {
@@ -78,11 +78,22 @@ impl Mapping {
                     }
                 }
                 let squashed = out.split_whitespace().collect::<Vec<_>>().join(" ");
+                // The placeholders name the source of the value (or of its absence).
+                let names = pieces
+                    .iter()
+                    .filter_map(|p| match p {
+                        Piece::Var(v, _) => Some(v.text.as_str()),
+                        Piece::Lit(_) => None,
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 if complete && any && !squashed.is_empty() {
-                    let v = self.convert(rule, squashed).map_err(|r| issue(None, r))?;
-                    (Some(v), None)
+                    let v = self
+                        .convert(rule, squashed)
+                        .map_err(|r| issue(Some(names.clone()), r))?;
+                    (Some(v), Some(names))
                 } else {
-                    (None, None)
+                    (None, Some(names))
                 }
             }
             Source::Languages(langs, fallback) => {
@@ -125,7 +136,7 @@ impl Mapping {
         match value {
             Some(v) => Ok(Some(v)),
             None => match &rule.default {
-                Some(d) => Ok(Some(Value::String(d.clone()))),
+                Some(d) => Ok(Some(d.clone())),
                 None if rule.required => Err(issue(from, "is required".into())),
                 None => Ok(None),
             },
@@ -210,7 +221,41 @@ impl Mapping {
                     rule.times.join(" or ")
                 ))
             }
-            Kind::Text | Kind::Name => Ok(Value::String(text)),
+            Kind::Integer | Kind::Amount | Kind::Text | Kind::Name => constant(rule.kind, &text),
         }
     }
+}
+
+/// A text as a value of `kind`: an integer (`42`), an amount (`1234.50 MUR`), else the text
+/// itself (dates and times as written: a constant is not read with the formats). Also what a
+/// rule's `value` and `default` become, checked when the mapping is compiled.
+pub(super) fn constant(kind: Kind, text: &str) -> Result<Value, String> {
+    match kind {
+        Kind::Integer => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("`{text}` is not an integer")),
+        Kind::Amount => amount(text),
+        Kind::Text | Kind::Name | Kind::Date | Kind::Time => Ok(Value::String(text.to_owned())),
+    }
+}
+
+/// `1234.50 MUR` as an amount: `{"value": "1234.50", "currency": "MUR"}` (a decimal with at
+/// most one point, a space, three capital letters).
+fn amount(text: &str) -> Result<Value, String> {
+    let bad = || format!("`{text}` is not an amount such as `1234.50 MUR`");
+    let (value, currency) = text.trim().rsplit_once(' ').ok_or_else(bad)?;
+    let value = value.trim();
+    let decimal = !value.is_empty()
+        && value.len() <= 32
+        && value.trim_start_matches('-').split('.').count() <= 2
+        && value
+            .trim_start_matches('-')
+            .split('.')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !decimal || currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(bad());
+    }
+    Ok(serde_json::json!({"value": value, "currency": currency}))
 }

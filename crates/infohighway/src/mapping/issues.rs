@@ -8,7 +8,19 @@ use crate::report::Issue;
 impl Mapping {
     /// The source fields that feed `target` (a document field path such as
     /// `registration.registrationDate`), for the report.
+    /// A path below a mapped field (`netPay.value` of an amount, `givenName.fr` of a language
+    /// map) is fed by that field's sources.
     pub fn source_of(&self, target: &str) -> Option<String> {
+        let mut at = target;
+        loop {
+            if let Some(found) = self.source_of_exactly(at) {
+                return Some(found);
+            }
+            at = &at[..at.rfind('.')?];
+        }
+    }
+
+    fn source_of_exactly(&self, target: &str) -> Option<String> {
         let (rule, prefix) = match self.fields.iter().find(|f| f.target == target) {
             Some(f) => (&f.rule, String::new()),
             None => {
@@ -16,8 +28,8 @@ impl Mapping {
                 let (list, rest) = target.split_once('[')?;
                 let (index, field) = rest.split_once("].")?;
                 let e = self.each.iter().find(|e| e.target == list)?;
-                let (_, rule) = e.fields.iter().find(|(f, _)| f == field)?;
-                (rule, format!("{}[{index}].", e.from.as_str()))
+                let f = e.fields.iter().find(|f| f.name == field)?;
+                (&f.rule, format!("{}[{index}].", e.from.as_str()))
             }
         };
         let names: Vec<&str> = match &rule.source {
@@ -60,7 +72,7 @@ impl Mapping {
     /// source field(s) it came from.
     pub fn issue_of(&self, e: &civitas_issuer::IssuerError) -> Issue {
         let (field, reason) = match e {
-            civitas_issuer::IssuerError::Record(m) => fix_missing(&m.field, &m.reason),
+            civitas_issuer::IssuerError::Record(m) => fix_missing(&field_path(&m.field), &m.reason),
             civitas_issuer::IssuerError::InvalidRequest { member, reason } => {
                 (member.clone(), reason.clone())
             }
@@ -80,6 +92,34 @@ impl Mapping {
             reason,
         }
     }
+}
+
+/// A JSON pointer inside the subject (`/spouses/1/birthDate`, as the profile's checks name a
+/// field) as a mapping's target path (`spouses[1].birthDate`); the empty pointer is the
+/// `record`; anything else (`type`) is kept.
+pub(super) fn field_path(pointer: &str) -> String {
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return if pointer.is_empty() {
+            "record".to_owned()
+        } else {
+            pointer.to_owned()
+        };
+    };
+    let mut out = String::new();
+    for token in rest.split('/') {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) && !out.is_empty() {
+            out.push('[');
+            out.push_str(&token);
+            out.push(']');
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&token);
+        }
+    }
+    out
 }
 
 /// serde reports a missing member at its parent ("missing field `registrar`" at

@@ -4,7 +4,7 @@
 //!
 //! ```toml
 //! format = 1
-//! document = "BirthCertificate"          # or "MarriageCertificate"
+//! document = "BirthCertificate"          # a known document type (its profile's `type`)
 //!
 //! [record]
 //! id = { from = "recordId" }             # the source record id (idempotency key)
@@ -31,18 +31,45 @@
 //! fields = { "givenName" = { from = "firstName" }, "familyName" = { from = "surname" } }
 //! ```
 //!
+//! The fields a mapping may write are the leaf fields of the document type's profile
+//! (civitas-profile, `Profile::ingestion_targets`: every field that is not an object or a list,
+//! unless the profile says `ingest = false`), written as paths: `birthPlace.addressLocality`
+//! (an object's field), `spouses[1].givenName` (a list item's field, the index within the
+//! list's most items), to any depth the profile nests (`events[0].steps[2].count`). A list is
+//! filled either item by item at fixed indices (a flat CSV row: `categories[0].categoryCode`,
+//! `categories[1].categoryCode`; items left empty are dropped and the list closes up) or from a
+//! source array with `[each.<list>]` (a top-level list or one inside objects, quoted when
+//! dotted: `[each."owner.addresses"]`), not both. What a rule's value becomes depends on the
+//! field's kind in the profile:
+//!
+//! | field kind | value written |
+//! | --- | --- |
+//! | `date`, `time` | read with the `date`/`time` formats (or `[defaults]`), written `xsd:date`/`xsd:time` |
+//! | `language-map` (names, titles) | a text, or a language map with `languages` |
+//! | `integer` | the text read as an integer (`" 42 "` → `42`) |
+//! | `amount` | `1234.50 MUR` (decimal, a space, ISO 4217 currency) → `{"value": "1234.50", "currency": "MUR"}`; a template adds a fixed currency: `{ template = "{net_pay} MUR" }` |
+//! | every other kind (text, enumeration, country, identifier, DID, date-time) | the text |
+//!
+//! A `value` or `default` is checked against the kind when the mapping is read (an integer
+//! field's `value = "1"` is the integer 1).
+//!
 //! A rule takes its value from exactly one of `from` (a source path, or a list of paths: the
 //! first with a value), `value` (a constant), `template` (`{path}` placeholders; `{path?}` may be
 //! empty) or `languages` (a language map from one source path per BCP 47 tag, with `from` as the
 //! untagged fallback). Then, in order: `when` (apply only if that source path has a value),
 //! `code` (look the value up in a code table; a table may have a `"*"` catch-all), `case`
 //! (`upper`, `lower`), `date`/`time` (formats to read; the output is `xsd:date`/`xsd:time`),
-//! `default` (used as is when there is no value) and `required`.
+//! `default` (when there is no value; a constant of the field's kind) and `required`.
 //!
 //! Source paths are dotted (`child.name.en`, `witnesses[0].surname`); a key that itself contains
 //! dots or spaces (a CSV header such as `Date of birth`) is matched literally first. Objects that
 //! end up empty (a father with no columns filled in) are left out, so optional parts of a
 //! document stay optional. Every mistake in a mapping file is reported with its line and key.
+//!
+//! The document built is then checked against its profile (kinds, required fields, patterns,
+//! rules such as "the earnings add up to the gross pay"); a record that fails is rejected with
+//! the field as a target path (`netPay.value`, `categories[1].expiryDate`) and the source
+//! field(s) that fed it.
 
 mod apply;
 mod compile;
@@ -119,7 +146,7 @@ pub struct MapFailure {
 impl Mapping {
     /// The document type this mapping produces.
     pub fn document_type(&self) -> DocumentType {
-        self.document
+        self.document.clone()
     }
 
     /// The mapping's name (its file).

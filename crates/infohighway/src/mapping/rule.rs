@@ -1,5 +1,7 @@
 //! Compiled rules: what a mapping file's `[fields]`, `[each.*]` and `[record]` become.
 
+use serde_json::Value;
+
 use super::fields::Kind;
 use super::path::{Seg, SourcePath};
 use super::raw::Case;
@@ -13,7 +15,7 @@ pub(super) enum Piece {
 #[derive(Debug, Clone)]
 pub(super) enum Source {
     From(Vec<SourcePath>),
-    Value(String),
+    Value(Value),
     Template(Vec<Piece>),
     Languages(Vec<(String, SourcePath)>, Vec<SourcePath>),
 }
@@ -21,7 +23,7 @@ pub(super) enum Source {
 #[derive(Debug, Clone)]
 pub(super) struct Rule {
     pub(super) source: Source,
-    pub(super) default: Option<String>,
+    pub(super) default: Option<Value>,
     pub(super) code: Option<String>,
     pub(super) dates: Vec<String>,
     pub(super) times: Vec<String>,
@@ -39,10 +41,24 @@ pub(super) struct FieldRule {
     pub(super) rule: Rule,
 }
 
+/// `[each.<list>]`: every item of a source list to an item of a document list.
 #[derive(Debug, Clone)]
 pub(super) struct EachRule {
+    /// The document list as written (`earnings`, `holder.addresses`).
     pub(super) target: String,
+    /// Its segments (keys only).
+    pub(super) segs: Vec<Seg>,
     pub(super) from: SourcePath,
     pub(super) max: usize,
-    pub(super) fields: Vec<(String, Rule)>,
+    pub(super) fields: Vec<EachField>,
+}
+
+/// One field of a list item in `[each.<list>]`.
+#[derive(Debug, Clone)]
+pub(super) struct EachField {
+    /// As written, relative to the item (`amount`, `place.addressLocality`).
+    pub(super) name: String,
+    /// Its segments, relative to the item.
+    pub(super) segs: Vec<Seg>,
+    pub(super) rule: Rule,
 }

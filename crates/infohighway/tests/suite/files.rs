@@ -75,7 +75,10 @@ async fn csv_export_of_10000_births() {
         let (field, reason_part) = match flaw(i) {
             Flaw::BadDate => ("birthDate", "`30/02/2023` is not a date"),
             Flaw::UnknownSex => ("sex", "`Q` is not in code table `sex`"),
-            Flaw::RegisteredBeforeBirth => ("registration.registrationDate", "is before the birth"),
+            Flaw::RegisteredBeforeBirth => (
+                "registration.registrationDate",
+                "is not on or after birthDate",
+            ),
             Flaw::NoId => ("sourceRecordId", "the record has no id"),
             Flaw::NotAnObject => ("record", "fields, the header has 25"),
             Flaw::None => panic!("row {i} is good but was rejected: {entry}"),

@@ -3,6 +3,7 @@
 
 mod common;
 mod crash;
+mod exports;
 mod files;
 mod infohighway;
 mod mtls;

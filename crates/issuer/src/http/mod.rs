@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod oid4vci;
 pub mod problem;
+pub mod profiles;
 pub mod routes;
 pub mod tls;
 mod verify;

@@ -49,7 +49,8 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/did.json", get(did_json))
         .route("/keys", get(keys))
         .route("/status/messages", get(status_messages))
-        .route("/status/{purpose}/{number}", get(status_list));
+        .route("/status/{purpose}/{number}", get(status_list))
+        .merge(super::profiles::public_routes());
     // Everything else carries personal data (credentials, records, audit entries) or secrets
     // (tokens): never stored by a cache.
     Router::new()
@@ -58,6 +59,7 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/credentials/batch", post(batch))
         .route("/birth-certificates", post(issue_birth))
         .route("/marriage-certificates", post(issue_marriage))
+        .merge(super::profiles::issue_routes())
         .route("/credentials", get(list_credentials))
         .route("/credentials/{id}", get(get_credential))
         .route("/credentials/{id}/qr", get(get_qr))
@@ -96,7 +98,7 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
 /// [`Json`] (413 beyond, 400 with line and column when it is not JSON, a repeated member name
 /// refused) and refused in the issuer's terms ([`from_rejection`]: a missing or wrong member is
 /// `invalid-request` naming it).
-struct Body<T, const LIMIT: usize = MAX_BODY>(T);
+pub(super) struct Body<T, const LIMIT: usize = MAX_BODY>(pub(super) T);
 
 impl<T: DeserializeOwned, const LIMIT: usize> FromRequest<Shared> for Body<T, LIMIT> {
     type Rejection = Problem;
@@ -387,7 +389,8 @@ fn typed_request(
     })
 }
 
-async fn issue_typed(
+/// Issues `record` as a document of type `kind` (the typed endpoints).
+pub(super) async fn issue_typed(
     issuer: Shared,
     who: Authorized<Issue>,
     record: Map<String, Value>,
@@ -403,7 +406,7 @@ async fn issue_birth(
     who: Authorized<Issue>,
     Body(record): Body<Map<String, Value>>,
 ) -> Result<Response, Problem> {
-    issue_typed(issuer, who, record, DocumentType::BirthCertificate).await
+    issue_typed(issuer, who, record, named("BirthCertificate")?).await
 }
 
 async fn issue_marriage(
@@ -411,7 +414,13 @@ async fn issue_marriage(
     who: Authorized<Issue>,
     Body(record): Body<Map<String, Value>>,
 ) -> Result<Response, Problem> {
-    issue_typed(issuer, who, record, DocumentType::MarriageCertificate).await
+    issue_typed(issuer, who, record, named("MarriageCertificate")?).await
+}
+
+/// A bundled document type the issuer issues, for its historical endpoints.
+fn named(kind: &str) -> Result<DocumentType, Problem> {
+    DocumentType::named(kind)
+        .map_err(|e| Problem::not_found(format!("this issuer has no profile: {e}")))
 }
 
 /// A batch: the records (each read on its own: a bad one fails alone) and default options.
@@ -449,10 +458,11 @@ async fn batch(
                 .ok_or_else(|| {
                     IssuerError::invalid(
                         &format!("{at}/type"),
-                        "is required (BirthCertificate or MarriageCertificate)",
+                        "is required (a document type: GET /profiles lists them)",
                     )
                 })?
-                .parse::<DocumentType>()?;
+                .parse::<DocumentType>()
+                .map_err(|e| IssuerError::invalid(&format!("{at}/type"), e.to_string()))?;
             typed_request(kind, obj, &defaults, &at)
         })();
         match parsed {

@@ -51,23 +51,15 @@ pub(crate) struct Exchange {
 fn offered_types(types: &[DocumentType]) -> Vec<metadata::DocumentType> {
     types
         .iter()
-        .map(|kind| {
-            let (en, fr) = kind.title();
-            let doc = metadata::DocumentType::new(kind.as_str(), en, fr);
-            match kind {
-                DocumentType::BirthCertificate => doc
-                    .with_claim("givenName", "Given name", "Prénom")
-                    .with_claim("familyName", "Family name", "Nom de famille")
-                    .with_claim("birthDate", "Date of birth", "Date de naissance")
-                    .with_claim("birthPlace", "Place of birth", "Lieu de naissance")
-                    .with_claim("sex", "Sex", "Sexe")
-                    .with_claim("registration", "Registration", "Enregistrement"),
-                DocumentType::MarriageCertificate => doc
-                    .with_claim("spouses", "Spouses", "Époux")
-                    .with_claim("marriageDate", "Date of marriage", "Date du mariage")
-                    .with_claim("marriagePlace", "Place of marriage", "Lieu du mariage")
-                    .with_claim("registration", "Registration", "Enregistrement"),
-            }
+        .filter_map(DocumentType::profile)
+        .map(|known| {
+            let p = &known.profile;
+            let label = &p.document.label;
+            // The subject's top-level fields, with their labels: what a wallet shows.
+            p.subject.fields.iter().filter(|f| f.key != "id").fold(
+                metadata::DocumentType::new(&p.document.type_name, label.en(), label.fr()),
+                |doc, f| doc.with_claim(&f.key, f.label.en(), f.label.fr()),
+            )
         })
         .collect()
 }
@@ -393,6 +385,6 @@ impl Issuer {
             .get("credentialSubject")
             .cloned()
             .unwrap_or(Value::Null);
-        Ok((kind, Document::parse(kind, &subject)?, record))
+        Ok((kind.clone(), Document::parse(kind, &subject)?, record))
     }
 }

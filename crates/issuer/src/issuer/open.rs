@@ -73,13 +73,15 @@ impl IssuerBuilder {
     /// registry, first key, DID, admin token. Later runs reuse all of them; an identity setting
     /// that differs from the one the registry was initialised with is an error.
     pub async fn build(self) -> Result<(Issuer, Opened), IssuerError> {
-        let config = self.config;
+        let mut config = self.config;
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(IssuerError::config(
                 "Issuer::open must be called inside a tokio runtime",
             ));
         }
-        // Unknown or broken extra contexts stop the issuer before anything is opened.
+        // A broken profile, and unknown or broken extra contexts, stop the issuer before
+        // anything is opened.
+        config.load_profiles()?;
         let loader = config.context_loader()?;
         crate::fsutil::create_private_dir(&config.data_dir)?;
         let store: Arc<dyn RegistryStore> = match self.store {

@@ -446,7 +446,7 @@ async fn sign_parallel(mut jobs: Vec<SignJob>, ctx: Arc<SignContext>) -> Vec<Sig
 #[cfg(test)]
 mod tests {
     use super::*;
-    use civitas_core::model::samples;
+    use civitas_core::model::{DocumentType, sample};
     use civitas_core::secure::{SecureError, Securing};
     use civitas_keys::keys::{KeyAlgorithm, KeyPair, PublicKey};
     use civitas_keys::signer::{LocalSigner, SignerError};
@@ -497,14 +497,18 @@ mod tests {
         }
     }
 
+    fn birth() -> Document {
+        let kind = DocumentType::named("birth").unwrap();
+        let subject = sample(&kind).unwrap();
+        Document::new(kind, subject).unwrap()
+    }
+
     fn jobs(n: usize) -> Vec<SignJob> {
         (0..n)
             .map(|i| SignJob {
                 i,
                 item: Item {
-                    payload: Payload::Typed(Document::Birth(
-                        Box::new(samples::birth_certificate()),
-                    )),
+                    payload: Payload::Typed(birth()),
                     source: None,
                     source_version: None,
                     supersede: false,

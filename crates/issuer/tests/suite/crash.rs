@@ -229,7 +229,7 @@ async fn sigkill_mid_batch_loses_nothing_acknowledged() {
                     let item = birth_item(n);
                     civitas_issuer::IssueRequest::new(
                         civitas_issuer::Document::parse(
-                            civitas_core::model::DocumentType::BirthCertificate,
+                            civitas_testkit::samples::kind("BirthCertificate"),
                             &item["record"],
                         )
                         .unwrap(),

@@ -211,7 +211,7 @@ async fn idempotency_supersession_and_vc_api_shapes() {
     assert_eq!(old.superseded_by.as_deref(), new["credentialId"].as_str());
 
     // VC-API, VC 2.0 input (issuer, id, validFrom filled in), unknown option ignored
-    let subject = serde_json::to_value(civitas_core::model::samples::birth_certificate()).unwrap();
+    let subject = civitas_testkit::samples::birth_record();
     let v2 = json!({
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/civitas/civil-registry/v1"],
         "type": ["VerifiableCredential", "BirthCertificate"],

@@ -8,6 +8,7 @@ mod http_flow;
 mod js_interop;
 mod oid4vci;
 mod problem_details;
+mod profiles;
 mod rejections;
 mod request_bodies;
 mod restart_and_load;

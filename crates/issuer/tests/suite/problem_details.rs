@@ -3,7 +3,10 @@
 
 use crate::common;
 
-use civitas_core::schema::{self, BIRTH_CERTIFICATE_SCHEMA};
+use civitas_core::schema;
+
+const BIRTH_CERTIFICATE_SCHEMA: &str =
+    "https://w3id.org/civitas/civil-registry/v1/birth-certificate.schema.json";
 use civitas_issuer::DidMethod;
 use civitas_issuer::IssuerError;
 use civitas_issuer::http::problem::Problem;
@@ -34,7 +37,7 @@ fn pointers(problem: &Value) -> Vec<String> {
 async fn http_schema_violation_lists_its_pointers() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path(), DidMethod::Web).await;
-    let subject = serde_json::to_value(civitas_core::model::samples::birth_certificate()).unwrap();
+    let subject = civitas_testkit::samples::birth_record();
     let body = json!({"credential": {
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/civitas/civil-registry/v1"],
         "type": ["VerifiableCredential", "BirthCertificate"],
@@ -64,7 +67,7 @@ fn two_schema_violations_both_reach_the_problem_document() {
         "type": ["VerifiableCredential", "BirthCertificate"],
         "issuer": "did:web:registry.example",
         "credentialSubject":
-            serde_json::to_value(civitas_core::model::samples::birth_certificate()).unwrap(),
+            civitas_testkit::samples::birth_record(),
     });
     credential["credentialSubject"]["givenName"] = json!(" Padded ");
     credential["credentialSubject"]["birthPlace"]["addressCountry"] = json!("mu");

@@ -66,14 +66,13 @@ async fn every_rejection_has_its_status_and_changes_nothing() {
     let before = snapshot(&server).await;
 
     let good = serde_json::to_vec(&birth_body("REJ-1")).unwrap();
-    let mut undefined =
-        serde_json::to_value(civitas_core::model::samples::birth_certificate()).unwrap();
+    let mut undefined = civitas_testkit::samples::birth_record();
     undefined["favouriteColour"] = json!("blue");
     let v2_undefined = json!({"credential": {
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/civitas/civil-registry/v1",
                      {"@vocab": null}],
         "type": ["VerifiableCredential", "BirthCertificate"],
-        "credentialSubject": serde_json::to_value(civitas_core::model::samples::birth_certificate()).unwrap(),
+        "credentialSubject": civitas_testkit::samples::birth_record(),
         "nickname": "Mimi"
     }});
     let mut invalid_record = birth_body("REJ-3");
@@ -98,7 +97,7 @@ async fn every_rejection_has_its_status_and_changes_nothing() {
         ("undefined term (VC-API)", "/credentials/issue", serde_json::to_vec(&v2_undefined).unwrap(), Some(&admin), 400, "undefined-term"),
         ("record in the future", "/birth-certificates", serde_json::to_vec(&invalid_record).unwrap(), Some(&admin), 400, "invalid-record"),
         ("invalid sex code", "/birth-certificates", serde_json::to_vec(&bad_sex).unwrap(), Some(&admin), 400, "invalid-record"),
-        ("missing sourceRecordId", "/birth-certificates", serde_json::to_vec(&serde_json::to_value(civitas_core::model::samples::birth_certificate()).unwrap()).unwrap(), Some(&admin), 400, "invalid-request"),
+        ("missing sourceRecordId", "/birth-certificates", serde_json::to_vec(&civitas_testkit::samples::birth_record()).unwrap(), Some(&admin), 400, "invalid-request"),
         ("VC-API without credential", "/credentials/issue", b"{\"options\":{}}".to_vec(), Some(&admin), 400, "invalid-request"),
         ("VC-API invalid data model", "/credentials/issue", br#"{"credential":{"@context":["https://example.org/x"],"type":["VerifiableCredential"]}}"#.to_vec(), Some(&admin), 400, "invalid-credential"),
         ("VC-API with credentialStatus", "/credentials/issue", serde_json::to_vec(&json!({"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"], "credentialStatus": {"type": "X"}, "credentialSubject": {"id": "did:example:1"}}})).unwrap(), Some(&admin), 400, "invalid-request"),

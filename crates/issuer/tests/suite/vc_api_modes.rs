@@ -82,7 +82,7 @@ async fn the_open_mode_signs_generic_credentials_and_keeps_a_callers_status() {
     let mut birth = json!({
         "@context": [V2, "https://w3id.org/civitas/civil-registry/v1"],
         "type": ["VerifiableCredential", "BirthCertificate"],
-        "credentialSubject": serde_json::to_value(civitas_core::model::samples::birth_certificate()).unwrap()
+        "credentialSubject": civitas_testkit::samples::birth_record()
     });
     birth["credentialSubject"]["sex"] = json!("unknown value");
     let (status, body) = issue(&server, &birth).await;

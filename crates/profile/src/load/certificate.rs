@@ -29,6 +29,34 @@ impl Loader<'_> {
             }
             sections.push(crate::format::Section { title, fields });
         }
-        Ok(Certificate { title, sections })
+        let mut summary_pieces = Vec::new();
+        let summary = match &c.summary {
+            Some(raw) => {
+                let label = self.label(Some(raw), "the certificate summary", span)?;
+                for (language, text) in &label.texts {
+                    let pieces = crate::summary::parse(text)
+                        .map_err(|e| self.invalid(&raw.span(), format!("summary: {e}")))?;
+                    summary_pieces.push((language.clone(), pieces.clone()));
+                    for piece in pieces {
+                        if let crate::summary::Piece::Field(path) = piece {
+                            profile.resolve(&path).map_err(|e| {
+                                self.invalid(
+                                    &raw.span(),
+                                    format!("summary: `{{{path}}}` is not a field ({e})"),
+                                )
+                            })?;
+                        }
+                    }
+                }
+                Some(label)
+            }
+            None => None,
+        };
+        Ok(Certificate {
+            title,
+            summary,
+            sections,
+            summary_pieces,
+        })
     }
 }

@@ -43,27 +43,8 @@ impl Profile {
     /// file is refused before it is read).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ProfileError> {
         let path = path.as_ref();
-        let origin = path.display().to_string();
-        let io = |e: std::io::Error| ProfileError::file(&origin, Reason::Io(e.to_string()));
-        let file = std::fs::File::open(path).map_err(io)?;
-        let size = file.metadata().map_err(io)?.len();
-        if size > MAX_PROFILE_BYTES {
-            return Err(too_large(&origin, size));
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_PROFILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            ProfileError::file(
-                &origin,
-                Reason::Io(format!(
-                    "not UTF-8 text (byte {})",
-                    e.utf8_error().valid_up_to()
-                )),
-            )
-        })?;
-        Self::from_toml(&text, &origin)
+        let text = read_text(path)?;
+        Self::from_toml(&text, &path.display().to_string())
     }
 
     /// Checks the profile `text`; `origin` names it in errors (a file path, `birth-certificate`).
@@ -82,6 +63,31 @@ impl Profile {
         })?;
         Loader { origin, text }.profile(raw)
     }
+}
+
+/// Reads a profile file's text: at most [`MAX_PROFILE_BYTES`] (a larger file is refused before
+/// it is read), UTF-8.
+pub fn read_text(path: &Path) -> Result<String, ProfileError> {
+    let origin = path.display().to_string();
+    let io = |e: std::io::Error| ProfileError::file(&origin, Reason::Io(e.to_string()));
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > MAX_PROFILE_BYTES {
+        return Err(too_large(&origin, size));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PROFILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        ProfileError::file(
+            &origin,
+            Reason::Io(format!(
+                "not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            )),
+        )
+    })
 }
 
 fn too_large(origin: &str, size: u64) -> ProfileError {
@@ -213,6 +219,8 @@ impl Loader<'_> {
             cv1: None,
             certificate: Certificate {
                 title: Label::default(),
+                summary: None,
+                summary_pieces: Vec::new(),
                 sections: Vec::new(),
             },
             sample: None,

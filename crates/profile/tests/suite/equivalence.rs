@@ -1,6 +1,7 @@
 //! The bundled birth and marriage profiles against what civitas writes by hand today: the
 //! civil-registry JSON-LD context, the two JSON Schemas (behaviour on the samples and on broken
-//! variants), the CV1 key table of civitas-qr, and the VC 2.0 protected terms.
+//! variants), the CV1 key table civitas-qr and the ingestion targets civitas-infohighway had
+//! by hand (both frozen in tests/fixtures/), and the VC 2.0 protected terms.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -643,7 +644,9 @@ fn the_record_rules_are_reported_where_the_model_reports_them() {
     }
 }
 
-/// civitas-qr's key table, read from its source (this crate does not depend on civitas-qr).
+/// civitas-qr's hand-written key table (table version 1), as it was before the table was
+/// derived from the profiles: frozen in tests/fixtures/cv1-table-v1.rs.txt, a verbatim copy of
+/// that part of crates/qr/src/compact/claims.rs.
 struct QrTable {
     keys: Vec<(u64, String, String)>,
     types: BTreeMap<u64, String>,
@@ -653,7 +656,7 @@ struct QrTable {
 }
 
 fn qr_table() -> QrTable {
-    let source = repo_file("crates/qr/src/compact/claims.rs");
+    let source = repo_file("crates/profile/tests/fixtures/cv1-table-v1.rs.txt");
     let section = |start: &str| -> String {
         let from = source.find(start).unwrap_or_else(|| panic!("{start}"));
         let rest = &source[from..];
@@ -719,6 +722,30 @@ fn the_cv1_key_table_is_civitas_qr_s_key_by_key() {
     assert_eq!(merged.documents, qr.documents);
     assert_eq!(merged.implied, qr.implied);
     assert_eq!(merged.subject_types, qr.subject_types);
+    // The table of every known type (what civitas-qr encodes with) keeps every key and code of
+    // table version 1: a CV1 text made before the other types existed reads the same.
+    let registry = civitas_profile::known();
+    let all = registry.cv1();
+    for (key, member, kind) in &qr.keys {
+        let row = all.keys.iter().find(|k| k.key == *key);
+        assert_eq!(
+            row.map(|k| (k.member.clone(), format!("{:?}", k.kind))),
+            Some((member.clone(), kind.clone())),
+            "key {key}"
+        );
+    }
+    for (code, name) in &qr.types {
+        assert_eq!(all.types.get(code), Some(name), "type code {code}");
+    }
+    for (code, name) in &qr.documents {
+        assert_eq!(all.documents.get(code), Some(name), "document code {code}");
+    }
+    for (member, class) in &qr.implied {
+        assert_eq!(all.implied.get(member), Some(class), "`{member}`");
+    }
+    for (document, class) in &qr.subject_types {
+        assert_eq!(all.subject_types.get(document), Some(class), "{document}");
+    }
     // Per profile, every field path has its member's key.
     let birth = profile("birth-certificate");
     let keys: BTreeMap<String, u64> = birth
@@ -794,10 +821,12 @@ fn the_derived_schemas_are_the_bundled_files_but_for_an_unused_definition() {
     }
 }
 
-/// civitas-infohighway's target fields of a document type, read from its source: (path with
-/// `[]` for list items, kind, list maximum).
+/// civitas-infohighway's hand-written target fields of a document type, as they were before
+/// they were derived from the profiles: (path with `[]` for list items, kind, list maximum).
+/// Frozen in tests/fixtures/infohighway-fields-v1.rs.txt, a verbatim copy of that part of
+/// crates/infohighway/src/mapping/fields.rs.
 fn infohighway_targets(document: &str) -> BTreeSet<(String, String, Option<u64>)> {
-    let source = repo_file("crates/infohighway/src/mapping/fields.rs");
+    let source = repo_file("crates/profile/tests/fixtures/infohighway-fields-v1.rs.txt");
     let const_re = Regex::new(r"const (\w+): &\[\(&str, Kind\)\] = &\[([^\]]*)\];").unwrap();
     let member_re = Regex::new(r#"\("(\w+)", Kind::(\w+)\)"#).unwrap();
     let mut shapes: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();

@@ -15,11 +15,11 @@ use serde_json::{Map, Value as Json};
 use super::CompactError;
 use civitas_core::credential::{Credential, format_datetime, one_or_many};
 use civitas_core::model::DocumentType;
-use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, CREDENTIALS_V2};
+use civitas_jsonld::contexts::CREDENTIALS_V2;
 use civitas_keys::encoding::{decode_multibase_base58, multibase_base58};
 use civitas_keys::resolver::controller_of;
 
-/// Top-level claim: document type (uint, [`DOCUMENT_TYPES`]).
+/// Top-level claim: document type (uint, a code of the [`table`]).
 pub const CLAIM_TYPE: u64 = 1;
 /// Top-level claim: credential `id` (16-byte UUID of a `urn:uuid:` id, or text).
 pub const CLAIM_ID: u64 = 2;
@@ -29,96 +29,102 @@ pub const CLAIM_ISSUER: u64 = 3;
 pub const CLAIM_VALID_FROM: u64 = 4;
 /// Top-level claim: `validUntil` (seconds since the Unix epoch, or text).
 pub const CLAIM_VALID_UNTIL: u64 = 5;
-/// Top-level claim: `credentialSubject` (map keyed by [`SUBJECT_KEYS`]).
+/// Top-level claim: `credentialSubject` (map keyed by the [`table`]'s keys).
 pub const CLAIM_SUBJECT: u64 = 6;
 /// Top-level claim: `credentialStatus` (array of entries).
 pub const CLAIM_STATUS: u64 = 7;
 
-/// Document type codes.
-pub const DOCUMENT_TYPES: [(u64, DocumentType); 2] = [
-    (1, DocumentType::BirthCertificate),
-    (2, DocumentType::MarriageCertificate),
-];
+/// How a subject member's value is written (SPEC.md §13.4): the kinds of the profiles' CV1
+/// key table.
+pub use civitas_core::profile::Cv1Kind as Kind;
 
-/// How a subject member's value is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Text.
-    Text,
-    /// A DID: the multicodec key bytes of a `did:key` (as a byte string), or text.
-    Did,
-    /// Text, or a map from language tag to text.
-    Localized,
-    /// `YYYY-MM-DD`: days since 1970-01-01 (may be negative), or text.
-    Date,
-    /// `hh:mm:ss`: seconds since midnight, or text.
-    Time,
-    /// A `type` value: a code of [`TYPE_NAMES`], or text.
-    TypeName,
-    /// A nested object (same key table).
-    Object,
-    /// An array of nested objects.
-    ObjectList,
+/// The key table of version 1: the union of every known profile's `[cv1]` keys — document type
+/// codes, subject members and their kinds, `type` value codes and implied classes
+/// (civitas-profile's registry refuses a profile whose keys clash with a known one's).
+pub fn table() -> Table {
+    Table(civitas_core::profile::known())
 }
 
-/// The subject key table, version 1: key, JSON member, kind. The keys follow the order in which
-/// civitas writes the members of every object, so a rebuilt subject keeps that order.
-pub const SUBJECT_KEYS: [(u64, &str, Kind); 27] = [
-    (0, "id", Kind::Did),
-    (1, "type", Kind::TypeName),
-    (2, "spouses", Kind::ObjectList),
-    (3, "givenName", Kind::Localized),
-    (4, "familyName", Kind::Localized),
-    (5, "familyNameAfterMarriage", Kind::Localized),
-    (6, "sex", Kind::Text),
-    (7, "birthDate", Kind::Date),
-    (8, "birthTime", Kind::Time),
-    (9, "nationalId", Kind::Text),
-    (10, "nationality", Kind::Text),
-    (11, "birthPlace", Kind::Object),
-    (12, "marriageDate", Kind::Date),
-    (13, "marriagePlace", Kind::Object),
-    (14, "officer", Kind::Text),
-    (15, "witnesses", Kind::ObjectList),
-    (16, "mother", Kind::Object),
-    (17, "father", Kind::Object),
-    (18, "name", Kind::Text),
-    (19, "addressLocality", Kind::Text),
-    (20, "registrationNumber", Kind::Text),
-    (21, "registrationOffice", Kind::Text),
-    (22, "district", Kind::Text),
-    (23, "addressCountry", Kind::Text),
-    (24, "registrationDate", Kind::Date),
-    (25, "registrar", Kind::Text),
-    (26, "registration", Kind::Object),
-];
+/// A snapshot of the known profiles, read for their CV1 keys.
+#[derive(Debug, Clone)]
+pub struct Table(std::sync::Arc<civitas_core::profile::Registry>);
 
-/// The `type` an object has unless it says otherwise: such a `type` is not written (an object
-/// without `type` where one is implied writes `null`).
-pub fn default_type(member: &str) -> Option<&'static str> {
-    match member {
-        "birthPlace" | "marriagePlace" => Some("Place"),
-        "mother" | "father" | "witnesses" | "spouses" => Some("Person"),
-        "registration" => Some("CivilRegistration"),
-        _ => None,
+impl Table {
+    fn cv1(&self) -> &civitas_core::profile::Cv1Table {
+        self.0.cv1()
+    }
+
+    /// The code of a document type.
+    pub fn document_code(&self, kind: &DocumentType) -> Option<u64> {
+        self.cv1()
+            .documents
+            .iter()
+            .find(|(_, t)| t.as_str() == kind.as_str())
+            .map(|(c, _)| *c)
+    }
+
+    /// The document type of a code.
+    pub fn document_type(&self, code: u64) -> Option<DocumentType> {
+        let name = self.cv1().documents.get(&code)?;
+        DocumentType::from_types([name.as_str()])
+    }
+
+    /// The key and kind of a subject member.
+    pub fn key(&self, member: &str) -> Option<(u64, Kind)> {
+        self.cv1()
+            .keys
+            .iter()
+            .find(|k| k.member == member)
+            .map(|k| (k.key, k.kind))
+    }
+
+    /// The member and kind of a key.
+    pub fn member(&self, key: u64) -> Option<(&str, Kind)> {
+        self.cv1()
+            .keys
+            .iter()
+            .find(|k| k.key == key)
+            .map(|k| (k.member.as_str(), k.kind))
+    }
+
+    /// The `type` an object has unless it says otherwise: such a `type` is not written (an
+    /// object without `type` where one is implied writes `null`).
+    pub fn default_type(&self, member: &str) -> Option<&str> {
+        self.cv1().implied.get(member).map(String::as_str)
+    }
+
+    /// The implied `type` of the subject of a document type.
+    pub fn subject_type(&self, kind: &DocumentType) -> Option<&str> {
+        self.cv1()
+            .subject_types
+            .get(kind.as_str())
+            .map(String::as_str)
+    }
+
+    /// The code of a `type` value.
+    pub fn type_code(&self, name: &str) -> Option<u64> {
+        self.cv1()
+            .types
+            .iter()
+            .find(|(_, n)| n.as_str() == name)
+            .map(|(c, _)| *c)
+    }
+
+    /// The `type` value of a code.
+    pub fn type_name(&self, code: u64) -> Option<&str> {
+        self.cv1().types.get(&code).map(String::as_str)
+    }
+
+    /// The context URL and the schema URL of a document type.
+    pub fn urls(&self, kind: &DocumentType) -> Option<(&str, &str)> {
+        self.0.get(kind.as_str()).map(|k| {
+            (
+                k.profile.document.context_url.as_str(),
+                k.profile.document.schema_url.as_str(),
+            )
+        })
     }
 }
-
-/// The implied `type` of the subject of each document type.
-pub fn subject_type(kind: DocumentType) -> &'static str {
-    match kind {
-        DocumentType::BirthCertificate => "Person",
-        DocumentType::MarriageCertificate => "Marriage",
-    }
-}
-
-/// `type` value codes.
-pub const TYPE_NAMES: [(u64, &str); 4] = [
-    (1, "Person"),
-    (2, "Place"),
-    (3, "CivilRegistration"),
-    (4, "Marriage"),
-];
 
 /// Status purpose codes.
 pub const STATUS_PURPOSES: [(u64, &str); 4] = [
@@ -186,17 +192,21 @@ pub fn encode(credential: &Credential, kid: &str) -> Result<Vec<u8>, CompactErro
         .json()
         .as_object()
         .ok_or_else(|| not_representable("", "not an object"))?;
-    let kind = credential.document_type().ok_or_else(|| {
+    let table = table();
+    let no_form = || {
         not_representable(
             "/type",
-            "only civitas birth and marriage certificates have a compact form",
+            "only documents of a known type whose profile has a [cv1] table have a compact form",
         )
-    })?;
+    };
+    let kind = credential.document_type().ok_or_else(no_form)?;
+    let code = table.document_code(&kind).ok_or_else(no_form)?;
+    let (context_url, schema_url) = table.urls(&kind).ok_or_else(no_form)?;
     let context = json.get("@context").cloned().unwrap_or(Json::Null);
-    if context != Json::from(vec![CREDENTIALS_V2, CIVIL_REGISTRY_V1]) {
+    if context != Json::from(vec![CREDENTIALS_V2, context_url]) {
         return Err(not_representable(
             "/@context",
-            format!("must be exactly [\"{CREDENTIALS_V2}\", \"{CIVIL_REGISTRY_V1}\"]"),
+            format!("must be exactly [\"{CREDENTIALS_V2}\", \"{context_url}\"]"),
         ));
     }
     if credential.types() != ["VerifiableCredential", kind.as_str()] {
@@ -206,11 +216,6 @@ pub fn encode(credential: &Credential, kid: &str) -> Result<Vec<u8>, CompactErro
         ));
     }
     let mut claims: Vec<(u64, Cbor)> = Vec::new();
-    let code = DOCUMENT_TYPES
-        .iter()
-        .find(|(_, t)| *t == kind)
-        .map(|(c, _)| *c)
-        .unwrap_or_default();
     claims.push((CLAIM_TYPE, uint(code)));
     for (member, value) in json {
         let pointer = format!("/{member}");
@@ -230,7 +235,7 @@ pub fn encode(credential: &Credential, kid: &str) -> Result<Vec<u8>, CompactErro
             "validFrom" => claims.push((CLAIM_VALID_FROM, encode_instant(value, &pointer)?)),
             "validUntil" => claims.push((CLAIM_VALID_UNTIL, encode_instant(value, &pointer)?)),
             "credentialSchema" => {
-                let expected = schema_of(kind);
+                let expected = schema_of(schema_url);
                 let given = one_or_many(Some(value));
                 if given.len() != 1 || *given[0] != expected {
                     return Err(not_representable(
@@ -242,7 +247,7 @@ pub fn encode(credential: &Credential, kid: &str) -> Result<Vec<u8>, CompactErro
             "credentialSubject" => match value {
                 Json::Object(o) => claims.push((
                     CLAIM_SUBJECT,
-                    encode_object(o, Some(subject_type(kind)), &pointer, 0)?,
+                    encode_object(&table, o, table.subject_type(&kind), &pointer, 0)?,
                 )),
                 _ => {
                     return Err(not_representable(
@@ -268,7 +273,7 @@ pub fn encode(credential: &Credential, kid: &str) -> Result<Vec<u8>, CompactErro
     if !json.contains_key("credentialSchema") {
         return Err(not_representable(
             "/credentialSchema",
-            format!("must be {}", schema_of(kind)),
+            format!("must be {}", schema_of(schema_url)),
         ));
     }
     claims.sort_by_key(|(k, _)| *k);
@@ -276,8 +281,8 @@ pub fn encode(credential: &Credential, kid: &str) -> Result<Vec<u8>, CompactErro
     super::cose::to_vec(&map).map_err(CompactError::from)
 }
 
-fn schema_of(kind: DocumentType) -> Json {
-    serde_json::json!({"id": kind.schema_url(), "type": "JsonSchema"})
+fn schema_of(url: &str) -> Json {
+    serde_json::json!({"id": url, "type": "JsonSchema"})
 }
 
 fn encode_id(value: &Json, pointer: &str) -> Result<Cbor, CompactError> {
@@ -308,14 +313,8 @@ fn encode_instant(value: &Json, pointer: &str) -> Result<Cbor, CompactError> {
 
 const TYPE_KEY: u64 = 1;
 
-fn subject_key(name: &str) -> Option<(u64, Kind)> {
-    SUBJECT_KEYS
-        .iter()
-        .find(|(_, n, _)| *n == name)
-        .map(|(k, _, kind)| (*k, *kind))
-}
-
 fn encode_object(
+    table: &Table,
     object: &Map<String, Json>,
     implied_type: Option<&str>,
     pointer: &str,
@@ -336,13 +335,13 @@ fn encode_object(
             continue;
         }
         let p = format!("{pointer}/{name}");
-        let (key, kind) = subject_key(name).ok_or_else(|| {
+        let (key, kind) = table.key(name).ok_or_else(|| {
             not_representable(
                 &p,
                 format!("`{name}` is not in the compact key table (version 1)"),
             )
         })?;
-        entries.push((key, encode_value(name, value, kind, &p, depth)?));
+        entries.push((key, encode_value(table, name, value, kind, &p, depth)?));
     }
     entries.sort_by_key(|(k, _)| *k);
     Ok(Cbor::Map(
@@ -357,6 +356,7 @@ fn text_of<'a>(value: &'a Json, pointer: &str) -> Result<&'a str, CompactError> 
 }
 
 fn encode_value(
+    table: &Table,
     member: &str,
     value: &Json,
     kind: Kind,
@@ -405,15 +405,29 @@ fn encode_value(
                 _ => Cbor::Text(text.to_owned()),
             }
         }
+        Kind::Instant => encode_instant(value, pointer)?,
+        Kind::Amount => match value {
+            Json::Object(o) => match compact_amount(o) {
+                Some(a) => a,
+                None => encode_object(table, o, None, pointer, depth + 1)?,
+            },
+            _ => return Err(not_representable(pointer, "must be an amount object")),
+        },
+        Kind::Integer => match value.as_i64() {
+            Some(n) => int(n),
+            None => return Err(not_representable(pointer, "must be an integer")),
+        },
         Kind::TypeName => {
             let text = text_of(value, pointer)?;
-            match TYPE_NAMES.iter().find(|(_, n)| *n == text) {
-                Some((code, _)) => uint(*code),
+            match table.type_code(text) {
+                Some(code) => uint(code),
                 None => Cbor::Text(text.to_owned()),
             }
         }
         Kind::Object => match value {
-            Json::Object(o) => encode_object(o, default_type(member), pointer, depth + 1)?,
+            Json::Object(o) => {
+                encode_object(table, o, table.default_type(member), pointer, depth + 1)?
+            }
             _ => return Err(not_representable(pointer, "must be an object")),
         },
         Kind::ObjectList => match value {
@@ -423,8 +437,9 @@ fn encode_value(
                     .enumerate()
                     .map(|(i, item)| match item {
                         Json::Object(o) => encode_object(
+                            table,
                             o,
-                            default_type(member),
+                            table.default_type(member),
                             &format!("{pointer}/{i}"),
                             depth + 1,
                         ),
@@ -567,15 +582,17 @@ pub fn decode(payload: &[u8], kid: &str) -> Result<DecodedClaims, CompactError> 
         .as_ref()
         .and_then(as_u64)
         .ok_or_else(|| bad_claim("type", "the document type code is missing"))?;
-    let kind = DOCUMENT_TYPES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, t)| *t)
+    let table = table();
+    let kind = table
+        .document_type(code)
+        .ok_or_else(|| bad_claim("type", format!("unknown document type code {code}")))?;
+    let (context_url, schema_url) = table
+        .urls(&kind)
         .ok_or_else(|| bad_claim("type", format!("unknown document type code {code}")))?;
     let mut vc = Map::new();
     vc.insert(
         "@context".into(),
-        Json::from(vec![CREDENTIALS_V2, CIVIL_REGISTRY_V1]),
+        Json::from(vec![CREDENTIALS_V2, context_url]),
     );
     if let Some(id) = claims.remove(&CLAIM_ID) {
         let id = match id {
@@ -611,22 +628,26 @@ pub fn decode(payload: &[u8], kid: &str) -> Result<DecodedClaims, CompactError> 
             vc.insert(name.into(), Json::String(decode_instant(v, name)?));
         }
     }
-    vc.insert("credentialSchema".into(), schema_of(kind));
+    vc.insert("credentialSchema".into(), schema_of(schema_url));
     let subject = claims
         .remove(&CLAIM_SUBJECT)
         .ok_or_else(|| bad_claim("credentialSubject", "is missing"))?;
     let Cbor::Map(subject) = subject else {
         return Err(bad_claim("credentialSubject", "must be a map"));
     };
-    vc.insert(
-        "credentialSubject".into(),
-        Json::Object(decode_object(
-            subject,
-            Some(subject_type(kind)),
-            "credentialSubject",
-            0,
-        )?),
-    );
+    let mut subject = Json::Object(decode_object(
+        &table,
+        subject,
+        table.subject_type(&kind),
+        "credentialSubject",
+        0,
+    )?);
+    // Members come back in the profile's order, as the issuer wrote them (the keys are in
+    // ascending order, which is that order for the birth and marriage table only).
+    if let Some(known) = table.0.get(kind.as_str()) {
+        known.profile.order(&mut subject);
+    }
+    vc.insert("credentialSubject".into(), subject);
     if let Some(status) = claims.remove(&CLAIM_STATUS) {
         vc.insert("credentialStatus".into(), decode_status(status)?);
     }
@@ -650,6 +671,7 @@ fn decode_instant(v: Cbor, path: &str) -> Result<String, CompactError> {
 }
 
 fn decode_object(
+    table: &Table,
     entries: Vec<(Cbor, Cbor)>,
     implied_type: Option<&str>,
     path: &str,
@@ -666,12 +688,9 @@ fn decode_object(
         members.push((TYPE_KEY, "type", Json::String(implied.to_owned())));
     }
     for (key, value) in entries {
-        let (_, name, kind) = SUBJECT_KEYS
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .ok_or_else(|| {
-                bad_claim(path, format!("unknown key {key} (not in table version 1)"))
-            })?;
+        let (name, kind) = table.member(key).ok_or_else(|| {
+            bad_claim(path, format!("unknown key {key} (not in table version 1)"))
+        })?;
         let p = format!("{path}.{name}");
         if key == TYPE_KEY && value == Cbor::Null {
             if implied_type.is_none() {
@@ -679,7 +698,11 @@ fn decode_object(
             }
             continue;
         }
-        members.push((key, *name, decode_value(name, value, *kind, &p, depth)?));
+        members.push((
+            key,
+            name,
+            decode_value(table, name, value, kind, &p, depth)?,
+        ));
     }
     members.sort_by_key(|(k, _, _)| *k);
     if members.is_empty() {
@@ -692,6 +715,7 @@ fn decode_object(
 }
 
 fn decode_value(
+    table: &Table,
     member: &str,
     value: Cbor,
     kind: Kind,
@@ -743,20 +767,33 @@ fn decode_value(
                 Json::String(secs.format("%H:%M:%S").to_string())
             }
         },
+        Kind::Instant => Json::String(decode_instant(value, path)?),
+        Kind::Amount => match value {
+            Cbor::Array(parts) => expand_amount(parts, path)?,
+            Cbor::Map(m) => Json::Object(decode_object(table, m, None, path, depth + 1)?),
+            _ => return Err(bad_claim(path, "must be an amount array or a map")),
+        },
+        Kind::Integer => {
+            Json::from(as_i64(&value).ok_or_else(|| bad_claim(path, "must be an integer"))?)
+        }
         Kind::TypeName => match value {
             Cbor::Text(s) => Json::String(s),
             other => {
                 let code = as_u64(&other).unwrap_or(u64::MAX);
-                let name = TYPE_NAMES
-                    .iter()
-                    .find(|(c, _)| *c == code)
-                    .map(|(_, n)| *n)
+                let name = table
+                    .type_name(code)
                     .ok_or_else(|| bad_claim(path, "unknown type code"))?;
                 Json::String(name.to_owned())
             }
         },
         Kind::Object => match value {
-            Cbor::Map(m) => Json::Object(decode_object(m, default_type(member), path, depth + 1)?),
+            Cbor::Map(m) => Json::Object(decode_object(
+                table,
+                m,
+                table.default_type(member),
+                path,
+                depth + 1,
+            )?),
             _ => return Err(bad_claim(path, "must be a map")),
         },
         Kind::ObjectList => match value {
@@ -766,8 +803,9 @@ fn decode_value(
                     .enumerate()
                     .map(|(i, item)| match item {
                         Cbor::Map(m) => decode_object(
+                            table,
                             m,
-                            default_type(member),
+                            table.default_type(member),
                             &format!("{path}[{i}]"),
                             depth + 1,
                         )
@@ -779,6 +817,75 @@ fn decode_value(
             _ => return Err(bad_claim(path, "must be an array")),
         },
     })
+}
+
+/// `{"value": "1234.50", "currency": "MUR"}` as `[123450, 2, "MUR"]`, when the value is a
+/// plain decimal that prints back the same (no leading zeros, at most 18 digits).
+fn compact_amount(o: &Map<String, Json>) -> Option<Cbor> {
+    if o.len() != 2 {
+        return None;
+    }
+    let value = o.get("value")?.as_str()?;
+    let currency = o.get("currency")?.as_str()?;
+    let (negative, digits) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty()
+        || whole.len() + fraction.len() > 18
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
+        || (digits.contains('.') && fraction.is_empty())
+    {
+        return None;
+    }
+    let mantissa: i64 = format!("{whole}{fraction}").parse().ok()?;
+    let mantissa = if negative { -mantissa } else { mantissa };
+    let scale = u32::try_from(fraction.len()).ok()?;
+    (amount_text(mantissa, scale)? == value).then(|| {
+        Cbor::Array(vec![
+            int(mantissa),
+            uint(u64::from(scale)),
+            Cbor::Text(currency.to_owned()),
+        ])
+    })
+}
+
+/// The decimal text of `mantissa` × 10^-`scale`, with exactly `scale` decimals.
+fn amount_text(mantissa: i64, scale: u32) -> Option<String> {
+    if scale > 18 {
+        return None;
+    }
+    let digits = mantissa.unsigned_abs().to_string();
+    let scale = scale as usize;
+    let padded = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - scale);
+    let sign = if mantissa < 0 { "-" } else { "" };
+    Some(if scale == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    })
+}
+
+fn expand_amount(parts: Vec<Cbor>, path: &str) -> Result<Json, CompactError> {
+    let [mantissa, scale, currency] = <[Cbor; 3]>::try_from(parts)
+        .map_err(|_| bad_claim(path, "an amount is [mantissa, scale, currency]"))?;
+    let mantissa =
+        as_i64(&mantissa).ok_or_else(|| bad_claim(path, "the mantissa is an integer"))?;
+    let scale = as_u64(&scale)
+        .and_then(|s| u32::try_from(s).ok())
+        .ok_or_else(|| bad_claim(path, "the scale is 0 to 18"))?;
+    let value =
+        amount_text(mantissa, scale).ok_or_else(|| bad_claim(path, "the scale is 0 to 18"))?;
+    let currency = text(currency, path)?;
+    let mut out = Map::new();
+    out.insert("value".into(), Json::String(value));
+    out.insert("currency".into(), Json::String(currency));
+    Ok(Json::Object(out))
 }
 
 fn decode_status(value: Cbor) -> Result<Json, CompactError> {

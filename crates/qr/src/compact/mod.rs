@@ -14,12 +14,13 @@
 //!
 //! ```
 //! use civitas_qr::compact;
-//! use civitas_core::{credential::CredentialBuilder, model::samples};
+//! use civitas_core::{credential::CredentialBuilder, model::{DocumentType, sample}};
 //! use civitas_keys::{keys::{KeyAlgorithm, KeyPair}, resolver::OfflineResolver, signer::LocalSigner};
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 //! let signer = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
+//! let birth = DocumentType::named("BirthCertificate")?;
 //! let credential = CredentialBuilder::new(signer.controller())
-//!     .document(&samples::birth_certificate())
+//!     .document(&birth, sample(&birth).expect("a sample"))
 //!     .build()?;
 //!
 //! // The text for the QR code.
@@ -299,7 +300,7 @@ impl CompactCredential {
 
     /// The document type.
     pub fn document_type(&self) -> DocumentType {
-        self.document_type
+        self.document_type.clone()
     }
 
     /// The issuer.

@@ -4,9 +4,9 @@
 use crate::common;
 
 use civitas_core::credential::CredentialBuilder;
-use civitas_core::model::{LocalizedText, samples};
 use civitas_keys::resolver::OfflineResolver;
 use civitas_qr::compact::{self, PREFIX, base45, deflate};
+use civitas_testkit::samples;
 use common::test_signer;
 use proptest::prelude::*;
 
@@ -67,12 +67,12 @@ proptest! {
         office in "[\\p{L}0-9][\\p{L}0-9 ,.'\\-]{0,80}[\\p{L}0-9]",
     ) {
         let signer = test_signer();
-        let mut birth = samples::birth_certificate();
-        birth.given_name = LocalizedText::languages([("en", given.as_str()), ("fr", french.as_str())]);
-        birth.family_name = LocalizedText::Plain(family.clone());
-        birth.registration.office = office.clone();
+        let (kind, mut birth) = samples::sample("birth", None);
+        birth["givenName"] = serde_json::json!({"en": given, "fr": french});
+        birth["familyName"] = serde_json::json!(family);
+        birth["registration"]["registrationOffice"] = serde_json::json!(office);
         let credential = CredentialBuilder::new(signer.controller())
-            .document(&birth)
+            .document(&kind, birth)
             .build()
             .unwrap();
         let rt = runtime();

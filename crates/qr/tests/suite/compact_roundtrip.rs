@@ -8,7 +8,7 @@
 use crate::common;
 
 use civitas_core::credential::{Credential, CredentialBuilder};
-use civitas_core::model::{CivilDocument, samples};
+use civitas_core::model::DocumentType;
 use civitas_core::report::{CheckKind, Outcome, Verdict};
 use civitas_core::verify::{DocumentCheck, VerifyOptions};
 use civitas_keys::did::{ControllerDocument, ProofPurpose};
@@ -16,6 +16,7 @@ use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::resolver::OfflineResolver;
 use civitas_keys::signer::{LocalSigner, Signer};
 use civitas_qr::compact::{self, CompactError, PREFIX, SECURED_WITH};
+use civitas_testkit::samples;
 use common::{TEST_TIME, json, test_p256_signer, test_signer, vectors};
 use serde_json::{Value, json};
 
@@ -47,13 +48,13 @@ fn status(n: u32, purpose: &str, list: u32) -> Value {
     })
 }
 
-fn issued<D: CivilDocument>(doc: &D, signer: &LocalSigner) -> Credential {
+fn issued((kind, subject): &(DocumentType, Value), signer: &LocalSigner) -> Credential {
     CredentialBuilder::new(signer.controller())
         .id("urn:uuid:6f0d8a52-3c1e-4b7a-9f2e-1d5c8b4a7e30")
         .valid_from(TEST_TIME.parse().unwrap())
         .status(status(94_567, "revocation", 1))
         .status(status(20_417, "suspension", 1))
-        .document(doc)
+        .document(kind, subject.clone())
         .build()
         .unwrap()
 }
@@ -121,14 +122,13 @@ fn office_signer() -> LocalSigner {
 #[tokio::test]
 async fn typical_birth_certificates_fit_the_budget() {
     let holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
-    let birth = samples::birth_certificate();
-    let mut with_holder = birth.clone();
-    with_holder.id = Some(holder.into());
-    let mut marriage = samples::marriage_certificate();
-    marriage.spouses[0].id = Some(holder.into());
+    let birth = samples::sample("birth", None);
+    let with_holder = samples::sample("birth", Some(holder));
+    let marriage = samples::sample("marriage", Some(holder));
+    assert_eq!(marriage.1["spouses"][0]["id"], holder);
     for signer in [office_signer(), test_signer(), test_p256_signer()] {
         let plain = CredentialBuilder::new(signer.controller())
-            .document(&birth)
+            .document(&birth.0, birth.1.clone())
             .build()
             .unwrap();
         for (name, c) in [
@@ -186,12 +186,27 @@ fn check_or_write(name: &str, content: &str) {
 async fn fixed_vectors_are_reproduced_byte_for_byte() {
     // Ed25519 and RFC 6979 ECDSA are deterministic, and so is the compressor: the same
     // credential and key give the same text.
-    for (path, name) in [
-        (VECTORS[0], "birth-certificate.txt"),
-        (VECTORS[1], "birth-certificate-p256.txt"),
-        (VECTORS[2], "marriage-certificate.txt"),
-        (VECTORS[3], "marriage-certificate-p256.txt"),
+    let mut sets: Vec<(String, String)> = vec![
+        (VECTORS[0].into(), "birth-certificate.txt".into()),
+        (VECTORS[1].into(), "birth-certificate-p256.txt".into()),
+        (VECTORS[2].into(), "marriage-certificate.txt".into()),
+        (VECTORS[3].into(), "marriage-certificate-p256.txt".into()),
+    ];
+    // the five types added as profiles (vectors/civitas/<name>/, Ed25519)
+    for name in [
+        "death-certificate",
+        "driving-licence",
+        "academic-certificate",
+        "payslip",
+        "vaccination-certificate",
     ] {
+        sets.push((
+            format!("civitas/{name}/signed-di.json"),
+            format!("{name}.txt"),
+        ));
+    }
+    for (path, name) in sets {
+        let (path, name) = (path.as_str(), name.as_str());
         let text = compact::encode(&credential(path), &signer_for(path))
             .await
             .unwrap();
@@ -274,7 +289,7 @@ async fn a_key_the_issuer_does_not_list_fails_issuer_binding() {
     );
     let c = CredentialBuilder::new(issuer)
         .valid_from(TEST_TIME.parse().unwrap())
-        .document(&samples::birth_certificate())
+        .document(&samples::kind("birth"), samples::sample("birth", None).1)
         .build()
         .unwrap();
 
@@ -367,7 +382,7 @@ async fn an_expired_compact_credential_fails_validity() {
     let c = CredentialBuilder::new(signer.controller())
         .valid_from("2020-01-01T00:00:00Z".parse().unwrap())
         .valid_until("2021-01-01T00:00:00Z".parse().unwrap())
-        .document(&samples::birth_certificate())
+        .document(&samples::kind("birth"), samples::sample("birth", None).1)
         .build()
         .unwrap();
     let text = compact::encode(&c, &signer).await.unwrap();

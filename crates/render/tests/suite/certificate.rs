@@ -1,21 +1,22 @@
-//! Printable certificates: SVG, PDF and PNG of the birth and marriage certificates; the PDF opens
-//! with poppler's `pdftoppm` and its page image carries a QR code that reads back as the same
-//! compact credential. Without `pdftoppm` these checks are skipped with a message, except under
-//! `CI=true`, where they fail (Debian: `apt-get install -y poppler-utils`).
+//! Printable certificates: SVG, PDF and PNG of the birth and marriage certificates (the signed
+//! vectors) and of the sample of every bundled document type, laid out from its profile; the PDF
+//! opens with poppler's `pdftoppm` and its page image carries a QR code that reads back as the
+//! same compact credential. Without `pdftoppm` these checks are skipped with a message, except
+//! under `CI=true`, where they fail (Debian: `apt-get install -y poppler-utils`).
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use civitas_core::credential::{Credential, CredentialBuilder};
-use civitas_core::model::samples;
+use civitas_core::model::{DocumentType, sample};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::resolver::OfflineResolver;
 use civitas_keys::signer::LocalSigner;
 use civitas_qr::compact;
 use civitas_qr::{EcLevel, decode_image};
 use civitas_render::certificate::{self, Format, RenderError, RenderOptions, layout};
-use civitas_testkit::pdf;
-use serde_json::Value;
+use civitas_testkit::{pdf, samples};
+use serde_json::{Value, json};
 
 fn vector(path: &str) -> Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -67,9 +68,17 @@ async fn the_layout_has_bilingual_labels_the_fields_and_the_qr() {
         "Date de naissance",
         "Marie-Claire",
         "John / Jean",
-        "28 February 2024 / 28 février 2024, 14:35",
+        "Female / Féminin",
+        "28 February 2024 / 28 février 2024",
+        "Time of birth",
+        ">14:35<",
         "Victoria Hospital, Candos, Plaines Wilhems, MU",
+        "Mother · Mère",
+        "Father · Père",
+        "Registration · Enregistrement",
         "Civil Status Office, Rose Hill",
+        "Entry number / Numéro d&apos;acte<",
+        ">PW/B/2024/001234<",
         "urn:uuid:6f0d8a52-3c1e-4b7a-9f2e-1d5c8b4a7e30",
         "How to verify / Comment vérifier",
         "shape-rendering=\"crispEdges\"",
@@ -82,13 +91,29 @@ async fn the_layout_has_bilingual_labels_the_fields_and_the_qr() {
     for needle in [
         "Marriage Certificate",
         "Acte de mariage",
+        "Spouses · Époux",
         "Anil",
         "Sophie",
-        "Witness 2",
-        "Priya Ramsamy (R2222198800002)",
+        "Name after marriage",
+        "Male / Masculin",
+        "Witnesses · Témoins",
+        "1. Jean Li (L1111197000001)",
+        "2. Priya Ramsamy (R2222198800002)",
+        "14 June 2025 / 14 juin 2025",
     ] {
         assert!(svg.contains(needle), "{needle} is missing");
     }
+    // The spouses side by side: each row of the section has both spouses' values on its line.
+    let row = |value: &str| {
+        svg.lines()
+            .find(|l| l.contains(&format!(">{value}<")))
+            .and_then(|l| l.split("y=\"").nth(1))
+            .and_then(|r| r.split('"').next())
+            .map(str::to_owned)
+    };
+    assert_eq!(row("Anil"), row("Sophie"));
+    assert!(row("Anil").is_some());
+    assert_eq!(row("Doorgah"), row("Li"));
 }
 
 #[tokio::test]
@@ -196,17 +221,17 @@ async fn a_qr_text_of_another_credential_is_refused() {
 #[tokio::test]
 async fn hostile_and_long_values_are_escaped_and_fit() {
     let signer = test_signer();
-    let mut birth = samples::birth_certificate();
-    birth.given_name = "<script>alert(1)</script> & \"Zoé\"".into();
-    birth.registration.office = "Bureau de l'état civil de la municipalité "
-        .repeat(4)
-        .trim()
-        .to_owned();
-    birth.birth_place = birth
-        .birth_place
-        .named("Très Long Nom d'Hôpital Régional ".repeat(5).trim());
+    let kind = samples::kind("birth");
+    let mut birth = samples::birth();
+    birth["givenName"] = json!("<script>alert(1)</script> & \"Zoé\"");
+    birth["registration"]["registrationOffice"] = json!(
+        "Bureau de l'état civil de la municipalité "
+            .repeat(4)
+            .trim()
+    );
+    birth["birthPlace"]["name"] = json!("Très Long Nom d'Hôpital Régional ".repeat(5).trim());
     let credential = CredentialBuilder::new(signer.controller())
-        .document(&birth)
+        .document(&kind, birth)
         .build()
         .unwrap();
     let text = compact::encode(&credential, &signer).await.unwrap();
@@ -238,4 +263,178 @@ async fn hostile_and_long_values_are_escaped_and_fit() {
         ),
         Err(RenderError::Dpi(5000))
     );
+}
+
+/// The sample of `kind`, signed by the test issuer, and its QR text.
+async fn sample_with_qr(kind: &DocumentType) -> (Credential, String) {
+    let signer = test_signer();
+    let subject = sample(kind).unwrap();
+    let credential = CredentialBuilder::new(signer.controller())
+        .document(kind, subject)
+        .build()
+        .unwrap_or_else(|e| panic!("{kind}: {e}"));
+    let text = compact::encode(&credential, &signer).await.unwrap();
+    (credential, text)
+}
+
+#[tokio::test]
+async fn every_bundled_type_prints_a_page_from_its_profile() {
+    let kinds = DocumentType::all();
+    assert!(kinds.len() >= 7, "{kinds:?}");
+    let has_pdftotext =
+        pdf::pdftoppm_available() && Command::new("pdftotext").arg("-v").output().is_ok();
+    for kind in kinds {
+        let known = kind.profile().unwrap();
+        let profile = &known.profile;
+        let title = &profile.certificate.title;
+        let (credential, text) = sample_with_qr(&kind).await;
+        let (svg, _) = layout(credential.json(), &text, EcLevel::M).unwrap();
+        for section in &profile.certificate.sections {
+            assert!(
+                svg.contains(&escape(section.title.en())),
+                "{kind}: section {} is missing",
+                section.title.en()
+            );
+        }
+        assert!(svg.contains(&escape(title.en())), "{kind}");
+        assert!(svg.contains(&escape(title.fr())), "{kind}");
+
+        let pdf = certificate::render(credential.json(), &text, Format::Pdf).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "{kind}");
+        let file = out_dir().join(format!("sample-{kind}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
+        if has_pdftotext {
+            let out = Command::new("pdftotext")
+                .arg(&file)
+                .arg("-")
+                .output()
+                .unwrap();
+            let words = String::from_utf8_lossy(&out.stdout).to_string();
+            assert!(words.contains(title.en()), "{kind}: {words}");
+            assert!(words.contains("Comment vérifier"), "{kind}: {words}");
+        }
+
+        let png = certificate::render(credential.json(), &text, Format::Png).unwrap();
+        std::fs::write(out_dir().join(format!("sample-{kind}.png")), &png).unwrap();
+        let page = image::load_from_memory(&png).unwrap();
+        assert!(page.width().abs_diff(1654) <= 1 && page.height().abs_diff(2339) <= 1);
+        assert_eq!(decode_image(&png).unwrap(), text, "{kind}: the QR code");
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('\'', "&apos;")
+}
+
+#[tokio::test]
+async fn values_are_written_by_their_kinds() {
+    let expected: [(&str, &[&str]); 5] = [
+        (
+            "DrivingLicence",
+            &[
+                "Categories · Catégories",
+                "Cars / Voitures",
+                "Light motorcycles",
+                "15 June 2009",
+                "Traffic Management and Road Safety Unit",
+            ],
+        ),
+        (
+            "Payslip",
+            &[
+                "Earnings / Gains",
+                "Basic salary",
+                "42000.00 MUR",
+                "Deductions / Retenues",
+                "Net pay",
+                "40905.98 MUR",
+                "Lagoon Textiles Ltd",
+            ],
+        ),
+        (
+            "VaccinationCertificate",
+            &[
+                "Yellow fever / Fièvre jaune",
+                "Doses",
+                "Dose number",
+                ">1<",
+                "Stamaril",
+                "2 September 2025 / 2 septembre 2025",
+            ],
+        ),
+        (
+            "AcademicCertificate",
+            &[
+                "University of Mauritius, UOM, Réduit, MU",
+                "Bachelor&apos;s degree / Licence",
+                "Upper second class / Mention bien",
+                ">180<",
+            ],
+        ),
+        (
+            "DeathCertificate",
+            &[
+                "Jawaharlal Nehru Hospital, Rose Belle, Grand Port, MU",
+                ">06:10<",
+                "Male / Masculin",
+                "Entry number / Numéro d&apos;acte<",
+                ">GP/D/2025/000877<",
+            ],
+        ),
+    ];
+    for (name, needles) in expected {
+        let kind = samples::kind(name);
+        let (credential, text) = sample_with_qr(&kind).await;
+        let (svg, _) = layout(credential.json(), &text, EcLevel::M).unwrap();
+        for needle in needles {
+            assert!(svg.contains(needle), "{name}: {needle} is missing");
+        }
+        // No registration number in the header of a type without one.
+        if name != "DeathCertificate" {
+            assert!(!svg.contains("Numéro d&apos;acte"), "{name}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn long_lists_are_laid_out_item_by_item_and_fit() {
+    // Every category of the driving licence: more items than columns.
+    let signer = test_signer();
+    let kind = samples::kind("DrivingLicence");
+    let mut subject = sample(&kind).unwrap();
+    let codes = [
+        "AM", "A1", "A2", "A", "B", "BE", "C1", "C", "CE", "D1", "D", "DE",
+    ];
+    subject["categories"] = codes
+        .iter()
+        .map(|c| json!({"type": "DrivingCategory", "categoryCode": c, "issueDate": "2024-05-02"}))
+        .collect();
+    let credential = CredentialBuilder::new(signer.controller())
+        .document(&kind, subject)
+        .build()
+        .unwrap();
+    let text = compact::encode(&credential, &signer).await.unwrap();
+    let (svg, _) = layout(credential.json(), &text, EcLevel::M).unwrap();
+    for needle in [
+        "Categories / Catégories · 1/12",
+        "Categories / Catégories · 6/12",
+        "Mopeds / Cyclomoteurs",
+        "+ 6 more / + 6 autres (in the QR code / dans le code QR)",
+    ] {
+        assert!(svg.contains(needle), "{needle} is missing");
+    }
+    assert!(!svg.contains("Categories / Catégories · 7/12"));
+    // Nothing is laid out below the body: every value sits above the footer's rule.
+    for line in svg.lines().filter(|l| l.contains("font-size=\"3.")) {
+        let y: f32 = line
+            .split("y=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|y| y.parse().ok())
+            .unwrap();
+        assert!(y < 230.0, "{line}");
+    }
+    let png = certificate::render(credential.json(), &text, Format::Png).unwrap();
+    std::fs::write(out_dir().join("long-list.png"), &png).unwrap();
+    assert_eq!(decode_image(&png).unwrap(), text);
 }

@@ -8,6 +8,7 @@ mod http_api;
 mod js_interop;
 mod offline_bundle;
 mod online;
+mod profiles;
 mod reading;
 mod trust_list;
 mod verify;

@@ -6,13 +6,13 @@
 
 use chrono::{Duration, Utc};
 use civitas_core::credential::CredentialBuilder;
-use civitas_core::model::samples;
 use civitas_jsonld::contexts::{CIVIL_REGISTRY_V1, ContextLoader};
 use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::sealed::KdfParams;
 use civitas_keys::signer::LocalSigner;
 use civitas_testkit::fixtures::{ministry, sign_trust_list, verifier_builder};
 use civitas_testkit::js::JsPeer;
+use civitas_testkit::samples;
 use civitas_verifier::trust::{TrustListSigning, TrustedIssuer};
 use civitas_wallet::Wallet;
 use civitas_wallet::receive::ReceiveOptions;
@@ -30,7 +30,7 @@ async fn the_wallet_receives_a_birth_certificate_from_the_js_openid4vci_issuer()
     // a civitas birth certificate for the JS issuer to sign (it sets id, issuer and subject id)
     let template = CredentialBuilder::new(&did)
         .valid_from(Utc::now() - Duration::days(1))
-        .document(&samples::birth_certificate())
+        .document(&samples::kind("BirthCertificate"), samples::birth())
         .build()
         .expect("unsigned birth certificate")
         .into_json()

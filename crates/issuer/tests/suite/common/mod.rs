@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use civitas_core::model::samples;
 use civitas_core::verify::DocumentCheck;
 use civitas_issuer::http::tls;
 use civitas_issuer::{DidMethod, Issuer, IssuerConfig, PassphraseSource};
@@ -181,21 +180,21 @@ impl TestServer {
 
 /// A birth record request body with a source record id.
 pub fn birth_body(source: &str) -> Value {
-    let mut v = serde_json::to_value(samples::birth_certificate()).unwrap();
+    let mut v = civitas_testkit::samples::birth_record();
     v["sourceRecordId"] = json!(source);
     v
 }
 
 /// A birth record with a distinct registration number (and name), as a batch item.
 pub fn birth_item(n: usize) -> Value {
-    let mut rec = serde_json::to_value(samples::birth_certificate()).unwrap();
+    let mut rec = civitas_testkit::samples::birth_record();
     rec["registration"]["registrationNumber"] = json!(format!("PW/B/2024/{n:06}"));
     rec["givenName"] = json!(format!("Marie-{n}"));
     json!({"type": "BirthCertificate", "sourceRecordId": format!("src-{n}"), "record": rec})
 }
 
 pub fn marriage_body(source: &str) -> Value {
-    let mut v = serde_json::to_value(samples::marriage_certificate()).unwrap();
+    let mut v = civitas_testkit::samples::marriage_record();
     v["sourceRecordId"] = json!(source);
     v
 }
@@ -206,4 +205,22 @@ pub fn checker_for(issuer: &Issuer) -> DocumentCheck {
         ContextLoader::bundled(),
         OfflineResolver::new().with(issuer.did_document().unwrap()),
     )
+}
+
+/// The sample birth record (no holder) as a document to issue.
+pub fn birth_document() -> civitas_issuer::Document {
+    civitas_issuer::Document::new(
+        civitas_testkit::samples::kind("BirthCertificate"),
+        civitas_testkit::samples::birth_record(),
+    )
+    .unwrap()
+}
+
+/// The sample marriage record (no holder) as a document to issue.
+pub fn marriage_document() -> civitas_issuer::Document {
+    civitas_issuer::Document::new(
+        civitas_testkit::samples::kind("MarriageCertificate"),
+        civitas_testkit::samples::marriage_record(),
+    )
+    .unwrap()
 }
