@@ -308,7 +308,17 @@ mod tests {
         for (url, _) in BUNDLED {
             assert!(loader.contains(url), "{url}");
         }
-        assert_eq!(loader.urls().len(), BUNDLED.len());
+        // and the contexts of the bundled document profiles, nothing else
+        let profiles: Vec<String> = civitas_profile::known()
+            .contexts()
+            .filter(|c| c.bundled && !BUNDLED.iter().any(|(u, _)| *u == c.url))
+            .map(|c| c.url.clone())
+            .collect();
+        assert_eq!(profiles.len(), 5, "{profiles:?}");
+        for url in &profiles {
+            assert!(loader.contains(url), "{url}");
+        }
+        assert_eq!(loader.urls().len(), BUNDLED.len() + profiles.len());
     }
 
     #[test]

@@ -373,6 +373,56 @@ impl Validator<'_> {
                 // lookup; among the values a field is compared with, only the extreme one
                 // matters (the earliest for `before`, the latest for `after`): linear time.
                 let shared = shared_lists(field, other);
+                let relation = match (before, or_same) {
+                    (true, false) => "before",
+                    (true, true) => "on or before",
+                    (false, false) => "after",
+                    (false, true) => "on or after",
+                };
+                let holds = |a: &chrono::NaiveDateTime, b: &chrono::NaiveDateTime| match (
+                    before, or_same,
+                ) {
+                    (true, false) => a < b,
+                    (true, true) => a <= b,
+                    (false, false) => a > b,
+                    (false, true) => a >= b,
+                };
+                if shared.is_empty() {
+                    // No list in common: one extreme for every value of `field` (the common
+                    // case, two single dates), without a lookup table.
+                    let mut extreme: Option<(chrono::NaiveDateTime, Instance<'_>)> = None;
+                    for o in instances(subject, other) {
+                        let Some(b) = o.value.as_str().and_then(parse_temporal) else {
+                            continue;
+                        };
+                        let replace = extreme
+                            .as_ref()
+                            .is_none_or(|(e, _)| if before { b < *e } else { b > *e });
+                        if replace {
+                            extreme = Some((b, o));
+                        }
+                    }
+                    let Some((b, o)) = extreme else {
+                        return;
+                    };
+                    for at in instances(subject, field) {
+                        let Some(a) = at.value.as_str().and_then(parse_temporal) else {
+                            continue;
+                        };
+                        if !holds(&a, &b) {
+                            self.error(
+                                &at.pointer,
+                                format!(
+                                    "{} is not {relation} {other} ({}, {})",
+                                    at.value.as_str().unwrap_or_default(),
+                                    o.value.as_str().unwrap_or_default(),
+                                    o.pointer
+                                ),
+                            );
+                        }
+                    }
+                    return;
+                }
                 let mut extremes: HashMap<Vec<usize>, (chrono::NaiveDateTime, Instance<'_>)> =
                     HashMap::new();
                 for o in instances(subject, other) {
@@ -392,12 +442,6 @@ impl Validator<'_> {
                         }
                     }
                 }
-                let relation = match (before, or_same) {
-                    (true, false) => "before",
-                    (true, true) => "on or before",
-                    (false, false) => "after",
-                    (false, true) => "on or after",
-                };
                 for at in instances(subject, field) {
                     let Some(a) = at.value.as_str().and_then(parse_temporal) else {
                         continue;
@@ -405,13 +449,7 @@ impl Validator<'_> {
                     let Some((b, o)) = extremes.get(&at.key(&shared)) else {
                         continue;
                     };
-                    let ok = match (before, or_same) {
-                        (true, false) => a < *b,
-                        (true, true) => a <= *b,
-                        (false, false) => a > *b,
-                        (false, true) => a >= *b,
-                    };
-                    if !ok {
+                    if !holds(&a, b) {
                         self.error(
                             &at.pointer,
                             format!(
@@ -447,6 +485,17 @@ impl Validator<'_> {
     }
 
     fn distinct(&mut self, fields: &[FieldPath], by: &[Vec<String>], subject: &Value) {
+        self.distinct_up_to(fields, by, subject, SMALL_DISTINCT);
+    }
+
+    /// `distinct`, comparing pair by pair up to `small` persons.
+    fn distinct_up_to(
+        &mut self,
+        fields: &[FieldPath],
+        by: &[Vec<String>],
+        subject: &Value,
+        small: usize,
+    ) {
         // Persons per field: (field index, pointer, object).
         let mut persons: Vec<(usize, String, &Map<String, Value>)> = Vec::new();
         for (i, f) in fields.iter().enumerate() {
@@ -465,6 +514,45 @@ impl Validator<'_> {
             }
         }
         let within = fields.len() == 1;
+        if persons.len() <= small {
+            // A few persons (the parents of a birth certificate, the spouses and witnesses of
+            // a marriage): compared pair by pair, which allocates nothing; the same findings,
+            // in the same order, as the lookup below.
+            for (k, (field, pointer, person)) in persons.iter().enumerate() {
+                for group in by {
+                    let Some(values) = group
+                        .iter()
+                        .map(|key| person.get(key))
+                        .collect::<Option<Vec<&Value>>>()
+                    else {
+                        continue;
+                    };
+                    let same = persons[..k].iter().find(|(f, _, other)| {
+                        (if within { f == field } else { f != field })
+                            && group
+                                .iter()
+                                .zip(&values)
+                                .all(|(key, v)| other.get(key) == Some(*v))
+                    });
+                    if let Some((_, other, _)) = same {
+                        let at = if group.len() == 1 {
+                            format!("{pointer}/{}", escape(&group[0]))
+                        } else {
+                            pointer.clone()
+                        };
+                        self.error(
+                            &at,
+                            format!(
+                                "is the same person as {other} (same {}): one person listed twice",
+                                group.join(", ")
+                            ),
+                        );
+                        break;
+                    }
+                }
+            }
+            return;
+        }
         // Per group, the persons seen so far by the values of the group's keys: each person
         // is looked up, not compared with every other (linear in the number of persons).
         let mut seen: Vec<HashMap<String, Vec<(usize, &str)>>> = vec![HashMap::new(); by.len()];
@@ -557,6 +645,9 @@ impl Validator<'_> {
 
 /// A JSON value as text with object members sorted, so equal values give equal text whatever
 /// the order of their members (`{"en": …, "fr": …}` and `{"fr": …, "en": …}`).
+/// Up to this many persons, `distinct` compares them pair by pair.
+const SMALL_DISTINCT: usize = 16;
+
 fn canonical(value: &Value) -> String {
     match value {
         Value::Object(o) => {
@@ -755,6 +846,42 @@ mod tests {
                 .filter(|_| s.len() >= 8 && s.as_bytes()[2] == b':' && s.as_bytes()[5] == b':');
             assert_eq!(parse_time(s), chrono, "{s}");
         }
+    }
+
+    #[test]
+    fn distinct_finds_the_same_persons_pair_by_pair_as_by_lookup() {
+        let profile = crate::bundled_profile("marriage-certificate")
+            .unwrap()
+            .unwrap();
+        let Some(Rule::Distinct { fields, by }) = profile
+            .rules
+            .iter()
+            .find(|r| matches!(r, Rule::Distinct { .. }))
+            .cloned()
+        else {
+            panic!("the marriage profile has a distinct rule");
+        };
+        let person = |g: &str, f: &str, id: &str| serde_json::json!({"type": "Person", "givenName": g, "familyName": f, "nationalId": id});
+        let mut subject = profile.sample();
+        subject["witnesses"] = serde_json::json!([
+            person("Jean", "Li", "L1"),
+            person("Jean", "Li", "L2"),
+            person("Ana", "Ng", "L1"),
+            person("Ana", "Ng", "L1"),
+        ]);
+        subject["spouses"][1]["nationalId"] = subject["spouses"][0]["nationalId"].clone();
+        let run = |small: usize| {
+            let mut v = Validator {
+                profile: &profile,
+                errors: Vec::new(),
+                patterns: Patterns::get(),
+            };
+            v.distinct_up_to(&fields, &by, &subject, small);
+            v.errors
+        };
+        let (pairwise, lookup) = (run(usize::MAX), run(0));
+        assert!(!pairwise.is_empty());
+        assert_eq!(pairwise, lookup);
     }
 
     #[test]

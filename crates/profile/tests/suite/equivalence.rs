@@ -190,7 +190,10 @@ fn long(n: usize) -> Value {
 #[test]
 fn the_derived_birth_schema_accepts_and_refuses_what_the_bundled_one_does() {
     let birth = profile("birth-certificate");
-    let schemas = schemas(&birth, "crates/core/schemas/birth-certificate.schema.json");
+    let schemas = schemas(
+        &birth,
+        "crates/profile/tests/fixtures/birth-certificate.schema-v1.json",
+    );
     for file in ["unsigned.json", "unsigned-p256.json", "signed-di.json"] {
         let sample = without_proof(repo_json(&format!(
             "vectors/civitas/birth-certificate/{file}"
@@ -408,7 +411,7 @@ fn the_derived_marriage_schema_accepts_and_refuses_what_the_bundled_one_does() {
     let marriage = profile("marriage-certificate");
     let schemas = schemas(
         &marriage,
-        "crates/core/schemas/marriage-certificate.schema.json",
+        "crates/profile/tests/fixtures/marriage-certificate.schema-v1.json",
     );
     for file in ["unsigned.json", "unsigned-p256.json", "signed-di.json"] {
         let sample = without_proof(repo_json(&format!(
@@ -806,7 +809,9 @@ fn the_derived_schemas_are_the_bundled_files_but_for_an_unused_definition() {
         ("birth-certificate", None),
         ("marriage-certificate", Some("time")),
     ] {
-        let mut existing = repo_json(&format!("crates/core/schemas/{name}.schema.json"));
+        let mut existing = repo_json(&format!(
+            "crates/profile/tests/fixtures/{name}.schema-v1.json"
+        ));
         if let Some(def) = unused {
             // The hand-written marriage schema defines `time` and never refers to it; a
             // derived schema only defines what it uses.
