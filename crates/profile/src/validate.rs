@@ -410,15 +410,7 @@ impl Validator<'_> {
                             continue;
                         };
                         if !holds(&a, &b) {
-                            self.error(
-                                &at.pointer,
-                                format!(
-                                    "{} is not {relation} {other} ({}, {})",
-                                    at.value.as_str().unwrap_or_default(),
-                                    o.value.as_str().unwrap_or_default(),
-                                    o.pointer
-                                ),
-                            );
+                            self.out_of_order(&at, &o, relation, other);
                         }
                     }
                     return;
@@ -450,15 +442,7 @@ impl Validator<'_> {
                         continue;
                     };
                     if !holds(&a, b) {
-                        self.error(
-                            &at.pointer,
-                            format!(
-                                "{} is not {relation} {other} ({}, {})",
-                                at.value.as_str().unwrap_or_default(),
-                                o.value.as_str().unwrap_or_default(),
-                                o.pointer
-                            ),
-                        );
+                        self.out_of_order(&at, o, relation, other);
                     }
                 }
             }
@@ -535,18 +519,7 @@ impl Validator<'_> {
                                 .all(|(key, v)| other.get(key) == Some(*v))
                     });
                     if let Some((_, other, _)) = same {
-                        let at = if group.len() == 1 {
-                            format!("{pointer}/{}", escape(&group[0]))
-                        } else {
-                            pointer.clone()
-                        };
-                        self.error(
-                            &at,
-                            format!(
-                                "is the same person as {other} (same {}): one person listed twice",
-                                group.join(", ")
-                            ),
-                        );
+                        self.same_person(pointer, group, other);
                         break;
                     }
                 }
@@ -575,18 +548,7 @@ impl Validator<'_> {
                 if let Some((_, other)) = same
                     && !reported
                 {
-                    let at = if group.len() == 1 {
-                        format!("{pointer}/{}", escape(&group[0]))
-                    } else {
-                        pointer.clone()
-                    };
-                    self.error(
-                        &at,
-                        format!(
-                            "is the same person as {other} (same {}): one person listed twice",
-                            group.join(", ")
-                        ),
-                    );
+                    self.same_person(pointer, group, other);
                     reported = true;
                 }
                 // One entry per field is enough to find a match from another one.
@@ -595,6 +557,41 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+
+    /// The date at `at` is not `relation` the one at `o` (a value of the field `other`).
+    fn out_of_order(
+        &mut self,
+        at: &Instance<'_>,
+        o: &Instance<'_>,
+        relation: &str,
+        other: &FieldPath,
+    ) {
+        self.error(
+            &at.pointer,
+            format!(
+                "{} is not {relation} {other} ({}, {})",
+                at.value.as_str().unwrap_or_default(),
+                o.value.as_str().unwrap_or_default(),
+                o.pointer
+            ),
+        );
+    }
+
+    /// The person at `pointer` is the one at `other` (same values of `group`).
+    fn same_person(&mut self, pointer: &str, group: &[String], other: &str) {
+        let at = if group.len() == 1 {
+            format!("{pointer}/{}", escape(&group[0]))
+        } else {
+            pointer.to_owned()
+        };
+        self.error(
+            &at,
+            format!(
+                "is the same person as {other} (same {}): one person listed twice",
+                group.join(", ")
+            ),
+        );
     }
 
     fn sum(&mut self, of: &[FieldPath], minus: &[FieldPath], total: &FieldPath, subject: &Value) {
