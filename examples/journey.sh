@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The civitas journey from the command line: a civil status office issues birth certificates
 # from its registry export, a citizen receives hers in her wallet through an OpenID4VCI offer (a
-# QR code and a transaction code), bound to her wallet's key, and shows it to a bank, the bank
-# verifies it offline, the registrar revokes it, and the bank — and the printed paper — now say
-# it is revoked.
+# QR code and a transaction code), bound to her wallet's key — also as an SD-JWT VC — and the
+# bank asks for her name and date of birth through OpenID4VP (a QR code): her wallet discloses
+# those three claims and nothing else; a verifier that needs the whole document verifies it
+# offline; the registrar revokes it, and the bank — and the printed paper — now say it is
+# revoked.
 #
 #   bash examples/journey.sh
 #
@@ -109,11 +111,33 @@ civitas trust-list sign trust-draft.json --key ministry.jwk --out trust-list.jwt
 bundle() {
   "${CURL[@]}" -o revocation.json "$BASE/status/revocation/1"
   "${CURL[@]}" -o suspension.json "$BASE/status/suspension/1"
+  "${CURL[@]}" -o token.jwt "$BASE/status/token/1"
   civitas verifier bundle --trust-list trust-list.jwt --trust-anchor "$MINISTRY" \
-    --status-list revocation.json --status-list suspension.json --out "$1"
+    --status-list revocation.json --status-list suspension.json \
+    --status-token "$BASE/status/token/1=token.jwt" --out "$1"
 }
 
-step "6. The bank's nightly offline bundle: trust list + status list snapshots"
+# The bank's OpenID4VP relying party: `civitas verifier serve` on 127.0.0.1 with its bundle
+# (plain HTTP on loopback here; behind its TLS proxy at https://… in production).
+RP_PORT="${JOURNEY_RP_PORT:-$((PORT + 1))}"
+RP="http://127.0.0.1:$RP_PORT"
+RP_PID=""
+relying_party() {
+  [ -n "$RP_PID" ] && kill "$RP_PID" 2>/dev/null && wait "$RP_PID" 2>/dev/null || true
+  # the binary itself, not the shell function: $! is then its PID, to stop it with
+  "$CIVITAS_BIN" verifier serve --bundle "$1" --trust-anchor "$MINISTRY" --listen "127.0.0.1:$RP_PORT" \
+    --public-url "$RP" --client-name "Bank of Port Louis" --verifier-key bank-rp.key \
+    --rp-token-file bank-rp.token > relying-party.log 2>&1 &
+  RP_PID=$!
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "$RP/oid4vp/requests/none" && return 0
+    sleep 0.1
+  done
+  echo "journey: the relying party did not start:" >&2; cat relying-party.log >&2; exit 1
+}
+trap 'kill $ISSUER_PID 2>/dev/null || true; [ -n "$RP_PID" ] && kill "$RP_PID" 2>/dev/null || true' EXIT
+
+step "6. The bank's nightly offline bundle: trust list + status list and token list snapshots"
 bundle bank-bundle.json
 
 step "7. The registrar makes an offer; Marie-Claire scans its QR code and types the code sent by SMS"
@@ -126,13 +150,27 @@ show civitas wallet receive offer-qr.png --tx-code "$TX_CODE" --ca "$CIVITAS_DAT
   --bundle bank-bundle.json --trust-anchor "$MINISTRY"
 civitas wallet list
 
-step "8. The bank asks for it (challenge + domain); she consents and presents it"
 DOC=$(civitas wallet list --type birth --name Marie-Claire | cut -d' ' -f1)
-civitas wallet present "$DOC" --challenge bank-7f3a91 --domain https://bank.example \
-  --to "Bank of Port Louis" --out presentation.json
+echo "(and, from a second offer, as an SD-JWT VC: the form that lets her show only some claims)"
+"${CURL[@]}" -X POST -H "Authorization: Bearer $ADMIN" -o offer-2.json "$BASE/credentials/$ID/offers"
+show civitas wallet receive "$(sed -n 's/.*"offerUriByReference":"\([^"]*\)".*/\1/p' offer-2.json)" \
+  --tx-code "$(sed -n 's/.*"txCode":"\([0-9]*\)".*/\1/p' offer-2.json)" \
+  --configuration "BirthCertificate_dc+sd-jwt" --ca "$CIVITAS_DATA_DIR/tls/cert.pem" \
+  --bundle bank-bundle.json --trust-anchor "$MINISTRY"
+
+step "8. The bank asks through OpenID4VP for her name and date of birth; she scans its QR code"
+relying_party bank-bundle.json
+civitas verifier request --server "$RP" --token-file bank-rp.token --type birth \
+  --claims givenName,familyName,birthDate --qr bank-request.png --json > request.json
+REQUEST=$(sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' request.json | head -1)
+echo "request $REQUEST: QR code bank-request.png"
+show civitas wallet respond bank-request.png --yes --allow-loopback-http
+show civitas verifier result --server "$RP" --token-file bank-rp.token "$REQUEST"
 civitas wallet log
 
-step "9. The bank verifies, offline, with its bundle"
+step "9. A verifier that needs the whole document asks with a challenge and verifies offline"
+civitas wallet present "$DOC" --challenge bank-7f3a91 --domain https://bank.example \
+  --to "Bank of Port Louis" --out presentation.json
 show civitas verify presentation.json --bundle bank-bundle.json --trust-anchor "$MINISTRY" \
   --challenge bank-7f3a91 --domain https://bank.example
 
@@ -142,12 +180,17 @@ step "10. The registrar revokes the certificate (registered in error), and with 
   "$BASE/credentials/status"
 echo
 
-step "11. Tonight's bundle; the same presentation is now revoked"
+step "11. Tonight's bundle; the same presentation is now revoked, and so is her SD-JWT VC"
 bundle bank-bundle-2.json
 set +e
 show civitas verify presentation.json --bundle bank-bundle-2.json --trust-anchor "$MINISTRY" \
   --challenge bank-7f3a91 --domain https://bank.example
 PRESENTATION_EXIT=$?
+relying_party bank-bundle-2.json
+civitas verifier request --server "$RP" --token-file bank-rp.token --type birth \
+  --claims givenName,familyName,birthDate --qr bank-request-2.png > /dev/null
+show civitas wallet respond bank-request-2.png --yes --allow-loopback-http
+RESPOND_EXIT=$?
 
 step "12. And the printed certificate: its QR code, read from the paper, says revoked too"
 if command -v pdftoppm >/dev/null 2>&1; then
@@ -164,9 +207,9 @@ PAPER_EXIT=$?
 set -e
 
 echo
-if [ "$PRESENTATION_EXIT" = 1 ] && [ "$PAPER_EXIT" = 1 ]; then
+if [ "$PRESENTATION_EXIT" = 1 ] && [ "$RESPOND_EXIT" = 1 ] && [ "$PAPER_EXIT" = 1 ]; then
   echo "The journey ends as it should: the revoked birth certificate is refused (exit 1), online or on paper."
 else
-  echo "Unexpected: the revoked certificate was not refused (exit $PRESENTATION_EXIT, $PAPER_EXIT)." >&2
+  echo "Unexpected: the revoked certificate was not refused (exit $PRESENTATION_EXIT, $RESPOND_EXIT, $PAPER_EXIT)." >&2
   exit 1
 fi

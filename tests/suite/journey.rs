@@ -5,12 +5,17 @@
 //! 3. a citizen's wallet (its own sled directory, sealed) receives her birth certificate through
 //!    OpenID4VCI: the registrar makes an offer, she scans its QR code and types the transaction
 //!    code; the issuer binds the copy to the key her wallet proves (her record names no DID);
-//! 4. the wallet answers a bank's request (challenge, domain) with a presentation;
-//! 5. the bank's verifier, loaded only with an offline bundle (trust list signed by the ministry,
-//!    status list snapshots fetched from the issuer), says *valid*;
-//! 6. the registrar revokes the certificate (and with it the copy in her wallet); a fresh
+//!    she also receives it as an SD-JWT VC (the third OpenID4VCI configuration);
+//! 4. the bank asks through OpenID4VP (a QR code, a signed request, a DCQL query for her given
+//!    name, family name and date of birth): her wallet discloses exactly those three claims of
+//!    the SD-JWT VC with a key binding, and the bank's stored result holds nothing else; asked
+//!    for the whole Data Integrity document (`ldp_vc`), the same flow works too;
+//! 5. a verifier that needs the whole document gets a presentation (challenge, domain) and,
+//!    loaded only with an offline bundle (trust list signed by the ministry, status list and
+//!    token list snapshots fetched from the issuer), says *valid*;
+//! 6. the registrar revokes the certificate (and with it the copies in her wallet); a fresh
 //!    bundle is made;
-//! 7. the same presentation now says *revoked*;
+//! 7. the same presentation now says *revoked*, and a new OpenID4VP answer is refused;
 //! 8. the printed certificate's QR code, read from the PDF's page image, says *revoked* too.
 
 use std::net::SocketAddr;
@@ -28,11 +33,12 @@ use civitas_keys::keys::{KeyAlgorithm, KeyPair};
 use civitas_keys::sealed::KdfParams;
 use civitas_keys::signer::LocalSigner;
 use civitas_verifier::bundle::{Bundle, BundleBuilder};
+use civitas_verifier::oid4vp::{Oid4vpConfig, RelyingParty, RpClient};
 use civitas_verifier::online::{HttpFetcher, OnlineConfig};
 use civitas_verifier::trust::{TrustAnchor, TrustList, TrustListSigning, TrustedIssuer};
 use civitas_verifier::{Verifier, VerifyOptions};
 use civitas_wallet::receive::ReceiveOptions;
-use civitas_wallet::{ImportOptions, ShareRequest, Wallet};
+use civitas_wallet::{ImportOptions, RespondOptions, ShareRequest, Wallet};
 use serde_json::{Value, json};
 
 use crate::common::free_port;
@@ -180,6 +186,9 @@ async fn bundle(cert_pem: &[u8], anchor: &TrustAnchor, trust_list: &[u8], base: 
         .fetch_status_list(&fetcher, &format!("{base}/status/suspension/1"))
         .await
         .expect("suspension list")
+        .fetch_status_token(&fetcher, &format!("{base}/status/token/1"))
+        .await
+        .expect("token status list")
         .build()
         .await
         .expect("bundle")
@@ -189,6 +198,43 @@ async fn bank_verifier(bundle: &Bundle, anchor: &TrustAnchor) -> Verifier {
     Verifier::from_bundle(bundle, vec![anchor.clone()], Duration::from_secs(3_600))
         .await
         .expect("verifier from bundle")
+}
+
+/// The relying party API token of the bank in the journey.
+const RP_TOKEN: &str = "bank-relying-party-token-0123456789abcdef";
+
+/// The bank's OpenID4VP relying party on 127.0.0.1 (plain HTTP on loopback; behind its TLS
+/// proxy in production), answering with whatever verifier `verifier` holds.
+async fn relying_party(
+    verifier: civitas_verifier::http::SharedVerifier,
+) -> (String, Arc<RelyingParty>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let signer = LocalSigner::did_key(KeyPair::generate(KeyAlgorithm::Ed25519));
+    let config = Oid4vpConfig::new(&base, signer, "Bank of Port Louis", RP_TOKEN, verifier);
+    let rp = RelyingParty::new(config);
+    let app = civitas_verifier::oid4vp::router(rp.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, rp)
+}
+
+/// What the bank asks: given name, family name, date of birth of a birth certificate.
+fn asked_claims() -> Value {
+    json!({"type": "BirthCertificate", "claims": ["givenName", "familyName", "birthDate"]})
+}
+
+/// The wallet id of the Data Integrity copy bound to `holder`.
+fn stored_di_id(wallet: &Wallet, holder: &str) -> String {
+    wallet
+        .documents()
+        .unwrap()
+        .into_iter()
+        .find(|d| {
+            d.format == civitas_wallet::DocumentFormat::DataIntegrity
+                && d.credential["credentialSubject"]["id"] == holder
+        })
+        .expect("the Data Integrity copy")
+        .id
 }
 
 /// Whether check `kind` failed in the report or in the report of a credential inside it.
@@ -386,7 +432,115 @@ async fn from_the_registry_to_the_bank_and_revoked() {
         .await
         .expect("import");
 
-    // 4. The bank asks for it with a challenge and its domain; she consents.
+    // ... and, from a second offer, as an SD-JWT VC: the form that lets her show some claims.
+    let offer: Value = https
+        .post(format!("{base}/credentials/{id}/offers"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sd_options = ReceiveOptions {
+        tx_code: offer["txCode"].as_str().map(str::to_owned),
+        configuration_id: Some("BirthCertificate_dc+sd-jwt".into()),
+        ..options.clone()
+    };
+    let sd_jwt = wallet
+        .receive(
+            offer["offerUriByReference"].as_str().unwrap(),
+            &sd_options,
+            &citizen_verifier,
+        )
+        .await
+        .expect("receive the SD-JWT VC")
+        .document;
+    assert_eq!(sd_jwt.format, civitas_wallet::DocumentFormat::SdJwtVc);
+
+    // 4. The bank's relying party asks through OpenID4VP: a QR code on its counter screen, a
+    // signed request, a DCQL query for three claims. Its verifier: the nightly bundle.
+    let bank_shared: civitas_verifier::http::SharedVerifier = Arc::new(std::sync::RwLock::new(
+        Arc::new(bank_verifier(&bundle_before, &anchor).await),
+    ));
+    let (rp_base, rp) = relying_party(bank_shared.clone()).await;
+    let rp_client = RpClient::new(&rp_base, RP_TOKEN, &[]).unwrap();
+    let respond = RespondOptions {
+        allow_loopback_http: true,
+        ..RespondOptions::default()
+    };
+    let request = rp_client.create(&asked_claims()).await.expect("request");
+    let prepared = wallet
+        .prepare_response(request["link"].as_str().unwrap(), &respond)
+        .await
+        .expect("a request signed by the bank's DID");
+    assert_eq!(prepared.client_id, rp.client_id());
+    assert_eq!(prepared.queries[0].document_id, sd_jwt.id);
+    assert_eq!(
+        prepared.queries[0].claims,
+        ["givenName", "familyName", "birthDate"]
+    );
+    wallet
+        .send_response(&prepared, Some("Bank of Port Louis"))
+        .await
+        .expect("the bank accepts");
+    let result = rp_client
+        .result(request["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(result["status"], "verified", "{result}");
+    let claims = result["credentials"][0]["claims"].as_object().unwrap();
+    let mut names: Vec<&str> = claims.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["birthDate", "familyName", "givenName"], "{result}");
+    assert_eq!(claims["givenName"], "Marie-Claire");
+    // nothing about her parents, her birth place or her registration reached the bank
+    let kept = result.to_string();
+    for withheld in [
+        "mother",
+        "father",
+        "nationalId",
+        "birthPlace",
+        "registration",
+        "Anne",
+    ] {
+        assert!(!kept.contains(withheld), "{withheld} in {kept}");
+    }
+    let log = wallet.consent_log().unwrap();
+    let entry = log.last().unwrap();
+    assert_eq!(entry.form, civitas_wallet::ShareForm::Disclosure);
+    assert_eq!(
+        entry.documents[0].fields,
+        ["givenName", "familyName", "birthDate"]
+    );
+    // A relying party that needs the whole document asks for the Data Integrity form: the
+    // wallet says it shares the whole document, and the bank keeps only what it named.
+    let whole = rp_client
+        .create(&json!({"type": "BirthCertificate", "format": "ldp_vc",
+                        "claims": ["givenName", "familyName", "birthDate"]}))
+        .await
+        .unwrap();
+    let prepared = wallet
+        .prepare_response(whole["link"].as_str().unwrap(), &respond)
+        .await
+        .unwrap();
+    assert!(prepared.queries[0].whole_document);
+    assert_eq!(
+        prepared.queries[0].document_id,
+        stored_di_id(&wallet, &holder)
+    );
+    wallet
+        .send_response(&prepared, Some("Bank of Port Louis"))
+        .await
+        .expect("the bank accepts the whole document");
+    let result = rp_client
+        .result(whole["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(result["status"], "verified", "{result}");
+    assert_eq!(result["credentials"][0]["format"], "ldp_vc");
+
+    // 5. A verifier that needs the whole document asks with a challenge and its domain.
     let shared = wallet
         .present(&ShareRequest {
             documents: vec![stored.id.clone()],
@@ -444,10 +598,28 @@ async fn from_the_registry_to_the_bank_and_revoked() {
     let bundle_after = bundle(&cert_pem, &anchor, trust.as_bytes(), &base).await;
     let bank = bank_verifier(&bundle_after, &anchor).await;
 
-    // 7. The same presentation: revoked (the copy in her wallet followed its record).
+    // 7. The same presentation: revoked (the copy in her wallet followed its record) ...
     let report = bank.verify(shared.payload.as_bytes(), &asked).await;
     assert_eq!(report.verdict, Verdict::Invalid, "{report}");
     assert!(check_failed(&report, CheckKind::Revocation), "{report}");
+    // ... and, with the new bundle, the relying party refuses her SD-JWT VC: its token list
+    // entry flipped with the same revocation.
+    *bank_shared.write().unwrap() = Arc::new(bank_verifier(&bundle_after, &anchor).await);
+    let again = rp_client.create(&asked_claims()).await.unwrap();
+    let prepared = wallet
+        .prepare_response(again["link"].as_str().unwrap(), &respond)
+        .await
+        .unwrap();
+    let refused = wallet
+        .send_response(&prepared, Some("Bank of Port Louis"))
+        .await
+        .expect_err("revoked");
+    assert!(refused.to_string().contains("revoked"), "{refused}");
+    let result = rp_client
+        .result(again["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(result["status"], "refused", "{result}");
 
     // 8. The printed certificate: its QR code, read from the PDF page, says revoked too.
     let pdf = https
@@ -563,6 +735,7 @@ fn the_journey_script_tells_the_whole_story() {
         .env("PATH", path)
         .env("JOURNEY_DIR", dir.path())
         .env("JOURNEY_PORT", free_port().to_string())
+        .env("JOURNEY_RP_PORT", free_port().to_string())
         .output()
         .expect("bash");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -579,6 +752,13 @@ fn the_journey_script_tells_the_whole_story() {
         "INVALID — Presentation of 1 document(s)",
         "[FAIL] revocation: revoked",
         "signed: cose-compact",
+        "via:       OpenID4VCI, configuration BirthCertificate_dc+sd-jwt",
+        "token list : ",
+        "    claims disclosed: givenName, familyName, birthDate",
+        "SHARED with Bank of Port Louis: the verifier accepted",
+        "status: verified",
+        "  givenName: Marie-Claire",
+        "REFUSED by the verifier (HTTP 400): invalid_request: presentation 0 of `document`: not valid (revocation: revoked",
         "The journey ends as it should",
     ] {
         assert!(

@@ -25,7 +25,16 @@ pub(crate) struct Fixture {
     pub(crate) jwt: String,
     pub(crate) options: ProofOptions,
     pub(crate) verify_options: VerifyOptions,
+    /// Its given name, family name and date of birth with a key binding JWT: what a bank gets.
+    pub(crate) sd_presentation: String,
+    /// How the SD-JWT VC is issued.
+    pub(crate) sd_options: civitas_sdjwt::IssueOptions,
 }
+
+/// The audience and nonce of the SD-JWT presentation's key binding.
+pub(crate) const SD_AUDIENCE: &str = "decentralized_identifier:did:web:bank.example";
+/// See [`SD_AUDIENCE`].
+pub(crate) const SD_NONCE: &str = "bench-nonce-0123456789abcdef";
 
 const SEED: &[u8; 32] = b"civitas-bench-issuer-seed-32byte";
 
@@ -81,7 +90,45 @@ impl Fixture {
             civitas_keys::resolver::OfflineResolver::new(),
         );
         let verify_options = VerifyOptions::default();
+        let holder =
+            LocalSigner::did_key(KeyPair::from_secret_bytes(KeyAlgorithm::Ed25519, &[7; 32])?);
+        let mut sd_options = civitas_sdjwt::IssueOptions::new(
+            civitas_sdjwt::vct::vct_for("BirthCertificate"),
+            signer.controller(),
+            created.timestamp(),
+        );
+        sd_options.cnf_jwk = Some(civitas_keys::signer::Signer::public_key(&holder).to_jwk());
+        sd_options.selectively_disclosable = birth
+            .profile()
+            .map(|k| k.profile.withholdable())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| civitas_sdjwt::SdPath::parse(&p.to_string()).ok())
+            .collect();
+        let claims = unsigned["credentialSubject"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "type" && k != "id")
+            .collect();
+        let sd_jwt = rt
+            .block_on(civitas_sdjwt::issue(&claims, &sd_options, &signer))?
+            .sd_jwt;
+        let shown = ["givenName", "familyName", "birthDate"]
+            .iter()
+            .map(|p| civitas_sdjwt::SdPath::parse(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sd_presentation = rt.block_on(civitas_sdjwt::with_key_binding(
+            &civitas_sdjwt::select(&sd_jwt, &shown)?,
+            &holder,
+            SD_AUDIENCE,
+            SD_NONCE,
+            Utc::now().timestamp(),
+        ))?;
         let f = Self {
+            sd_presentation,
+            sd_options,
             rt,
             key,
             signer,
@@ -93,6 +140,9 @@ impl Fixture {
             options,
             verify_options,
         };
+        if !f.verify_sd_jwt() {
+            return Err(anyhow!("the SD-JWT presentation does not verify"));
+        }
         for (what, token) in [("Data Integrity", &f.di), ("vc+jwt", &f.jwt)] {
             let report =
                 f.rt.block_on(f.checker.verify(token.as_bytes(), &f.verify_options));
@@ -101,6 +151,33 @@ impl Fixture {
             }
         }
         Ok(f)
+    }
+
+    /// Verifies the SD-JWT presentation (issuer signature, disclosures, key binding for the
+    /// bank's nonce and audience): the SD-JWT layer, as civitas-verifier runs it.
+    pub(crate) fn verify_sd_jwt(&self) -> bool {
+        let options = civitas_sdjwt::VerifyOptions::new(Utc::now().timestamp())
+            .require_key_binding(SD_AUDIENCE, SD_NONCE, 3_600);
+        civitas_sdjwt::verify(&self.sd_presentation, &self.key.public_key(), &options).is_ok()
+    }
+
+    /// Issues the SD-JWT VC.
+    pub(crate) fn issue_sd_jwt(&self) -> String {
+        let claims = self.unsigned["credentialSubject"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "type" && k != "id")
+            .collect();
+        self.rt
+            .block_on(civitas_sdjwt::issue(
+                &claims,
+                &self.sd_options,
+                &self.signer,
+            ))
+            .map(|i| i.sd_jwt)
+            .unwrap_or_default()
     }
 
     pub(crate) fn verify(&self, token: &str) -> Verdict {

@@ -98,6 +98,20 @@ pub(crate) fn target_figures(
         }),
     ));
     ops.push((
+        "civitas verify, SD-JWT VC: 3 claims + key binding (2 signatures)".into(),
+        Floor::Verify,
+        Box::new(move || {
+            black_box(fr.verify_sd_jwt());
+        }),
+    ));
+    ops.push((
+        "civitas issue, SD-JWT VC (withholdable fields as disclosures)".into(),
+        Floor::SignVerify,
+        Box::new(move || {
+            black_box(fr.issue_sd_jwt());
+        }),
+    ));
+    ops.push((
         "ssi 0.16 directly: parse + verify (DI)".into(),
         Floor::Verify,
         Box::new(move || {

@@ -3,7 +3,7 @@
 //! in civitas-verifier; this is the command line around it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -12,6 +12,7 @@ use civitas_core::profile::registry::register_file;
 use civitas_keys::did::ControllerDocument;
 use civitas_verifier::Verifier;
 use civitas_verifier::bundle::{Bundle, BundleBuilder, MAX_BUNDLE_BYTES};
+use civitas_verifier::oid4vp::{ClientError, Oid4vpConfig, RelyingParty, RpClient};
 use civitas_verifier::online::{HttpFetcher, OnlineConfig};
 use civitas_verifier::trust::{TrustAnchor, verify_trust_list};
 use serde_json::json;
@@ -221,6 +222,13 @@ pub enum VerifierCommand {
         /// Fetch a status list credential from this URL (repeatable).
         #[arg(long = "status-url")]
         status_urls: Vec<String>,
+        /// Fetch a Token Status List (the `statuslist+jwt` SD-JWT VCs name) from this URL
+        /// (repeatable): `<issuer>/status/token/<n>` for a civitas issuer.
+        #[arg(long = "status-token-url")]
+        status_token_urls: Vec<String>,
+        /// A Token Status List file, as URI=FILE (the URI SD-JWT VCs name; repeatable).
+        #[arg(long = "status-token", value_name = "URI=FILE")]
+        status_tokens: Vec<String>,
         /// Extra JSON-LD contexts the documents need, as URL=FILE.
         #[arg(long = "context")]
         contexts: Vec<String>,
@@ -239,7 +247,9 @@ pub enum VerifierCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Serve POST /credentials/verify and POST /presentations/verify (W3C VC-API).
+    /// Serve POST /credentials/verify and POST /presentations/verify (W3C VC-API), and the
+    /// relying party side of OpenID4VP 1.0 (/oid4vp/…): requests shown as QR codes, wallets'
+    /// responses verified. Plain HTTP: put it behind a TLS proxy at --public-url.
     Serve {
         /// Trust and status sources.
         #[command(flatten)]
@@ -247,6 +257,75 @@ pub enum VerifierCommand {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// The public base URL wallets reach (request_uri and response_uri are built from
+        /// it); default https://<listen address>.
+        #[arg(long = "public-url")]
+        public_url: Option<String>,
+        /// The relying party's key (a secret multikey, or a private JWK) signing request
+        /// objects; created with a new Ed25519 key (mode 0600) when missing. Without it, a key
+        /// for this run only.
+        #[arg(long = "verifier-key", value_name = "FILE")]
+        verifier_key: Option<PathBuf>,
+        /// The name wallets show for this relying party.
+        #[arg(long = "client-name", default_value = "civitas verifier")]
+        client_name: String,
+        /// The bearer token of the relying party API (POST /oid4vp/requests, GET
+        /// /oid4vp/requests/ID); created with 32 random bytes (base64url, mode 0600) when
+        /// missing. Without it, a token for this run only, printed at start.
+        #[arg(long = "rp-token-file", value_name = "FILE")]
+        rp_token_file: Option<PathBuf>,
+    },
+    /// Ask a wallet for a credential (OpenID4VP): make a request on a running `verifier serve`
+    /// and print its link (and write its QR code).
+    Request {
+        /// The server's base URL (https://…; http:// only to a loopback address).
+        #[arg(long)]
+        server: String,
+        /// The file holding the relying party API bearer token.
+        #[arg(long = "token-file")]
+        token_file: PathBuf,
+        /// The document type (BirthCertificate, birth-certificate, birth).
+        #[arg(long = "type", conflicts_with = "dcql", requires = "claims")]
+        type_name: Option<String>,
+        /// The claims asked, comma-separated (nested with dots: mother.familyName).
+        #[arg(long, value_delimiter = ',', conflicts_with = "dcql")]
+        claims: Vec<String>,
+        /// The credential format asked: dc+sd-jwt (default) or ldp_vc.
+        #[arg(long, conflicts_with = "dcql")]
+        format: Option<String>,
+        /// A DCQL query file (JSON), instead of --type and --claims.
+        #[arg(long, required_unless_present = "type_name")]
+        dcql: Option<PathBuf>,
+        /// Write the QR code of the link here (.png or .svg).
+        #[arg(long)]
+        qr: Option<PathBuf>,
+        /// An extra root certificate (PEM) for the server's TLS certificate (repeatable).
+        #[arg(long)]
+        ca: Vec<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the status and the verified claims of an OpenID4VP request (exit 0 verified, 1
+    /// refused or expired, 3 still pending).
+    Result {
+        /// The server's base URL.
+        #[arg(long)]
+        server: String,
+        /// The file holding the relying party API bearer token.
+        #[arg(long = "token-file")]
+        token_file: PathBuf,
+        /// The request id.
+        id: String,
+        /// Wait up to this many seconds while the request is pending.
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+        /// An extra root certificate (PEM) for the server's TLS certificate (repeatable).
+        #[arg(long)]
+        ca: Vec<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Show what a bundle holds and check it (signatures, snapshot ages).
     Inspect {
@@ -270,6 +349,8 @@ pub async fn run(cmd: VerifierCommand) -> anyhow::Result<i32> {
             trust_anchors,
             status_lists,
             status_urls,
+            status_token_urls,
+            status_tokens,
             contexts,
             profiles,
             allow_http,
@@ -280,7 +361,9 @@ pub async fn run(cmd: VerifierCommand) -> anyhow::Result<i32> {
                 register_file(path).with_context(|| format!("--profile {}", path.display()))?;
             }
             let mut builder = BundleBuilder::new(anchors(&trust_anchors)?);
-            let needs_network = trust_list_url.is_some() || !status_urls.is_empty();
+            let needs_network = trust_list_url.is_some()
+                || !status_urls.is_empty()
+                || !status_token_urls.is_empty();
             let fetcher = if needs_network {
                 Some(HttpFetcher::new(
                     OnlineConfig::default().allow_http(allow_http),
@@ -296,9 +379,19 @@ pub async fn run(cmd: VerifierCommand) -> anyhow::Result<i32> {
             for path in &status_lists {
                 builder = builder.status_list(input::read_limited(path)?, Utc::now());
             }
+            for pair in &status_tokens {
+                let (uri, file) = pair
+                    .split_once('=')
+                    .with_context(|| format!("--status-token `{pair}`: expected URI=FILE"))?;
+                builder =
+                    builder.status_token(uri, &input::read_text(Path::new(file))?, Utc::now());
+            }
             if let Some(f) = &fetcher {
                 for url in &status_urls {
                     builder = builder.fetch_status_list(f, url).await?;
+                }
+                for url in &status_token_urls {
+                    builder = builder.fetch_status_token(f, url).await?;
                 }
             }
             for pair in &contexts {
@@ -318,11 +411,46 @@ pub async fn run(cmd: VerifierCommand) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        VerifierCommand::Serve { trust, listen } => {
+        VerifierCommand::Serve {
+            trust,
+            listen,
+            public_url,
+            verifier_key,
+            client_name,
+            rp_token_file,
+        } => {
             let verifier = Arc::new(trust.build(None).await?);
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
+            let public_url = match public_url {
+                Some(url) => url,
+                None => format!("https://{}", listener.local_addr()?),
+            };
+            if !public_url.starts_with("https://") && !public_url.starts_with("http://") {
+                bail!("--public-url `{public_url}` is not an http(s) URL");
+            }
+            let signer = civitas_keys::signer::LocalSigner::did_key(relying_party_key(
+                verifier_key.as_deref(),
+            )?);
+            let token = match &rp_token_file {
+                Some(path) => rp_token(path)?,
+                None => {
+                    let token = civitas_verifier::oid4vp::generate_token();
+                    eprintln!(
+                        "civitas verifier: relying party API token for this run (give --rp-token-file to keep one): {token}"
+                    );
+                    token
+                }
+            };
+            let shared = Arc::new(RwLock::new(verifier.clone()));
+            let rp = RelyingParty::new(Oid4vpConfig::new(
+                &public_url,
+                signer,
+                &client_name,
+                &token,
+                shared.clone(),
+            ));
             eprintln!(
                 "civitas verifier: POST http://{}/credentials/verify and /presentations/verify ({}, trust list: {})",
                 listener.local_addr()?,
@@ -335,8 +463,87 @@ pub async fn run(cmd: VerifierCommand) -> anyhow::Result<i32> {
                     .trust_list()
                     .map_or_else(|| "none: issuers not checked".to_owned(), |t| t.label())
             );
-            civitas_verifier::http::serve(listener, verifier).await?;
+            eprintln!(
+                "civitas verifier: OpenID4VP relying party {} as {} (client_id {})",
+                public_url,
+                client_name,
+                rp.client_id()
+            );
+            civitas_verifier::oid4vp::serve(listener, shared, rp).await?;
             Ok(0)
+        }
+        VerifierCommand::Request {
+            server,
+            token_file,
+            type_name,
+            claims,
+            format,
+            dcql,
+            qr,
+            ca,
+            json,
+        } => {
+            let client = rp_client(&server, &token_file, &ca)?;
+            let body = match (&dcql, &type_name) {
+                (Some(path), _) => json!({"dcql_query": input::read_json(path)?}),
+                (None, Some(t)) => {
+                    let mut body = json!({"type": t, "claims": claims});
+                    if let Some(f) = &format {
+                        body["format"] = json!(f);
+                    }
+                    body
+                }
+                (None, None) => bail!("give --type and --claims, or --dcql FILE"),
+            };
+            let mut created = client.create(&body).await.map_err(api_error)?;
+            let link = created["link"].as_str().unwrap_or_default().to_owned();
+            if let Some(out) = &qr {
+                write_qr(out, &link)?;
+            }
+            if json {
+                if let Some(m) = created.as_object_mut() {
+                    m.remove("qr");
+                }
+                println!("{}", serde_json::to_string_pretty(&created)?);
+            } else {
+                let s = |k: &str| created[k].as_str().unwrap_or("-").to_owned();
+                println!("id:        {}", s("id"));
+                println!("link:      {link}");
+                println!("client_id: {}", s("client_id"));
+                println!("expires:   {}", s("expires_at"));
+                if let Some(out) = &qr {
+                    println!("QR code written to {}", out.display());
+                }
+            }
+            Ok(0)
+        }
+        VerifierCommand::Result {
+            server,
+            token_file,
+            id,
+            wait,
+            ca,
+            json,
+        } => {
+            let client = rp_client(&server, &token_file, &ca)?;
+            let deadline = std::time::Instant::now() + Duration::from_secs(wait);
+            let result = loop {
+                let result = client.result(&id).await.map_err(api_error)?;
+                if result["status"] != "pending" || std::time::Instant::now() >= deadline {
+                    break result;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                print!("{}", result_text(&result));
+            }
+            Ok(match result["status"].as_str() {
+                Some("verified") => 0,
+                Some("pending") => 3,
+                _ => 1,
+            })
         }
         VerifierCommand::Inspect {
             bundle,
@@ -367,6 +574,104 @@ pub async fn run(cmd: VerifierCommand) -> anyhow::Result<i32> {
     }
 }
 
+/// The relying party key: read from `path` (secret multikey or private JWK), created there
+/// with a new Ed25519 key (mode 0600) when missing; a key for this run without a path.
+fn relying_party_key(path: Option<&Path>) -> anyhow::Result<civitas_keys::keys::KeyPair> {
+    use civitas_keys::keys::{KeyAlgorithm, KeyPair};
+    let Some(path) = path else {
+        return Ok(KeyPair::generate(KeyAlgorithm::Ed25519));
+    };
+    if path.exists() {
+        let text = input::read_text(path)?;
+        return civitas_verifier::oid4vp::read_key(&text).with_context(|| {
+            format!(
+                "{} is not a secret multikey or a private JWK",
+                path.display()
+            )
+        });
+    }
+    let key = KeyPair::generate(KeyAlgorithm::Ed25519);
+    input::write_output(path, &key.to_secret_multikey(), true)?;
+    eprintln!(
+        "civitas verifier: new relying party key written to {}",
+        path.display()
+    );
+    Ok(key)
+}
+
+/// The relying party API token in `path`, created (32 random bytes, base64url, mode 0600)
+/// when missing.
+fn rp_token(path: &Path) -> anyhow::Result<String> {
+    if path.exists() {
+        let token = input::read_text(path)?.trim().to_owned();
+        if token.len() < 16 {
+            bail!(
+                "{}: the token is shorter than 16 characters",
+                path.display()
+            );
+        }
+        return Ok(token);
+    }
+    let token = civitas_verifier::oid4vp::generate_token();
+    input::write_output(path, &token, true)?;
+    eprintln!(
+        "civitas verifier: new relying party API token written to {}",
+        path.display()
+    );
+    Ok(token)
+}
+
+fn rp_client(server: &str, token_file: &Path, ca: &[PathBuf]) -> anyhow::Result<RpClient> {
+    let token = input::read_text(token_file)?.trim().to_owned();
+    let roots = ca
+        .iter()
+        .map(|p| input::read_limited(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(RpClient::new(server, &token, &roots)?)
+}
+
+fn api_error(e: ClientError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Writes the QR code of `link`: SVG for a `.svg` path, PNG otherwise.
+fn write_qr(out: &Path, link: &str) -> anyhow::Result<()> {
+    let symbol = civitas_qr::QrSymbol::encode_bytes(link, civitas_qr::EcLevel::M)?;
+    let svg = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if svg {
+        std::fs::write(out, symbol.to_svg("100%"))
+    } else {
+        std::fs::write(out, symbol.to_png(8)?)
+    }
+    .with_context(|| format!("writing {}", out.display()))
+}
+
+/// A request's result for people.
+fn result_text(r: &serde_json::Value) -> String {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_owned();
+    let mut out = format!("status: {}\n", s(&r["status"]));
+    if let Some(reason) = r["reason"].as_str() {
+        out.push_str(&format!("reason: {reason}\n"));
+    }
+    for c in r["credentials"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "{}: {} {} from {}: {}\n",
+            s(&c["query_id"]),
+            s(&c["format"]),
+            s(&c["type"]),
+            s(&c["issuer"]),
+            s(&c["verdict"]).to_uppercase()
+        ));
+        for (k, v) in c["claims"].as_object().into_iter().flatten() {
+            let shown = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            out.push_str(&format!("  {k}: {shown}\n"));
+        }
+    }
+    out
+}
+
 /// What a bundle holds, as JSON.
 async fn describe(bundle: &Bundle, anchors: &[TrustAnchor]) -> anyhow::Result<serde_json::Value> {
     let now = Utc::now();
@@ -389,6 +694,11 @@ async fn describe(bundle: &Bundle, anchors: &[TrustAnchor]) -> anyhow::Result<se
         },
         "statusLists": bundle.status_lists.iter().map(|s| json!({
             "url": s.url,
+            "fetchedAt": s.fetched_at,
+            "ageSeconds": (now - s.fetched_at).num_seconds(),
+        })).collect::<Vec<_>>(),
+        "statusTokens": bundle.status_tokens.iter().map(|s| json!({
+            "url": s.uri,
             "fetchedAt": s.fetched_at,
             "ageSeconds": (now - s.fetched_at).num_seconds(),
         })).collect::<Vec<_>>(),
@@ -435,15 +745,20 @@ fn text(d: &serde_json::Value) -> String {
             ));
         }
     }
-    for l in d["statusLists"].as_array().into_iter().flatten() {
-        let age = l["ageSeconds"].as_i64().unwrap_or(0);
-        out.push_str(&format!(
-            "status list: {} fetched {} ({}h {}m ago)\n",
-            s(&l["url"]),
-            s(&l["fetchedAt"]),
-            age / 3600,
-            (age % 3600) / 60
-        ));
+    for (key, label) in [
+        ("statusLists", "status list"),
+        ("statusTokens", "token list "),
+    ] {
+        for l in d[key].as_array().into_iter().flatten() {
+            let age = l["ageSeconds"].as_i64().unwrap_or(0);
+            out.push_str(&format!(
+                "{label}: {} fetched {} ({}h {}m ago)\n",
+                s(&l["url"]),
+                s(&l["fetchedAt"]),
+                age / 3600,
+                (age % 3600) / 60
+            ));
+        }
     }
     for c in d["contexts"].as_array().into_iter().flatten() {
         out.push_str(&format!("context:     {}\n", s(c)));

@@ -16,8 +16,8 @@ use civitas_qr::{self as qr, EcLevel, QrSymbol};
 use civitas_verifier::VerifyOptions;
 use civitas_verifier::summary::verdict_word;
 use civitas_wallet::{
-    ConsentEntry, ImportOptions, Query, ReceiveError, ReceiveOptions, ShareRequest, StoredDocument,
-    Wallet, WalletError,
+    ConsentEntry, DisclosureRequest, ImportOptions, Query, ReceiveError, ReceiveOptions,
+    ShareRequest, StoredDocument, Wallet, WalletError,
 };
 use serde_json::json;
 
@@ -100,6 +100,30 @@ pub enum WalletCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Answer a verifier's request through OpenID4VP (the QR a verifier shows): the request is
+    /// fetched and its signature checked against the verifier's DID; shows who asks, for what,
+    /// which document and which claims would be disclosed, and asks before sharing (unless
+    /// --yes). Exit 0 accepted, 1 refused or declined, 2 bad input.
+    Respond {
+        /// The request: an `openid4vp://` link, or a file holding it (text, or a PNG/JPEG photo
+        /// of its QR code; `-` for standard input, then with --yes).
+        request: String,
+        /// Share without asking.
+        #[arg(long)]
+        yes: bool,
+        /// A PEM root certificate the verifier's TLS certificate may chain to (repeatable; a
+        /// test verifier's self-signed certificate).
+        #[arg(long = "ca")]
+        ca: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Let the request and the response go over plain http to 127.0.0.1/localhost (a
+        /// verifier on this machine, for development and demonstrations; never needed for a
+        /// real verifier, which is https).
+        #[arg(long = "allow-loopback-http")]
+        allow_loopback_http: bool,
+    },
     /// List the documents, or those matching every filter given.
     List {
         /// A type: BirthCertificate (or birth), MarriageCertificate (or marriage), …
@@ -132,7 +156,9 @@ pub enum WalletCommand {
         id: String,
     },
     /// Share documents: a presentation signed by the holder for the verifier's challenge and
-    /// domain, or (--qr) the QR text of a document imported from a QR code. Logged first.
+    /// domain, or (--qr) the QR text of a document imported from a QR code, or (--claims) only
+    /// some claims of an SD-JWT VC, with a key binding for the challenge (its nonce) and the
+    /// domain (its audience). Logged first.
     Present {
         /// The documents to share (ids or unique prefixes).
         #[arg(required = true)]
@@ -152,6 +178,10 @@ pub enum WalletCommand {
         /// Share the document's QR text (CV1:) instead of a presentation.
         #[arg(long, conflicts_with_all = ["challenge", "domain", "holder"])]
         qr: bool,
+        /// An SD-JWT VC: disclose only these claims (comma-separated paths: givenName,
+        /// birthDate, mother.givenName, children[]); the others stay hidden.
+        #[arg(long, value_delimiter = ',', conflicts_with_all = ["qr", "holder"])]
+        claims: Option<Vec<String>>,
         /// With --qr: also write the QR code as PNG.
         #[arg(long, requires = "qr")]
         png: Option<PathBuf>,
@@ -493,6 +523,13 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<i32> {
                 Err(e) => Err(anyhow::anyhow!("{e}")),
             }
         }
+        WalletCommand::Respond {
+            request,
+            yes,
+            ca,
+            json,
+            allow_loopback_http,
+        } => respond(open, request, *yes, ca, *json, *allow_loopback_http).await,
         WalletCommand::List {
             document_type,
             issuer,
@@ -566,11 +603,25 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<i32> {
             to,
             holder,
             qr: as_qr,
+            claims,
             png,
             out,
         } => {
             let wallet = open()?;
-            let shared = if *as_qr {
+            let shared = if let Some(claims) = claims {
+                let [id] = ids.as_slice() else {
+                    bail!("--claims discloses one SD-JWT VC at a time");
+                };
+                wallet
+                    .disclose(&DisclosureRequest {
+                        document: id.clone(),
+                        claims: claims.clone(),
+                        nonce: challenge.clone().unwrap_or_default(),
+                        audience: domain.clone().unwrap_or_default(),
+                        recipient: to.clone(),
+                    })
+                    .await?
+            } else if *as_qr {
                 let [id] = ids.as_slice() else {
                     bail!("--qr shares one document at a time");
                 };
@@ -678,5 +729,194 @@ pub async fn run(args: WalletArgs) -> anyhow::Result<i32> {
             println!("passphrase changed; every record was re-encrypted");
             Ok(0)
         }
+    }
+}
+
+/// The request link: given as is, or read from a file (text, or a photo of its QR code).
+fn read_request_link(arg: &str) -> anyhow::Result<String> {
+    if arg.starts_with(civitas_oid4vp_scheme()) || arg.starts_with("https://") {
+        return Ok(arg.to_owned());
+    }
+    let path = Path::new(arg);
+    if arg != "-" && !path.exists() {
+        bail!("`{arg}` is neither an OpenID4VP request link (openid4vp://…) nor a file");
+    }
+    let bytes = read_credential(path)?;
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{arg} is not text or a PNG/JPEG of a QR code"))?;
+    let text = text.trim();
+    if text.is_empty() {
+        bail!("{arg} is empty");
+    }
+    Ok(text.to_owned())
+}
+
+fn civitas_oid4vp_scheme() -> &'static str {
+    "openid4vp://"
+}
+
+fn prepared_json(prepared: &civitas_wallet::PreparedResponse) -> serde_json::Value {
+    json!({
+        "clientId": prepared.client_id,
+        "clientName": prepared.client_name,
+        "clientNameVerified": false,
+        "responseUri": prepared.response_uri,
+        "responseHost": prepared.response_host,
+        "queries": prepared.queries,
+        "unanswered": prepared.unanswered,
+    })
+}
+
+fn print_prepared(prepared: &civitas_wallet::PreparedResponse) {
+    println!("A verifier asks for documents (OpenID4VP).");
+    match &prepared.client_name {
+        Some(name) => println!("  name:      {name} (as it claims; not verified)"),
+        None => println!("  name:      (none given)"),
+    }
+    println!(
+        "  client id: {} (verified: it signed the request)",
+        prepared.client_id
+    );
+    println!("  answer to: {}", prepared.response_host);
+    for q in &prepared.queries {
+        println!(
+            "  {}: {} ({}) — document {}",
+            q.query_id, q.document_description, q.format, q.document_id
+        );
+        if q.whole_document {
+            println!(
+                "    the WHOLE document is disclosed: {}",
+                q.claims.join(", ")
+            );
+        } else if q.claims.is_empty() {
+            println!("    no selectively disclosable claim (only what the issuer put in plain)");
+        } else {
+            println!("    claims disclosed: {}", q.claims.join(", "));
+        }
+    }
+    for id in &prepared.unanswered {
+        println!("  {id}: optional, no document answers it (skipped)");
+    }
+}
+
+fn ask(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, Write};
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the answer from standard input")?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
+}
+
+/// `civitas wallet respond`.
+async fn respond(
+    open: impl Fn() -> anyhow::Result<Wallet>,
+    request: &str,
+    yes: bool,
+    ca: &[PathBuf],
+    json_out: bool,
+    allow_loopback_http: bool,
+) -> anyhow::Result<i32> {
+    use civitas_wallet::{RespondError, RespondOptions};
+    if request == "-" && !yes {
+        bail!(
+            "the request link comes from standard input: give --yes (the answer is read from standard input too)"
+        );
+    }
+    let link = read_request_link(request)?;
+    let mut roots = Vec::new();
+    for path in ca {
+        roots.push(input::read_up_to(path, 1024 * 1024)?);
+    }
+    let wallet = open()?;
+    let options = RespondOptions {
+        roots,
+        allow_loopback_http,
+        resolver: None,
+    };
+    let refused = |reason: String, json_out: bool| -> anyhow::Result<i32> {
+        if json_out {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({"outcome": "refused", "reason": reason}))?
+            );
+        } else {
+            println!("NOT SHARED — {reason}");
+        }
+        Ok(1)
+    };
+    let prepared = match wallet.prepare_response(&link, &options).await {
+        Ok(p) => p,
+        Err(e @ (RespondError::RequestRefused(_) | RespondError::NoMatchingDocument { .. })) => {
+            return refused(e.to_string(), json_out);
+        }
+        Err(e) => return Err(anyhow::anyhow!("{e}")),
+    };
+    if !json_out {
+        print_prepared(&prepared);
+    }
+    let recipient = prepared.recipient();
+    let consent = yes || ask(&format!("Share these claims with {recipient}?"))?;
+    let mut out = prepared_json(&prepared);
+    if !consent {
+        let told = wallet.decline(&prepared).await;
+        out["outcome"] = json!("declined");
+        out["verifierTold"] = json!(told.is_ok());
+        if json_out {
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            println!("{}", RespondError::Declined);
+            if let Err(e) = told {
+                println!("  (telling the verifier failed: {e})");
+            }
+        }
+        return Ok(1);
+    }
+    match wallet.send_response(&prepared, None).await {
+        Ok(responded) => {
+            out["outcome"] = json!("accepted");
+            out["status"] = json!(responded.status);
+            out["redirectUri"] = json!(responded.redirect_uri);
+            out["logEntries"] = json!(responded.consent.iter().map(|c| c.seq).collect::<Vec<_>>());
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                println!(
+                    "SHARED with {recipient}: the verifier accepted (HTTP {})",
+                    responded.status
+                );
+                if let Some(uri) = &responded.redirect_uri {
+                    println!("  continue at: {uri}");
+                }
+                for c in &responded.consent {
+                    println!("  consent log entry: #{}", c.seq);
+                }
+            }
+            Ok(0)
+        }
+        Err(RespondError::Refused {
+            status,
+            error,
+            description,
+        }) => {
+            out["outcome"] = json!("refused by the verifier");
+            out["status"] = json!(status);
+            out["error"] = json!(error);
+            out["errorDescription"] = json!(description);
+            if json_out {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                println!(
+                    "REFUSED by the verifier (HTTP {status}): {error}{}",
+                    description.map(|d| format!(": {d}")).unwrap_or_default()
+                );
+                println!("  (the share is in the consent log: `civitas wallet log`)");
+            }
+            Ok(1)
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")),
     }
 }

@@ -135,6 +135,17 @@ pub enum SigningError {
         /// What the proof layer reported.
         error: ProofError,
     },
+    /// A Token Status List could not be signed.
+    #[error("token status list {url}: {reason}")]
+    Token {
+        /// The token list URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// An SD-JWT VC could not be made.
+    #[error("SD-JWT VC: {0}")]
+    SdJwt(String),
     /// The key that signed a credential is not in the key history (an id: its verification
     /// method).
     #[error("no key {0} in the key history")]

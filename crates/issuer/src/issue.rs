@@ -228,6 +228,8 @@ pub(crate) struct CopyOf {
     pub(crate) original: String,
     /// The holder's DID (the copy's subject `id`).
     pub(crate) holder: String,
+    /// The holder receives it as an SD-JWT VC.
+    pub(crate) sd_jwt: bool,
 }
 
 impl Item {

@@ -27,7 +27,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::error::{IssuerError, SigningError, StoreError, UnavailableReason};
 use crate::jcs::sha256_hex;
-use crate::store::{PublishedList, RegistryStore};
+use crate::store::{PublishedList, RegistryStore, StatusRef};
 
 /// The two purposes every credential carries.
 pub const PURPOSES: [StatusPurpose; 2] = [StatusPurpose::Revocation, StatusPurpose::Suspension];
@@ -42,6 +42,20 @@ pub fn purpose_segment(purpose: StatusPurpose) -> &'static str {
 pub struct StatusBook {
     allocators: HashMap<StatusPurpose, Allocator>,
     lists: HashMap<String, StatusList>,
+    /// The copies issued as SD-JWT VCs, by revocation list URL: their revocation index and
+    /// their suspension entry (what a Token Status List of that revocation list says).
+    sd_links: HashMap<String, Vec<(u64, StatusRef)>>,
+}
+
+/// What a Token Status List says, derived from one revocation list (SPEC.md §12.12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenState {
+    /// The number of entries (the revocation list's).
+    pub entries: u64,
+    /// The non-zero values: index → `0x01` (revoked, INVALID) or `0x02` (suspended).
+    pub values: Vec<(u64, u8)>,
+    /// The versions of the lists it was derived from: it changes when they change.
+    pub versions: Vec<(String, u64)>,
 }
 
 /// The allocations of one credential: revocation, suspension and, when asked, message.
@@ -93,7 +107,55 @@ impl StatusBook {
             .into_iter()
             .map(|l| (l.url().to_owned(), l))
             .collect();
-        Ok(Self { allocators, lists })
+        Ok(Self {
+            allocators,
+            lists,
+            sd_links: HashMap::new(),
+        })
+    }
+
+    /// Records that the copy whose entries are `revocation` and `suspension` was issued as an
+    /// SD-JWT VC: the Token Status List of its revocation list reports its suspension too.
+    pub fn link_sd_jwt(&mut self, revocation: &StatusRef, suspension: &StatusRef) {
+        self.sd_links
+            .entry(revocation.list.clone())
+            .or_default()
+            .push((revocation.index, suspension.clone()));
+    }
+
+    /// The Token Status List state of revocation list `url`: `0x01` where its bit is set,
+    /// `0x02` where an SD-JWT VC copy listed there is suspended (and not revoked).
+    pub fn token_state(&self, url: &str) -> Option<TokenState> {
+        let list = self.lists.get(url)?;
+        if list.purpose() != StatusPurpose::Revocation {
+            return None;
+        }
+        let mut values = Vec::new();
+        for index in 0..list.entries() {
+            if list.get(index).ok()? != 0 {
+                values.push((index, 1));
+            }
+        }
+        let mut versions = vec![(url.to_owned(), list.version())];
+        let links = self.sd_links.get(url).map_or(&[][..], Vec::as_slice);
+        let mut seen = BTreeSet::new();
+        for (index, suspension) in links {
+            let Some(s) = self.lists.get(&suspension.list) else {
+                continue;
+            };
+            if seen.insert(suspension.list.as_str()) {
+                versions.push((suspension.list.clone(), s.version()));
+            }
+            if s.get(suspension.index).ok()? != 0 && list.get(*index).ok()? == 0 {
+                values.push((*index, 2));
+            }
+        }
+        values.sort_unstable();
+        Some(TokenState {
+            entries: list.entries(),
+            values,
+            versions,
+        })
     }
 
     /// Allocates the revocation and suspension entries of one credential per item of

@@ -10,6 +10,10 @@ pub const VC_V2_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 pub const FORMAT_LDP_VC: &str = "ldp_vc";
 /// The credential format of JOSE-secured credentials.
 pub const FORMAT_JWT_VC_JSON: &str = "jwt_vc_json";
+/// The credential format of SD-JWT VCs (selective disclosure, IETF SD-JWT VC).
+pub const FORMAT_DC_SD_JWT: &str = "dc+sd-jwt";
+/// The formats an issuer offers each document type in, in this order.
+pub const FORMATS: [&str; 3] = [FORMAT_LDP_VC, FORMAT_JWT_VC_JSON, FORMAT_DC_SD_JWT];
 /// The JOSE algorithms a key proof may be signed with.
 pub const PROOF_SIGNING_ALGS: [&str; 2] = ["EdDSA", "ES256"];
 
@@ -37,10 +41,14 @@ pub struct CredentialIssuerMetadata {
 /// One credential configuration the issuer offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CredentialConfiguration {
-    /// The format: `ldp_vc` or `jwt_vc_json`.
+    /// The format: `ldp_vc`, `jwt_vc_json` or `dc+sd-jwt`.
     pub format: String,
-    /// The credential's types (and, for `ldp_vc`, contexts).
-    pub credential_definition: CredentialDefinition,
+    /// The credential's types (and, for `ldp_vc`, contexts); absent for `dc+sd-jwt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_definition: Option<CredentialDefinition>,
+    /// The SD-JWT VC type (`dc+sd-jwt` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vct: Option<String>,
     /// How the credential is bound to its holder: `did:key`, `jwk`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cryptographic_binding_methods_supported: Vec<String>,
@@ -138,6 +146,8 @@ pub struct DocumentType {
     /// label). Empty means the claims common to civil-registry documents (given name, family
     /// name, date of birth).
     pub claims: Vec<(String, String, String)>,
+    /// The SD-JWT VC type of its `dc+sd-jwt` configuration; `None`: no such configuration.
+    pub vct: Option<String>,
 }
 
 impl DocumentType {
@@ -148,7 +158,14 @@ impl DocumentType {
             name_en: name_en.to_owned(),
             name_fr: name_fr.to_owned(),
             claims: Vec::new(),
+            vct: None,
         }
+    }
+
+    /// Also offers the type as an SD-JWT VC of type `vct`.
+    pub fn with_vct(mut self, vct: &str) -> Self {
+        self.vct = Some(vct.to_owned());
+        self
     }
 
     /// Adds a claim: its member of `credentialSubject` and its English and French labels.
@@ -183,9 +200,15 @@ const COMMON_CLAIMS: [(&str, &str, &str); 3] = [
     ("birthDate", "Date of birth", "Date de naissance"),
 ];
 
-fn claims_of(doc: &DocumentType) -> Vec<Claim> {
+/// The claims of `doc` as a configuration of `format` lists them: members of
+/// `credentialSubject`, or top-level claims of an SD-JWT VC.
+fn claims_of(doc: &DocumentType, format: &str) -> Vec<Claim> {
     let claim = |member: &str, en: &str, fr: &str| Claim {
-        path: vec!["credentialSubject".into(), member.into()],
+        path: if format == FORMAT_DC_SD_JWT {
+            vec![member.into()]
+        } else {
+            vec!["credentialSubject".into(), member.into()]
+        },
         display: labels(en, fr),
     };
     if doc.claims.is_empty() {
@@ -202,8 +225,9 @@ fn claims_of(doc: &DocumentType) -> Vec<Claim> {
 }
 
 /// The Credential Issuer Metadata of an issuer at `base_url` (its identifier; a trailing `/` is
-/// dropped) offering `types`: one configuration per type and format (`ldp_vc`, `jwt_vc_json`),
-/// with `contexts` as the `@context` of the `ldp_vc` configurations.
+/// dropped) offering `types`: one configuration per type and format (`ldp_vc`, `jwt_vc_json`,
+/// and `dc+sd-jwt` for the types that have a `vct`), with `contexts` as the `@context` of the
+/// `ldp_vc` configurations.
 pub fn issuer_metadata(
     base_url: &str,
     types: &[DocumentType],
@@ -212,7 +236,10 @@ pub fn issuer_metadata(
     let base = base_url.trim_end_matches('/');
     let mut configurations = BTreeMap::new();
     for doc in types {
-        for format in [FORMAT_LDP_VC, FORMAT_JWT_VC_JSON] {
+        for format in FORMATS {
+            if format == FORMAT_DC_SD_JWT && doc.vct.is_none() {
+                continue;
+            }
             let signing = if format == FORMAT_LDP_VC {
                 vec!["eddsa-rdfc-2022".into(), "ecdsa-rdfc-2019".into()]
             } else {
@@ -230,10 +257,13 @@ pub fn issuer_metadata(
                 configuration_id(&doc.type_name, format),
                 CredentialConfiguration {
                     format: format.to_owned(),
-                    credential_definition: CredentialDefinition {
-                        context,
-                        types: vec!["VerifiableCredential".into(), doc.type_name.clone()],
-                    },
+                    credential_definition: (format != FORMAT_DC_SD_JWT).then(|| {
+                        CredentialDefinition {
+                            context,
+                            types: vec!["VerifiableCredential".into(), doc.type_name.clone()],
+                        }
+                    }),
+                    vct: doc.vct.clone().filter(|_| format == FORMAT_DC_SD_JWT),
                     cryptographic_binding_methods_supported: vec!["did:key".into(), "jwk".into()],
                     credential_signing_alg_values_supported: signing,
                     proof_types_supported: BTreeMap::from([(
@@ -247,7 +277,7 @@ pub fn issuer_metadata(
                     )]),
                     credential_metadata: Some(CredentialMetadata {
                         display: labels(&doc.name_en, &doc.name_fr),
-                        claims: claims_of(doc),
+                        claims: claims_of(doc, format),
                     }),
                 },
             );
@@ -350,6 +380,28 @@ mod tests {
         let claims = &c.credential_metadata.as_ref().unwrap().claims;
         assert_eq!(claims[0].display[0].name, "Given name");
         assert_eq!(claims[0].display[1].name, "Prénom");
+    }
+
+    #[test]
+    fn an_sd_jwt_configuration_for_types_with_a_vct() {
+        let doc = DocumentType::new("BirthCertificate", "Birth certificate", "Acte de naissance")
+            .with_claim("givenName", "Given name", "Prénom")
+            .with_vct("urn:civitas:type:BirthCertificate");
+        let m = issuer_metadata("https://issuer.example", &[doc], &[]);
+        assert_eq!(m.credential_configurations_supported.len(), 3);
+        let v = serde_json::to_value(&m).unwrap();
+        let c = &v["credential_configurations_supported"]["BirthCertificate_dc+sd-jwt"];
+        assert_eq!(c["format"], "dc+sd-jwt");
+        assert_eq!(c["vct"], "urn:civitas:type:BirthCertificate");
+        assert!(c.get("credential_definition").is_none());
+        assert_eq!(
+            c["credential_metadata"]["claims"][0]["path"],
+            serde_json::json!(["givenName"])
+        );
+        let l = &v["credential_configurations_supported"]["BirthCertificate_ldp_vc"];
+        assert!(l.get("vct").is_none());
+        let back: CredentialIssuerMetadata = serde_json::from_value(v).unwrap();
+        assert_eq!(back, m);
     }
 
     #[test]

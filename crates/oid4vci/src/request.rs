@@ -138,9 +138,8 @@ pub fn parse_credential_request(
             .find(|(_, c)| {
                 let mut have: Vec<&str> = c
                     .credential_definition
-                    .types
                     .iter()
-                    .map(String::as_str)
+                    .flat_map(|d| d.types.iter().map(String::as_str))
                     .collect();
                 have.sort_unstable();
                 c.format == format && have == wanted

@@ -36,6 +36,10 @@ use serde_json::Value;
 
 mod oid4vci;
 pub use oid4vci::{JsIssuer, JsOffer, JsReceiveOptions, JsReceived, JsTamper};
+mod sdjwt;
+pub use sdjwt::JsSdJwtVerdict;
+mod oid4vp;
+pub use oid4vp::{JsVerifier, JsVerifierOptions, JsVpResult, JsWalletAnswer};
 
 /// Minimum Node.js major version the scripts need.
 const MIN_NODE_MAJOR: u32 = 20;

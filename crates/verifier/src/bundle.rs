@@ -86,6 +86,20 @@ pub struct BundledProfile {
     pub text: String,
 }
 
+/// A Token Status List snapshot (the `statuslist+jwt` of SD-JWT VCs, SPEC.md §12.12), verified
+/// with a key of an issuer the trust list pins when the bundle was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenSnapshot {
+    /// The list's URI (its `sub`, what an SD-JWT VC's `status.status_list.uri` names).
+    pub uri: String,
+    /// When it was fetched.
+    #[serde(with = "whole_seconds")]
+    pub fetched_at: DateTime<Utc>,
+    /// The signed token (compact JWT).
+    pub token: String,
+}
+
 /// An offline bundle. See the [module documentation](self).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -110,6 +124,9 @@ pub struct Bundle {
     /// ship). Left out when empty, so that a bundle without any reads with earlier verifiers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<BundledProfile>,
+    /// Token Status List snapshots (SD-JWT VCs). Left out when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_tokens: Vec<TokenSnapshot>,
 }
 
 /// Times as `2026-03-01T02:00:00Z` (whole seconds, UTC), read back with any RFC 3339 offset.
@@ -451,6 +468,7 @@ pub struct BundleBuilder {
     anchors: Vec<TrustAnchor>,
     trust_list: Option<Vec<u8>>,
     status_lists: Vec<(Vec<u8>, DateTime<Utc>)>,
+    status_tokens: Vec<(String, String, DateTime<Utc>)>,
     contexts: Vec<(String, String)>,
     created_at: Option<DateTime<Utc>>,
 }
@@ -462,9 +480,35 @@ impl BundleBuilder {
             anchors,
             trust_list: None,
             status_lists: Vec::new(),
+            status_tokens: Vec::new(),
             contexts: Vec::new(),
             created_at: None,
         }
+    }
+
+    /// A signed Token Status List (`statuslist+jwt`) served at `uri`, fetched at `fetched_at`.
+    pub fn status_token(mut self, uri: &str, jwt: &str, fetched_at: DateTime<Utc>) -> Self {
+        self.status_tokens
+            .push((uri.to_owned(), jwt.trim().to_owned(), fetched_at));
+        self
+    }
+
+    /// Fetches a Token Status List from `uri`.
+    pub async fn fetch_status_token(
+        mut self,
+        fetcher: &HttpFetcher,
+        uri: &str,
+    ) -> Result<Self, BundleError> {
+        let fetched = fetcher.get(uri, crate::sd_jwt::TOKEN_MEDIA_TYPE).await?;
+        let text = String::from_utf8(fetched.body.as_ref().clone()).map_err(|e| {
+            BundleError::StatusList {
+                url: uri.to_owned(),
+                reason: format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+            }
+        })?;
+        self.status_tokens
+            .push((uri.to_owned(), text.trim().to_owned(), fetched.fetched_at));
+        Ok(self)
     }
 
     /// The signed trust list.
@@ -573,8 +617,24 @@ impl BundleBuilder {
                 None => snapshots.push((snapshot, valid_from)),
             }
         }
+        let mut tokens: Vec<TokenSnapshot> = Vec::new();
+        for (uri, jwt, fetched_at) in &self.status_tokens {
+            verify_token(&checker, uri, jwt, created_at)
+                .await
+                .map_err(|reason| BundleError::StatusList {
+                    url: uri.clone(),
+                    reason,
+                })?;
+            tokens.retain(|t| t.uri != *uri);
+            tokens.push(TokenSnapshot {
+                uri: uri.clone(),
+                fetched_at: seconds(*fetched_at),
+                token: jwt.clone(),
+            });
+        }
         let trust_list = trust.signed().clone();
         Ok(Bundle {
+            status_tokens: tokens,
             kind: BUNDLE_TYPE.to_owned(),
             version: BUNDLE_VERSION,
             created_at,
@@ -584,6 +644,25 @@ impl BundleBuilder {
             profiles,
         })
     }
+}
+
+/// Checks that `jwt` is the Token Status List at `uri`, signed by a key the checker's resolver
+/// knows (a pinned issuer's, or a did:key).
+async fn verify_token(
+    checker: &DocumentCheck,
+    uri: &str,
+    jwt: &str,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let kid = civitas_core::jwt::decode(jwt)
+        .map_err(|e| e.to_string())?
+        .kid;
+    let (_, key) = civitas_keys::resolver::resolve_method(checker.resolver().as_ref(), &kid)
+        .await
+        .map_err(|e| format!("{kid}: {e}"))?;
+    civitas_sdjwt::status_list::verify_status_list_token(jwt, &key, uri, now.timestamp())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 fn status_url_hint(bytes: &[u8]) -> String {

@@ -11,6 +11,8 @@ use civitas_core::verify::{Input, InputError, SecuredCredential};
 use civitas_qr::QrError;
 use civitas_qr::compact::{CompactCredential, CompactError};
 
+use crate::sd_jwt::SdJwtInput;
+
 /// What kind of input a byte string is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputFormat {
@@ -53,6 +55,9 @@ pub enum Parsed {
     Presentation(Presentation),
     /// The compact QR form (`CV1:…`), structurally checked, signature not yet verified.
     Compact(Box<CompactCredential>),
+    /// An SD-JWT VC (`dc+sd-jwt`), with or without a key binding JWT, split into its parts,
+    /// nothing verified yet.
+    SdJwt(Box<SdJwtInput>),
 }
 
 /// The input of a verification, recognised and parsed once ([`Document::read`]).
@@ -88,6 +93,9 @@ pub enum ReadError {
     /// JSON or `vc+jwt` that cannot be read (empty, syntax, data model, JWS).
     #[error(transparent)]
     Input(#[from] InputError),
+    /// An SD-JWT that cannot be read (size, parts, base64url, JSON, disclosures).
+    #[error("SD-JWT: {0}")]
+    SdJwt(#[from] civitas_sdjwt::SdJwtError),
 }
 
 impl ReadError {
@@ -157,6 +165,11 @@ impl Document {
                 let text = std::str::from_utf8(bytes).map_err(|_| ReadError::CompactNotUtf8)?;
                 let compact = civitas_qr::compact::decode(text.trim())?;
                 Ok(Parsed::Compact(Box::new(compact)))
+            }
+            InputFormat::Jwt if SdJwtInput::looks_like(bytes) => {
+                // not UTF-8: the replacement characters fail base64url where they are
+                let text = String::from_utf8_lossy(bytes);
+                Ok(Parsed::SdJwt(Box::new(SdJwtInput::read(&text)?)))
             }
             // An image inside a QR code is not read again: it is neither JSON nor compact text.
             InputFormat::Json | InputFormat::Jwt | InputFormat::Image => {

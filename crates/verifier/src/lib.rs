@@ -92,8 +92,11 @@ pub mod document;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod http;
+#[cfg(feature = "server")]
+pub mod oid4vp;
 pub mod online;
 pub mod policy;
+pub mod sd_jwt;
 pub mod summary;
 pub mod trust;
 mod verifier;

@@ -20,6 +20,7 @@ use crate::document::{Document, Parsed};
 use crate::error::{BundleError, VerifierError};
 use crate::online::{HttpFetcher, OnlineConfig, OnlineResolver, OnlineStatusPolicy};
 use crate::policy::{Signing, TrustMode, TrustPolicy, issued_at};
+use crate::sd_jwt::{SdJwtContext, TokenLists, verify_sd_jwt};
 use crate::summary::Summary;
 use crate::trust::{TrustAnchor, VerifiedTrustList, verify_trust_list};
 
@@ -65,6 +66,7 @@ pub struct Verifier {
     mode: Mode,
     fetcher: Option<Arc<HttpFetcher>>,
     bundle_created_at: Option<DateTime<Utc>>,
+    tokens: Arc<TokenLists>,
 }
 
 /// Builds a [`Verifier`]. Nothing is checked until [`VerifierBuilder::build`].
@@ -82,9 +84,18 @@ pub struct VerifierBuilder {
     online: Option<OnlineConfig>,
     bundle_created_at: Option<DateTime<Utc>>,
     now: Option<DateTime<Utc>>,
+    tokens: Vec<(String, String, Option<DateTime<Utc>>)>,
 }
 
 impl VerifierBuilder {
+    /// A Token Status List snapshot (the `statuslist+jwt` served at `uri`, fetched at
+    /// `fetched_at`, default now), for SD-JWT VCs; verified with the issuer's key when used.
+    pub fn status_token(mut self, uri: &str, jwt: &str, fetched_at: Option<DateTime<Utc>>) -> Self {
+        self.tokens
+            .push((uri.to_owned(), jwt.to_owned(), fetched_at));
+        self
+    }
+
     /// Trusts trust lists signed by `anchor` (repeatable).
     pub fn trust_anchor(mut self, anchor: TrustAnchor) -> Self {
         self.anchors.push(anchor);
@@ -151,6 +162,10 @@ impl VerifierBuilder {
         }
         for p in &bundle.profiles {
             self.profiles.push(p.text.clone());
+        }
+        for t in &bundle.status_tokens {
+            self.tokens
+                .push((t.uri.clone(), t.token.clone(), Some(t.fetched_at)));
         }
         self.bundle_created_at = Some(bundle.created_at);
         self
@@ -267,7 +282,12 @@ impl VerifierBuilder {
         let checker = DocumentCheck::with_shared_resolver(loader, resolver)
             .with_policy(Arc::new(trust.clone()))
             .with_policy(status_policy);
+        let tokens = Arc::new(TokenLists::default());
+        for (uri, jwt, fetched_at) in &self.tokens {
+            tokens.insert(uri, jwt, fetched_at.unwrap_or(now));
+        }
         Ok(Verifier {
+            tokens,
             checker,
             trust,
             cache,
@@ -324,6 +344,16 @@ impl Verifier {
             Parsed::Credential(c) => self.checker.check_credential(c, options).await,
             Parsed::Presentation(p) => self.checker.check_presentation(p, options).await,
             Parsed::Compact(c) => self.verify_compact(c, options).await,
+            Parsed::SdJwt(s) => {
+                let ctx = SdJwtContext {
+                    checker: &self.checker,
+                    trust: &self.trust,
+                    tokens: &self.tokens,
+                    fetcher: self.fetcher.as_deref(),
+                    max_age: self.freshness.max_age,
+                };
+                verify_sd_jwt(&ctx, s, options).await
+            }
         };
         report.about.from_photo = document.from_photo();
         report
@@ -387,6 +417,11 @@ impl Verifier {
     /// The document check under the verifier, with the verifier's trust and status policies.
     pub fn document_check(&self) -> &DocumentCheck {
         &self.checker
+    }
+
+    /// The Token Status Lists held (SD-JWT VCs): snapshots given and lists fetched.
+    pub fn status_tokens(&self) -> &TokenLists {
+        &self.tokens
     }
 
     /// Adds (or refreshes) a status list snapshot, verified against its issuer's keys.

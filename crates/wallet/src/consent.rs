@@ -14,6 +14,10 @@ pub enum ShareForm {
     /// The issuer-signed QR text (`CV1:…`) of one document, as printed on paper: no holder
     /// proof, no challenge.
     QrText,
+    /// Some claims of an SD-JWT VC, with a key binding JWT for the verifier's nonce (the
+    /// `challenge`) and audience (the `domain`); the document's `fields` are exactly the
+    /// claims disclosed.
+    Disclosure,
     /// Not a share: a credential received from an issuer through OpenID4VCI, bound to the
     /// holder key that signed the key proof ([`ConsentEntry::received`] says from whom).
     Received,
@@ -42,8 +46,9 @@ pub struct SharedDocument {
     /// The credential's `id`, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_id: Option<String>,
-    /// The `credentialSubject` fields the recipient received (all of them: civitas credentials
-    /// are shared whole).
+    /// The fields the recipient received: every `credentialSubject` member of a document shared
+    /// whole; for an SD-JWT VC disclosure exactly the claims it showed (plain and disclosed,
+    /// nested ones as `mother.nationalId`).
     pub fields: Vec<String>,
 }
 
@@ -99,6 +104,14 @@ impl ConsentEntry {
         match &self.challenge {
             Some(c) => line.push_str(&format!(", challenge {c}")),
             None => line.push_str(", QR text, no challenge"),
+        }
+        if self.form == ShareForm::Disclosure {
+            let claims: Vec<&str> = self
+                .documents
+                .iter()
+                .flat_map(|d| d.fields.iter().map(String::as_str))
+                .collect();
+            line.push_str(&format!(", disclosed only: {}", claims.join(", ")));
         }
         line
     }

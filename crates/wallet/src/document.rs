@@ -7,7 +7,7 @@ use civitas_core::model::DocumentType;
 use civitas_core::report::{Report, Verdict};
 use civitas_core::verify::SecuredCredential;
 use civitas_verifier::document::Parsed;
-use civitas_verifier::{Document, InputFormat, ReadError};
+use civitas_verifier::{Document, ReadError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -23,6 +23,9 @@ pub enum DocumentFormat {
     VcJwt,
     /// The compact QR text (`CV1:…`) printed on a paper certificate.
     Compact,
+    /// An SD-JWT VC (`dc+sd-jwt`) with every disclosure the issuer gave: the holder presents a
+    /// subset of them, with a key binding JWT.
+    SdJwtVc,
 }
 
 impl DocumentFormat {
@@ -32,6 +35,7 @@ impl DocumentFormat {
             Self::DataIntegrity => "data-integrity",
             Self::VcJwt => "vc+jwt",
             Self::Compact => "qr",
+            Self::SdJwtVc => "dc+sd-jwt",
         }
     }
 }
@@ -59,7 +63,8 @@ pub struct StoredDocument {
     /// The credential exactly as imported (JSON text, JWS, or `CV1:` text).
     pub content: String,
     /// The credential as JSON (for a `vc+jwt` its payload; for the QR form the credential it
-    /// rebuilds).
+    /// rebuilds; for an SD-JWT VC its claims as a credential, civitas-verifier's
+    /// `credential_view`).
     pub credential: Value,
     /// A description for people (`Birth certificate of Marie-Claire Lebon, born 2024-02-28`).
     pub description: String,
@@ -165,10 +170,10 @@ pub struct ImportedInput {
     pub document: Document,
 }
 
-/// Reads a credential to import: Data Integrity JSON, a `vc+jwt`, or the compact QR text,
-/// recognised and parsed once by the verifier's reader ([`Document::read`]). Presentations and
-/// SD-JWT are refused with the reason (see SPEC.md §16.5); so is anything that is not text — a
-/// photo of a QR code is read by the caller first (`civitas wallet import` does).
+/// Reads a credential to import: Data Integrity JSON, a `vc+jwt`, an SD-JWT VC, or the compact
+/// QR text, recognised and parsed once by the verifier's reader ([`Document::read`]).
+/// Presentations are refused with the reason; so is anything that is not text — a photo of a
+/// QR code is read by the caller first (`civitas wallet import` does).
 pub fn read_input(bytes: &[u8]) -> Result<ImportedInput, WalletError> {
     let unreadable = WalletError::Unreadable;
     if bytes.len() > MAX_DOCUMENT_BYTES {
@@ -186,14 +191,11 @@ pub fn read_input(bytes: &[u8]) -> Result<ImportedInput, WalletError> {
     if text.is_empty() {
         return Err(unreadable(UnreadableInput::Empty));
     }
-    // Neither JSON nor the compact form: an SD-JWT carries its disclosures after `~`.
-    if InputFormat::detect(text.as_bytes()) == InputFormat::Jwt && text.contains('~') {
-        return Err(unreadable(UnreadableInput::SdJwt));
-    }
     let document = Document::read(text.as_bytes()).map_err(|e| {
         unreadable(match e {
             ReadError::Compact(e) => UnreadableInput::Compact(e),
             ReadError::Input(e) => UnreadableInput::Input(e),
+            ReadError::SdJwt(e) => UnreadableInput::SdJwt(e),
             // Not reached: `text` is UTF-8, which no PNG or JPEG signature is (their first
             // byte is not), and the compact text it holds is too.
             ReadError::Photo(_) | ReadError::PhotoReadingNotBuilt | ReadError::CompactNotUtf8 => {
@@ -209,6 +211,15 @@ pub fn read_input(bytes: &[u8]) -> Result<ImportedInput, WalletError> {
         }
         Parsed::Credential(SecuredCredential::Jwt { credential, .. }) => {
             (DocumentFormat::VcJwt, credential.json().clone())
+        }
+        Parsed::SdJwt(s) => {
+            if s.parsed.kb_jwt.is_some() {
+                return Err(unreadable(UnreadableInput::Presentation));
+            }
+            let view = s
+                .unverified_view()
+                .map_err(|e| unreadable(UnreadableInput::SdJwt(e)))?;
+            (DocumentFormat::SdJwtVc, view)
         }
     };
     Ok(ImportedInput {
@@ -301,9 +312,10 @@ mod tests {
             Err(WalletError::Unreadable(UnreadableInput::TooLarge { size, max }))
                 if size == MAX_DOCUMENT_BYTES + 1 && max == MAX_DOCUMENT_BYTES
         ));
+        // an SD-JWT whose parts do not read: the reason, not a refusal of SD-JWT as such
         assert!(matches!(
             read_input(b"eyJhbGciOiJFZERTQSJ9.e30.sig~WyJhIiwiYiJd~"),
-            Err(WalletError::Unreadable(UnreadableInput::SdJwt))
+            Err(WalletError::Unreadable(UnreadableInput::SdJwt(_)))
         ));
     }
 }

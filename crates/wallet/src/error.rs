@@ -181,11 +181,9 @@ pub enum UnreadableInput {
     /// The compact QR text (`CV1:`) does not decode: civitas-core's error.
     #[error("{0}")]
     Compact(CompactError),
-    /// The input is an SD-JWT.
-    #[error(
-        "this is an SD-JWT; the wallet holds Data Integrity, vc+jwt and QR (CV1:) credentials only (SD-JWT is not issued or verified by civitas)"
-    )]
-    SdJwt,
+    /// The input is an SD-JWT that cannot be read: civitas-sdjwt's error.
+    #[error("SD-JWT: {0}")]
+    SdJwt(civitas_sdjwt::SdJwtError),
     /// The input is neither a JSON credential nor a `vc+jwt`: civitas-core's error.
     #[error("{0}")]
     Input(InputError),

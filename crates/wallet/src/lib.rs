@@ -71,19 +71,25 @@
 
 pub mod backup;
 pub mod consent;
+pub mod disclose;
 pub mod document;
 pub mod error;
 pub mod header;
 pub mod holder;
 pub mod receive;
+pub mod respond;
 pub mod share;
 mod store;
 mod wallet;
 
 pub use consent::{ConsentEntry, Receipt, ShareForm, SharedDocument};
+pub use disclose::DisclosureRequest;
 pub use document::{DocumentFormat, Query, StoredDocument, Verification};
 pub use error::{BackupProblem, DatabaseFailure, PassphraseProblem, UnreadableInput, WalletError};
 pub use holder::HolderKey;
 pub use receive::{ReceiveError, ReceiveOptions, ReceiveStage, Received};
+pub use respond::{
+    PreparedQuery, PreparedResponse, RespondError, RespondOptions, RespondStage, Responded,
+};
 pub use share::{ShareRequest, Shared};
 pub use wallet::{ImportOptions, Wallet};

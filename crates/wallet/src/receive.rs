@@ -17,7 +17,8 @@ use civitas_core::credential::Credential;
 use civitas_keys::keys::KeyAlgorithm;
 use civitas_oid4vci::client::{self, ClientError, ProofClaims};
 use civitas_oid4vci::metadata::{
-    CredentialConfiguration, CredentialIssuerMetadata, FORMAT_JWT_VC_JSON, FORMAT_LDP_VC,
+    CredentialConfiguration, CredentialIssuerMetadata, FORMAT_DC_SD_JWT, FORMAT_JWT_VC_JSON,
+    FORMAT_LDP_VC,
 };
 use civitas_oid4vci::offer::{CredentialOffer, OfferError, ParsedOffer, parse_offer_uri};
 use civitas_verifier::Verifier;
@@ -357,17 +358,24 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// The HTTPS client of one receipt: no redirects, no proxy, timeouts, size-limited answers.
-struct Https {
-    client: reqwest::Client,
-    max: usize,
+/// (Also the client of an OpenID4VP response, `crate::respond`.)
+pub(crate) struct Https {
+    pub(crate) client: reqwest::Client,
+    pub(crate) max: usize,
 }
 
 impl Https {
     fn new(options: &ReceiveOptions) -> Result<Self, ReceiveError> {
+        Self::build(options, true)
+    }
+
+    /// The client; `https_only: false` lets plain http through (the caller allows it to a
+    /// loopback host only, for tests).
+    pub(crate) fn build(options: &ReceiveOptions, https_only: bool) -> Result<Self, ReceiveError> {
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.connect_timeout)
-            .https_only(true)
+            .https_only(https_only)
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("civitas-wallet/", env!("CARGO_PKG_VERSION")));
@@ -443,6 +451,33 @@ impl Https {
         url: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<Vec<u8>, ReceiveError> {
+        let (status, body) = self.exchange(stage, url, request).await?;
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        match client::parse_oauth_error(&body, self.max) {
+            Some(error) => Err(ReceiveError::Issuer {
+                stage,
+                url: url.to_owned(),
+                status,
+                error,
+            }),
+            None => Err(ReceiveError::Status {
+                stage,
+                url: url.to_owned(),
+                status,
+            }),
+        }
+    }
+
+    /// Sends `request` and reads the answer (at most `max` bytes): its status and body,
+    /// whatever the status. Failures are [`ReceiveError::Http`].
+    pub(crate) async fn exchange(
+        &self,
+        stage: ReceiveStage,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<(u16, Vec<u8>), ReceiveError> {
         let failed = |e: reqwest::Error| ReceiveError::Http {
             stage,
             url: url.to_owned(),
@@ -472,33 +507,18 @@ impl Https {
             }
             body.extend_from_slice(&chunk);
         }
-        if status.is_success() {
-            return Ok(body);
-        }
-        match client::parse_oauth_error(&body, self.max) {
-            Some(error) => Err(ReceiveError::Issuer {
-                stage,
-                url: url.to_owned(),
-                status: status.as_u16(),
-                error,
-            }),
-            None => Err(ReceiveError::Status {
-                stage,
-                url: url.to_owned(),
-                status: status.as_u16(),
-            }),
-        }
+        Ok((status.as_u16(), body))
     }
 }
 
 /// The formats the wallet stores.
-const FORMATS: [&str; 2] = [FORMAT_LDP_VC, FORMAT_JWT_VC_JSON];
+const FORMATS: [&str; 3] = [FORMAT_LDP_VC, FORMAT_JWT_VC_JSON, FORMAT_DC_SD_JWT];
 
 /// Why a configuration cannot be received, if it cannot.
 fn unsupported(configuration: &CredentialConfiguration) -> Option<String> {
     if !FORMATS.contains(&configuration.format.as_str()) {
         return Some(format!(
-            "format {:?} is not one the wallet stores (ldp_vc, jwt_vc_json)",
+            "format {:?} is not one the wallet stores (ldp_vc, jwt_vc_json, dc+sd-jwt)",
             configuration.format
         ));
     }
@@ -781,7 +801,13 @@ impl Wallet {
             .verify_input(text.as_bytes(), verifier, &options.import)
             .await
             .map_err(wallet_error(ReceiveStage::Verification))?;
-        let subjects = subject_ids(&read.credential);
+        let mut subjects = subject_ids(&read.credential);
+        if read.format == crate::DocumentFormat::SdJwtVc {
+            // what binds an SD-JWT VC to its holder is its `cnf` key, not its `sub`
+            subjects = crate::disclose::bound_holder_of(&read.content)
+                .map(|did| vec![did])
+                .unwrap_or_default();
+        }
         if !subjects.contains(&holder.did) {
             return Err(ReceiveError::SubjectMismatch {
                 holder: holder.did,

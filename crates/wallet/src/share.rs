@@ -45,7 +45,7 @@ pub struct Shared {
     pub consent: ConsentEntry,
 }
 
-fn check_text(what: &str, text: &str) -> Result<(), WalletError> {
+pub(crate) fn check_text(what: &str, text: &str) -> Result<(), WalletError> {
     if text.trim().is_empty() {
         return Err(WalletError::Share(format!("the {what} is empty")));
     }
@@ -63,7 +63,7 @@ fn check_text(what: &str, text: &str) -> Result<(), WalletError> {
     Ok(())
 }
 
-fn check_recipient(recipient: Option<&str>) -> Result<(), WalletError> {
+pub(crate) fn check_recipient(recipient: Option<&str>) -> Result<(), WalletError> {
     if let Some(r) = recipient
         && (r.chars().count() > MAX_RECIPIENT_CHARS || r.contains(char::is_control))
     {
@@ -163,6 +163,12 @@ impl Wallet {
                 DocumentFormat::Compact => {
                     return Err(WalletError::Share(format!(
                         "document {} came from a QR code: its compact form cannot go inside a presentation; show its QR text instead",
+                        doc.id
+                    )));
+                }
+                DocumentFormat::SdJwtVc => {
+                    return Err(WalletError::Share(format!(
+                        "document {} is an SD-JWT VC: it is shown on its own, with the claims asked for (`disclose`)",
                         doc.id
                     )));
                 }

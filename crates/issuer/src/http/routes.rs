@@ -24,7 +24,7 @@ use super::problem::{Problem, bad_request, embedded, from_rejection};
 use crate::commit::StatusAction;
 use crate::error::{IssuerError, SigningError, UnavailableReason};
 use crate::issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
-use crate::issuer::{Issuer, StatusChange};
+use crate::issuer::{Issuer, StatusChange, TOKEN_SEGMENT};
 use crate::tokens::Action;
 
 /// Largest request body, except batches (1 MiB).
@@ -223,6 +223,7 @@ async fn status_list(
         "revocation" => StatusPurpose::Revocation,
         "suspension" => StatusPurpose::Suspension,
         "message" => StatusPurpose::Message,
+        TOKEN_SEGMENT => return status_list_token(&issuer, &number, &headers).await,
         _ => return Problem::not_found(format!("no `{purpose}` status lists")).into_response(),
     };
     let Ok(number) = number.parse::<u64>() else {
@@ -232,29 +233,58 @@ async fn status_list(
     let Some(list) = issuer.published_list(&url) else {
         return Problem::not_found(format!("no status list {url}")).into_response();
     };
+    let media = status_list_media_type(&headers);
+    published(&issuer, &list.body, &list.etag, media, &headers)
+}
+
+/// The Token Status List derived from revocation list `number` (`application/statuslist+jwt`).
+async fn status_list_token(issuer: &Shared, number: &str, headers: &HeaderMap) -> Response {
+    let Ok(number) = number.parse::<u64>() else {
+        return Problem::not_found(format!("`{number}` is not a list number")).into_response();
+    };
+    match issuer.status_list_token(number).await {
+        Ok(Some(token)) => published(
+            issuer,
+            &token.body,
+            &token.etag,
+            "application/statuslist+jwt",
+            headers,
+        ),
+        Ok(None) => Problem::not_found(format!("no token status list {number}")).into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+/// A published status list: its body as `media`, cacheable for the lists' TTL, with its ETag
+/// (and `304 Not Modified` when the request already has it).
+fn published(
+    issuer: &Shared,
+    body: &str,
+    etag: &str,
+    media: &'static str,
+    headers: &HeaderMap,
+) -> Response {
     let ttl = issuer.config().status_list_ttl.as_secs();
     let cache = HeaderValue::from_str(&format!("public, max-age={ttl}"))
         .unwrap_or(HeaderValue::from_static("no-cache"));
-    let etag = HeaderValue::from_str(&list.etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let etag_value = HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"\""));
     let matches = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| if_none_match(v, &list.etag));
+        .any(|v| if_none_match(v, etag));
     let mut r = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut r = (StatusCode::OK, list.body.clone()).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(status_list_media_type(&headers)),
-        );
+        let mut r = (StatusCode::OK, body.to_owned()).into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
         r
     };
     r.headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept"));
     r.headers_mut().insert(header::CACHE_CONTROL, cache);
-    r.headers_mut().insert(header::ETAG, etag);
+    r.headers_mut().insert(header::ETAG, etag_value);
     r
 }
 

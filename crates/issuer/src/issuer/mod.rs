@@ -6,6 +6,8 @@
 mod oid4vci;
 mod open;
 mod pipeline;
+mod sd_jwt;
+mod status_token;
 mod versions;
 
 use std::path::PathBuf;
@@ -31,8 +33,9 @@ use crate::status::{Publisher, SigningContext, StatusBook};
 use crate::store::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, SledStore, Write};
 use crate::tokens::{Action, TokenRecord, hash_token, new_token};
 
-pub use oid4vci::{Offer, WALLET_ACTOR};
+pub use oid4vci::{CopyForm, Offer, WALLET_ACTOR};
 pub use open::IssuerBuilder;
+pub use status_token::{SignedToken, TOKEN_SEGMENT};
 
 /// Registry format version.
 pub const REGISTRY_FORMAT: u32 = 1;
@@ -102,6 +105,7 @@ pub(crate) struct Inner {
     pub(crate) locks: Arc<KeyedLocks>,
     pub(crate) rotation: tokio::sync::Mutex<()>,
     pub(crate) exchange: oid4vci::Exchange,
+    pub(crate) tokens: status_token::TokenCache,
     closed: Arc<AtomicBool>,
 }
 

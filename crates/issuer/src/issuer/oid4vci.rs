@@ -16,7 +16,8 @@ use civitas_core::secure::Securing;
 use civitas_oid4vci::Oid4vciError;
 use civitas_oid4vci::codes::{Codes, TokenRequest};
 use civitas_oid4vci::metadata::{
-    self, AuthorizationServerMetadata, CredentialIssuerMetadata, FORMAT_JWT_VC_JSON, FORMAT_LDP_VC,
+    self, AuthorizationServerMetadata, CredentialIssuerMetadata, FORMAT_DC_SD_JWT,
+    FORMAT_JWT_VC_JSON, FORMATS,
 };
 use civitas_oid4vci::nonce::{NonceResponse, Nonces};
 use civitas_oid4vci::offer::{CredentialOffer, offer_uri_by_reference};
@@ -56,10 +57,15 @@ fn offered_types(types: &[DocumentType]) -> Vec<metadata::DocumentType> {
             let p = &known.profile;
             let label = &p.document.label;
             // The subject's top-level fields, with their labels: what a wallet shows.
-            p.subject.fields.iter().filter(|f| f.key != "id").fold(
-                metadata::DocumentType::new(&p.document.type_name, label.en(), label.fr()),
-                |doc, f| doc.with_claim(&f.key, f.label.en(), f.label.fr()),
-            )
+            let doc = metadata::DocumentType::new(&p.document.type_name, label.en(), label.fr())
+                .with_vct(&civitas_sdjwt::vct::vct_for(&p.document.type_name));
+            p.subject
+                .fields
+                .iter()
+                .filter(|f| f.key != "id")
+                .fold(doc, |doc, f| {
+                    doc.with_claim(&f.key, f.label.en(), f.label.fr())
+                })
         })
         .collect()
 }
@@ -79,6 +85,16 @@ impl Exchange {
             store,
         }
     }
+}
+
+/// How a holder-bound copy is issued: how the registry's copy is secured, and whether the
+/// holder receives it as an SD-JWT VC (then the registry's copy is a `vc+jwt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyForm {
+    /// How the registry's copy is secured.
+    pub securing: Securing,
+    /// The holder receives an SD-JWT VC.
+    pub sd_jwt: bool,
 }
 
 /// A credential offer made for a record: the only time its secrets are seen.
@@ -167,7 +183,7 @@ impl Issuer {
         // refuse a spouse that does not fit now, not when the wallet comes
         document.with_holder("did:example:check", spouse)?;
         let now = now_secs();
-        let ids: Vec<String> = [FORMAT_LDP_VC, FORMAT_JWT_VC_JSON]
+        let ids: Vec<String> = FORMATS
             .iter()
             .map(|f| metadata::configuration_id(kind.as_str(), f))
             .collect();
@@ -283,20 +299,35 @@ impl Issuer {
             .codes
             .redeem_token(access_token, configuration, now)?;
         let (record_id, spouse) = parse_target(&grant.record_id)?;
-        let securing = if configuration.ends_with(FORMAT_JWT_VC_JSON) {
+        let sd_jwt = configuration.ends_with(FORMAT_DC_SD_JWT);
+        let securing = if sd_jwt || configuration.ends_with(FORMAT_JWT_VC_JSON) {
             Securing::VcJwt
         } else {
             Securing::DataIntegrity
         };
+        // the type of an SD-JWT VC's `vct` and disclosures
+        let sd_kind = match sd_jwt {
+            true => Some(self.copyable(&record_id).map_err(denied)?.0),
+            false => None,
+        };
         let mut credentials = Vec::with_capacity(holders.len());
         for holder in &holders {
+            let form = CopyForm { securing, sd_jwt };
             let issued = self
-                .issue_holder_copy(&record_id, spouse, holder, securing, WALLET_ACTOR)
+                .issue_holder_copy(&record_id, spouse, holder, form, WALLET_ACTOR)
                 .await
                 .map_err(denied)?;
-            credentials.push(match securing {
-                Securing::VcJwt => Value::String(issued.credential),
-                Securing::DataIntegrity => issued.verifiable_credential(),
+            credentials.push(if let Some(kind) = &sd_kind {
+                Value::String(
+                    self.sd_jwt_of(kind, &issued, &holder.public_key)
+                        .await
+                        .map_err(denied)?,
+                )
+            } else {
+                match securing {
+                    Securing::VcJwt => Value::String(issued.credential),
+                    Securing::DataIntegrity => issued.verifiable_credential(),
+                }
             });
         }
         let nonce = exchange.nonces.issue(now)?;
@@ -311,15 +342,15 @@ impl Issuer {
 
     /// Issues a holder-bound copy of record `original` for `holder` (for a marriage
     /// certificate, held by spouse `spouse`): the record's document with the holder's DID as
-    /// its subject `id`, valid from now, secured as asked, with status entries of its own. The
-    /// registry links it to its record in the same commit; a record revoked or suspended by
+    /// its subject `id`, valid from now, secured as `form` says, with status entries of its own.
+    /// The registry links it to its record in the same commit; a record revoked or suspended by
     /// then makes the copy born revoked or suspended.
     pub async fn issue_holder_copy(
         &self,
         original: &str,
         spouse: Option<usize>,
         holder: &HolderKey,
-        securing: Securing,
+        form: CopyForm,
         actor: &str,
     ) -> Result<Issued, IssuerError> {
         let (kind, document, record) = self.copyable(original)?;
@@ -337,12 +368,13 @@ impl Issuer {
             source: None,
             source_version: None,
             supersede: false,
-            securing,
+            securing: form.securing,
             types: vec!["VerifiableCredential".into(), kind.as_str().into()],
             with_status: true,
             copy: Some(CopyOf {
                 original: original.to_owned(),
                 holder: holder.did.clone(),
+                sd_jwt: form.sd_jwt,
             }),
         };
         self.one(Ok(item), actor).await

@@ -132,6 +132,7 @@ impl IssuerBuilder {
 
         // Status: allocators moved past every index in the registry, then the lists.
         let mut used: HashMap<StatusPurpose, Vec<(u64, u64)>> = HashMap::new();
+        let mut sd_jwt_copies = Vec::new();
         let mut after: Option<String> = None;
         loop {
             let page = store.credentials(after.as_deref(), 10_000)?;
@@ -148,6 +149,9 @@ impl IssuerBuilder {
                     used.entry(StatusPurpose::Message)
                         .or_default()
                         .push((m.list_number, m.index));
+                }
+                if r.sd_jwt {
+                    sd_jwt_copies.push((r.revocation.clone(), r.suspension.clone()));
                 }
             }
         }
@@ -174,7 +178,10 @@ impl IssuerBuilder {
                 .status_size(messages.size),
             );
         }
-        let book = StatusBook::load(store.as_ref(), configs, &used)?;
+        let mut book = StatusBook::load(store.as_ref(), configs, &used)?;
+        for (revocation, suspension) in &sd_jwt_copies {
+            book.link_sd_jwt(revocation, suspension);
+        }
         store.flush()?;
         let urls = book.urls();
         let publisher = Arc::new(Publisher::new(store.as_ref(), &urls)?);
@@ -192,6 +199,7 @@ impl IssuerBuilder {
             locks: Arc::new(KeyedLocks::default()),
             rotation: tokio::sync::Mutex::new(()),
             exchange: super::oid4vci::Exchange::new(&config, store.exchange_store()),
+            tokens: Default::default(),
             closed: closed.clone(),
             config,
             meta,

@@ -315,7 +315,14 @@ impl Issuer {
                         copy_of: job.item.copy.as_ref().map(|c| c.original.clone()),
                         holder: job.item.copy.as_ref().map(|c| c.holder.clone()),
                         copies: Vec::new(),
+                        sd_jwt: job.item.copy.as_ref().is_some_and(|c| c.sd_jwt),
                     };
+                    if record.sd_jwt
+                        && let Ok(mut book) = inner.book.lock()
+                    {
+                        // before the commit: a token list signed from now on knows the copy
+                        book.link_sd_jwt(&record.revocation, &record.suspension);
+                    }
                     positions.push(job.i);
                     prepared.push(Prepared {
                         record,

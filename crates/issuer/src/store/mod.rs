@@ -116,6 +116,10 @@ pub struct CredentialRecord {
     /// The holder-bound copies of this record, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub copies: Vec<String>,
+    /// For a holder-bound copy: the holder received it as an SD-JWT VC, whose `status` names
+    /// the Token Status List derived from this copy's revocation list (SPEC.md §12.12).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sd_jwt: bool,
 }
 
 impl CredentialRecord {

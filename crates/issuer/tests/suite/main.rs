@@ -12,5 +12,6 @@ mod profiles;
 mod rejections;
 mod request_bodies;
 mod restart_and_load;
+mod sd_jwt;
 mod seams;
 mod vc_api_modes;

@@ -36,14 +36,14 @@ fn kid_header(key: &KeyPair) -> Value {
 }
 
 /// A wallet's view of one offer.
-struct Flow<'a> {
+pub(crate) struct Flow<'a> {
     server: &'a TestServer,
-    offer: Value,
+    pub(crate) offer: Value,
 }
 
 impl<'a> Flow<'a> {
     /// Issues a birth certificate and makes an offer for it.
-    async fn birth(server: &'a TestServer, source: &str) -> (String, Flow<'a>) {
+    pub(crate) async fn birth(server: &'a TestServer, source: &str) -> (String, Flow<'a>) {
         let (s, body) = server
             .post("/birth-certificates", &birth_body(source))
             .await;
@@ -61,7 +61,7 @@ impl<'a> Flow<'a> {
         Flow { server, offer }
     }
 
-    fn code(&self) -> String {
+    pub(crate) fn code(&self) -> String {
         self.offer["credentialOffer"]["grants"]
             ["urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]
             .as_str()
@@ -69,7 +69,7 @@ impl<'a> Flow<'a> {
             .to_owned()
     }
 
-    fn tx_code(&self) -> String {
+    pub(crate) fn tx_code(&self) -> String {
         self.offer["txCode"].as_str().unwrap().to_owned()
     }
 
@@ -93,7 +93,7 @@ impl<'a> Flow<'a> {
         (status, r.json().await.unwrap())
     }
 
-    async fn token(&self) -> String {
+    pub(crate) async fn token(&self) -> String {
         let (s, body) = self.token_with(&self.code(), Some(&self.tx_code())).await;
         assert_eq!(s, 200, "{body}");
         assert_eq!(body["token_type"], "Bearer");
@@ -101,7 +101,7 @@ impl<'a> Flow<'a> {
         body["access_token"].as_str().unwrap().to_owned()
     }
 
-    async fn nonce(&self) -> String {
+    pub(crate) async fn nonce(&self) -> String {
         let r = self
             .server
             .client
@@ -115,7 +115,7 @@ impl<'a> Flow<'a> {
         body["c_nonce"].as_str().unwrap().to_owned()
     }
 
-    fn proof(&self, key: &KeyPair, nonce: &str) -> String {
+    pub(crate) fn proof(&self, key: &KeyPair, nonce: &str) -> String {
         jws(
             key,
             &kid_header(key),
@@ -123,7 +123,7 @@ impl<'a> Flow<'a> {
         )
     }
 
-    async fn credential(&self, token: &str, body: &Value) -> (u16, Value) {
+    pub(crate) async fn credential(&self, token: &str, body: &Value) -> (u16, Value) {
         let r = self
             .server
             .client
@@ -141,7 +141,7 @@ impl<'a> Flow<'a> {
 /// A key proof made for a given nonce.
 type ProofFor<'a> = Box<dyn Fn(&str) -> String + 'a>;
 
-fn request(configuration: &str, proof: &str) -> Value {
+pub(crate) fn request(configuration: &str, proof: &str) -> Value {
     json!({"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}})
 }
 

@@ -3,6 +3,9 @@
 
 mod common;
 mod crash;
+mod disclose;
 mod js_issuer;
+mod js_oid4vp;
 mod receive;
+mod respond;
 mod wallet;

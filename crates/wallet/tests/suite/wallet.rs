@@ -411,6 +411,7 @@ async fn each_form_is_read_once_and_stored_as_the_verifier_reads_it() {
             Parsed::Credential(c) => c.credential().json().clone(),
             Parsed::Compact(c) => c.credential_json().clone(),
             Parsed::Presentation(p) => panic!("{format:?} read as {p:?}"),
+            Parsed::SdJwt(s) => panic!("{format:?} read as an SD-JWT: {}", s.text),
         };
         let read = read_input(input.as_bytes()).unwrap();
         assert_eq!(read.document, document, "{format:?}");
