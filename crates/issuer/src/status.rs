@@ -126,26 +126,25 @@ impl StatusBook {
     /// The Token Status List state of revocation list `url`: `0x01` where its bit is set,
     /// `0x02` where an SD-JWT VC copy listed there is suspended (and not revoked).
     pub fn token_state(&self, url: &str) -> Option<TokenState> {
-        let list = self.lists.get(url)?;
-        if list.purpose() != StatusPurpose::Revocation {
-            return None;
-        }
+        let list = self.revocation_list(url)?;
+        // only the bytes with a bit set are looked into
+        let per_byte = 8 / u64::from(list.status_size().bits().max(1));
         let mut values = Vec::new();
-        for index in 0..list.entries() {
-            if list.get(index).ok()? != 0 {
-                values.push((index, 1));
+        for (byte, _) in (0u64..)
+            .zip(list.bits().as_bytes())
+            .filter(|(_, b)| **b != 0)
+        {
+            let first = byte * per_byte;
+            for index in first..(first + per_byte).min(list.entries()) {
+                if list.get(index).ok()? != 0 {
+                    values.push((index, 1));
+                }
             }
         }
-        let mut versions = vec![(url.to_owned(), list.version())];
-        let links = self.sd_links.get(url).map_or(&[][..], Vec::as_slice);
-        let mut seen = BTreeSet::new();
-        for (index, suspension) in links {
+        for (index, suspension) in self.sd_links.get(url).map_or(&[][..], Vec::as_slice) {
             let Some(s) = self.lists.get(&suspension.list) else {
                 continue;
             };
-            if seen.insert(suspension.list.as_str()) {
-                versions.push((suspension.list.clone(), s.version()));
-            }
             if s.get(suspension.index).ok()? != 0 && list.get(*index).ok()? == 0 {
                 values.push((*index, 2));
             }
@@ -154,8 +153,31 @@ impl StatusBook {
         Some(TokenState {
             entries: list.entries(),
             values,
-            versions,
+            versions: self.token_versions(url)?,
         })
+    }
+
+    /// The versions of the lists the Token Status List of revocation list `url` derives from
+    /// (cheap: what tells whether a signed token list is still current).
+    pub fn token_versions(&self, url: &str) -> Option<Vec<(String, u64)>> {
+        let list = self.revocation_list(url)?;
+        let mut versions = vec![(url.to_owned(), list.version())];
+        let mut seen = BTreeSet::new();
+        for (_, suspension) in self.sd_links.get(url).map_or(&[][..], Vec::as_slice) {
+            if let Some(s) = self.lists.get(&suspension.list)
+                && seen.insert(suspension.list.as_str())
+            {
+                versions.push((suspension.list.clone(), s.version()));
+            }
+        }
+        Some(versions)
+    }
+
+    /// The revocation list at `url`.
+    fn revocation_list(&self, url: &str) -> Option<&StatusList> {
+        self.lists
+            .get(url)
+            .filter(|l| l.purpose() == StatusPurpose::Revocation)
     }
 
     /// Allocates the revocation and suspension entries of one credential per item of

@@ -305,11 +305,6 @@ impl Issuer {
         } else {
             Securing::DataIntegrity
         };
-        // the type of an SD-JWT VC's `vct` and disclosures
-        let sd_kind = match sd_jwt {
-            true => Some(self.copyable(&record_id).map_err(denied)?.0),
-            false => None,
-        };
         let mut credentials = Vec::with_capacity(holders.len());
         for holder in &holders {
             let form = CopyForm { securing, sd_jwt };
@@ -317,9 +312,9 @@ impl Issuer {
                 .issue_holder_copy(&record_id, spouse, holder, form, WALLET_ACTOR)
                 .await
                 .map_err(denied)?;
-            credentials.push(if let Some(kind) = &sd_kind {
+            credentials.push(if sd_jwt {
                 Value::String(
-                    self.sd_jwt_of(kind, &issued, &holder.public_key)
+                    self.sd_jwt_of(&issued, &holder.public_key)
                         .await
                         .map_err(denied)?,
                 )

@@ -46,12 +46,18 @@ impl Issuer {
     /// `status` its place in the token list of its revocation list.
     pub(crate) async fn sd_jwt_of(
         &self,
-        kind: &DocumentType,
         copy: &Issued,
         holder: &PublicKey,
     ) -> Result<String, IssuerError> {
         let decoded = jwt::decode(&copy.credential).map_err(sd_error)?;
         let credential = decoded.payload;
+        // the copy's type, as the pipeline recorded it: `["VerifiableCredential", <type>]`
+        let kind: DocumentType = copy
+            .record
+            .types
+            .iter()
+            .find_map(|t| t.parse().ok())
+            .ok_or_else(|| sd_error("the copy is of no known document type"))?;
         let subject = credential
             .get("credentialSubject")
             .and_then(Value::as_object)
@@ -82,7 +88,7 @@ impl Issuer {
             idx: revocation.index,
             uri,
         });
-        options.selectively_disclosable = disclosable_paths(kind);
+        options.selectively_disclosable = disclosable_paths(&kind);
         let signer = self.signer();
         let issued = issue(&claims, &options, signer.as_ref())
             .await

@@ -63,22 +63,26 @@ impl Issuer {
     ) -> Result<Option<Arc<SignedToken>>, IssuerError> {
         let revocation = self.list_url(StatusPurpose::Revocation, number);
         let url = self.token_list_url(number);
+        let cache = &self.inner().tokens;
         let state = {
             let book = self.inner().book.lock().map_err(|_| {
                 IssuerError::Unavailable(UnavailableReason::Poisoned("status book"))
             })?;
+            let Some(versions) = book.token_versions(&revocation) else {
+                return Ok(None);
+            };
+            // unchanged since it was signed: the token list as signed, nothing recomputed
+            if let Ok(map) = cache.0.lock()
+                && let Some((signed, token)) = map.get(&url)
+                && *signed == versions
+            {
+                return Ok(Some(token.clone()));
+            }
             match book.token_state(&revocation) {
                 Some(s) => s,
                 None => return Ok(None),
             }
         };
-        let cache = &self.inner().tokens;
-        if let Ok(map) = cache.0.lock()
-            && let Some((versions, token)) = map.get(&url)
-            && *versions == state.versions
-        {
-            return Ok(Some(token.clone()));
-        }
         let signing_error = |e: civitas_sdjwt::SdJwtError| {
             IssuerError::Signing(SigningError::Token {
                 url: url.clone(),
