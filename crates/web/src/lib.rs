@@ -6,6 +6,8 @@ pub mod assets;
 pub mod html;
 pub mod lang;
 pub mod layout;
+pub mod offline;
+pub mod verify;
 
 pub use html::escape;
 pub use lang::Lang;
