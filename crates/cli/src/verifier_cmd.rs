@@ -469,7 +469,14 @@ pub async fn run(cmd: VerifierCommand) -> anyhow::Result<i32> {
                 client_name,
                 rp.client_id()
             );
-            civitas_verifier::oid4vp::serve(listener, shared, rp).await?;
+            eprintln!(
+                "civitas verifier: the verifier page at http://{}/verify",
+                listener.local_addr()?
+            );
+            let app = civitas_verifier::http::shared_router(shared.clone())
+                .merge(civitas_verifier::oid4vp::router(rp))
+                .merge(civitas_web::verifier_pages(shared));
+            axum::serve(listener, app).await?;
             Ok(0)
         }
         VerifierCommand::Request {

@@ -61,7 +61,11 @@ pub(crate) async fn routes(issuer: Issuer) -> Result<Router, IssuerError> {
         issuer,
         shared: shared.clone(),
     });
-    Ok(shared_router(shared).layer(axum::middleware::from_fn_with_state(state, in_step)))
+    // the VC-API endpoints and the verifier page answer with the same verifier, in step
+    Ok(shared_router(shared.clone())
+        .merge(civitas_web::verify::router(shared))
+        .layer(axum::middleware::from_fn_with_state(state, in_step))
+        .merge(civitas_web::assets::router()))
 }
 
 /// Brings the verifier in step with the issuer, then answers.
