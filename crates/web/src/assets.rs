@@ -22,11 +22,52 @@ pub struct Asset {
 }
 
 /// Every embedded file.
-pub const ASSETS: &[Asset] = &[Asset {
-    name: "civitas.css",
-    content_type: "text/css; charset=utf-8",
-    bytes: include_bytes!("../assets/civitas.css"),
-}];
+pub const ASSETS: &[Asset] = &[
+    Asset {
+        name: "civitas.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../assets/civitas.css"),
+    },
+    // the verifier page: its stylesheet and the app's icons
+    Asset {
+        name: "verify.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../assets/verify.css"),
+    },
+    Asset {
+        name: "icon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../assets/icon.svg"),
+    },
+    Asset {
+        name: "icon-192.png",
+        content_type: "image/png",
+        bytes: include_bytes!("../assets/icon-192.png"),
+    },
+    Asset {
+        name: "icon-512.png",
+        content_type: "image/png",
+        bytes: include_bytes!("../assets/icon-512.png"),
+    },
+    // the verifier page's app (built from crates/web/js by `node build.mjs`): the page's
+    // behaviour and the CV1 verification in the browser, then pdf.js and its worker, loaded
+    // only when a PDF is chosen
+    Asset {
+        name: "verify-app.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/verify-app.js"),
+    },
+    Asset {
+        name: "pdf.mjs",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/pdf.mjs"),
+    },
+    Asset {
+        name: "pdf.worker.mjs",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../assets/pdf.worker.mjs"),
+    },
+];
 
 /// The embedded file called `name`.
 pub fn asset(name: &str) -> Option<&'static Asset> {

@@ -151,9 +151,10 @@ impl Page {
         let l = self.lang;
         let other = l.other();
         let service = match self.nav {
-            Nav::Console { .. } | Nav::SignIn => {
-                l.pick("civitas — registrar's console", "civitas — console de l'état civil")
-            }
+            Nav::Console { .. } | Nav::SignIn => l.pick(
+                "civitas — registrar's console",
+                "civitas — console de l'état civil",
+            ),
             Nav::Verifier => l.pick(
                 "civitas — check a document",
                 "civitas — vérifier un document",

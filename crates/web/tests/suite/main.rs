@@ -1,1 +1,4 @@
 //! civitas-web integration tests.
+
+mod parity;
+mod verify_page;
