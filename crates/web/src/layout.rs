@@ -18,17 +18,27 @@ worker-src 'self' blob:; connect-src 'self'; manifest-src 'self'; font-src 'self
 object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 /// Which navigation a page shows in its header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nav {
-    /// The registrar's console, signed in (`admin`: the token may rotate keys).
-    Console {
-        /// Whether the key rotation page is shown.
-        admin: bool,
-    },
+    /// The registrar's console, signed in.
+    Console(ConsoleNav),
     /// The console's sign-in page: no navigation.
     SignIn,
     /// The public verifier page.
     Verifier,
+}
+
+/// The console's navigation: what the signed-in token may do decides which links are shown
+/// (the console also refuses what is not shown), and the sign-out form carries the session's
+/// CSRF token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleNav {
+    /// The token may issue: the issue form is linked.
+    pub issue: bool,
+    /// The token is an admin's: the audit log and the keys are linked.
+    pub admin: bool,
+    /// The session's CSRF token, for the sign-out form.
+    pub csrf: String,
 }
 
 /// One page, rendered by [`Page::into_response`].
@@ -103,27 +113,18 @@ impl Page {
 
     fn nav_html(&self) -> String {
         let l = self.lang;
-        let links: &[(&str, &str, &str)] = match self.nav {
-            Nav::Console { admin } => {
-                if admin {
-                    &[
-                        ("/console", "Records", "Actes"),
-                        ("/console/issue", "Issue", "Délivrer"),
-                        ("/console/audit", "Audit log", "Journal d'audit"),
-                        ("/console/keys", "Keys", "Clés"),
-                        ("/verify", "Verify", "Vérifier"),
-                    ]
-                } else {
-                    &[
-                        ("/console", "Records", "Actes"),
-                        ("/console/issue", "Issue", "Délivrer"),
-                        ("/console/audit", "Audit log", "Journal d'audit"),
-                        ("/verify", "Verify", "Vérifier"),
-                    ]
-                }
+        let mut links: Vec<(&str, &str, &str)> = Vec::new();
+        if let Nav::Console(console) = &self.nav {
+            links.push(("/console", "Records", "Actes"));
+            if console.issue {
+                links.push(("/console/issue", "Issue", "Délivrer"));
             }
-            Nav::SignIn | Nav::Verifier => &[],
-        };
+            if console.admin {
+                links.push(("/console/audit", "Audit log", "Journal d'audit"));
+                links.push(("/console/keys", "Keys", "Clés"));
+            }
+            links.push(("/verify", "Verify", "Vérifier"));
+        }
         let mut html = String::new();
         if !links.is_empty() {
             html.push_str(&format!(
@@ -131,7 +132,7 @@ impl Page {
                 l.pick("Main", "Principale")
             ));
             for (href, en, fr) in links {
-                let current = if self.path == *href {
+                let current = if self.path == href {
                     " aria-current=\"page\""
                 } else {
                     ""
@@ -150,8 +151,8 @@ impl Page {
     pub fn to_html(&self) -> String {
         let l = self.lang;
         let other = l.other();
-        let service = match self.nav {
-            Nav::Console { .. } | Nav::SignIn => l.pick(
+        let service = match &self.nav {
+            Nav::Console(_) | Nav::SignIn => l.pick(
                 "civitas — registrar's console",
                 "civitas — console de l'état civil",
             ),
@@ -160,10 +161,12 @@ impl Page {
                 "civitas — vérifier un document",
             ),
         };
-        let sign_out = match self.nav {
-            Nav::Console { .. } => format!(
+        let sign_out = match &self.nav {
+            Nav::Console(console) => format!(
                 "<form method=\"post\" action=\"/console/sign-out\" class=\"sign-out\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
                  <button type=\"submit\">{}</button></form>",
+                escape(&console.csrf),
                 l.pick("Sign out", "Se déconnecter")
             ),
             _ => String::new(),

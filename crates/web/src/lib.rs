@@ -11,7 +11,7 @@ pub mod verify;
 
 pub use html::escape;
 pub use lang::Lang;
-pub use layout::{Nav, Page};
+pub use layout::{ConsoleNav, Nav, Page};
 
 /// The public verifier page and the assets it loads, answering with whatever verifier `shared`
 /// holds: what a service merges into its router to serve `/verify` (the issuer service and

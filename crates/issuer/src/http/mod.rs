@@ -3,6 +3,7 @@
 //! ([`auth`]).
 
 pub mod auth;
+mod console;
 pub mod oid4vci;
 pub mod problem;
 pub mod profiles;

@@ -69,6 +69,7 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/audit", get(audit))
         .route("/audit/verify", get(audit_verify))
         .merge(super::oid4vci::routes())
+        .merge(super::console::routes())
         .layer(axum::middleware::map_response(no_store))
         .merge(public)
         .fallback(not_found)

@@ -2,6 +2,7 @@
 //! Each module is one former test file; `common` holds their shared helpers.
 
 mod common;
+mod console;
 mod crash;
 mod hardening;
 mod http_flow;
