@@ -1,5 +1,6 @@
 //! The umbrella crate's end-to-end tests, one test binary: one module per subject.
 
+mod browser;
 mod common;
 mod examples;
 mod journey;

@@ -215,8 +215,10 @@ impl IntoResponse for Page {
     }
 }
 
-/// The headers of every page: the Content Security Policy, no MIME sniffing, no referrer (a
-/// page's URL never leaves the service), no framing, never cached.
+/// The headers of every page: the Content Security Policy, no MIME sniffing, the referrer only
+/// to the service itself (a page's URL never leaves it; `no-referrer` would make browsers send
+/// `Origin: null` with the pages' own forms, which the console's origin check refuses), no
+/// framing, never cached.
 pub fn security_headers(headers: &mut axum::http::HeaderMap) {
     headers.insert(
         HeaderName::from_static("content-security-policy"),
@@ -228,7 +230,7 @@ pub fn security_headers(headers: &mut axum::http::HeaderMap) {
     );
     headers.insert(
         HeaderName::from_static("referrer-policy"),
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(
         HeaderName::from_static("x-frame-options"),
