@@ -279,6 +279,13 @@ async function offline(run) {
     const result = await submitAndRead(page, 'en');
     run.step(`offline verdict ${result.verdict}`);
     expectVerdict(result, expect, 'en', `verifying the ${expect === 'valid' ? 'valid' : 'revoked'} QR text offline`);
+    // the content as the server shows it: nested fields under their parent's label, with values
+    // (a place or a person is never shown by its type name)
+    check(result.fields.some((f) => /^Place of birth — /.test(f)),
+      `the offline content does not show the place of birth's fields: ${JSON.stringify(result.fields)}`);
+    const values = await page.locator('#document-content dd').allInnerTexts();
+    check(!values.some((v) => ['Place', 'Person', 'CivilRegistration'].includes(v.trim())),
+      `the offline content shows a type name instead of the fields: ${JSON.stringify(values)}`);
     await run.axe(`verify offline result ${expect}`);
     await run.shot(`verify-offline-${expect}`);
     results[expect] = { verdict: result.verdict, text: result.text, checks: result.checks, fields: result.fields };

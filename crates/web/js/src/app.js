@@ -238,10 +238,17 @@ function element(tag, attributes = {}, text) {
   return e;
 }
 
+const LANGUAGE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
+
+/** A language map's text in `lang` (else English, else its first language); null for any other
+ * value. A language map's members are all language tags with text values: an object such as a
+ * place (`{type, name, addressLocality}`) is not one. */
 function localized(value, lang) {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const keys = Object.keys(value);
-    if (keys.every((k) => typeof value[k] === 'string')) return value[lang] || value.en || value[keys[0]];
+    if (keys.length > 0 && keys.every((k) => LANGUAGE_TAG.test(k) && typeof value[k] === 'string')) {
+      return value[lang] || value.en || value[keys[0]];
+    }
   }
   return null;
 }
