@@ -24,6 +24,9 @@
 //! - `--verify-bundle FILE --verify-anchor DID` / `CIVITAS_VERIFY_BUNDLE`, `CIVITAS_VERIFY_ANCHOR`:
 //!   the verify endpoints trust this offline bundle's trust list (signed by DID) instead of the
 //!   issuer alone
+//! - `--hsm FILE` / `CIVITAS_HSM`: keep the signing keys in a PKCS#11 token (a TOML file:
+//!   module, token_label or slot, key_label, algorithm, pin_file or pin_env; SPEC.md §18.9).
+//!   The key is generated in the token on the first run; the data directory remembers the token
 //! - `--allow-context URL[=FILE]` (repeatable) / `CIVITAS_ALLOW_CONTEXTS` (space-separated): a
 //!   context to accept besides the bundled ones, e.g. `https://www.w3.org/ns/credentials/examples/v2`
 
@@ -51,7 +54,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--open-vc-api] [--status-messages] [--verify-bundle FILE --verify-anchor DID] [--allow-context URL[=FILE]]... [--log-format text|json]"
+            "usage: issuer [--data-dir DIR] [--listen ADDR] [--base-url URL] [--did-key] [--cert FILE --key FILE] [--open-vc-api] [--status-messages] [--verify-bundle FILE --verify-anchor DID] [--hsm FILE] [--allow-context URL[=FILE]]... [--log-format text|json]"
         );
         return Ok(());
     }
@@ -109,6 +112,9 @@ async fn main() -> anyhow::Result<()> {
         }
         (None, None) => {}
         _ => anyhow::bail!("--verify-bundle and --verify-anchor go together"),
+    }
+    if let Some(file) = setting(&args, "--hsm", "CIVITAS_HSM") {
+        config = config.hsm(civitas_issuer::read_hsm_config(file.as_ref()).context("--hsm")?);
     }
     let mut contexts: Vec<String> = args
         .windows(2)

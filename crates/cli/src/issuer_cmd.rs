@@ -55,6 +55,11 @@ pub enum IssuerCommand {
         /// Use a did:key issuer instead of did:web (local use; cannot rotate keys).
         #[arg(long)]
         did_key: bool,
+        /// Keep the signing keys in this PKCS#11 token (a TOML file: module, token_label or
+        /// slot, key_label, algorithm, pin_file or pin_env; SPEC §18.9): the key is generated
+        /// in the token, and the data directory remembers the token for every later command.
+        #[arg(long, value_name = "FILE")]
+        hsm: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -72,6 +77,9 @@ pub enum IssuerCommand {
         /// Use a did:key issuer (first run only).
         #[arg(long)]
         did_key: bool,
+        /// Keep the signing keys in this PKCS#11 token (first run; see `issuer init --hsm`).
+        #[arg(long, value_name = "FILE")]
+        hsm: Option<PathBuf>,
         /// A PEM certificate chain (with --key) instead of the self-signed certificate.
         #[arg(long, requires = "key")]
         cert: Option<PathBuf>,
@@ -216,6 +224,7 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             dir,
             base_url,
             did_key,
+            hsm,
             json,
         } => {
             let method = if did_key {
@@ -223,7 +232,10 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             } else {
                 DidMethod::Web
             };
-            let config = IssuerConfig::new(dir.path(), &base_url).did_method(method);
+            let mut config = IssuerConfig::new(dir.path(), &base_url).did_method(method);
+            if let Some(file) = &hsm {
+                config = config.hsm(civitas_issuer::read_hsm_config(file)?);
+            }
             let (issuer, opened) = Issuer::open(config).await?;
             if json {
                 println!(
@@ -258,6 +270,7 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             listen,
             base_url,
             did_key,
+            hsm,
             cert,
             key,
             open_vc_api,
@@ -276,6 +289,9 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             };
             if did_key {
                 config = config.did_method(DidMethod::Key);
+            }
+            if let Some(file) = &hsm {
+                config = config.hsm(civitas_issuer::read_hsm_config(file)?);
             }
             if let (Some(cert), Some(key)) = (cert, key) {
                 config = config.tls(TlsConfig::Files { cert, key });

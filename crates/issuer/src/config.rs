@@ -296,6 +296,10 @@ pub struct IssuerConfig {
     pub verify_trust: Option<VerifyTrust>,
     /// OpenID4VCI: offers, codes, nonces, copies.
     pub oid4vci: Oid4vciConfig,
+    /// The signing keys are in this PKCS#11 token (an HSM) instead of sealed key files: the
+    /// first key is generated in the token on the first run (or taken from it when its label
+    /// exists), and rotations generate the next one there (SPEC.md §18.9).
+    pub hsm: Option<civitas_hsm::HsmConfig>,
 }
 
 impl IssuerConfig {
@@ -325,7 +329,14 @@ impl IssuerConfig {
             status_messages: None,
             verify_trust: None,
             oid4vci: Oid4vciConfig::default(),
+            hsm: None,
         }
+    }
+
+    /// Keeps the signing keys in a PKCS#11 token (see [`IssuerConfig::hsm`]).
+    pub fn hsm(mut self, hsm: civitas_hsm::HsmConfig) -> Self {
+        self.hsm = Some(hsm);
+        self
     }
 
     /// Has the verify endpoints trust what an offline bundle says.

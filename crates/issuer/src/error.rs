@@ -115,6 +115,10 @@ pub enum IssuerError {
     /// The issuer stopped accepting writes after a store failure, or is shutting down.
     #[error("the issuer is unavailable: {0}")]
     Unavailable(UnavailableReason),
+    /// The PKCS#11 token holding the signing keys failed (opening it, logging in, finding or
+    /// generating a key): civitas-hsm's error, which names the operation, token and key.
+    #[error("HSM: {0}")]
+    Hsm(civitas_hsm::HsmError),
 }
 
 /// Why signing failed ([`IssuerError::Signing`]): the error of the part that failed, as a
@@ -452,6 +456,7 @@ impl IssuerError {
             | Self::Signing(_)
             | Self::Store(_)
             | Self::Io { .. }
+            | Self::Hsm(_)
             | Self::Tls(_) => ErrorKind::Internal,
         }
     }
@@ -485,6 +490,7 @@ impl IssuerError {
             | Self::Signing(_)
             | Self::Store(_)
             | Self::Io { .. }
+            | Self::Hsm(_)
             | Self::Tls(_) => "internal",
         }
     }

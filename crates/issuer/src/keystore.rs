@@ -41,6 +41,10 @@ pub struct KeyRecord {
     /// The key file's name in the keys directory; empty for a key held by an external signer
     /// (an HSM or a KMS: see `IssuerBuilder::signer`).
     pub file: String,
+    /// For a key generated in the issuer's PKCS#11 token ([`IssuerConfig::hsm`](crate::IssuerConfig::hsm)):
+    /// its label there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hsm_label: Option<String>,
 }
 
 impl KeyRecord {
@@ -117,6 +121,7 @@ pub fn create_key(
         valid_from: now,
         valid_until: None,
         file: name,
+        hsm_label: None,
     };
     Ok((
         record,

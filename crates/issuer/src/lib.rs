@@ -84,5 +84,7 @@ pub use commit::StatusAction;
 pub use config::{DidMethod, IssuerConfig, Oid4vciConfig, PassphraseSource, TlsConfig};
 pub use error::IssuerError;
 pub use issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
-pub use issuer::{Issuer, IssuerBuilder, Offer, Opened, StatusChange, WALLET_ACTOR};
+pub use issuer::{
+    Issuer, IssuerBuilder, Offer, Opened, StatusChange, WALLET_ACTOR, hsm_file, read_hsm_config,
+};
 pub use tokens::Action;

@@ -49,6 +49,14 @@ impl Issuer {
             .into_iter()
             .find(|k| k.verification_method == method)
             .ok_or_else(|| IssuerError::Signing(SigningError::UnknownKey(method.to_owned())))?;
+        if let (Some(label), Some(token)) = (&record.hsm_label, self.hsm_token()) {
+            // an older key of the issuer's token (a rotation keeps it there)
+            let signer = token
+                .signer(label, record.algorithm)
+                .map_err(IssuerError::Hsm)?
+                .with_verification_method(method);
+            return Ok(Arc::new(signer));
+        }
         if record.file.is_empty() {
             return Err(IssuerError::Signing(SigningError::KeyNotHeld(
                 method.to_owned(),

@@ -11,8 +11,10 @@ use crate::audit::{AuditAction, AuditEvent};
 use crate::config::DidMethod;
 use crate::error::{IssuerError, RotationError, StoreError};
 use crate::issuer::Issuer;
+use crate::issuer::next_key;
 use crate::keystore::{KeyRecord, create_key};
 use crate::store::Write;
+use civitas_keys::signer::Signer;
 
 impl Issuer {
     /// Adds a new key and makes it the signing key for new credentials and status lists (every
@@ -28,31 +30,33 @@ impl Issuer {
         let Some(current) = keys.iter().rev().find(|k| k.valid_until.is_none()).cloned() else {
             return Err(IssuerError::Store(StoreError::NoCurrentKey));
         };
-        if current.file.is_empty() {
-            return Err(IssuerError::Rotation(RotationError::ExternalSigner(
-                current.verification_method,
-            )));
-        }
         let number = keys.iter().map(|k| k.number).max().unwrap_or(0) + 1;
         let now = Utc::now();
         let did = inner.meta.did.clone();
-        let keys_dir = inner.config.keys_dir();
-        let algorithm = inner.config.key_algorithm;
-        let kdf = inner.config.kdf;
-        let passphrase = inner.passphrase.clone();
-        let (record, signer) = tokio::task::spawn_blocking(move || {
-            create_key(
-                &keys_dir,
+        let (record, signer): (KeyRecord, Arc<dyn Signer>) = if current.file.is_empty() {
+            // Held outside the data directory: only a key of the issuer's own token can be
+            // followed by a new one, generated in that token.
+            let (Some(token), Some(_)) = (&inner.hsm, &current.hsm_label) else {
+                return Err(IssuerError::Rotation(RotationError::ExternalSigner(
+                    current.verification_method,
+                )));
+            };
+            let (signer, label) = next_key(token.clone(), current.clone()).await?;
+            let method = format!("{did}#key-{number}");
+            let record = KeyRecord {
                 number,
-                algorithm,
-                |_| format!("{did}#key-{number}"),
-                passphrase.as_bytes(),
-                kdf,
-                now,
-            )
-        })
-        .await
-        .map_err(|e| IssuerError::Rotation(RotationError::KeyGeneration(e.to_string())))??;
+                verification_method: method.clone(),
+                algorithm: current.algorithm,
+                public_key_multibase: signer.public_key().to_multikey(),
+                valid_from: now,
+                valid_until: None,
+                file: String::new(),
+                hsm_label: Some(label),
+            };
+            (record, Arc::new(signer.with_verification_method(method)))
+        } else {
+            self.new_key_file(number, now).await?
+        };
         let mut retired = current.clone();
         retired.valid_until = Some(now);
         let event = AuditEvent::new(
@@ -79,11 +83,39 @@ impl Issuer {
             k.push(record.clone());
         }
         if let Ok(mut s) = inner.signer.write() {
-            *s = Arc::new(signer);
+            *s = signer;
         }
         let urls = inner.book.lock().map(|b| b.urls()).unwrap_or_default();
         // Every list is re-signed with the new key in the background.
         inner.publisher.request_all(urls);
         Ok(record)
+    }
+
+    /// Key `number` as a new sealed key file in the data directory.
+    async fn new_key_file(
+        &self,
+        number: u32,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<(KeyRecord, Arc<dyn Signer>), IssuerError> {
+        let inner = self.inner();
+        let did = inner.meta.did.clone();
+        let keys_dir = inner.config.keys_dir();
+        let algorithm = inner.config.key_algorithm;
+        let kdf = inner.config.kdf;
+        let passphrase = inner.passphrase.clone();
+        let (record, signer) = tokio::task::spawn_blocking(move || {
+            create_key(
+                &keys_dir,
+                number,
+                algorithm,
+                |_| format!("{did}#key-{number}"),
+                passphrase.as_bytes(),
+                kdf,
+                now,
+            )
+        })
+        .await
+        .map_err(|e| IssuerError::Rotation(RotationError::KeyGeneration(e.to_string())))??;
+        Ok((record, Arc::new(signer)))
     }
 }

@@ -145,4 +145,5 @@ async fn in_softhsm() {
     keys::keys_are_found_again_by_label(&env).await;
     keys::rotation_keeps_the_previous_key(&env).await;
     issuer::an_issuer_signs_with_the_token(&env).await;
+    issuer::a_did_web_issuer_keeps_its_keys_in_the_token(&env).await;
 }

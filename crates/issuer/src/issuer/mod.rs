@@ -3,6 +3,7 @@
 //! store and signer seams, the first run); `pipeline` issues, top to bottom; `versions` reads
 //! and records source record versions.
 
+mod hsm;
 mod oid4vci;
 mod open;
 mod pipeline;
@@ -33,6 +34,8 @@ use crate::status::{Publisher, SigningContext, StatusBook};
 use crate::store::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, SledStore, Write};
 use crate::tokens::{Action, TokenRecord, hash_token, new_token};
 
+pub(crate) use hsm::next_key;
+pub use hsm::{hsm_file, read_hsm_config};
 pub use oid4vci::{CopyForm, Offer, WALLET_ACTOR};
 pub use open::IssuerBuilder;
 pub use status_token::{SignedToken, TOKEN_SEGMENT};
@@ -106,6 +109,8 @@ pub(crate) struct Inner {
     pub(crate) rotation: tokio::sync::Mutex<()>,
     pub(crate) exchange: oid4vci::Exchange,
     pub(crate) tokens: status_token::TokenCache,
+    /// The PKCS#11 token holding the signing keys, when the configuration names one.
+    pub(crate) hsm: Option<civitas_hsm::HsmToken>,
     closed: Arc<AtomicBool>,
 }
 
@@ -153,7 +158,9 @@ impl Issuer {
         let meta = store.meta()?.ok_or_else(|| {
             IssuerError::config(format!("{} was never initialised", data_dir.display()))
         })?;
-        Ok(IssuerConfig::new(data_dir, &meta.base_url).did_method(meta.did_method))
+        let mut config = IssuerConfig::new(data_dir, &meta.base_url).did_method(meta.did_method);
+        config.hsm = hsm::recall(data_dir)?;
+        Ok(config)
     }
 
     /// The issuer's DID.
@@ -184,6 +191,11 @@ impl Issuer {
     /// The context loader used for signing.
     pub fn loader(&self) -> &ContextLoader {
         &self.inner.loader
+    }
+
+    /// The PKCS#11 token holding the signing keys, if the configuration names one.
+    pub(crate) fn hsm_token(&self) -> Option<&civitas_hsm::HsmToken> {
+        self.inner.hsm.as_ref()
     }
 
     /// The passphrase that opens the key files (crate-internal: older keys are opened on demand).

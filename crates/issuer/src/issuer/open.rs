@@ -84,15 +84,47 @@ impl IssuerBuilder {
         config.load_profiles()?;
         let loader = config.context_loader()?;
         crate::fsutil::create_private_dir(&config.data_dir)?;
+        // An issuer created with its keys in a token remembers the token (hsm.toml).
+        if config.hsm.is_none() {
+            config.hsm = super::hsm::recall(&config.data_dir)?;
+        }
         let store: Arc<dyn RegistryStore> = match self.store {
             Some(store) => store,
             None => Arc::new(SledStore::open(&config.registry_dir())?),
         };
-        let external = self.signer;
+        let mut external = self.signer;
+        // Keys in a PKCS#11 token: the current key's signer (or, on the first run, the
+        // configured key, generated in the token when missing) is the external signer.
+        let mut hsm_token = None;
+        let mut first_hsm_label = None;
+        if let (None, Some(hsm)) = (&external, &config.hsm) {
+            let current = store
+                .keys()?
+                .into_iter()
+                .rev()
+                .find(|k| k.valid_until.is_none());
+            let first_method = match (&current, did_web_of(&config)?) {
+                (None, Some(did)) => Some(format!("{did}#key-1")),
+                _ => None,
+            };
+            let first_run = current.is_none();
+            let opened = super::hsm::open(hsm.clone(), current, first_method).await?;
+            // only once the token holds this issuer's current key
+            super::hsm::remember(&config.data_dir, hsm)?;
+            if first_run {
+                first_hsm_label = Some(opened.label.clone());
+            }
+            external = Some(opened.signer);
+            hsm_token = Some(opened.token);
+        }
         let (meta, passphrase, opened) = match store.meta()? {
             Some(meta) => {
                 check_identity(&config, &meta)?;
-                let (passphrase, _) = config.passphrase.resolve(&config.data_dir, false)?;
+                // keys in a token: no key file to open, no passphrase needed
+                let passphrase = match &config.hsm {
+                    Some(_) => Zeroizing::new(String::new()),
+                    None => config.passphrase.resolve(&config.data_dir, false)?.0,
+                };
                 let opened = Opened {
                     initialized: false,
                     admin_token: None,
@@ -100,7 +132,12 @@ impl IssuerBuilder {
                 };
                 (meta, passphrase, opened)
             }
-            None => initialize(&config, store.as_ref(), external.as_deref())?,
+            None => initialize(
+                &config,
+                store.as_ref(),
+                external.as_deref(),
+                first_hsm_label.as_deref(),
+            )?,
         };
         let keys = store.keys()?;
         let current = keys
@@ -200,6 +237,7 @@ impl IssuerBuilder {
             rotation: tokio::sync::Mutex::new(()),
             exchange: super::oid4vci::Exchange::new(&config, store.exchange_store()),
             tokens: Default::default(),
+            hsm: hsm_token,
             closed: closed.clone(),
             config,
             meta,
@@ -252,10 +290,12 @@ fn check_identity(config: &IssuerConfig, meta: &IssuerMeta) -> Result<(), Issuer
 }
 
 /// Key 1 of the history for an external signer: its verification method must belong to the
-/// issuer (`did_web`, or for did:key the did:key of the signer's own public key).
+/// issuer (`did_web`, or for did:key the did:key of the signer's own public key). `hsm_label`:
+/// the key's label in the issuer's PKCS#11 token, when it is there.
 fn external_key_record(
     signer: &dyn Signer,
     did_web: Option<&str>,
+    hsm_label: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<KeyRecord, IssuerError> {
     let public = signer.public_key();
@@ -281,6 +321,7 @@ fn external_key_record(
         valid_from: now,
         valid_until: None,
         file: String::new(),
+        hsm_label: hsm_label.map(str::to_owned),
     })
 }
 
@@ -300,14 +341,31 @@ fn check_external_signer(signer: &dyn Signer, current: &KeyRecord) -> Result<(),
     Ok(())
 }
 
+/// The did:web DID of `config`'s base URL (`None` for a did:key issuer).
+fn did_web_of(config: &IssuerConfig) -> Result<Option<String>, IssuerError> {
+    Ok(match config.did_method {
+        DidMethod::Web => {
+            let (host, path) = config.host_and_path()?;
+            let segs: Vec<&str> = path.iter().map(String::as_str).collect();
+            Some(did_web(&host, &segs).map_err(|e| IssuerError::Config(ConfigError::Did(e)))?)
+        }
+        DidMethod::Key => None,
+    })
+}
+
 /// First run: the first key, the DID, the admin token and the first audit entries.
 fn initialize(
     config: &IssuerConfig,
     store: &dyn RegistryStore,
     external: Option<&dyn Signer>,
+    hsm_label: Option<&str>,
 ) -> Result<(IssuerMeta, Zeroizing<String>, Opened), IssuerError> {
     crate::config::host_and_path(&config.base_url)?;
-    let (passphrase, passphrase_file) = config.passphrase.resolve(&config.data_dir, true)?;
+    let (passphrase, passphrase_file) = match &config.hsm {
+        // keys in a token: nothing is sealed under a passphrase
+        Some(_) => (Zeroizing::new(String::new()), None),
+        None => config.passphrase.resolve(&config.data_dir, true)?,
+    };
     let keys_dir = config.keys_dir();
     crate::fsutil::create_private_dir(&keys_dir)?;
     // A key file left by an initialisation that crashed before its registry entry was written
@@ -317,20 +375,13 @@ fn initialize(
         std::fs::remove_file(&stale).map_err(|e| IssuerError::io(&stale, e))?;
     }
     let now = now_secs();
-    let did_web_id = match config.did_method {
-        DidMethod::Web => {
-            let (host, path) = config.host_and_path()?;
-            let segs: Vec<&str> = path.iter().map(String::as_str).collect();
-            Some(did_web(&host, &segs).map_err(|e| IssuerError::Config(ConfigError::Did(e)))?)
-        }
-        DidMethod::Key => None,
-    };
+    let did_web_id = did_web_of(config)?;
     let method_for = |public: &PublicKey| match &did_web_id {
         Some(did) => format!("{did}#key-1"),
         None => did_key_method(public),
     };
     let key = match external {
-        Some(signer) => external_key_record(signer, did_web_id.as_deref(), now)?,
+        Some(signer) => external_key_record(signer, did_web_id.as_deref(), hsm_label, now)?,
         None => {
             create_key(
                 &keys_dir,
