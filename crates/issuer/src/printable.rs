@@ -70,6 +70,13 @@ impl Issuer {
         Ok(Arc::new(signer))
     }
 
+    /// The QR code of credential `id` (its compact text, error correction M), as printed.
+    pub async fn qr_symbol(&self, id: &str) -> Result<civitas_qr::QrSymbol, IssuerError> {
+        let text = self.compact(id).await?;
+        civitas_qr::QrSymbol::encode(&text, civitas_qr::EcLevel::M)
+            .map_err(|e| IssuerError::Signing(SigningError::Qr(e)))
+    }
+
     /// The compact QR text of credential `id`, signed by the key that signed the credential.
     pub async fn compact(&self, id: &str) -> Result<String, IssuerError> {
         let (credential, method) = self.issued_credential(id)?;

@@ -6,7 +6,6 @@
 //                               lazy import('/assets/pdf.mjs') made when a PDF is chosen
 //   ../assets/pdf.mjs           pdf.js (legacy build: older phones), as published
 //   ../assets/pdf.worker.mjs    pdf.js's worker (served from /assets/: CSP worker-src 'self')
-//   ../assets/sw.js             the service worker (served at /verify/sw.js)
 
 import { build } from 'esbuild';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
@@ -44,5 +43,4 @@ await writeFile(join(assets, 'verify-app.js'), code);
 const pdfjs = join(here, 'node_modules', 'pdfjs-dist', 'legacy', 'build');
 await copyFile(join(pdfjs, 'pdf.min.mjs'), join(assets, 'pdf.mjs'));
 await copyFile(join(pdfjs, 'pdf.worker.min.mjs'), join(assets, 'pdf.worker.mjs'));
-await writeFile(join(assets, 'sw.js'), await readFile(join(here, 'src', 'sw.js')));
 console.log(`verify-app.js: ${code.length} bytes`);

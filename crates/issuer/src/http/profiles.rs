@@ -38,18 +38,12 @@ pub(super) fn issue_routes() -> Router<Shared> {
 /// The profile of one of the issuer's document types, named as a user would (`birth`,
 /// `driving-licence`, `DrivingLicence`).
 fn served(issuer: &Issuer, name: &str) -> Result<(DocumentType, Arc<Known>), Problem> {
-    let unknown = || {
+    issuer.document_type(name).ok_or_else(|| {
         Problem::not_found(format!(
             "this issuer issues no document type `{}` (GET /profiles lists them)",
             name.chars().take(100).collect::<String>()
         ))
-    };
-    let kind = DocumentType::named(name).map_err(|_| unknown())?;
-    if !issuer.config().document_types.contains(&kind) {
-        return Err(unknown());
-    }
-    let known = kind.profile().ok_or_else(unknown)?;
-    Ok((kind, known))
+    })
 }
 
 fn with_type(body: String, media_type: &'static str) -> Response {

@@ -737,27 +737,20 @@ async fn get_qr(
     Path(id): Path<String>,
     Query(q): Query<QrQuery>,
 ) -> Result<Response, Problem> {
-    let text = issuer.compact(&id).await?;
-    let image = |format: &str| -> Result<(Vec<u8>, &'static str), Problem> {
-        let symbol = civitas_qr::QrSymbol::encode(&text, civitas_qr::EcLevel::M)
-            .map_err(|e| Problem::from(IssuerError::Signing(SigningError::Qr(e))))?;
-        let bytes = match format {
-            "png" => symbol.to_png(8),
-            _ => Ok(symbol.to_svg("100%").into_bytes()),
-        }
-        .map_err(|e| Problem::from(IssuerError::Signing(SigningError::Qr(e))))?;
-        Ok((
-            bytes,
-            if format == "png" {
-                "image/png"
-            } else {
-                "image/svg+xml"
-            },
-        ))
-    };
+    let qr_error = |e| Problem::from(IssuerError::Signing(SigningError::Qr(e)));
     let (body, content_type) = match q.format.as_deref() {
-        None | Some("text") => (text.into_bytes(), "text/plain; charset=utf-8"),
-        Some(f @ ("png" | "svg")) => image(f)?,
+        None | Some("text") => (
+            issuer.compact(&id).await?.into_bytes(),
+            "text/plain; charset=utf-8",
+        ),
+        Some("png") => (
+            issuer.qr_symbol(&id).await?.to_png(8).map_err(qr_error)?,
+            "image/png",
+        ),
+        Some("svg") => (
+            issuer.qr_symbol(&id).await?.to_svg("100%").into_bytes(),
+            "image/svg+xml",
+        ),
         Some(other) => {
             return Err(IssuerError::InvalidRequest {
                 member: "format".into(),

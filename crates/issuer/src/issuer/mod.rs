@@ -173,6 +173,23 @@ impl Issuer {
         &self.inner.meta.base_url
     }
 
+    /// One of this issuer's document types and its profile, named as a user would (`birth`,
+    /// `driving-licence`, `DrivingLicence`); `None` when it is not a type this issuer issues.
+    pub fn document_type(
+        &self,
+        name: &str,
+    ) -> Option<(
+        civitas_core::model::DocumentType,
+        Arc<civitas_core::profile::Known>,
+    )> {
+        let kind = civitas_core::model::DocumentType::named(name).ok()?;
+        if !self.config().document_types.contains(&kind) {
+            return None;
+        }
+        let known = kind.profile()?;
+        Some((kind, known))
+    }
+
     /// The configuration it was opened with.
     pub fn config(&self) -> &IssuerConfig {
         &self.inner.config

@@ -20,7 +20,7 @@ use crate::assets::etag;
 use crate::lang::Lang;
 
 /// The service worker's script.
-pub const SERVICE_WORKER: &[u8] = include_bytes!("../../assets/sw.js");
+pub const SERVICE_WORKER: &[u8] = include_bytes!("../../js/src/sw.js");
 
 /// The web app manifest in `lang`.
 pub fn manifest(lang: Lang) -> Value {

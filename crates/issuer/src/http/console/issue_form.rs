@@ -42,7 +42,7 @@ fn served(
     name: &str,
     lang: Lang,
 ) -> Result<(DocumentType, Arc<Known>), ConsoleError> {
-    let unknown = || {
+    issuer.document_type(name).ok_or_else(|| {
         ConsoleError::NotFound(format!(
             "{} {}",
             lang.pick(
@@ -51,13 +51,7 @@ fn served(
             ),
             name.chars().take(100).collect::<String>()
         ))
-    };
-    let kind = DocumentType::named(name).map_err(|_| unknown())?;
-    if !issuer.config().document_types.contains(&kind) {
-        return Err(unknown());
-    }
-    let known = kind.profile().ok_or_else(unknown)?;
-    Ok((kind, known))
+    })
 }
 
 /// `GET /console/issue`: the document types to choose from.

@@ -38,6 +38,7 @@ use axum::http::header::SET_COOKIE;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
+use civitas_render::certificate::Format;
 use civitas_web::Lang;
 
 use crate::issuer::Issuer;
@@ -55,11 +56,11 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/records/{id}", get(record_page::show))
         .route(
             "/console/records/{id}/certificate.png",
-            get(printed::certificate_png),
+            get(|s, l, u, p| printed::certificate_file(s, l, u, p, Format::Png)),
         )
         .route(
             "/console/records/{id}/certificate.pdf",
-            get(printed::certificate_pdf),
+            get(|s, l, u, p| printed::certificate_file(s, l, u, p, Format::Pdf)),
         )
         .route("/console/records/{id}/qr.png", get(printed::qr_png))
         .route("/console/records/{id}/status", post(status_actions::change))

@@ -51,33 +51,18 @@ async fn certificate(
     Ok(file(bytes, format.media_type(), attachment))
 }
 
-/// `GET /console/records/{id}/certificate.png`.
-pub(crate) async fn certificate_png(
+/// `GET /console/records/{id}/certificate.png` and `.pdf` (`format`).
+pub(crate) async fn certificate_file(
     State(issuer): State<Arc<Issuer>>,
     lang: Lang,
     session: SignedIn,
     Path(id): Path<String>,
+    format: Format,
 ) -> Response {
-    let nav = session.nav();
     respond(
         lang,
-        nav,
-        certificate(&issuer, &session, &id, Format::Png).await,
-    )
-}
-
-/// `GET /console/records/{id}/certificate.pdf`.
-pub(crate) async fn certificate_pdf(
-    State(issuer): State<Arc<Issuer>>,
-    lang: Lang,
-    session: SignedIn,
-    Path(id): Path<String>,
-) -> Response {
-    let nav = session.nav();
-    respond(
-        lang,
-        nav,
-        certificate(&issuer, &session, &id, Format::Pdf).await,
+        session.nav(),
+        certificate(&issuer, &session, &id, format).await,
     )
 }
 
@@ -91,9 +76,10 @@ pub(crate) async fn qr_png(
     let nav = session.nav();
     let result: Result<Response, ConsoleError> = async {
         session.require(Action::Issue)?;
-        let text = issuer.compact(&id).await?;
-        let png = civitas_qr::QrSymbol::encode(&text, civitas_qr::EcLevel::M)
-            .and_then(|s| s.to_png(QR_MODULE_PIXELS))
+        let png = issuer
+            .qr_symbol(&id)
+            .await?
+            .to_png(QR_MODULE_PIXELS)
             .map_err(|e| IssuerError::Signing(SigningError::Qr(e)))?;
         Ok(file(png, "image/png", None))
     }
