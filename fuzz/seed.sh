@@ -63,3 +63,7 @@ echo "{\"data\":{\"items\":[$record]},\"paging\":{\"next\":7,\"more\":false,\"le
 echo '{"format":1,"feed":"https://ih.gov.example/api/services/CSO.BirthRecords/records","cursor":"c-2","pages":3,"records":300,"updatedAt":"2026-03-01T02:00:00Z"}' |
   seed infohighway_page checkpoint
 echo "corpus seeded: $(ls corpus | wc -l) targets"
+
+# the verifier page's form: a multipart body with a file and a text, and an urlencoded one
+printf 'multipart/form-data; boundary=XyZ\n--XyZ\r\nContent-Disposition: form-data; name="lang"\r\n\r\nfr\r\n--XyZ\r\nContent-Disposition: form-data; name="document"; filename="qr.txt"\r\nContent-Type: text/plain\r\n\r\nCV1:ABC\r\n--XyZ\r\nContent-Disposition: form-data; name="text"\r\n\r\nCV1:DEF\r\n--XyZ--\r\n' | seed verify_upload multipart
+printf 'application/x-www-form-urlencoded\ntext=CV1%%3AABC&lang=en' | seed verify_upload urlencoded

@@ -9,7 +9,7 @@
 //   node verify.mjs --step offline-prepare --base URL --cert PEM --profile DIR
 //       loads /verify online once and waits until the service worker is active, /verify is in
 //       its cache and the bundle is stored.
-//   node verify.mjs --step offline --base URL --cert PEM --profile DIR --valid-text FILE --revoked-text FILE
+//   node verify.mjs --step offline --base URL --cert PEM --profile DIR --valid-text FILE --revoked-text FILE [--revoked-image PNG]
 //       with the network cut (context offline; the runner has also stopped the service), reloads
 //       /verify from the service worker and verifies the two CV1 texts in the browser against the
 //       stored bundle: VALID, then NOT VALID.
@@ -34,6 +34,7 @@ const opts = options([
   'lang',
   'valid-text',
   'revoked-text',
+  'revoked-image',
 ]);
 const step = required(opts, 'step');
 const base = required(opts, 'base').replace(/\/$/, '');
@@ -289,6 +290,19 @@ async function offline(run) {
     await run.axe(`verify offline result ${expect}`);
     await run.shot(`verify-offline-${expect}`);
     results[expect] = { verdict: result.verdict, text: result.text, checks: result.checks, fields: result.fields };
+  }
+  if (opts['revoked-image']) {
+    // the printed page's picture, its QR code read in the browser (jsQR), judged offline
+    await page.goto(`${base}/verify`, { waitUntil: 'load' });
+    await expectForm(page);
+    await page.locator('#document').setInputFiles(opts['revoked-image']);
+    const result = await submitAndRead(page, 'en');
+    run.step(`offline image verdict ${result.verdict}`);
+    expectVerdict(result, 'invalid', 'en', 'the printed page of a revoked certificate, offline');
+    check((await page.locator('#result').getAttribute('data-source')) === 'browser',
+      'the offline image was not verified in the browser');
+    await run.shot('verify-offline-image-revoked');
+    results.image = { verdict: result.verdict, text: result.text, checks: result.checks };
   }
   return { bundleAge, results };
 }

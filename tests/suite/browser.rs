@@ -475,10 +475,12 @@ async fn registrar_and_clerk_in_headless_chromium() {
         arg("step", "offline"),
         arg("valid-text", valid_text.display().to_string()),
         arg("revoked-text", revoked_text.display().to_string()),
+        arg("revoked-image", printed.display().to_string()),
     ]));
     let cut = browser.run("verify.mjs", &offline, &[]).await;
     assert_eq!(cut["results"]["valid"]["verdict"], "valid", "{cut}");
     assert_eq!(cut["results"]["invalid"]["verdict"], "invalid", "{cut}");
+    assert_eq!(cut["results"]["image"]["verdict"], "invalid", "{cut}");
 
     // 4. Every page went through axe-core (each script fails on a serious or critical
     // violation; this checks that none was left out).

@@ -102,6 +102,18 @@ fn request_and_result_against_a_running_server() {
     }
     let id = created["id"].as_str().unwrap();
 
+    // the same server serves the public verifier page and what it loads
+    let page = http_get(&listen, "/verify");
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("id=\"verify-form\""), "{page}");
+    assert!(page.contains("/assets/verify-app.js"), "{page}");
+    let script = http_get(&listen, "/assets/verify-app.js");
+    assert!(
+        script.starts_with("HTTP/1.1 200"),
+        "{}",
+        &script[..200.min(script.len())]
+    );
+
     // pending: exit 3
     let out = civitas(
         &[
@@ -145,4 +157,18 @@ fn request_and_result_against_a_running_server() {
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("401"));
+}
+
+/// A plain HTTP/1.1 GET on loopback: the status line, headers and body as text.
+fn http_get(listen: &str, path: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(listen).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {listen}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
 }
