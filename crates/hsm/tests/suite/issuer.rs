@@ -69,15 +69,22 @@ pub async fn an_issuer_signs_with_the_token(env: &Env) {
     }
 }
 
-/// Opens the issuer of `config` again once sled has released the registry's lock (it does so
-/// from a background thread after the previous issuer is dropped).
-async fn reopen(config: IssuerConfig) -> Issuer {
+/// Opens the issuer in `dir` again, from its data directory alone, once sled has released the
+/// registry's lock (it does so from a background thread after the previous issuer is dropped;
+/// reading the configuration opens the registry too).
+async fn reopen(dir: &std::path::Path) -> Issuer {
+    use civitas_issuer::IssuerError::Store;
+    use civitas_issuer::error::StoreError::Open;
     for _ in 0..250 {
-        match Issuer::open(config.clone()).await {
-            Err(civitas_issuer::IssuerError::Store(civitas_issuer::error::StoreError::Open {
-                ..
-            })) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
-            other => return other.unwrap().0,
+        let opened = match Issuer::config_of(dir) {
+            Ok(config) => Issuer::open(config).await.map(|(issuer, _)| issuer),
+            Err(e) => Err(e),
+        };
+        match opened {
+            Err(Store(Open { .. })) => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+            }
+            other => return other.unwrap(),
         }
     }
     panic!("the registry stayed locked")
@@ -173,7 +180,7 @@ pub async fn a_did_web_issuer_keeps_its_keys_in_the_token(env: &Env) {
     drop(issuer);
 
     // reopened from the data directory alone: the remembered token, the rotated key
-    let again = reopen(Issuer::config_of(dir.path()).unwrap()).await;
+    let again = reopen(dir.path()).await;
     let third = issue_and_verify(&again, "hsm-web-3").await;
     assert_eq!(
         third["proof"]["verificationMethod"],
