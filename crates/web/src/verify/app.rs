@@ -1,5 +1,5 @@
 //! What makes the verifier page an installable app that works offline: its web app manifest,
-//! its service worker (`crates/web/assets/sw.js`, served under `/verify/` so that it may
+//! its service worker (`crates/web/js/src/sw.js`, served under `/verify/` so that it may
 //! control `/verify`), and the browser bundle it stores (trust list, status snapshots,
 //! profiles: [`crate::offline::browser_bundle`]).
 
