@@ -98,14 +98,14 @@ export class Run {
   }
 
   /** Launches Chromium (a persistent context: service workers and IndexedDB are kept). */
-  async launch({ viewport = DESK, locale = 'en-GB' } = {}) {
+  async launch({ viewport = DESK, locale = 'en-GB', extraArgs = [] } = {}) {
     if (!this.profile) {
       this.profile = fs.mkdtempSync(path.join(os.tmpdir(), `civitas-browser-${this.name}-`));
       this.ownProfile = true;
     }
     fs.mkdirSync(this.profile, { recursive: true });
     const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-    const args = [...CHROMIUM_ARGS];
+    const args = [...CHROMIUM_ARGS, ...extraArgs];
     if (this.cert) args.push(`--ignore-certificate-errors-spki-list=${spkiHash(this.cert)}`);
     this.context = await chromium.launchPersistentContext(this.profile, {
       executablePath,

@@ -35,6 +35,7 @@ const opts = options([
   'valid-text',
   'revoked-text',
   'revoked-image',
+  'video',
 ]);
 const step = required(opts, 'step');
 const base = required(opts, 'base').replace(/\/$/, '');
@@ -307,6 +308,37 @@ async function offline(run) {
   return { bundleAge, results };
 }
 
-const steps = { upload, 'offline-prepare': offlinePrepare, offline };
+/** The camera: Chromium's fake camera plays a video of the QR code (a Y4M file the runner
+ * made); the page's Scan button reads it with jsQR and verifies what it read. */
+async function camera(run) {
+  const video = required(opts, 'video');
+  check(fs.existsSync(video), `no video at ${video}`);
+  const page = await run.launch({
+    viewport: PHONE,
+    extraArgs: [
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ],
+  });
+  await visit(page, `${base}/verify?lang=en`);
+  await expectForm(page);
+  const scan = page.locator('#scan');
+  await scan.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {});
+  check(await scan.isVisible(), '#scan is hidden although the browser has a camera');
+  await Promise.all([
+    page.waitForSelector('#verdict', { state: 'attached', timeout: 45_000 }),
+    scan.click(),
+  ]);
+  await page.waitForLoadState('load');
+  const verdict = await page.locator('#verdict').getAttribute('data-verdict');
+  const text = (await page.locator('#verdict').innerText()).trim();
+  run.step(`camera verdict ${verdict}`);
+  expectVerdict({ verdict, text }, 'valid', 'en', 'scanning the QR code with the camera');
+  await run.shot('verify-camera-valid');
+  return { verdict, text };
+}
+
+const steps = { upload, 'offline-prepare': offlinePrepare, offline, camera };
 check(steps[step], `unknown --step ${step}`);
 await scenario(`verify-${step}${opts.label ? `-${opts.label}` : ''}`, opts, steps[step]);

@@ -445,6 +445,17 @@ async fn registrar_and_clerk_in_headless_chromium() {
     let fr = browser.run("verify.mjs", &french, &[]).await;
     assert!(fr["text"].as_str().unwrap().starts_with("VALIDE"), "{fr}");
 
+    // The camera: Chromium's fake camera films the kept certificate's QR code.
+    let video = dir.join("kept-qr.y4m");
+    std::fs::write(&video, qr_video(&api.qr_text(&kept).await)).unwrap();
+    let mut camera = common("clerk-camera");
+    camera.extend(args([
+        arg("step", "camera"),
+        arg("video", video.display().to_string()),
+    ]));
+    let scanned = browser.run("verify.mjs", &camera, &[]).await;
+    assert_eq!(scanned["verdict"], "valid", "{scanned}");
+
     // 3. Offline: loaded once online (after the revocations), then the service stops and the
     // browser is offline; the stored bundle decides.
     let valid_text = dir.join("kept.cv1.txt");
@@ -502,4 +513,36 @@ async fn registrar_and_clerk_in_headless_chromium() {
         started.elapsed().as_secs_f64(),
         shots.display()
     );
+}
+
+/// A short Y4M video (4:2:0, 640×640, two identical frames, which Chromium's fake camera plays
+/// in a loop) of the QR code of `text`, black modules on white with the quiet zone.
+fn qr_video(text: &str) -> Vec<u8> {
+    let symbol = civitas_qr::QrSymbol::encode(text, civitas_qr::EcLevel::M).expect("a QR code");
+    const SIDE: usize = 640;
+    let modules = symbol.width() + 8; // 4 modules of quiet zone on each side
+    let scale = SIDE / modules;
+    let offset = (SIDE - scale * modules) / 2 + 4 * scale;
+    let mut luma = vec![235u8; SIDE * SIDE];
+    for y in 0..symbol.width() {
+        for x in 0..symbol.width() {
+            if symbol.is_dark(x, y) {
+                for dy in 0..scale {
+                    let row = (offset + y * scale + dy) * SIDE;
+                    for dx in 0..scale {
+                        luma[row + offset + x * scale + dx] = 16;
+                    }
+                }
+            }
+        }
+    }
+    let chroma = vec![128u8; (SIDE / 2) * (SIDE / 2)];
+    let mut video = format!("YUV4MPEG2 W{SIDE} H{SIDE} F10:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for _ in 0..2 {
+        video.extend_from_slice(b"FRAME\n");
+        video.extend_from_slice(&luma);
+        video.extend_from_slice(&chroma);
+        video.extend_from_slice(&chroma);
+    }
+    video
 }
