@@ -27,6 +27,9 @@
 //! - `--hsm FILE` / `CIVITAS_HSM`: keep the signing keys in a PKCS#11 token (a TOML file:
 //!   module, token_label or slot, key_label, algorithm, pin_file or pin_env; SPEC.md §18.9).
 //!   The key is generated in the token on the first run; the data directory remembers the token
+//! - `--store URL` / `CIVITAS_STORE`: keep the registry in PostgreSQL
+//!   (`postgres://user@host:port/database`; the password from the URL or `PGPASSWORD`; SPEC.md
+//!   §21) instead of the sled database in the data directory. The data directory remembers it
 //! - `--allow-context URL[=FILE]` (repeatable) / `CIVITAS_ALLOW_CONTEXTS` (space-separated): a
 //!   context to accept besides the bundled ones, e.g. `https://www.w3.org/ns/credentials/examples/v2`
 
@@ -36,6 +39,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use civitas_issuer::config::{ExtraContext, StatusMessages, VcApiMode, VerifyTrust};
 use civitas_issuer::launch::launch;
+use civitas_issuer::store::StoreLocation;
 use civitas_issuer::{DidMethod, IssuerConfig, TlsConfig};
 
 /// The allocator of civitas' binaries (see the workspace manifest).
@@ -112,6 +116,9 @@ async fn main() -> anyhow::Result<()> {
         }
         (None, None) => {}
         _ => anyhow::bail!("--verify-bundle and --verify-anchor go together"),
+    }
+    if let Some(url) = setting(&args, "--store", "CIVITAS_STORE") {
+        config = config.store(StoreLocation::parse(&url).context("--store")?);
     }
     if let Some(file) = setting(&args, "--hsm", "CIVITAS_HSM") {
         config = config.hsm(civitas_issuer::read_hsm_config(file.as_ref()).context("--hsm")?);

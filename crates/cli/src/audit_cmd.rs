@@ -6,11 +6,12 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use civitas_issuer::audit::{BrokenLink, ChainReport, verify_json_lines};
 use civitas_issuer::issuer::verify_store_audit;
-use civitas_issuer::store::{RegistryStore, SledStore};
+use civitas_issuer::store::{self, RegistryStore, StoreLocation};
 use serde_json::json;
 
 /// `civitas audit …`
@@ -45,14 +46,16 @@ fn data_dir(given: Option<PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("civitas-data"))
 }
 
-fn open_store(dir: &std::path::Path) -> anyhow::Result<SledStore> {
-    let registry = dir.join("registry");
+/// The registry of the data directory `dir`: its sled database, or the PostgreSQL database its
+/// `store.toml` names.
+fn open_store(dir: &std::path::Path) -> anyhow::Result<Arc<dyn RegistryStore>> {
+    let location = store::recall(dir)?.unwrap_or_default();
     anyhow::ensure!(
-        registry.exists(),
+        location != StoreLocation::Sled || dir.join("registry").exists(),
         "{} is not an issuer data directory",
         dir.display()
     );
-    Ok(SledStore::open(&registry)?)
+    Ok(store::open_store(dir, &location)?)
 }
 
 /// Runs an `audit` subcommand and returns the process exit code.
@@ -69,7 +72,7 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<i32> {
                         .with_context(|| format!("opening {}", path.display()))?;
                     verify_json_lines(std::io::BufReader::new(f))
                 }
-                None => verify_store_audit(&open_store(&data_dir(dir))?)?,
+                None => verify_store_audit(open_store(&data_dir(dir))?.as_ref())?,
             };
             match result {
                 Ok(report) => {

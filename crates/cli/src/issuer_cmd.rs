@@ -17,6 +17,7 @@ use civitas_core::secure::Securing;
 use civitas_issuer::config::{ExtraContext, StatusMessages, VcApiMode, VerifyTrust};
 use civitas_issuer::error::ErrorKind;
 use civitas_issuer::launch::launch;
+use civitas_issuer::store::StoreLocation;
 use civitas_issuer::{
     DidMethod, Document, IssueRequest, Issuer, IssuerConfig, IssuerError, StatusAction, TlsConfig,
 };
@@ -60,6 +61,11 @@ pub enum IssuerCommand {
         /// in the token, and the data directory remembers the token for every later command.
         #[arg(long, value_name = "FILE")]
         hsm: Option<PathBuf>,
+        /// Keep the registry in PostgreSQL (`postgres://user@host:port/database`; the password
+        /// from the URL or PGPASSWORD; SPEC §21) instead of the sled database in the data
+        /// directory. The data directory remembers it for every later command.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -80,6 +86,11 @@ pub enum IssuerCommand {
         /// Keep the signing keys in this PKCS#11 token (first run; see `issuer init --hsm`).
         #[arg(long, value_name = "FILE")]
         hsm: Option<PathBuf>,
+        /// Keep the registry in PostgreSQL (`postgres://user@host:port/database`; the password
+        /// from the URL or PGPASSWORD; SPEC §21) instead of the sled database in the data
+        /// directory. The data directory remembers it for every later command.
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
         /// A PEM certificate chain (with --key) instead of the self-signed certificate.
         #[arg(long, requires = "key")]
         cert: Option<PathBuf>,
@@ -225,6 +236,7 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             base_url,
             did_key,
             hsm,
+            store,
             json,
         } => {
             let method = if did_key {
@@ -235,6 +247,9 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             let mut config = IssuerConfig::new(dir.path(), &base_url).did_method(method);
             if let Some(file) = &hsm {
                 config = config.hsm(civitas_issuer::read_hsm_config(file)?);
+            }
+            if let Some(url) = &store {
+                config = config.store(StoreLocation::parse(url)?);
             }
             let (issuer, opened) = Issuer::open(config).await?;
             if json {
@@ -271,6 +286,7 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             base_url,
             did_key,
             hsm,
+            store,
             cert,
             key,
             open_vc_api,
@@ -280,6 +296,7 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             verify_anchor,
         } => {
             let path = dir.path();
+            let location = store.as_deref().map(StoreLocation::parse).transpose()?;
             let mut config = match (Issuer::config_of(&path), base_url) {
                 (Ok(c), None) => c,
                 (_, Some(url)) => IssuerConfig::new(&path, &url),
@@ -292,6 +309,9 @@ pub async fn run(cmd: IssuerCommand) -> anyhow::Result<i32> {
             }
             if let Some(file) = &hsm {
                 config = config.hsm(civitas_issuer::read_hsm_config(file)?);
+            }
+            if let Some(location) = location {
+                config = config.store(location);
             }
             if let (Some(cert), Some(key)) = (cert, key) {
                 config = config.tls(TlsConfig::Files { cert, key });

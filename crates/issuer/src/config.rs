@@ -300,6 +300,10 @@ pub struct IssuerConfig {
     /// first key is generated in the token on the first run (or taken from it when its label
     /// exists), and rotations generate the next one there (SPEC.md §18.9).
     pub hsm: Option<civitas_hsm::HsmConfig>,
+    /// Where the registry lives: the sled database in the data directory (the default), or a
+    /// PostgreSQL database (SPEC.md §21). An issuer created on PostgreSQL remembers its URL
+    /// (without the password) in `<data dir>/store.toml`.
+    pub store: crate::store::StoreLocation,
 }
 
 impl IssuerConfig {
@@ -330,7 +334,14 @@ impl IssuerConfig {
             verify_trust: None,
             oid4vci: Oid4vciConfig::default(),
             hsm: None,
+            store: crate::store::StoreLocation::Sled,
         }
+    }
+
+    /// Keeps the registry at `location` (see [`IssuerConfig::store`]).
+    pub fn store(mut self, location: crate::store::StoreLocation) -> Self {
+        self.store = location;
+        self
     }
 
     /// Keeps the signing keys in a PKCS#11 token (see [`IssuerConfig::hsm`]).

@@ -239,6 +239,35 @@ pub enum StoreError {
     /// The writer task panicked.
     #[error("the writer panicked: {0}")]
     WriterPanicked(String),
+    /// The registry database cannot be reached (the URL without its password, and what the
+    /// driver reported).
+    #[error("cannot reach the registry database at {url}: {reason}")]
+    Connect {
+        /// The URL, without its password.
+        url: String,
+        /// What the driver reported.
+        reason: String,
+    },
+    /// Another issuer process holds the registry database's writer lock.
+    #[error(
+        "the registry database at {url} is in use by another issuer process (one process per database: SPEC.md §21.4)"
+    )]
+    InUse {
+        /// The URL, without its password.
+        url: String,
+    },
+    /// The database was migrated by a newer civitas than this one.
+    #[error(
+        "the registry database at {url} has schema version {found}; this civitas knows up to {known}: upgrade civitas"
+    )]
+    SchemaTooNew {
+        /// The URL, without its password.
+        url: String,
+        /// The schema version found.
+        found: i32,
+        /// The newest version this build knows.
+        known: i32,
+    },
 }
 
 /// Why the issuer cannot take writes now ([`IssuerError::Unavailable`]).
@@ -257,6 +286,10 @@ pub enum UnavailableReason {
     /// A request got no result (its task ended early).
     #[error("no result")]
     NoResult,
+    /// The registry database did not answer (a lost connection, a server restarting, a
+    /// timeout): what happened. Try again.
+    #[error("the registry database is unavailable: {0}")]
+    Database(String),
     /// Status entries could not be allocated, for this request and the others of its batch:
     /// the error of the allocation.
     #[error("{0}")]

@@ -9,6 +9,7 @@
 pub mod fixtures;
 pub mod js;
 pub mod pdf;
+pub mod postgres;
 pub mod samples;
 pub mod tools;
 pub mod vectors;

@@ -31,7 +31,9 @@ use crate::error::{ConfigError, IssuerError};
 use crate::keystore::{KeyRecord, did_document};
 use crate::locks::KeyedLocks;
 use crate::status::{Publisher, SigningContext, StatusBook};
-use crate::store::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, SledStore, Write};
+use crate::store::{
+    CredentialRecord, IssuerMeta, PublishedList, RegistryStore, StoreLocation, Write,
+};
 use crate::tokens::{Action, TokenRecord, hash_token, new_token};
 
 pub(crate) use hsm::next_key;
@@ -147,18 +149,21 @@ impl Issuer {
     /// recorded at initialisation; every other setting at its default), for tools that open an
     /// existing issuer without being told its identity again.
     pub fn config_of(data_dir: &std::path::Path) -> Result<IssuerConfig, IssuerError> {
-        let registry = data_dir.join("registry");
-        if !registry.exists() {
+        let location = crate::store::recall(data_dir)?.unwrap_or_default();
+        if location == StoreLocation::Sled && !data_dir.join("registry").exists() {
             return Err(IssuerError::config(format!(
                 "{} is not an issuer data directory (run `civitas issuer init` first)",
                 data_dir.display()
             )));
         }
-        let store = SledStore::open(&registry)?;
-        let meta = store.meta()?.ok_or_else(|| {
-            IssuerError::config(format!("{} was never initialised", data_dir.display()))
-        })?;
-        let mut config = IssuerConfig::new(data_dir, &meta.base_url).did_method(meta.did_method);
+        let meta = crate::store::open_store(data_dir, &location)?
+            .meta()?
+            .ok_or_else(|| {
+                IssuerError::config(format!("{} was never initialised", data_dir.display()))
+            })?;
+        let mut config = IssuerConfig::new(data_dir, &meta.base_url)
+            .did_method(meta.did_method)
+            .store(location);
         config.hsm = hsm::recall(data_dir)?;
         Ok(config)
     }

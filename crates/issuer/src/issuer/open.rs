@@ -21,7 +21,7 @@ use crate::error::{ConfigError, IssuerError, StoreError};
 use crate::keystore::{FileSigner, KeyRecord, create_key};
 use crate::locks::KeyedLocks;
 use crate::status::{Publisher, StatusBook, allocator_config};
-use crate::store::{IssuerMeta, RegistryStore, SledStore, Write, WriteBatch};
+use crate::store::{IssuerMeta, RegistryStore, StoreLocation, Write, WriteBatch, open_store};
 use crate::tokens::{Action, new_token};
 
 use super::{Inner, Issuer, Opened, PUBLISH_WAIT, REGISTRY_FORMAT, now_secs, publish_task};
@@ -88,9 +88,19 @@ impl IssuerBuilder {
         if config.hsm.is_none() {
             config.hsm = super::hsm::recall(&config.data_dir)?;
         }
+        // An issuer created on PostgreSQL remembers its database (store.toml).
+        if config.store == StoreLocation::Sled
+            && let Some(location) = crate::store::recall(&config.data_dir)?
+        {
+            config.store = location;
+        }
         let store: Arc<dyn RegistryStore> = match self.store {
             Some(store) => store,
-            None => Arc::new(SledStore::open(&config.registry_dir())?),
+            None => {
+                let store = open_store(&config.data_dir, &config.store)?;
+                crate::store::remember(&config.data_dir, &config.store)?;
+                store
+            }
         };
         let mut external = self.signer;
         // Keys in a PKCS#11 token: the current key's signer (or, on the first run, the

@@ -1,6 +1,6 @@
 //! The registry store: what the issuer must not forget, behind the small [`RegistryStore`]
-//! trait ([`SledStore`] is the embedded default; a PostgreSQL backend can implement the same
-//! trait).
+//! trait: [`SledStore`] is the embedded default, [`PgStore`] keeps it in PostgreSQL; where it
+//! lives is a [`StoreLocation`] ([`open_store`]).
 //!
 //! Writes come in two kinds:
 //! - [`RegistryStore::apply`] applies a [`WriteBatch`] atomically (all of it or none of it after
@@ -16,11 +16,18 @@
 //! ([`Write::SourceVersion`], [`RegistryStore::source_version`]): the ingestion's version
 //! ledger, written in the same batch as the issuance, so that no crash can separate the two.
 
+mod copy;
 mod exchange;
+mod location;
+mod postgres;
 mod sled_exchange;
 mod sled_store;
 
+pub use copy::{CopyReport, copy_registry};
 pub use exchange::{ExchangeStore, MemoryExchangeStore, StoredOffer};
+pub(crate) use location::remember;
+pub use location::{PASSWORD_ENV, StoreLocation, recall, redact, store_file};
+pub use postgres::PgStore;
 pub use sled_store::SledStore;
 
 use std::sync::Arc;
@@ -219,6 +226,18 @@ pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
         (Ok(x), Ok(y)) => x.cmp(&y),
         _ => a.cmp(b),
     }
+}
+
+/// Opens the registry `location` names for the data directory `data_dir`: the sled database in
+/// `<data dir>/registry`, or the PostgreSQL database at the URL.
+pub fn open_store(
+    data_dir: &std::path::Path,
+    location: &StoreLocation,
+) -> Result<Arc<dyn RegistryStore>, IssuerError> {
+    Ok(match location {
+        StoreLocation::Sled => Arc::new(SledStore::open(&data_dir.join("registry"))?),
+        StoreLocation::Postgres { url } => Arc::new(PgStore::connect(url)?),
+    })
 }
 
 /// The issuer's durable state.

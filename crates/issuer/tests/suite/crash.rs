@@ -4,7 +4,8 @@
 //! twice, and the audit chain verifies.
 //!
 //! The server is this test binary itself, re-run in "child mode" (`crash_child_server` below,
-//! which does nothing unless `CIVITAS_CRASH_CHILD_DIR` is set).
+//! which does nothing unless `CIVITAS_CRASH_CHILD_DIR` is set). The same test runs on sled and
+//! on PostgreSQL (`CIVITAS_CRASH_CHILD_STORE`: the child's registry URL).
 
 use crate::common;
 
@@ -12,12 +13,14 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use civitas_issuer::store::StoreLocation;
 use civitas_issuer::{DidMethod, Issuer};
 use common::{TestServer, birth_item};
 use serde_json::json;
 
 const DIR_ENV: &str = "CIVITAS_CRASH_CHILD_DIR";
 const PORT_ENV: &str = "CIVITAS_CRASH_CHILD_PORT";
+const STORE_ENV: &str = "CIVITAS_CRASH_CHILD_STORE";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_child_server() {
@@ -25,7 +28,15 @@ async fn crash_child_server() {
         return; // not in child mode
     };
     let port: u16 = port.parse().unwrap();
-    let server = TestServer::restart(std::path::Path::new(&dir), port, DidMethod::Web).await;
+    let store = std::env::var(STORE_ENV).ok();
+    let server =
+        TestServer::restart_adjusted(std::path::Path::new(&dir), port, DidMethod::Web, |c| {
+            match store {
+                Some(url) => c.store(StoreLocation::parse(&url).unwrap()),
+                None => c,
+            }
+        })
+        .await;
     if let Some(t) = &server.token {
         std::fs::write(std::path::Path::new(&dir).join("token.txt"), t).unwrap();
     }
@@ -34,9 +45,13 @@ async fn crash_child_server() {
     tokio::time::sleep(Duration::from_secs(600)).await;
 }
 
-fn spawn_child(dir: &std::path::Path, port: u16) -> std::process::Child {
+fn spawn_child(dir: &std::path::Path, port: u16, store: Option<&str>) -> std::process::Child {
     let _ = std::fs::remove_file(dir.join("ready"));
-    std::process::Command::new(std::env::current_exe().unwrap())
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    if let Some(url) = store {
+        command.env(STORE_ENV, url);
+    }
+    command
         .args([
             "--exact",
             "crash::crash_child_server",
@@ -63,12 +78,26 @@ async fn wait_ready(dir: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_batch_loses_nothing_acknowledged() {
+    kill_mid_batch(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_batch_on_postgres_loses_nothing_acknowledged() {
+    let Some(pg) = civitas_testkit::postgres::PgServer::shared() else {
+        return;
+    };
+    kill_mid_batch(Some(pg.database())).await;
+}
+
+/// Kills an issuer process (on sled, or on the PostgreSQL database `store`) while clients
+/// issue and revoke, opens the registry again and checks what was acknowledged.
+async fn kill_mid_batch(store: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut child = spawn_child(dir.path(), port);
+    let mut child = spawn_child(dir.path(), port, store.as_deref());
     wait_ready(dir.path()).await;
     let token = std::fs::read_to_string(dir.path().join("token.txt")).unwrap();
     let cert = std::fs::read(civitas_issuer::http::tls::self_signed_cert_path(dir.path())).unwrap();

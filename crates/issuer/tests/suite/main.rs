@@ -8,6 +8,7 @@ mod hardening;
 mod http_flow;
 mod js_interop;
 mod oid4vci;
+mod postgres;
 mod problem_details;
 mod profiles;
 mod rejections;
