@@ -1,13 +1,15 @@
 //! Durable batch issuance through civitas-issuer's batch API ([`Issuer::issue_batch`]): sign,
 //! status allocation and registry write with one group commit per batch, each certificate
-//! acknowledged only once it is on disk. A fresh registry (sled) in a temporary directory,
-//! a multi-threaded runtime (signing runs on every core, as in the issuer service).
+//! acknowledged only once it is on disk. A fresh registry in a temporary directory (sled), or
+//! in a fresh database of a throwaway PostgreSQL server (`--postgres`), a multi-threaded
+//! runtime (signing runs on every core, as in the issuer service).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use civitas_core::model::DocumentType;
+use civitas_issuer::store::StoreLocation;
 use civitas_issuer::{DidMethod, Document, IssueRequest, Issuer, IssuerConfig, PassphraseSource};
 use civitas_keys::sealed::KdfParams;
 
@@ -31,7 +33,12 @@ pub struct Throughput {
 /// record id), `in_flight` of them submitted at a time (as a back-fill client would, so that
 /// signing, which runs on every core, overlaps the group commit of the previous batch), and
 /// times them with the wall clock.
-pub fn run(batches: usize, batch: usize, in_flight: usize) -> Result<Throughput> {
+pub fn run(
+    batches: usize,
+    batch: usize,
+    in_flight: usize,
+    store: &StoreLocation,
+) -> Result<Throughput> {
     let dir = tempfile::tempdir()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -42,7 +49,8 @@ pub fn run(batches: usize, batch: usize, in_flight: usize) -> Result<Throughput>
             .passphrase(PassphraseSource::Value(
                 "civitas-bench passphrase".to_owned().into(),
             ))
-            .kdf(KdfParams::testing());
+            .kdf(KdfParams::testing())
+            .store(store.clone());
         let (issuer, _) = Issuer::open(config)
             .await
             .map_err(|e| anyhow!("opening the issuer: {e}"))?;
@@ -99,16 +107,40 @@ pub fn run(batches: usize, batch: usize, in_flight: usize) -> Result<Throughput>
     })
 }
 
-/// The durable batch issuance figure: time per certificate, throughput in the note.
+/// The durable batch issuance figures: time per certificate, throughput in the note; on sled,
+/// and with `postgres` also on a throwaway PostgreSQL server started for the run (a fresh
+/// database, the same batches).
 pub(crate) fn durable_batch_issuance_figures(
     batches: usize,
     batch: usize,
     in_flight: usize,
+    postgres: bool,
 ) -> Result<Vec<Figure>> {
-    let t = run(batches, batch, in_flight)?;
-    Ok(vec![Figure {
+    let mut figures = vec![figure(
+        "durable batch issuance, per certificate",
+        &run(batches, batch, in_flight, &StoreLocation::Sled)?,
+    )];
+    if postgres {
+        let name = "durable batch issuance on PostgreSQL, per certificate";
+        match civitas_testkit::postgres::PgServer::start() {
+            Some(server) => {
+                let location = StoreLocation::parse(&server.database())
+                    .map_err(|e| anyhow!("the database URL: {e}"))?;
+                figures.push(figure(name, &run(batches, batch, in_flight, &location)?));
+            }
+            None => figures.push(Figure::not_measured(
+                name,
+                anyhow!("PostgreSQL's server programs are not installed"),
+            )),
+        }
+    }
+    Ok(figures)
+}
+
+fn figure(name: &str, t: &Throughput) -> Figure {
+    Figure {
         paired: None,
-        name: "durable batch issuance, per certificate".into(),
+        name: name.into(),
         median_us: 1e6 / t.per_second,
         floor: Floor::None,
         note: format!(
@@ -120,7 +152,7 @@ pub(crate) fn durable_batch_issuance_figures(
             t.in_flight,
             t.median_batch_seconds * 1e3
         ),
-    }])
+    }
 }
 
 /// `n` distinct birth certificates, numbered from `first`, each with its source record id.

@@ -13,7 +13,8 @@
 //! (what civitas did before it); ssi 0.16 used directly on the same credential; the status
 //! check with a warm status list cache; durable batch issuance through civitas-issuer's batch
 //! API (sign + status allocation + registry write, group commit, on all cores; a fresh sled
-//! registry in a temporary directory; `--batches`, `--batch-size`, `--in-flight`); a whole
+//! registry in a temporary directory; `--batches`, `--batch-size`, `--in-flight`; with
+//! `--postgres` also in a fresh database of a throwaway PostgreSQL server); a whole
 //! OpenID4VCI issuance (offer, token, nonce, holder key proof, credential request) through the
 //! issuer's library against a direct `Issuer::issue`, one at a time, with the time of each step
 //! (`--oid4vci-flows`; over HTTPS: `cargo bench -p civitas-issuer --bench oid4vci`); peak
@@ -51,6 +52,7 @@ mod js;
 mod measure;
 mod memory;
 mod oid4vci;
+mod registry_scale;
 mod report;
 mod signatures;
 mod ssi_direct;
@@ -92,6 +94,11 @@ struct Args {
     /// Batches submitted at the same time for the durable batch issuance figure.
     #[arg(long, default_value_t = 2)]
     in_flight: usize,
+    /// Also measure durable batch issuance with the registry in PostgreSQL: a throwaway
+    /// server started for the run (initdb into a temporary directory; needs PostgreSQL's server
+    /// programs).
+    #[arg(long)]
+    postgres: bool,
     /// OpenID4VCI flows (and as many direct issues) per round for the OpenID4VCI issuance
     /// figure, over 5 rounds (0: skip).
     #[arg(long, default_value_t = 40)]
@@ -123,6 +130,11 @@ struct Args {
     /// `--in-flight`) and print its throughput.
     #[arg(long)]
     profile_issuance: bool,
+    /// Only build a registry of N birth certificates in a throwaway PostgreSQL server (1,000
+    /// signed, the rest copied in the database) and print its size per credential, lookup
+    /// times and the time a revocation takes to be acknowledged and published.
+    #[arg(long, value_name = "N")]
+    registry_scale: Option<usize>,
     /// For profilers: only check the status of the credential (warm cache) this many times.
     #[arg(long, value_name = "N")]
     profile_status: Option<usize>,
@@ -141,10 +153,58 @@ fn main() -> Result<()> {
     if let Some(n) = args.memory_child {
         return memory::memory_child(n);
     }
-    if args.profile_issuance {
-        let t = issuance::run(args.batches, args.batch_size, args.in_flight)?;
+    if let Some(n) = args.registry_scale {
+        let s = registry_scale::run(n)?;
         println!(
-            "durable batch issuance: {:.0} certificates/s ({} certificates, median batch {:.0} ms)",
+            "registry of {} birth certificates in PostgreSQL",
+            s.credentials
+        );
+        println!(
+            "  loaded in            {:.0} s (1,000 signed, the rest copied in the database)",
+            s.load_seconds
+        );
+        println!(
+            "  database size        {:.0} bytes per credential",
+            s.bytes_per_credential
+        );
+        for (table, bytes) in &s.tables {
+            println!(
+                "    {table:<28} {:.0} bytes per credential",
+                *bytes as f64 / s.credentials.max(1) as f64
+            );
+        }
+        println!("  issuer opened in     {:.2} s", s.open_seconds);
+        println!(
+            "  lookup by id         {:.0} µs (median of 1,000 random ids)",
+            s.lookup_us
+        );
+        println!(
+            "  lookup by source id  {:.0} µs (median of 1,000)",
+            s.by_source_us
+        );
+        println!("  revoke acknowledged  {:.1} ms", s.revoke_ms);
+        println!(
+            "  revocation published {:.1} ms after it was asked for",
+            s.published_ms
+        );
+        return Ok(());
+    }
+    if args.profile_issuance {
+        let server = match args.postgres {
+            true => Some(
+                civitas_testkit::postgres::PgServer::start()
+                    .ok_or_else(|| anyhow::anyhow!("PostgreSQL is not installed"))?,
+            ),
+            false => None,
+        };
+        let store = match &server {
+            Some(server) => civitas_issuer::store::StoreLocation::parse(&server.database())?,
+            None => civitas_issuer::store::StoreLocation::Sled,
+        };
+        let t = issuance::run(args.batches, args.batch_size, args.in_flight, &store)?;
+        println!(
+            "durable batch issuance ({}): {:.0} certificates/s ({} certificates, median batch {:.0} ms)",
+            store.display(),
             t.per_second,
             t.certificates,
             t.median_batch_seconds * 1e3
@@ -217,6 +277,7 @@ fn main() -> Result<()> {
             args.batches,
             args.batch_size,
             args.in_flight,
+            args.postgres,
         ) {
             Ok(mut b) => figures.append(&mut b),
             Err(e) => figures.push(Figure::not_measured(

@@ -452,10 +452,12 @@ impl IssuerError {
     }
 
     /// This error once more, for another request of a group that failed with it: a store
-    /// error as it is (it is `Clone`), anything else as the store's failure with its message.
+    /// error or an unavailable database as it is (both are `Clone`), anything else as the
+    /// store's failure with its message.
     pub(crate) fn for_group(&self) -> Self {
         match self {
             Self::Store(e) => Self::Store(e.clone()),
+            Self::Unavailable(r) => Self::Unavailable(r.clone()),
             other => Self::store(other),
         }
     }

@@ -303,6 +303,55 @@ impl PgServer {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Backs database `name` up with `pg_dump` (custom format) into `file`.
+    pub fn dump(&self, name: &str, file: &Path) {
+        let out = self
+            .command("pg_dump")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args(["--format=custom", "--no-owner", "-d", name])
+            .output()
+            .expect("pg_dump runs");
+        assert!(
+            out.status.success(),
+            "pg_dump {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::write(file, &out.stdout).expect("writing the dump");
+    }
+
+    /// Restores a `pg_dump` file into a new database and returns its URL.
+    pub fn restore(&self, file: &Path) -> String {
+        let url = self.database();
+        let name = url.rsplit('/').next().unwrap_or_default().to_owned();
+        let out = self
+            .command("pg_restore")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args(["--no-owner", "--exit-on-error", "-d", &name])
+            .stdin(std::fs::File::open(file).expect("the dump file"))
+            .output()
+            .expect("pg_restore runs");
+        assert!(
+            out.status.success(),
+            "pg_restore into {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        url
+    }
+
     /// Stops the server as a crash would (`pg_ctl stop -m immediate`: every process ends at
     /// once, and the next start recovers from the write-ahead log).
     pub fn crash(&mut self) {

@@ -33,6 +33,10 @@ use crate::error::{IssuerError, StoreError};
 use crate::keystore::KeyRecord;
 use crate::tokens::TokenRecord;
 
+/// How often, and how far apart, opening tries to take the database's lock.
+const LOCK_ATTEMPTS: u32 = 20;
+const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The registry in a sled database.
 #[derive(Debug, Clone)]
 pub struct SledStore {
@@ -60,20 +64,35 @@ fn parse<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, Iss
 }
 
 impl SledStore {
-    /// Opens (or creates) the database in `dir`. Fails if another process holds it.
+    /// Opens (or creates) the database in `dir`. Fails if another process holds it; a holder
+    /// that is closing it (sled releases its lock from a background thread) is waited for up
+    /// to 2 s.
     pub fn open(dir: &Path) -> Result<Self, IssuerError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(256 * 1024 * 1024)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|e| {
-                IssuerError::Store(StoreError::Open {
-                    path: dir.display().to_string(),
-                    reason: e.to_string(),
-                })
-            })?;
-        Ok(Self { db })
+        let mut attempt = 0;
+        loop {
+            let opened = sled::Config::new()
+                .path(dir)
+                .cache_capacity(256 * 1024 * 1024)
+                .mode(sled::Mode::HighThroughput)
+                .open();
+            match opened {
+                Ok(db) => return Ok(Self { db }),
+                // sled reports a held lock as an `Other` error with this message
+                Err(sled::Error::Io(e))
+                    if e.to_string().starts_with("could not acquire lock")
+                        && attempt < LOCK_ATTEMPTS =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(LOCK_RETRY);
+                }
+                Err(e) => {
+                    return Err(IssuerError::Store(StoreError::Open {
+                        path: dir.display().to_string(),
+                        reason: e.to_string(),
+                    }));
+                }
+            }
+        }
     }
 
     fn get<T: DeserializeOwned>(

@@ -1,6 +1,7 @@
 //! civitas-issuer's integration tests, one test binary (one link step) for the whole crate.
 //! Each module is one former test file; `common` holds their shared helpers.
 
+mod backup;
 mod common;
 mod console;
 mod crash;

@@ -347,6 +347,10 @@ async fn a_database_crash_under_load_answers_503_and_loses_nothing_acknowledged(
                 };
                 let status = r.status().as_u16();
                 statuses.lock().unwrap().push(status);
+                if status == 500 {
+                    let body = r.text().await.unwrap_or_default();
+                    panic!("500 while the database was down: {body}");
+                }
                 if status == 201 || status == 200 {
                     let body: serde_json::Value = r.json().await.unwrap();
                     let id = body["credentialId"].as_str().unwrap().to_owned();
