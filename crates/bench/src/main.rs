@@ -173,6 +173,10 @@ fn main() -> Result<()> {
                 *bytes as f64 / s.credentials.max(1) as f64
             );
         }
+        println!(
+            "    audit entries                {:.0} bytes per entry (the copies have none)",
+            s.audit_bytes_per_entry
+        );
         println!("  issuer opened in     {:.2} s", s.open_seconds);
         println!(
             "  lookup by id         {:.0} µs (median of 1,000 random ids)",

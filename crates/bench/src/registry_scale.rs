@@ -33,6 +33,9 @@ pub struct Scale {
     pub bytes_per_credential: f64,
     /// The largest tables: name and bytes (with their indexes and TOAST).
     pub tables: Vec<(String, u64)>,
+    /// Bytes per audit entry (the copies have none: a registry issued for real has one entry
+    /// per certificate, and one per status change).
+    pub audit_bytes_per_entry: f64,
     /// Seconds the loader took.
     pub load_seconds: f64,
     /// Seconds opening the issuer on the full registry took.
@@ -151,6 +154,13 @@ pub fn run(total: usize) -> Result<Scale> {
             Some((name.to_owned(), bytes.parse().ok()?))
         })
         .collect();
+    let audit_bytes_per_entry: f64 = server
+        .psql(
+            &db,
+            "SELECT pg_total_relation_size('civitas_audit')::float8 / count(*) FROM civitas_audit",
+        )
+        .parse()
+        .context("audit size")?;
     let sample: Vec<(String, String)> = server
         .psql(
             &db,
@@ -217,6 +227,7 @@ pub fn run(total: usize) -> Result<Scale> {
             credentials,
             bytes_per_credential: size as f64 / credentials.max(1) as f64,
             tables,
+            audit_bytes_per_entry,
             load_seconds,
             open_seconds,
             lookup_us: median(lookups),

@@ -3,9 +3,10 @@
 //! test. Without PostgreSQL's server programs the tests are skipped loudly, except under
 //! `CI=true` (`.ci/run` installs Debian's `postgresql`), where that is a failure.
 //!
-//! The server is stopped when its [`PgServer`] is dropped, and also when the test process dies
-//! (a watchdog shell waits on a pipe from the test process and stops the server when it
-//! closes): a killed test run leaves no server behind.
+//! The server is stopped and its directory removed when its [`PgServer`] is dropped, and also
+//! when the test process ends (a watchdog shell waits on a pipe from the test process and
+//! stops the server when it closes): neither the shared server of a test process, which is
+//! never dropped, nor a killed test run leaves a server or its files behind.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -162,6 +163,11 @@ impl PgServer {
         self.dir.path().join("data")
     }
 
+    /// While this file exists, the watchdog leaves the server's directory in place.
+    fn keep_marker(&self) -> PathBuf {
+        self.dir.path().join("keep")
+    }
+
     /// A server program, run as the `postgres` user when the tests run as root.
     fn command(&self, program: &str) -> Command {
         let path = self.bin.join(program);
@@ -192,12 +198,18 @@ impl PgServer {
             .map(|a| shell_quote(&a.to_string_lossy()))
             .collect();
         let log = self.dir.path().join("server.log");
-        // the watchdog: starts the server, and stops it (fast shutdown) when the test process's
-        // pipe closes, whether the test ended or was killed
+        let keep = self.keep_marker();
+        let _ = std::fs::remove_file(&keep);
+        // the watchdog: starts the server, and when the test process's pipe closes, whether the
+        // test ended or was killed, stops it (fast shutdown) and removes its directory (unless
+        // the server is only being crashed to be started again: the keep marker)
         let script = format!(
-            "{program} {} </dev/null >>{} 2>&1 & pid=$!; read _ignored; kill -INT $pid 2>/dev/null; wait $pid",
+            "{program} {} </dev/null >>{} 2>&1 & pid=$!; read _ignored; kill -INT $pid 2>/dev/null; \
+             wait $pid; [ -e {} ] || rm -rf {}",
             args.join(" "),
             shell_quote(&log.to_string_lossy()),
+            shell_quote(&keep.to_string_lossy()),
+            shell_quote(&self.dir.path().to_string_lossy()),
         );
         let child = Command::new("sh")
             .args(["-c", &script])
@@ -366,6 +378,7 @@ impl PgServer {
             "pg_ctl stop: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let _ = std::fs::write(self.keep_marker(), b"");
         if let Some(mut w) = self.watchdog.take() {
             drop(w.stdin.take());
             let _ = w.wait();

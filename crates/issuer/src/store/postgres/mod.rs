@@ -22,6 +22,7 @@ macro_rules! params {
     };
 }
 
+mod batch;
 mod bridge;
 mod exchange;
 mod queries;
@@ -35,7 +36,7 @@ use serde::de::DeserializeOwned;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row};
 
-use super::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, Write, WriteBatch};
+use super::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, WriteBatch};
 use crate::audit::AuditEntry;
 use crate::error::{IssuerError, StoreError, UnavailableReason};
 use crate::keystore::KeyRecord;
@@ -465,47 +466,12 @@ impl Db {
     }
 }
 
-/// One write as a statement and its parameters.
-fn statement(write: Write) -> Result<(Q, Vec<Box<dyn ToSql + Send + Sync>>), IssuerError> {
-    Ok(match write {
-        Write::Meta(m) => (Q::PutMeta, params![json(&m)?]),
-        Write::Credential(r) => {
-            let text = json(&r)?;
-            (
-                Q::PutCredential,
-                params![r.id, r.source_record_id, r.issued_at, text],
-            )
-        }
-        Write::CredentialText { id, text } => (Q::PutText, params![id, text]),
-        Write::Source {
-            source_record_id,
-            credential_id,
-        } => (Q::PutSource, params![source_record_id, credential_id]),
-        Write::SourceVersion {
-            source_record_id,
-            version,
-        } => (Q::PutSourceVersion, params![source_record_id, version]),
-        Write::StatusList(l) => (Q::PutStatusList, params![l.url().to_owned(), json(&*l)?]),
-        Write::Audit(e) => (Q::PutAudit, params![bigint("audit seq", e.seq)?, json(&e)?]),
-        Write::Key(k) => (Q::PutKey, params![i64::from(k.number), json(&k)?]),
-        Write::Token(t) => (Q::PutToken, params![t.hash.clone(), json(&t)?]),
-        Write::CredentialCount(n) => (
-            Q::PutCounter,
-            params![CREDENTIAL_COUNT.to_owned(), bigint("credential count", n)?],
-        ),
-    })
-}
-
 impl RegistryStore for PgStore {
     fn apply(&self, batch: WriteBatch) -> Result<(), IssuerError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let statements = batch
-            .writes
-            .into_iter()
-            .map(statement)
-            .collect::<Result<Vec<_>, _>>()?;
+        let statements = batch::statements(batch)?;
         self.db.call("writing a batch", move |shared| async move {
             let op = "writing a batch";
             let mut writer = shared.writer().await?;
@@ -519,7 +485,7 @@ impl RegistryStore for PgStore {
                 .transaction()
                 .await
                 .map_err(|e| db_error(op, e))?;
-            // every statement sent at once (pipelined), executed in order by the server
+            // one statement per table, sent at once (pipelined), executed in order
             let runs = statements.iter().map(|(q, params)| {
                 let refs: Vec<&(dyn ToSql + Sync)> = params
                     .iter()

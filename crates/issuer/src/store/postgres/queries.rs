@@ -8,14 +8,15 @@ use tokio_postgres::{Client, Statement};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Q {
     PutMeta,
-    PutCredential,
-    PutText,
-    PutSource,
-    PutSourceVersion,
+    PutCredentials,
+    PutTexts,
+    PutSources,
+    PutSourceVersions,
     PutStatusList,
-    PutAudit,
-    PutKey,
-    PutToken,
+    PutStatusLists,
+    PutAuditEntries,
+    PutKeys,
+    PutTokens,
     PutCounter,
     PutPublished,
     PutAllocator,
@@ -49,16 +50,17 @@ pub(super) enum Q {
 
 impl Q {
     /// Every statement, in the order of [`Prepared`]'s array.
-    pub(super) const ALL: [Q; 38] = [
+    pub(super) const ALL: [Q; 39] = [
         Q::PutMeta,
-        Q::PutCredential,
-        Q::PutText,
-        Q::PutSource,
-        Q::PutSourceVersion,
+        Q::PutCredentials,
+        Q::PutTexts,
+        Q::PutSources,
+        Q::PutSourceVersions,
         Q::PutStatusList,
-        Q::PutAudit,
-        Q::PutKey,
-        Q::PutToken,
+        Q::PutStatusLists,
+        Q::PutAuditEntries,
+        Q::PutKeys,
+        Q::PutTokens,
         Q::PutCounter,
         Q::PutPublished,
         Q::PutAllocator,
@@ -97,38 +99,50 @@ impl Q {
                 "INSERT INTO civitas_meta (only_row, meta) VALUES (true, $1) \
                  ON CONFLICT (only_row) DO UPDATE SET meta = EXCLUDED.meta"
             }
-            Q::PutCredential => {
+            Q::PutCredentials => {
                 "INSERT INTO civitas_credentials (id, source_record_id, issued_at, record) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) \
+                 ON CONFLICT (id) DO UPDATE SET \
                  source_record_id = EXCLUDED.source_record_id, record = EXCLUDED.record"
             }
-            Q::PutText => {
-                "INSERT INTO civitas_credential_texts (id, text) VALUES ($1, $2) \
+            Q::PutTexts => {
+                "INSERT INTO civitas_credential_texts (id, text) \
+                 SELECT * FROM unnest($1::text[], $2::text[]) \
                  ON CONFLICT (id) DO UPDATE SET text = EXCLUDED.text"
             }
-            Q::PutSource => {
-                "INSERT INTO civitas_sources (source_record_id, credential_id) VALUES ($1, $2) \
+            Q::PutSources => {
+                "INSERT INTO civitas_sources (source_record_id, credential_id) \
+                 SELECT * FROM unnest($1::text[], $2::text[]) \
                  ON CONFLICT (source_record_id) DO UPDATE SET credential_id = EXCLUDED.credential_id"
             }
-            Q::PutSourceVersion => {
-                "INSERT INTO civitas_source_versions (source_record_id, version) VALUES ($1, $2) \
+            Q::PutSourceVersions => {
+                "INSERT INTO civitas_source_versions (source_record_id, version) \
+                 SELECT * FROM unnest($1::text[], $2::text[]) \
                  ON CONFLICT (source_record_id) DO UPDATE SET version = EXCLUDED.version"
             }
             Q::PutStatusList => {
                 "INSERT INTO civitas_status_lists (url, list) VALUES ($1, $2) \
                  ON CONFLICT (url) DO UPDATE SET list = EXCLUDED.list"
             }
-            Q::PutAudit => {
-                "INSERT INTO civitas_audit (seq, entry) VALUES ($1, $2) \
+            Q::PutAuditEntries => {
+                "INSERT INTO civitas_audit (seq, entry) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[]) \
                  ON CONFLICT (seq) DO UPDATE SET entry = EXCLUDED.entry"
             }
-            Q::PutKey => {
-                "INSERT INTO civitas_keys (number, key) VALUES ($1, $2) \
+            Q::PutKeys => {
+                "INSERT INTO civitas_keys (number, key) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[]) \
                  ON CONFLICT (number) DO UPDATE SET key = EXCLUDED.key"
             }
-            Q::PutToken => {
-                "INSERT INTO civitas_tokens (hash, token) VALUES ($1, $2) \
+            Q::PutTokens => {
+                "INSERT INTO civitas_tokens (hash, token) \
+                 SELECT * FROM unnest($1::text[], $2::text[]) \
                  ON CONFLICT (hash) DO UPDATE SET token = EXCLUDED.token"
+            }
+            Q::PutStatusLists => {
+                "INSERT INTO civitas_status_lists (url, list) \
+                 SELECT * FROM unnest($1::text[], $2::text[]) \
+                 ON CONFLICT (url) DO UPDATE SET list = EXCLUDED.list"
             }
             Q::PutCounter => {
                 "INSERT INTO civitas_counters (name, value) VALUES ($1, $2) \
