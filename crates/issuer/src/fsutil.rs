@@ -1,4 +1,5 @@
-//! Small file helpers: private files (mode 0600) written atomically, private directories.
+//! Small file helpers: private files (mode 0600) written atomically, private directories, and
+//! small text files read with a size limit.
 
 use std::io::Write;
 use std::path::Path;
@@ -40,4 +41,22 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), IssuerError
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Reads the text file `path`, refused when larger than `max` bytes (only `max + 1` bytes are
+/// ever read).
+pub(crate) fn read_limited(path: &Path, max: u64) -> Result<String, IssuerError> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| IssuerError::io(path, e))?;
+    let mut text = String::new();
+    file.take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| IssuerError::io(path, e))?;
+    if text.len() as u64 > max {
+        return Err(IssuerError::config(format!(
+            "{}: larger than {max} bytes",
+            path.display()
+        )));
+    }
+    Ok(text)
 }

@@ -247,6 +247,33 @@ impl PgServer {
         self.port
     }
 
+    /// A client program (`createdb`, `psql`, `pg_dump`, `pg_restore`) connected to the server
+    /// as its superuser.
+    fn client(&self, program: &str) -> Command {
+        let mut c = self.command(program);
+        c.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "postgres",
+        ]);
+        c
+    }
+
+    /// Runs `command` (what it does: `what`) and returns its standard output; panics with its
+    /// standard error when it fails.
+    fn run_ok(mut command: Command, what: &str) -> Vec<u8> {
+        let out = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
     /// Creates a new, empty database and returns its URL
     /// (`postgres://postgres@127.0.0.1:<port>/<name>`).
     pub fn database(&self) -> String {
@@ -255,24 +282,9 @@ impl PgServer {
             std::process::id(),
             DATABASES.fetch_add(1, Ordering::SeqCst)
         );
-        let out = self
-            .command("createdb")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-            ])
-            .arg(&name)
-            .output()
-            .expect("createdb runs");
-        assert!(
-            out.status.success(),
-            "createdb {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut createdb = self.client("createdb");
+        createdb.arg(&name);
+        Self::run_ok(createdb, &format!("createdb {name}"));
         self.url(&name)
     }
 
@@ -284,83 +296,39 @@ impl PgServer {
     /// Runs SQL in database `name` with `psql` and returns what it printed (unaligned, tuples
     /// only).
     pub fn psql(&self, name: &str, sql: &str) -> String {
-        let out = self
-            .command("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-            ])
-            .args([
-                "-X",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                name,
-                "-c",
-                sql,
-            ])
-            .output()
-            .expect("psql runs");
-        assert!(
-            out.status.success(),
-            "psql {sql}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        let mut psql = self.client("psql");
+        psql.args([
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            name,
+            "-c",
+            sql,
+        ]);
+        let out = Self::run_ok(psql, &format!("psql {sql}"));
+        String::from_utf8_lossy(&out).trim().to_owned()
     }
 
     /// Backs database `name` up with `pg_dump` (custom format) into `file`.
     pub fn dump(&self, name: &str, file: &Path) {
-        let out = self
-            .command("pg_dump")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-            ])
-            .args(["--format=custom", "--no-owner", "-d", name])
-            .output()
-            .expect("pg_dump runs");
-        assert!(
-            out.status.success(),
-            "pg_dump {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        std::fs::write(file, &out.stdout).expect("writing the dump");
+        let mut dump = self.client("pg_dump");
+        dump.args(["--format=custom", "--no-owner", "-d", name]);
+        let out = Self::run_ok(dump, &format!("pg_dump {name}"));
+        std::fs::write(file, out).expect("writing the dump");
     }
 
     /// Restores a `pg_dump` file into a new database and returns its URL.
     pub fn restore(&self, file: &Path) -> String {
         let url = self.database();
         let name = url.rsplit('/').next().unwrap_or_default().to_owned();
-        let out = self
-            .command("pg_restore")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-            ])
+        let mut restore = self.client("pg_restore");
+        restore
             .args(["--no-owner", "--exit-on-error", "-d", &name])
-            .stdin(std::fs::File::open(file).expect("the dump file"))
-            .output()
-            .expect("pg_restore runs");
-        assert!(
-            out.status.success(),
-            "pg_restore into {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .stdin(std::fs::File::open(file).expect("the dump file"));
+        Self::run_ok(restore, &format!("pg_restore into {name}"));
         url
     }
 

@@ -4,7 +4,6 @@
 //! private key ever leaves the token; the key history records each key's label
 //! ([`KeyRecord::hsm_label`]).
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -143,17 +142,7 @@ pub(super) fn recall(data_dir: &Path) -> Result<Option<HsmConfig>, IssuerError> 
 /// Reads a token configuration (TOML: `module`, `token_label` or `slot`, `key_label`,
 /// `algorithm`, `pin_file` or `pin_env`; at most 64 KiB), checked field by field.
 pub fn read_hsm_config(path: &Path) -> Result<HsmConfig, IssuerError> {
-    let file = std::fs::File::open(path).map_err(|e| IssuerError::io(path, e))?;
-    let mut text = String::new();
-    file.take(MAX_HSM_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| IssuerError::io(path, e))?;
-    if text.len() as u64 > MAX_HSM_FILE {
-        return Err(IssuerError::config(format!(
-            "{}: larger than {MAX_HSM_FILE} bytes",
-            path.display()
-        )));
-    }
+    let text = crate::fsutil::read_limited(path, MAX_HSM_FILE)?;
     let config: HsmConfig = toml::from_str(&text)
         .map_err(|e| IssuerError::config(format!("{}: {e}", path.display())))?;
     config

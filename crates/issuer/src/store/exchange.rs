@@ -37,6 +37,24 @@ pub trait ExchangeStore: CodeStore + NonceStore {
     }
 }
 
+/// When expired entries were last dropped (Unix seconds): stores that keep them drop them at
+/// most once a minute, and only one caller at a time.
+#[derive(Debug, Default)]
+pub(crate) struct PurgeClock(std::sync::atomic::AtomicI64);
+
+impl PurgeClock {
+    /// Whether it is time to drop expired entries; if so, the caller is the one to do it.
+    pub(crate) fn due(&self, now: DateTime<Utc>) -> bool {
+        use std::sync::atomic::Ordering;
+        let last = self.0.load(Ordering::Relaxed);
+        now.timestamp() - last >= 60
+            && self
+                .0
+                .compare_exchange(last, now.timestamp(), Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
 /// An in-memory [`ExchangeStore`]: for stores without persistence of their own and for tests.
 #[derive(Debug, Default)]
 pub struct MemoryExchangeStore {

@@ -3,7 +3,6 @@
 //! created on PostgreSQL remembers the URL in `<data dir>/store.toml` (without its password),
 //! so that every later opening of the data directory finds its registry without being told.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -136,26 +135,19 @@ pub(crate) fn remember(data_dir: &Path, location: &StoreLocation) -> Result<(), 
 /// The location `<data dir>/store.toml` names, if the file exists.
 pub fn recall(data_dir: &Path) -> Result<Option<StoreLocation>, IssuerError> {
     let path = store_file(data_dir);
-    let file = match std::fs::File::open(&path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(IssuerError::io(&path, e)),
-    };
-    let mut text = String::new();
-    file.take(MAX_STORE_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| IssuerError::io(&path, e))?;
-    if text.len() as u64 > MAX_STORE_FILE {
-        return Err(IssuerError::config(format!(
-            "{}: larger than {MAX_STORE_FILE} bytes",
-            path.display()
-        )));
+    if !path.exists() {
+        return Ok(None);
     }
-    let file: StoreFile = toml::from_str(&text)
-        .map_err(|e| IssuerError::config(format!("{}: {e}", path.display())))?;
-    StoreLocation::parse(&file.url)
+    let text = crate::fsutil::read_limited(&path, MAX_STORE_FILE)?;
+    parse_store_file(&text)
         .map(Some)
         .map_err(|e| IssuerError::config(format!("{}: {e}", path.display())))
+}
+
+/// The location a `store.toml` text names (`url = "…"`, nothing else).
+pub fn parse_store_file(text: &str) -> Result<StoreLocation, IssuerError> {
+    let file: StoreFile = toml::from_str(text).map_err(|e| IssuerError::config(e.to_string()))?;
+    StoreLocation::parse(&file.url)
 }
 
 #[cfg(test)]

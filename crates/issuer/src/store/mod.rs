@@ -26,7 +26,7 @@ mod sled_store;
 pub use copy::{CopyReport, copy_registry};
 pub use exchange::{ExchangeStore, MemoryExchangeStore, StoredOffer};
 pub(crate) use location::remember;
-pub use location::{PASSWORD_ENV, StoreLocation, recall, redact, store_file};
+pub use location::{PASSWORD_ENV, StoreLocation, parse_store_file, recall, redact, store_file};
 pub use postgres::PgStore;
 pub use sled_store::SledStore;
 

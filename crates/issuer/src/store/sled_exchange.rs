@@ -12,8 +12,6 @@
 //! Compare-and-swap is sled's own, on the exact bytes stored. Expired entries are dropped at
 //! most once a minute, when a nonce is issued.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use chrono::{DateTime, Utc};
 use civitas_oid4vci::codes::{CodeRecord, CodeStore, StoreError, TokenRecord};
 use civitas_oid4vci::nonce::NonceStore;
@@ -21,7 +19,7 @@ use civitas_oid4vci::secret::SecretHash;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::exchange::{ExchangeStore, StoredOffer};
+use super::exchange::{ExchangeStore, PurgeClock, StoredOffer};
 
 const CODES: &[u8] = b"oc/";
 const TOKENS: &[u8] = b"ot/";
@@ -32,8 +30,8 @@ const OFFERS: &[u8] = b"oo/";
 #[derive(Debug)]
 pub(crate) struct SledExchange {
     db: sled::Db,
-    /// When expired entries were last dropped (Unix seconds).
-    last_purge: AtomicI64,
+    /// When expired entries were last dropped.
+    last_purge: PurgeClock,
 }
 
 fn key(prefix: &[u8], hash: &SecretHash) -> Vec<u8> {
@@ -59,7 +57,7 @@ impl SledExchange {
     pub(crate) fn new(db: sled::Db) -> Self {
         Self {
             db,
-            last_purge: AtomicI64::new(0),
+            last_purge: PurgeClock::default(),
         }
     }
 
@@ -169,13 +167,7 @@ impl NonceStore for SledExchange {
         }
     }
     fn purge_expired(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let last = self.last_purge.load(Ordering::Relaxed);
-        if now.timestamp() - last < 60
-            || self
-                .last_purge
-                .compare_exchange(last, now.timestamp(), Ordering::SeqCst, Ordering::Relaxed)
-                .is_err()
-        {
+        if !self.last_purge.due(now) {
             return Ok(());
         }
         self.drop_expired(NONCES, now, |v| from_json(v).ok())?;

@@ -9,9 +9,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use civitas_issuer::store::{StoreLocation, store_file};
-use civitas_issuer::{DidMethod, Document, IssueRequest, Issuer};
+use civitas_issuer::{DidMethod, Issuer};
 use civitas_testkit::postgres::PgServer;
-use common::birth_item;
+use common::birth_requests;
 
 /// `cp -a`: the data directory as a backup tool copies it.
 fn copy_dir(from: &Path, to: &Path) {
@@ -26,22 +26,6 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
-}
-
-fn requests(range: std::ops::Range<usize>) -> Vec<IssueRequest> {
-    range
-        .map(|n| {
-            let item = birth_item(n);
-            IssueRequest::new(
-                Document::parse(
-                    civitas_testkit::samples::kind("BirthCertificate"),
-                    &item["record"],
-                )
-                .unwrap(),
-            )
-            .source(item["sourceRecordId"].as_str().unwrap())
-        })
-        .collect()
 }
 
 /// What a restored issuer must show again.
@@ -59,7 +43,7 @@ struct Snapshot {
 /// Issues, revokes, rotates, and returns what the restored issuer must show.
 async fn populate(issuer: &Issuer) -> Snapshot {
     let issued: Vec<_> = issuer
-        .issue_batch(requests(0..20), "test")
+        .issue_batch(birth_requests(0..20), "test")
         .await
         .into_iter()
         .map(Result::unwrap)
@@ -121,7 +105,7 @@ async fn check_restored(issuer: &Issuer, before: &Snapshot, ids: Vec<String>) {
     assert_eq!(&after, before);
     let used: HashSet<_> = before.used.iter().copied().collect();
     let more = issuer
-        .issue(requests(50..51).remove(0), "test")
+        .issue(birth_requests(50..51).remove(0), "test")
         .await
         .unwrap();
     assert!(!used.contains(&(

@@ -252,22 +252,7 @@ async fn kill_mid_batch(store: Option<String>) {
 
     // and the restarted issuer goes on without collisions
     let more = issuer
-        .issue_batch(
-            (5_000_000..5_000_100)
-                .map(|n| {
-                    let item = birth_item(n);
-                    civitas_issuer::IssueRequest::new(
-                        civitas_issuer::Document::parse(
-                            civitas_testkit::samples::kind("BirthCertificate"),
-                            &item["record"],
-                        )
-                        .unwrap(),
-                    )
-                    .source(item["sourceRecordId"].as_str().unwrap())
-                })
-                .collect(),
-            "test",
-        )
+        .issue_batch(common::birth_requests(5_000_000..5_000_100), "test")
         .await;
     let mut rev = rev;
     for r in more {

@@ -14,26 +14,10 @@ use civitas_issuer::error::StoreError;
 use civitas_issuer::store::{
     PgStore, RegistryStore, SledStore, StoreLocation, copy_registry, store_file,
 };
-use civitas_issuer::{Action, DidMethod, Document, IssueRequest, Issuer, IssuerError};
+use civitas_issuer::{Action, DidMethod, Issuer, IssuerError};
 use civitas_status::StatusPurpose;
 use civitas_testkit::postgres::PgServer;
-use common::{TestServer, birth_body, birth_item};
-
-fn requests(range: std::ops::Range<usize>) -> Vec<IssueRequest> {
-    range
-        .map(|n| {
-            let item = birth_item(n);
-            IssueRequest::new(
-                Document::parse(
-                    civitas_testkit::samples::kind("BirthCertificate"),
-                    &item["record"],
-                )
-                .unwrap(),
-            )
-            .source(item["sourceRecordId"].as_str().unwrap())
-        })
-        .collect()
-}
+use common::{TestServer, birth_body, birth_requests};
 
 fn database_name(url: &str) -> &str {
     url.rsplit('/').next().unwrap()
@@ -99,14 +83,14 @@ async fn an_issuer_on_postgres_issues_revokes_and_reopens_from_its_data_director
     let (issuer, opened) = Issuer::open(config).await.unwrap();
     assert!(opened.initialized);
     let issued: Vec<_> = issuer
-        .issue_batch(requests(0..40), "test")
+        .issue_batch(birth_requests(0..40), "test")
         .await
         .into_iter()
         .map(Result::unwrap)
         .collect();
     // the same source record again: the registry answers with what it issued
     let again = issuer
-        .issue(requests(5..6).remove(0), "test")
+        .issue(birth_requests(5..6).remove(0), "test")
         .await
         .unwrap();
     assert_eq!(again.credential_id, issued[5].credential_id);
@@ -173,7 +157,7 @@ async fn an_issuer_on_postgres_issues_revokes_and_reopens_from_its_data_director
         .iter()
         .map(|i| (i.record.revocation.list_number, i.record.revocation.index))
         .collect();
-    for more in issuer.issue_batch(requests(100..120), "test").await {
+    for more in issuer.issue_batch(birth_requests(100..120), "test").await {
         let r = more.unwrap().record;
         assert!(used.insert((r.revocation.list_number, r.revocation.index)));
     }
@@ -252,7 +236,7 @@ async fn a_sled_registry_moves_to_postgres_intact() {
     let config = common::config(dir.path(), 8443, DidMethod::Web);
     let (issuer, _) = Issuer::open(config.clone()).await.unwrap();
     let issued: Vec<_> = issuer
-        .issue_batch(requests(0..30), "test")
+        .issue_batch(birth_requests(0..30), "test")
         .await
         .into_iter()
         .map(Result::unwrap)
@@ -295,7 +279,7 @@ async fn a_sled_registry_moves_to_postgres_intact() {
         .map(|i| (i.record.revocation.list_number, i.record.revocation.index))
         .collect();
     let more = issuer
-        .issue(requests(40..41).remove(0), "test")
+        .issue(birth_requests(40..41).remove(0), "test")
         .await
         .unwrap();
     assert!(!used.contains(&(

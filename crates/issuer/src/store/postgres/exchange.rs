@@ -5,8 +5,6 @@
 //! (`DELETE … RETURNING`), so that a secret is used at most once even by requests reaching
 //! different connections. Expired rows are dropped at most once a minute.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use chrono::{DateTime, Utc};
 use civitas_oid4vci::codes::{CodeRecord, CodeStore, StoreError, TokenRecord};
 use civitas_oid4vci::nonce::NonceStore;
@@ -17,13 +15,13 @@ use serde::de::DeserializeOwned;
 use super::queries::{PURGE_EXPIRED, Q};
 use super::{Db, db_error};
 use crate::error::IssuerError;
-use crate::store::exchange::{ExchangeStore, StoredOffer};
+use crate::store::exchange::{ExchangeStore, PurgeClock, StoredOffer};
 
 /// OpenID4VCI state in PostgreSQL.
 pub(super) struct PgExchange {
     db: Db,
-    /// When expired entries were last dropped (Unix seconds).
-    last_purge: AtomicI64,
+    /// When expired entries were last dropped.
+    last_purge: PurgeClock,
 }
 
 fn failed(e: IssuerError) -> StoreError {
@@ -42,7 +40,7 @@ impl PgExchange {
     pub(super) fn new(db: Db) -> Self {
         Self {
             db,
-            last_purge: AtomicI64::new(0),
+            last_purge: PurgeClock::default(),
         }
     }
 
@@ -145,13 +143,7 @@ impl NonceStore for PgExchange {
         Ok(rows.first().map(|row| row.get::<_, DateTime<Utc>>(0)))
     }
     fn purge_expired(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let last = self.last_purge.load(Ordering::Relaxed);
-        if now.timestamp() - last < 60
-            || self
-                .last_purge
-                .compare_exchange(last, now.timestamp(), Ordering::SeqCst, Ordering::Relaxed)
-                .is_err()
-        {
+        if !self.last_purge.due(now) {
             return Ok(());
         }
         let op = "dropping expired OpenID4VCI state";

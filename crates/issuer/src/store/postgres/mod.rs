@@ -165,6 +165,14 @@ fn bridge_error(op: &'static str, e: BridgeError) -> IssuerError {
     }))
 }
 
+/// Parameters as the driver takes them.
+fn refs(params: &[Box<dyn ToSql + Send + Sync>]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+        .collect()
+}
+
 /// A `u64` as PostgreSQL's `bigint`.
 fn bigint(what: &'static str, n: u64) -> Result<i64, IssuerError> {
     i64::try_from(n)
@@ -360,18 +368,10 @@ impl Db {
     }
 
     /// Runs the prepared query `q` on the reader connection and returns its rows.
-    fn rows(
-        &self,
-        op: &'static str,
-        q: Q,
-        params: Vec<Box<dyn ToSql + Send + Sync>>,
-    ) -> Result<Vec<Row>, IssuerError> {
+    fn rows(&self, op: &'static str, q: Q, params: batch::Params) -> Result<Vec<Row>, IssuerError> {
         self.call(op, move |shared| async move {
             let conn = shared.reader().await?;
-            let refs: Vec<&(dyn ToSql + Sync)> = params
-                .iter()
-                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-                .collect();
+            let refs = refs(&params);
             conn.client
                 .query(conn.st(q), &refs)
                 .await
@@ -384,7 +384,7 @@ impl Db {
         &self,
         op: &'static str,
         q: Q,
-        params: Vec<Box<dyn ToSql + Send + Sync>>,
+        params: batch::Params,
     ) -> Result<Option<String>, IssuerError> {
         Ok(self
             .rows(op, q, params)?
@@ -398,7 +398,7 @@ impl Db {
         &self,
         what: &'static str,
         q: Q,
-        params: Vec<Box<dyn ToSql + Send + Sync>>,
+        params: batch::Params,
     ) -> Result<Option<T>, IssuerError> {
         self.text(what, q, params)?
             .map(|t| parse(what, &t))
@@ -410,7 +410,7 @@ impl Db {
         &self,
         what: &'static str,
         q: Q,
-        params: Vec<Box<dyn ToSql + Send + Sync>>,
+        params: batch::Params,
     ) -> Result<Vec<T>, IssuerError> {
         self.rows(what, q, params)?
             .iter()
@@ -420,18 +420,10 @@ impl Db {
 
     /// Runs the prepared statement `q` on the reader connection and returns how many rows it
     /// changed (single-statement compare-and-swap, insert-if-absent).
-    fn change(
-        &self,
-        op: &'static str,
-        q: Q,
-        params: Vec<Box<dyn ToSql + Send + Sync>>,
-    ) -> Result<u64, IssuerError> {
+    fn change(&self, op: &'static str, q: Q, params: batch::Params) -> Result<u64, IssuerError> {
         self.call(op, move |shared| async move {
             let conn = shared.reader().await?;
-            let refs: Vec<&(dyn ToSql + Sync)> = params
-                .iter()
-                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-                .collect();
+            let refs = refs(&params);
             conn.client
                 .execute(conn.st(q), &refs)
                 .await
@@ -440,12 +432,7 @@ impl Db {
     }
 
     /// Runs one statement outside a batch, on the writer connection.
-    fn write_one(
-        &self,
-        op: &'static str,
-        q: Q,
-        params: Vec<Box<dyn ToSql + Send + Sync>>,
-    ) -> Result<(), IssuerError> {
+    fn write_one(&self, op: &'static str, q: Q, params: batch::Params) -> Result<(), IssuerError> {
         self.call(op, move |shared| async move {
             let writer = shared.writer().await?;
             let conn = writer.as_ref().ok_or_else(|| {
@@ -453,10 +440,7 @@ impl Db {
                     "{op}: no connection"
                 )))
             })?;
-            let refs: Vec<&(dyn ToSql + Sync)> = params
-                .iter()
-                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-                .collect();
+            let refs = refs(&params);
             conn.client
                 .execute(conn.st(q), &refs)
                 .await
@@ -487,10 +471,7 @@ impl RegistryStore for PgStore {
                 .map_err(|e| db_error(op, e))?;
             // one statement per table, sent at once (pipelined), executed in order
             let runs = statements.iter().map(|(q, params)| {
-                let refs: Vec<&(dyn ToSql + Sync)> = params
-                    .iter()
-                    .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-                    .collect();
+                let refs = refs(params);
                 let statement = conn.prepared.get(*q);
                 let tx = &tx;
                 async move { tx.execute(statement, &refs).await }

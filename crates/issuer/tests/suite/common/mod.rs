@@ -193,6 +193,23 @@ pub fn birth_item(n: usize) -> Value {
     json!({"type": "BirthCertificate", "sourceRecordId": format!("src-{n}"), "record": rec})
 }
 
+/// `birth_item`s `range` as library requests (each with its source record id).
+pub fn birth_requests(range: std::ops::Range<usize>) -> Vec<civitas_issuer::IssueRequest> {
+    range
+        .map(|n| {
+            let item = birth_item(n);
+            civitas_issuer::IssueRequest::new(
+                civitas_issuer::Document::parse(
+                    civitas_testkit::samples::kind("BirthCertificate"),
+                    &item["record"],
+                )
+                .unwrap(),
+            )
+            .source(item["sourceRecordId"].as_str().unwrap())
+        })
+        .collect()
+}
+
 pub fn marriage_body(source: &str) -> Value {
     let mut v = civitas_testkit::samples::marriage_record();
     v["sourceRecordId"] = json!(source);
