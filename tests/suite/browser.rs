@@ -8,7 +8,9 @@
 //!    another record with a reason. A session cookie without its CSRF token changes nothing.
 //! 2. A clerk uploads the printed page's image to `/verify` (phone-sized screen): VALID; the
 //!    certificate is revoked (API); the clerk reloads (the page's bundle is refreshed) and the
-//!    same image says NOT VALID. In French, another certificate's QR image says VALIDE.
+//!    same image says NOT VALID. In French, another certificate's QR image says VALIDE. With
+//!    the device camera (Chromium's fake camera playing a Y4M video of a printed QR code), the
+//!    clerk presses "Scan" and reads VALID.
 //! 3. Offline: the page, loaded once online (service worker, bundle in IndexedDB), verifies CV1
 //!    texts in the browser after the service is stopped and the browser is offline.
 //! 4. axe-core finds no serious or critical violation on any of the pages visited.
