@@ -67,3 +67,6 @@ echo "corpus seeded: $(ls corpus | wc -l) targets"
 # the verifier page's form: a multipart body with a file and a text, and an urlencoded one
 printf 'multipart/form-data; boundary=XyZ\n--XyZ\r\nContent-Disposition: form-data; name="lang"\r\n\r\nfr\r\n--XyZ\r\nContent-Disposition: form-data; name="document"; filename="qr.txt"\r\nContent-Type: text/plain\r\n\r\nCV1:ABC\r\n--XyZ\r\nContent-Disposition: form-data; name="text"\r\n\r\nCV1:DEF\r\n--XyZ--\r\n' | seed verify_upload multipart
 printf 'application/x-www-form-urlencoded\ntext=CV1%%3AABC&lang=en' | seed verify_upload urlencoded
+echo 'postgres://civitas:secret@127.0.0.1:5432/registry?sslmode=disable&password=x' | seed issuer_files url
+echo 'url = "postgresql:///registry?host=/run/postgresql"' | seed issuer_files store-toml
+printf 'module = "/usr/lib/softhsm/libsofthsm2.so"\ntoken_label = "civitas"\nkey_label = "issuer"\nalgorithm = "ed25519"\npin_env = "CIVITAS_HSM_PIN"\n' | seed issuer_files hsm-toml

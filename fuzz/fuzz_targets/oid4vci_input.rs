@@ -31,7 +31,11 @@ fuzz_target!(|data: &[u8]| {
         2 => {
             let metadata = issuer_metadata(
                 "https://registry.example",
-                &[DocumentType::new("BirthCertificate", "Birth certificate", "Acte de naissance")],
+                &[DocumentType::new(
+                    "BirthCertificate",
+                    "Birth certificate",
+                    "Acte de naissance",
+                )],
                 &[],
             );
             let _ = parse_credential_request(rest, &metadata);

@@ -5,9 +5,9 @@
 #![no_main]
 
 use chrono::{DateTime, Utc};
-use civitas_jsonld::contexts::CREDENTIALS_V2;
 use civitas_core::credential::{Presentation, parse_json};
 use civitas_core::verify::{DocumentCheck, SecuredCredential, VerifyOptions};
+use civitas_jsonld::contexts::CREDENTIALS_V2;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 

@@ -85,6 +85,7 @@ pub use config::{DidMethod, IssuerConfig, Oid4vciConfig, PassphraseSource, TlsCo
 pub use error::IssuerError;
 pub use issue::{CredentialRequest, Document, IssueOutcome, IssueRequest, Issued};
 pub use issuer::{
-    Issuer, IssuerBuilder, Offer, Opened, StatusChange, WALLET_ACTOR, hsm_file, read_hsm_config,
+    Issuer, IssuerBuilder, Offer, Opened, StatusChange, WALLET_ACTOR, hsm_file, parse_hsm_config,
+    read_hsm_config,
 };
 pub use tokens::Action;

@@ -143,10 +143,14 @@ pub(super) fn recall(data_dir: &Path) -> Result<Option<HsmConfig>, IssuerError> 
 /// `algorithm`, `pin_file` or `pin_env`; at most 64 KiB), checked field by field.
 pub fn read_hsm_config(path: &Path) -> Result<HsmConfig, IssuerError> {
     let text = crate::fsutil::read_limited(path, MAX_HSM_FILE)?;
-    let config: HsmConfig = toml::from_str(&text)
-        .map_err(|e| IssuerError::config(format!("{}: {e}", path.display())))?;
+    parse_hsm_config(&text).map_err(|e| IssuerError::config(format!("{}: {e}", path.display())))
+}
+
+/// A token configuration's text, parsed and checked field by field.
+pub fn parse_hsm_config(text: &str) -> Result<HsmConfig, IssuerError> {
+    let config: HsmConfig = toml::from_str(text).map_err(|e| IssuerError::config(e.to_string()))?;
     config
         .validate()
-        .map_err(|e| IssuerError::config(format!("{}: {e}", path.display())))?;
+        .map_err(|e| IssuerError::config(e.to_string()))?;
     Ok(config)
 }

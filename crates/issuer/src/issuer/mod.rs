@@ -37,7 +37,7 @@ use crate::store::{
 use crate::tokens::{Action, TokenRecord, hash_token, new_token};
 
 pub(crate) use hsm::next_key;
-pub use hsm::{hsm_file, read_hsm_config};
+pub use hsm::{hsm_file, parse_hsm_config, read_hsm_config};
 pub use oid4vci::{CopyForm, Offer, WALLET_ACTOR};
 pub use open::IssuerBuilder;
 pub use status_token::{SignedToken, TOKEN_SEGMENT};

@@ -69,37 +69,34 @@ impl StoreLocation {
 }
 
 /// `url` without the password of its user-info part (`postgres://user:secret@host` →
-/// `postgres://user@host`), and without a `password=` query parameter.
+/// `postgres://user@host`), and without a `password=` query parameter. The user-info part is
+/// everything before the last `@` ahead of the query, so that a password typed with a raw `/`
+/// is removed too.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (authority, tail) = match rest.find(['/', '?']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
     };
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, host)) => {
+    let location = match before_query.rsplit_once('@') {
+        Some((user_info, host_and_path)) => {
             let user = user_info.split(':').next().unwrap_or_default();
-            format!("{user}@{host}")
+            format!("{user}@{host_and_path}")
         }
-        None => authority.to_owned(),
+        None => before_query.to_owned(),
     };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let kept: Vec<&str> = query
-                .split('&')
-                .filter(|p| !p.to_ascii_lowercase().starts_with("password="))
-                .collect();
-            if kept.is_empty() {
-                path.to_owned()
-            } else {
-                format!("{path}?{}", kept.join("&"))
-            }
-        }
-        None => tail.to_owned(),
-    };
-    format!("{scheme}://{authority}{tail}")
+    let query = query.map(|q| {
+        q.split('&')
+            .filter(|p| !p.to_ascii_lowercase().starts_with("password="))
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    match query {
+        Some(q) if !q.is_empty() => format!("{scheme}://{location}?{q}"),
+        _ => format!("{scheme}://{location}"),
+    }
 }
 
 /// What `store.toml` holds.
@@ -165,6 +162,11 @@ mod tests {
             "postgresql:///registry?host=/run/postgresql"
         );
         assert_eq!(redact("postgres://u@h/d?password=x"), "postgres://u@h/d");
+        assert_eq!(redact("postgres://u:pa/ss@h/d"), "postgres://u@h/d");
+        assert_eq!(
+            redact("postgres://u:p@h/d?a=1&Password=x&b=2"),
+            "postgres://u@h/d?a=1&b=2"
+        );
     }
 
     #[test]
