@@ -173,9 +173,9 @@ pub fn run(total: usize) -> Result<Scale> {
             Some((id.to_owned(), source.to_owned()))
         })
         .collect();
-    let (first_id, first_source) = sample
+    let first_id = sample
         .first()
-        .cloned()
+        .map(|(id, _)| id.clone())
         .ok_or_else(|| anyhow!("no credential sampled"))?;
     rt.block_on(async move {
         let opened = Instant::now();
@@ -201,7 +201,6 @@ pub fn run(total: usize) -> Result<Scale> {
             issuer.credential(&id)?;
             by_source.push(t.elapsed().as_secs_f64() * 1e6);
         }
-        let _ = first_source;
         let (record, _) = issuer
             .credential(&first_id)?
             .ok_or_else(|| anyhow!("{first_id} not found"))?;

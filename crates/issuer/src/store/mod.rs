@@ -228,6 +228,12 @@ pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// How often, and how far apart, a store tries to take its registry's lock when opening (sled's
+/// directory lock, PostgreSQL's advisory lock): a process that has just closed the registry
+/// releases it a moment later.
+pub(crate) const LOCK_ATTEMPTS: u32 = 20;
+pub(crate) const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Opens the registry `location` names for the data directory `data_dir`: the sled database in
 /// `<data dir>/registry`, or the PostgreSQL database at the URL.
 pub fn open_store(

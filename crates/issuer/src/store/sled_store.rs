@@ -27,15 +27,14 @@ use civitas_status::{AllocatorState, StatusList, StatusPurpose};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, Write, WriteBatch};
+use super::{
+    CredentialRecord, IssuerMeta, LOCK_ATTEMPTS, LOCK_RETRY, PublishedList, RegistryStore, Write,
+    WriteBatch,
+};
 use crate::audit::AuditEntry;
 use crate::error::{IssuerError, StoreError};
 use crate::keystore::KeyRecord;
 use crate::tokens::TokenRecord;
-
-/// How often, and how far apart, opening tries to take the database's lock.
-const LOCK_ATTEMPTS: u32 = 20;
-const LOCK_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// The registry in a sled database.
 #[derive(Debug, Clone)]

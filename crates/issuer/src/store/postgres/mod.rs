@@ -36,7 +36,10 @@ use serde::de::DeserializeOwned;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row};
 
-use super::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, WriteBatch};
+use super::{
+    CredentialRecord, IssuerMeta, LOCK_ATTEMPTS, LOCK_RETRY, PublishedList, RegistryStore,
+    WriteBatch,
+};
 use crate::audit::AuditEntry;
 use crate::error::{IssuerError, StoreError, UnavailableReason};
 use crate::keystore::KeyRecord;
@@ -56,10 +59,6 @@ const WRITER_LOCK: i64 = 0x6369_7669_7461_7331;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How often, and how far apart, the writer tries to take the registry's lock.
-const LOCK_ATTEMPTS: u32 = 20;
-const LOCK_RETRY: Duration = Duration::from_millis(100);
 
 /// The name of the credential counter in `civitas_counters`.
 const CREDENTIAL_COUNT: &str = "credentials";
