@@ -149,6 +149,21 @@ impl ChainHead {
         *self = Self::of(&entry);
         entry
     }
+
+    /// Links `entry` after this head: unchanged when it already follows it (the usual case),
+    /// otherwise with the next sequence number, this head's hash as `prev` and its hash
+    /// computed again. Moves the head. Several issuer instances writing one registry chain
+    /// their entries this way, inside the transaction that holds the chain's head (SPEC.md
+    /// §21.9).
+    pub fn relink(&mut self, mut entry: AuditEntry) -> AuditEntry {
+        if entry.seq != self.seq + 1 || entry.prev != self.hash {
+            entry.seq = self.seq + 1;
+            entry.prev = self.hash.clone();
+            entry.hash = entry_hash(&entry);
+        }
+        *self = Self::of(&entry);
+        entry
+    }
 }
 
 /// The hash an entry must carry: `SHA-256(prev bytes ‖ JCS(entry without hash))`, hex. An

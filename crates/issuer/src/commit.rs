@@ -11,13 +11,21 @@
 //! If the store fails to apply or flush, the in-memory state may be ahead of the disk: the
 //! committer answers the group with the error and refuses every later job (the issuer answers
 //! 503 until restarted, and a restart reloads the truth from disk).
+//!
+//! A store shared by several instances ([`RegistryStore::shared`]) is written differently
+//! (SPEC.md §21.9): a status list is read from the store before a group changes it and is
+//! changed entry by entry ([`Write::StatusEntry`]); records carry the revision they were
+//! changed from and source record index writes the credential they replace, which the store
+//! checks; the credential count grows by increments. Nothing in memory is then ahead of the
+//! store, so a failed group is answered with its error and the next group is tried as usual:
+//! the issuer recovers by itself when the database comes back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use civitas_status::StatusPurpose;
+use civitas_status::{StatusList, StatusPurpose};
 use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 
@@ -126,15 +134,14 @@ impl Committer {
         store: Arc<dyn RegistryStore>,
         book: Arc<Mutex<StatusBook>>,
         head: ChainHead,
-        count: u64,
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let failed = Arc::new(AtomicBool::new(false));
         let task = Task {
+            shared: store.shared(),
             store,
             book,
             head,
-            count,
             failed: failed.clone(),
         };
         tokio::spawn(task.run(rx));
@@ -208,9 +215,10 @@ impl Committer {
 
 struct Task {
     store: Arc<dyn RegistryStore>,
+    /// Several instances write the store ([`RegistryStore::shared`]).
+    shared: bool,
     book: Arc<Mutex<StatusBook>>,
     head: ChainHead,
-    count: u64,
     failed: Arc<AtomicBool>,
 }
 
@@ -236,6 +244,10 @@ struct Group<'a> {
     overlay: HashMap<String, CredentialRecord>,
     /// Lists changed in this group.
     lists: BTreeMap<String, u64>,
+    /// Credentials issued in this group.
+    issued: u64,
+    /// Lists read from a shared store in this group (each once, before its first change).
+    fresh: HashSet<String>,
 }
 
 impl Group<'_> {
@@ -251,9 +263,49 @@ impl Group<'_> {
         }
     }
 
-    fn put_record(&mut self, record: CredentialRecord) {
+    /// Writes a changed record: one revision after the one it was read at.
+    fn put_record(&mut self, mut record: CredentialRecord) {
+        record.revision += 1;
+        self.put_new_record(record);
+    }
+
+    /// Writes a record as it is (a new one: revision 0).
+    fn put_new_record(&mut self, record: CredentialRecord) {
         self.overlay.insert(record.id.clone(), record.clone());
-        self.batch.push(Write::Credential(record));
+        self.batch.push(Write::Credential(Box::new(record)));
+    }
+
+    /// The book's list at `url`, to change; read from a shared store first (once per group:
+    /// another instance may have changed it).
+    fn list_to_change<'b>(
+        &mut self,
+        book: &'b mut StatusBook,
+        url: &str,
+    ) -> Result<&'b mut StatusList, IssuerError> {
+        if self.task.shared && !self.fresh.contains(url) {
+            let stored = self
+                .task
+                .store
+                .status_list(url)?
+                .ok_or_else(|| IssuerError::Store(StoreError::MissingList(url.to_owned())))?;
+            book.replace_list(stored);
+            self.fresh.insert(url.to_owned());
+        }
+        book.list_mut(url)
+    }
+
+    /// Records that entry `index` of `list` changed: the list's new version, and for a shared
+    /// store the entry itself.
+    fn changed_entry(&mut self, list: &StatusList, index: u64) -> Result<(), IssuerError> {
+        self.lists.insert(list.url().to_owned(), list.version());
+        if self.task.shared {
+            self.batch.push(Write::StatusEntry {
+                url: list.url().to_owned(),
+                index,
+                value: list.get(index)?,
+            });
+        }
+        Ok(())
     }
 
     /// Sets (`true`) or clears the bit of `purpose` for `record` in the book.
@@ -266,11 +318,11 @@ impl Group<'_> {
         let Some(r) = record.status_ref(purpose) else {
             return Ok(false);
         };
-        let mut book =
-            self.task.book.lock().map_err(|_| {
-                IssuerError::Unavailable(UnavailableReason::Poisoned("status book"))
-            })?;
-        let list = book.list_mut(&r.list)?;
+        let book = self.task.book.clone();
+        let mut book = book
+            .lock()
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::Poisoned("status book")))?;
+        let list = self.list_to_change(&mut book, &r.list)?;
         let changed = match (purpose, on) {
             (StatusPurpose::Revocation, true) => list.revoke(r.index)?,
             (StatusPurpose::Suspension, true) => list.suspend(r.index)?,
@@ -278,7 +330,7 @@ impl Group<'_> {
             _ => false,
         };
         if changed {
-            self.lists.insert(r.list.clone(), list.version());
+            self.changed_entry(list, r.index)?;
         }
         Ok(changed)
     }
@@ -299,10 +351,11 @@ impl Group<'_> {
             });
         };
         let changed = {
-            let mut book = self.task.book.lock().map_err(|_| {
+            let book = self.task.book.clone();
+            let mut book = book.lock().map_err(|_| {
                 IssuerError::Unavailable(UnavailableReason::Poisoned("status book"))
             })?;
-            let list = book.list_mut(&r.list)?;
+            let list = self.list_to_change(&mut book, &r.list)?;
             let max = list.status_size().max_value();
             if value > max {
                 return Err(IssuerError::invalid(
@@ -315,7 +368,7 @@ impl Group<'_> {
             }
             let changed = list.set_message(r.index, value)?;
             if changed {
-                self.lists.insert(r.list.clone(), list.version());
+                self.changed_entry(list, r.index)?;
             }
             changed
         };
@@ -484,6 +537,7 @@ impl Group<'_> {
                 self.batch.push(Write::Source {
                     source_record_id: source.clone(),
                     credential_id: new_id.clone(),
+                    replaces: item.supersedes.clone(),
                 });
                 if let Some(version) = &item.source_version {
                     self.batch.push(Write::SourceVersion {
@@ -508,8 +562,8 @@ impl Group<'_> {
             if let Some(original) = record.copy_of.clone() {
                 touched |= self.link_copy(&original, &mut record, actor)?;
             }
-            self.put_record(record);
-            self.task.count += 1;
+            self.put_new_record(record);
+            self.issued += 1;
         }
         Ok(touched)
     }
@@ -608,6 +662,24 @@ fn audit_action(action: StatusAction) -> AuditAction {
 }
 
 impl Task {
+    /// Reads the lists at `urls` from the store into the book again (best effort: a list
+    /// that cannot be read now is read before its next change anyway).
+    async fn reload_lists(&self, urls: Vec<String>) {
+        let store = self.store.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            urls.iter()
+                .filter_map(|url| store.status_list(url).ok().flatten())
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        if let Ok(mut book) = self.book.lock() {
+            for list in read {
+                book.replace_list(list);
+            }
+        }
+    }
+
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
         while let Some(first) = rx.recv().await {
             let mut jobs = vec![first];
@@ -634,7 +706,6 @@ impl Task {
             return;
         }
         let head_before = self.head.clone();
-        let count_before = self.count;
         let mut replies = Vec::with_capacity(jobs.len());
         let (batch, lists) = {
             let mut group = Group {
@@ -643,6 +714,8 @@ impl Task {
                 batch: WriteBatch::default(),
                 overlay: HashMap::new(),
                 lists: BTreeMap::new(),
+                issued: 0,
+                fresh: HashSet::new(),
             };
             for job in jobs {
                 match job {
@@ -656,14 +729,14 @@ impl Task {
                         let mark = (
                             group.batch.writes.len(),
                             group.task.head.clone(),
-                            group.task.count,
+                            group.issued,
                         );
                         match group.issue(items, &actor) {
                             Ok(touched) => replies.push(Reply::Issue(reply, touched)),
                             Err(e) => {
                                 group.batch.writes.truncate(mark.0);
                                 group.task.head = mark.1;
-                                group.task.count = mark.2;
+                                group.issued = mark.2;
                                 let _ = reply.send(Err(e));
                             }
                         }
@@ -693,25 +766,39 @@ impl Task {
             }
             let mut batch = group.batch;
             let lists = group.lists;
-            if let Ok(book) = group.task.book.lock() {
+            // a shared store got the entries themselves
+            if !group.task.shared
+                && let Ok(book) = group.task.book.lock()
+            {
                 for url in lists.keys() {
                     if let Some(l) = book.list(url) {
                         batch.push(Write::StatusList(Box::new(l.clone())));
                     }
                 }
             }
-            if group.task.count != count_before {
-                batch.push(Write::CredentialCount(group.task.count));
+            if group.issued > 0 {
+                batch.push(Write::CredentialsIssued(group.issued));
             }
             (batch, lists)
         };
         let store = self.store.clone();
+        let shared = self.shared;
+        let changed: Vec<String> = lists.keys().cloned().collect();
         let outcome = if batch.is_empty() {
-            Ok(())
+            Ok(Vec::new())
         } else {
             tokio::task::spawn_blocking(move || {
                 store.apply(batch)?;
-                store.flush()
+                store.flush()?;
+                // the changed lists as stored now (with other instances' changes, and the
+                // versions to wait for)
+                let mut stored = Vec::new();
+                if shared {
+                    for url in &changed {
+                        stored.extend(store.status_list(url)?);
+                    }
+                }
+                Ok(stored)
             })
             .await
             .unwrap_or_else(|e| {
@@ -720,10 +807,24 @@ impl Task {
                 )))
             })
         };
+        let mut lists = lists;
+        let outcome = outcome.map(|stored| {
+            if let Ok(mut book) = self.book.lock() {
+                for list in stored {
+                    lists.insert(list.url().to_owned(), list.version());
+                    book.replace_list(list);
+                }
+            }
+        });
         if let Err(e) = outcome {
-            self.failed.store(true, Ordering::SeqCst);
             self.head = head_before;
-            self.count = count_before;
+            if self.shared {
+                // nothing in memory is ahead of the store but the lists this group changed:
+                // read again before their next change, and for the Token Status Lists now
+                self.reload_lists(lists.keys().cloned().collect()).await;
+            } else {
+                self.failed.store(true, Ordering::SeqCst);
+            }
             for r in replies {
                 match r {
                     Reply::Issue(tx, _) => drop(tx.send(Err(e.for_group()))),
@@ -743,7 +844,14 @@ impl Task {
                     };
                     let _ = tx.send(Ok(changed));
                 }
-                Reply::Status(tx, result) => {
+                Reply::Status(tx, mut result) => {
+                    if let Ok(r) = result.as_mut() {
+                        for (url, version) in &mut r.lists {
+                            if let Some(v) = lists.get(url) {
+                                *version = (*version).max(*v);
+                            }
+                        }
+                    }
                     let _ = tx.send(*result);
                 }
                 Reply::Records(tx) => {

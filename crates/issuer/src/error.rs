@@ -248,14 +248,6 @@ pub enum StoreError {
         /// What the driver reported.
         reason: String,
     },
-    /// Another issuer process holds the registry database's writer lock.
-    #[error(
-        "the registry database at {url} is in use by another issuer process (one process per database: SPEC.md §21.4)"
-    )]
-    InUse {
-        /// The URL, without its password.
-        url: String,
-    },
     /// The database was migrated by a newer civitas than this one.
     #[error(
         "the registry database at {url} has schema version {found}; this civitas knows up to {known}: upgrade civitas"
@@ -290,6 +282,11 @@ pub enum UnavailableReason {
     /// timeout): what happened. Try again.
     #[error("the registry database is unavailable: {0}")]
     Database(String),
+    /// Another issuer instance sharing the registry changed what this request's group was
+    /// decided on (a record, a source record's index) before it was written: nothing of the
+    /// group was written. Try again.
+    #[error("another issuer instance changed {0} meanwhile; nothing was written, try again")]
+    ConcurrentChange(String),
     /// Status entries could not be allocated, for this request and the others of its batch:
     /// the error of the allocation.
     #[error("{0}")]

@@ -92,14 +92,27 @@ impl StatusBook {
                     }
                     s
                 }
-                None => AllocatorState::new(config)?,
+                None => {
+                    let new = AllocatorState::new(config)?;
+                    // another instance may be creating it too: the first one stored is used
+                    if store.swap_allocator_state(purpose, 0, &new)? {
+                        new
+                    } else {
+                        store.allocator_state(purpose)?.ok_or_else(|| {
+                            IssuerError::Store(StoreError::Backend(format!(
+                                "the {} allocator vanished while it was created",
+                                purpose.as_str()
+                            )))
+                        })?
+                    }
+                }
             };
             if let Some(used) = used.get(&purpose)
                 && !used.is_empty()
             {
                 state.recover(used.iter().copied())?;
+                store.put_allocator_state(purpose, &state)?;
             }
-            store.put_allocator_state(purpose, &state)?;
             allocators.insert(purpose, Allocator::restore(state)?);
         }
         let lists = store
@@ -190,20 +203,26 @@ impl StatusBook {
     ) -> Result<(Vec<EntryPair>, Vec<String>), IssuerError> {
         let mut pairs = Vec::with_capacity(with_message.len());
         let mut opened = Vec::new();
+        let shared = store.shared();
         for &wants_message in with_message {
             let mut one = |purpose: StatusPurpose| -> Result<Allocation, IssuerError> {
                 let allocator = self.allocators.get_mut(&purpose).ok_or_else(|| {
                     IssuerError::config(format!("no {} allocator", purpose.as_str()))
                 })?;
-                let a = allocator.allocate()?;
-                if a.must_persist {
-                    store.put_allocator_state(purpose, allocator.state())?;
-                }
+                let a = lease(allocator, purpose, store)?;
                 if a.opened_list {
                     let list = StatusList::for_allocation(&a)?;
                     store.put_status_list(&list)?;
                     opened.push(list.url().to_owned());
                     self.lists.insert(list.url().to_owned(), list);
+                } else if shared && !self.lists.contains_key(&a.list_url) {
+                    // a list another instance opened (and, if it stopped before storing the
+                    // list, stored here: a shared store keeps the first list stored)
+                    store.put_status_list(&StatusList::for_allocation(&a)?)?;
+                    let list = store.status_list(&a.list_url)?.ok_or_else(|| {
+                        IssuerError::Store(StoreError::MissingList(a.list_url.clone()))
+                    })?;
+                    self.lists.insert(a.list_url.clone(), list);
                 }
                 Ok(a)
             };
@@ -221,6 +240,12 @@ impl StatusBook {
             });
         }
         Ok((pairs, opened))
+    }
+
+    /// Puts `list` in the book as the store has it now (a shared store's list, changed by
+    /// other instances too).
+    pub fn replace_list(&mut self, list: StatusList) {
+        self.lists.insert(list.url().to_owned(), list);
     }
 
     /// The list at `url`.
@@ -241,12 +266,59 @@ impl StatusBook {
     }
 }
 
+/// How often an instance of a shared store reads what was published, and the publisher
+/// looks for lists changed by other instances: a change is served by every instance about
+/// two such periods after it was committed (SPEC.md §21.9).
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+
+/// How often an instance of a shared store that does not publish tries to take the
+/// publisher lease: the longest a killed publisher's lists wait for another one.
+pub const LEAD_RETRY: Duration = Duration::from_secs(1);
+
+/// How many times an allocation is tried when other instances keep taking the lease first.
+const LEASE_ATTEMPTS: u32 = 64;
+
+/// The next index of `allocator`. A new lease is stored before its index is used, by
+/// compare-and-swap on the stored generation (the allocator's persistence contract): when
+/// another instance sharing the store took a lease meanwhile, the allocator continues from the
+/// stored state and takes the next one.
+fn lease(
+    allocator: &mut Allocator,
+    purpose: StatusPurpose,
+    store: &dyn RegistryStore,
+) -> Result<Allocation, IssuerError> {
+    for _ in 0..LEASE_ATTEMPTS {
+        let a = allocator.allocate()?;
+        if !a.must_persist
+            || store.swap_allocator_state(purpose, a.previous_generation, allocator.state())?
+        {
+            return Ok(a);
+        }
+        let stored = store.allocator_state(purpose)?.ok_or_else(|| {
+            IssuerError::Store(StoreError::Backend(format!(
+                "the {} allocator state is missing",
+                purpose.as_str()
+            )))
+        })?;
+        *allocator = Allocator::restore(stored)?;
+    }
+    Err(IssuerError::Unavailable(
+        UnavailableReason::ConcurrentChange(format!(
+            "the {} allocator {LEASE_ATTEMPTS} times",
+            purpose.as_str()
+        )),
+    ))
+}
+
 /// Signs and publishes status lists in the background.
 pub struct Publisher {
     pending: Mutex<(BTreeSet<String>, bool)>,
     notify: Notify,
     published: RwLock<HashMap<String, Arc<PublishedList>>>,
     round: watch::Sender<u64>,
+    /// Whether this instance signs and publishes (always, on an exclusive store; while it
+    /// holds the publisher lease, on a shared one).
+    leading: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -283,6 +355,7 @@ impl Publisher {
             notify: Notify::new(),
             published: RwLock::new(published),
             round: watch::channel(0).0,
+            leading: std::sync::atomic::AtomicBool::new(!store.shared()),
         })
     }
 
@@ -306,6 +379,17 @@ impl Publisher {
     /// Wakes the task (to notice shutdown).
     pub(crate) fn wake(&self) {
         self.notify.notify_one();
+    }
+
+    /// Whether this instance signs and publishes the status lists now.
+    pub fn leading(&self) -> bool {
+        self.leading.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Records whether this instance holds the publisher lease.
+    pub(crate) fn set_leading(&self, leading: bool) {
+        self.leading
+            .store(leading, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The published list at `url`.
@@ -333,6 +417,17 @@ impl Publisher {
         }
     }
 
+    /// The pending requests, taken: the URLs, and whether they must be signed even if
+    /// unchanged.
+    fn take_pending(&self) -> Result<(BTreeSet<String>, bool), IssuerError> {
+        match self.pending.lock() {
+            Ok(mut p) => Ok((std::mem::take(&mut p.0), std::mem::take(&mut p.1))),
+            Err(_) => Err(IssuerError::Unavailable(UnavailableReason::Poisoned(
+                "publisher state",
+            ))),
+        }
+    }
+
     /// One round: signs every pending list that changed (or all pending, when forced).
     /// Returns false when there was nothing to do.
     pub(crate) async fn round(
@@ -341,14 +436,7 @@ impl Publisher {
         store: &dyn RegistryStore,
         ctx: &SigningContext,
     ) -> Result<bool, IssuerError> {
-        let (urls, force) = match self.pending.lock() {
-            Ok(mut p) => (std::mem::take(&mut p.0), std::mem::take(&mut p.1)),
-            Err(_) => {
-                return Err(IssuerError::Unavailable(UnavailableReason::Poisoned(
-                    "publisher state",
-                )));
-            }
-        };
+        let (urls, force) = self.take_pending()?;
         if urls.is_empty() {
             return Ok(false);
         }
@@ -365,41 +453,118 @@ impl Publisher {
             if !force && self.version(&url) >= list.version() {
                 continue;
             }
-            let now = Utc::now();
-            let options = PublishOptions::new(&ctx.issuer).ttl(ctx.ttl);
-            let unsigned = list.to_credential(&options, now).to_json();
-            let proof = ProofOptions {
-                created: Some(now),
-                ..ProofOptions::default()
-            };
-            let signed = add_proof(&unsigned, ctx.signer.as_ref(), &proof, &ctx.loader)
-                .await
-                .map_err(|error| {
-                    IssuerError::Signing(SigningError::StatusList {
-                        url: url.clone(),
-                        error,
-                    })
-                })?;
-            let body = serde_json::to_string(&signed).map_err(IssuerError::store)?;
-            let published = PublishedList {
-                url: url.clone(),
-                version: list.version(),
-                etag: etag_of(&body),
-                body,
-                signed_at: now,
-            };
-            store.put_published(&published)?;
+            self.publish(&list, store, ctx).await?;
             if let Ok(mut b) = book.lock()
                 && let Ok(l) = b.list_mut(&url)
             {
                 l.mark_signed(list.version());
             }
-            if let Ok(mut map) = self.published.write() {
-                map.insert(url, Arc::new(published));
-            }
-            self.round.send_modify(|r| *r += 1);
         }
         Ok(true)
+    }
+
+    /// One round of the instance that holds the publisher lease of a shared store: signs
+    /// every list whose stored version is ahead of the published one, and the pending ones
+    /// when forced, from the lists as stored.
+    pub(crate) async fn lead_round(
+        &self,
+        book: &Mutex<StatusBook>,
+        store: &dyn RegistryStore,
+        ctx: &SigningContext,
+    ) -> Result<(), IssuerError> {
+        let (pending, force) = self.take_pending()?;
+        let mut urls: BTreeSet<String> = store.unpublished_lists()?.into_iter().collect();
+        if force {
+            urls.extend(pending);
+        }
+        for url in urls {
+            let Some(list) = store.status_list(&url)? else {
+                continue;
+            };
+            if !force && self.version(&url) >= list.version() {
+                continue;
+            }
+            self.publish(&list, store, ctx).await?;
+            if let Ok(mut b) = book.lock() {
+                b.replace_list(list);
+            }
+        }
+        Ok(())
+    }
+
+    /// What an instance that does not hold the publisher lease does with its requests: the
+    /// instance that holds it publishes them.
+    pub(crate) fn drop_pending(&self) {
+        let _ = self.take_pending();
+    }
+
+    /// Follows what was published in a shared store: serves the lists published after mark
+    /// `since` and reads them into the book as stored (other instances change them too).
+    /// Returns the next mark.
+    pub(crate) fn follow(
+        &self,
+        since: u64,
+        book: &Mutex<StatusBook>,
+        store: &dyn RegistryStore,
+    ) -> Result<u64, IssuerError> {
+        let (lists, mark) = store.published_since(since)?;
+        if lists.is_empty() {
+            return Ok(mark);
+        }
+        for published in lists {
+            if published.version < self.version(&published.url) {
+                continue;
+            }
+            if let Some(list) = store.status_list(&published.url)?
+                && let Ok(mut b) = book.lock()
+            {
+                b.replace_list(list);
+            }
+            if let Ok(mut map) = self.published.write() {
+                map.insert(published.url.clone(), Arc::new(published));
+            }
+        }
+        self.round.send_modify(|r| *r += 1);
+        Ok(mark)
+    }
+
+    /// Signs `list` as it is now and publishes it.
+    async fn publish(
+        &self,
+        list: &StatusList,
+        store: &dyn RegistryStore,
+        ctx: &SigningContext,
+    ) -> Result<(), IssuerError> {
+        let url = list.url().to_owned();
+        let now = Utc::now();
+        let options = PublishOptions::new(&ctx.issuer).ttl(ctx.ttl);
+        let unsigned = list.to_credential(&options, now).to_json();
+        let proof = ProofOptions {
+            created: Some(now),
+            ..ProofOptions::default()
+        };
+        let signed = add_proof(&unsigned, ctx.signer.as_ref(), &proof, &ctx.loader)
+            .await
+            .map_err(|error| {
+                IssuerError::Signing(SigningError::StatusList {
+                    url: url.clone(),
+                    error,
+                })
+            })?;
+        let body = serde_json::to_string(&signed).map_err(IssuerError::store)?;
+        let published = PublishedList {
+            url: url.clone(),
+            version: list.version(),
+            etag: etag_of(&body),
+            body,
+            signed_at: now,
+        };
+        store.put_published(&published)?;
+        if let Ok(mut map) = self.published.write() {
+            map.insert(url, Arc::new(published));
+        }
+        self.round.send_modify(|r| *r += 1);
+        Ok(())
     }
 
     /// Waits for a request (or a wake-up).

@@ -131,7 +131,8 @@ async fn healthz(State(issuer): State<Shared>) -> Response {
     match issuer.credential_count() {
         Ok(n) => json_response(
             StatusCode::OK,
-            &json!({"status": "ok", "did": issuer.did(), "credentials": n}),
+            &json!({"status": "ok", "did": issuer.did(), "credentials": n,
+                    "publisher": issuer.publishing()}),
         ),
         Err(e) => Problem::from(e).into_response(),
     }

@@ -294,6 +294,13 @@ impl Issuer {
         self.inner.store.credentials(after, limit)
     }
 
+    /// Whether this instance signs and publishes the status lists now: always on sled; on a
+    /// registry shared by several instances, while it holds the publisher lease (SPEC.md
+    /// §21.9). `GET /healthz` says it as `publisher`.
+    pub fn publishing(&self) -> bool {
+        self.inner.publisher.leading()
+    }
+
     /// How many credentials were issued.
     pub fn credential_count(&self) -> Result<u64, IssuerError> {
         self.inner.store.credential_count()
@@ -448,6 +455,9 @@ pub fn verify_store_audit(
 }
 
 async fn publish_task(inner: Weak<Inner>, publisher: Arc<Publisher>, closed: Arc<AtomicBool>) {
+    if inner.upgrade().is_some_and(|i| i.store.shared()) {
+        return shared_publish_task(inner, publisher, closed).await;
+    }
     loop {
         publisher.wait().await;
         if closed.load(Ordering::SeqCst) {
@@ -456,12 +466,7 @@ async fn publish_task(inner: Weak<Inner>, publisher: Arc<Publisher>, closed: Arc
         let Some(strong) = inner.upgrade() else {
             return;
         };
-        let ctx = SigningContext {
-            signer: strong.signer_dyn(),
-            issuer: strong.meta.did.clone(),
-            ttl: strong.config.status_list_ttl,
-            loader: strong.loader.clone(),
-        };
+        let ctx = strong.signing_context();
         let book = strong.book.clone();
         let store = strong.store.clone();
         drop(strong);
@@ -474,7 +479,72 @@ async fn publish_task(inner: Weak<Inner>, publisher: Arc<Publisher>, closed: Arc
     }
 }
 
+/// The publisher of an instance sharing its store with others (SPEC.md §21.9): every
+/// [`FOLLOW_EVERY`](crate::status::FOLLOW_EVERY) (or at once on a request) it serves what was
+/// published, by any instance; while it holds the publisher lease it signs the lists changed
+/// by any instance; otherwise it tries to take the lease every
+/// [`LEAD_RETRY`](crate::status::LEAD_RETRY).
+async fn shared_publish_task(
+    inner: Weak<Inner>,
+    publisher: Arc<Publisher>,
+    closed: Arc<AtomicBool>,
+) {
+    let mut mark = 0;
+    let mut leading = false;
+    let mut next_try = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            () = publisher.wait() => {}
+            () = tokio::time::sleep(crate::status::FOLLOW_EVERY) => {}
+        }
+        if closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let ctx = strong.signing_context();
+        let book = strong.book.clone();
+        let store = strong.store.clone();
+        drop(strong);
+        match publisher.follow(mark, &book, store.as_ref()) {
+            Ok(next) => mark = next,
+            Err(e) => tracing::warn!(error = %e, "reading published status lists failed"),
+        }
+        let now = tokio::time::Instant::now();
+        if leading || now >= next_try {
+            next_try = now + crate::status::LEAD_RETRY;
+            let was = leading;
+            leading = store.lead_publishing().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "the publisher lease cannot be checked");
+                false
+            });
+            if leading != was {
+                publisher.set_leading(leading);
+                tracing::info!(leading, "publisher lease");
+            }
+        }
+        if !leading {
+            publisher.drop_pending();
+            continue;
+        }
+        if let Err(e) = publisher.lead_round(&book, store.as_ref(), &ctx).await {
+            tracing::warn!(error = %e, "publishing status lists failed; trying again");
+        }
+    }
+}
+
 impl Inner {
+    /// What the publisher signs with now.
+    fn signing_context(&self) -> SigningContext {
+        SigningContext {
+            signer: self.signer_dyn(),
+            issuer: self.meta.did.clone(),
+            ttl: self.config.status_list_ttl,
+            loader: self.loader.clone(),
+        }
+    }
+
     fn signer_dyn(&self) -> Arc<dyn Signer> {
         match self.signer.read() {
             Ok(s) => s.clone(),

@@ -175,33 +175,38 @@ impl IssuerBuilder {
         let head = store
             .audit_head()?
             .map_or_else(ChainHead::default, |e| ChainHead::of(&e));
-        let count = store.credential_count()?;
-
-        // Status: allocators moved past every index in the registry, then the lists.
+        // Status: allocators moved past every index in the registry, then the lists. A store
+        // shared by several instances writes every lease durably before it is used and is
+        // backed up whole (SPEC.md §21.8), so it is not scanned: opening stays O(lists).
         let mut used: HashMap<StatusPurpose, Vec<(u64, u64)>> = HashMap::new();
-        let mut sd_jwt_copies = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = store.credentials(after.as_deref(), 10_000)?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id.clone());
-            for r in &page {
-                used.entry(StatusPurpose::Revocation)
-                    .or_default()
-                    .push((r.revocation.list_number, r.revocation.index));
-                used.entry(StatusPurpose::Suspension)
-                    .or_default()
-                    .push((r.suspension.list_number, r.suspension.index));
-                if let Some(m) = &r.message {
-                    used.entry(StatusPurpose::Message)
+        let sd_jwt_copies = if store.shared() {
+            store.sd_jwt_copies()?
+        } else {
+            let mut sd_jwt_copies = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = store.credentials(after.as_deref(), 10_000)?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.id.clone());
+                for r in page {
+                    used.entry(StatusPurpose::Revocation)
                         .or_default()
-                        .push((m.list_number, m.index));
-                }
-                if r.sd_jwt {
-                    sd_jwt_copies.push((r.revocation.clone(), r.suspension.clone()));
+                        .push((r.revocation.list_number, r.revocation.index));
+                    used.entry(StatusPurpose::Suspension)
+                        .or_default()
+                        .push((r.suspension.list_number, r.suspension.index));
+                    if let Some(m) = &r.message {
+                        used.entry(StatusPurpose::Message)
+                            .or_default()
+                            .push((m.list_number, m.index));
+                    }
+                    if r.sd_jwt {
+                        sd_jwt_copies.push(r);
+                    }
                 }
             }
-        }
+            sd_jwt_copies
+        };
         let mut configs: Vec<_> = crate::status::PURPOSES
             .iter()
             .map(|p| {
@@ -226,14 +231,14 @@ impl IssuerBuilder {
             );
         }
         let mut book = StatusBook::load(store.as_ref(), configs, &used)?;
-        for (revocation, suspension) in &sd_jwt_copies {
-            book.link_sd_jwt(revocation, suspension);
+        for r in &sd_jwt_copies {
+            book.link_sd_jwt(&r.revocation, &r.suspension);
         }
         store.flush()?;
         let urls = book.urls();
         let publisher = Arc::new(Publisher::new(store.as_ref(), &urls)?);
         let book = Arc::new(Mutex::new(book));
-        let committer = Committer::start(store.clone(), book.clone(), head, count);
+        let committer = Committer::start(store.clone(), book.clone(), head);
         let closed = Arc::new(AtomicBool::new(false));
         let inner = Arc::new(Inner {
             loader,

@@ -308,6 +308,7 @@ impl Issuer {
                         verification_method: method.clone(),
                         securing: job.item.securing,
                         revoked_at: None,
+                        revision: 0,
                         suspended: false,
                         superseded_by: None,
                         without_status: !job.item.with_status,

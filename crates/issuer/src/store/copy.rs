@@ -58,6 +58,7 @@ pub fn copy_registry(
                     batch.push(Write::Source {
                         source_record_id: source.clone(),
                         credential_id: latest,
+                        replaces: None,
                     });
                 }
                 if let Some(version) = from.source_version(source)? {
@@ -67,7 +68,7 @@ pub fn copy_registry(
                     });
                 }
             }
-            batch.push(Write::Credential(record));
+            batch.push(Write::Credential(Box::new(record)));
             report.credentials += 1;
         }
         to.apply(batch)?;

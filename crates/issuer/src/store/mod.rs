@@ -99,6 +99,10 @@ pub struct CredentialRecord {
     /// When it was revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// How many times the record was changed after it was issued: several issuer instances
+    /// writing one registry change a record only from the revision they read (SPEC.md §21.9).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: u64,
     /// Whether it is suspended now.
     #[serde(default)]
     pub suspended: bool,
@@ -127,6 +131,10 @@ pub struct CredentialRecord {
     /// the Token Status List derived from this copy's revocation list (SPEC.md §12.12).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sd_jwt: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl CredentialRecord {
@@ -163,7 +171,7 @@ pub enum Write {
     /// The issuer's identity.
     Meta(IssuerMeta),
     /// A credential record (new or updated).
-    Credential(CredentialRecord),
+    Credential(Box<CredentialRecord>),
     /// The signed credential text of a new credential.
     CredentialText {
         /// Its id.
@@ -177,6 +185,10 @@ pub enum Write {
         source_record_id: String,
         /// The credential id.
         credential_id: String,
+        /// The credential the index named when the issuance was decided (`None`: none). A
+        /// store shared by several instances refuses the batch when the index names another
+        /// one by now ([`UnavailableReason::ConcurrentChange`](crate::error::UnavailableReason::ConcurrentChange)).
+        replaces: Option<String>,
     },
     /// The highest version of a source record issued (the ingestion's version ledger). The
     /// issuer writes it only when it is higher than the one recorded (see
@@ -187,16 +199,28 @@ pub enum Write {
         /// Its version, as the source gives it (a number or an ISO 8601 timestamp).
         version: String,
     },
-    /// A status list (its bits).
+    /// A status list (its bits), written whole: by the only writer of an exclusive store.
     StatusList(Box<StatusList>),
+    /// One status entry set to `value` in the list at `url` as the store has it: how a writer
+    /// of a shared store changes bits, so that changes made by other instances stay.
+    StatusEntry {
+        /// The list URL.
+        url: String,
+        /// The entry's index.
+        index: u64,
+        /// Its new value.
+        value: u8,
+    },
     /// An audit entry.
     Audit(AuditEntry),
     /// A key record (new, or retired).
     Key(KeyRecord),
     /// A token.
     Token(TokenRecord),
-    /// The number of credentials issued.
+    /// The number of credentials issued (a registry copied as it is).
     CredentialCount(u64),
+    /// This many more credentials were issued (added to the stored number).
+    CredentialsIssued(u64),
 }
 
 /// Writes applied atomically.
@@ -319,6 +343,64 @@ pub trait RegistryStore: Send + Sync {
 
     /// Every token record.
     fn tokens(&self) -> Result<Vec<TokenRecord>, IssuerError>;
+
+    /// Whether several issuer instances may write this registry at once ([`PgStore`]). The
+    /// issuer then changes status entries one by one ([`Write::StatusEntry`]), takes allocator
+    /// leases by compare-and-swap ([`swap_allocator_state`](Self::swap_allocator_state)),
+    /// publishes lists only while it holds the publisher lease
+    /// ([`lead_publishing`](Self::lead_publishing)) and follows what the others publish
+    /// ([`published_since`](Self::published_since)). SPEC.md §21.9.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// The status list at `url`, as stored.
+    fn status_list(&self, url: &str) -> Result<Option<StatusList>, IssuerError> {
+        Ok(self.status_lists()?.into_iter().find(|l| l.url() == url))
+    }
+
+    /// Stores the allocator state of `purpose` only if the stored one is still at generation
+    /// `previous` (or none is stored): false when another instance took a lease meanwhile.
+    fn swap_allocator_state(
+        &self,
+        purpose: StatusPurpose,
+        previous: u64,
+        state: &AllocatorState,
+    ) -> Result<bool, IssuerError> {
+        let _ = previous;
+        self.put_allocator_state(purpose, state)?;
+        Ok(true)
+    }
+
+    /// Whether this instance holds the publisher lease (signs and publishes changed lists).
+    /// An exclusive store's only writer always does.
+    fn lead_publishing(&self) -> Result<bool, IssuerError> {
+        Ok(true)
+    }
+
+    /// The lists whose stored version is ahead of the published one (what the publisher of a
+    /// shared store signs next).
+    fn unpublished_lists(&self) -> Result<Vec<String>, IssuerError> {
+        Ok(Vec::new())
+    }
+
+    /// The lists published after mark `since` (0: all), and the mark to ask from next time.
+    fn published_since(&self, since: u64) -> Result<(Vec<PublishedList>, u64), IssuerError> {
+        Ok((Vec::new(), since))
+    }
+
+    /// The records of holder-bound copies issued as SD-JWT VCs.
+    fn sd_jwt_copies(&self) -> Result<Vec<CredentialRecord>, IssuerError> {
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.credentials(after.as_deref(), 10_000)?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            found.extend(page.into_iter().filter(|r| r.sd_jwt));
+        }
+        Ok(found)
+    }
 
     /// Where OpenID4VCI's pre-authorized codes, access tokens, nonces and offers by reference
     /// live. The default keeps them in memory (lost on restart: outstanding offers must be made

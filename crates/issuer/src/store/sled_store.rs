@@ -21,6 +21,7 @@
 //!
 //! Values are JSON. sled takes an exclusive lock on the directory: one process at a time.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use civitas_status::{AllocatorState, StatusList, StatusPurpose};
@@ -145,6 +146,9 @@ impl SledStore {
 impl RegistryStore for SledStore {
     fn apply(&self, batch: WriteBatch) -> Result<(), IssuerError> {
         let mut b = sled::Batch::default();
+        // lists changed entry by entry, and credentials counted, in this batch
+        let mut entries: HashMap<String, StatusList> = HashMap::new();
+        let mut issued: Option<u64> = None;
         for write in batch.writes {
             match write {
                 Write::Meta(m) => b.insert(b"meta".to_vec(), json(&m)?),
@@ -152,9 +156,11 @@ impl RegistryStore for SledStore {
                 Write::CredentialText { id, text } => {
                     b.insert(key("v/", id.as_bytes()), text.into_bytes())
                 }
+                // one writer: the index cannot have changed since the issuance was decided
                 Write::Source {
                     source_record_id,
                     credential_id,
+                    replaces: _,
                 } => b.insert(
                     key("s/", source_record_id.as_bytes()),
                     credential_id.into_bytes(),
@@ -163,17 +169,47 @@ impl RegistryStore for SledStore {
                     source_record_id,
                     version,
                 } => b.insert(key("r/", source_record_id.as_bytes()), version.into_bytes()),
-                Write::StatusList(l) => b.insert(key("l/", l.url().as_bytes()), json(&*l)?),
+                Write::StatusList(l) => {
+                    entries.remove(l.url());
+                    b.insert(key("l/", l.url().as_bytes()), json(&*l)?)
+                }
+                Write::StatusEntry { url, index, value } => {
+                    let list = match entries.entry(url) {
+                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            let stored = self
+                                .get("status list", &key("l/", v.key().as_bytes()))?
+                                .ok_or_else(|| {
+                                IssuerError::Store(StoreError::MissingList(v.key().clone()))
+                            })?;
+                            v.insert(stored)
+                        }
+                    };
+                    list.set(index, value)?;
+                    b.insert(key("l/", list.url().as_bytes()), json(&*list)?);
+                }
                 Write::Audit(e) => b.insert(key("a/", &e.seq.to_be_bytes()), json(&e)?),
                 Write::Key(k) => b.insert(key("k/", &k.number.to_be_bytes()), json(&k)?),
                 Write::Token(t) => b.insert(key("t/", t.hash.as_bytes()), json(&t)?),
-                Write::CredentialCount(n) => {
-                    b.insert(b"n/credentials".to_vec(), n.to_be_bytes().to_vec())
+                Write::CredentialCount(n) => issued = Some(n),
+                Write::CredentialsIssued(n) => {
+                    let before = match issued {
+                        Some(c) => c,
+                        None => self.credential_count()?,
+                    };
+                    issued = Some(before.saturating_add(n));
                 }
             }
         }
+        if let Some(n) = issued {
+            b.insert(b"n/credentials".to_vec(), n.to_be_bytes().to_vec());
+        }
         self.db.apply_batch(b).map_err(IssuerError::store)?;
         Ok(())
+    }
+
+    fn status_list(&self, url: &str) -> Result<Option<StatusList>, IssuerError> {
+        self.get("status list", &key("l/", url.as_bytes()))
     }
 
     fn flush(&self) -> Result<(), IssuerError> {

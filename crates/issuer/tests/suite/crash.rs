@@ -5,7 +5,10 @@
 //!
 //! The server is this test binary itself, re-run in "child mode" (`crash_child_server` below,
 //! which does nothing unless `CIVITAS_CRASH_CHILD_DIR` is set). The same test runs on sled and
-//! on PostgreSQL (`CIVITAS_CRASH_CHILD_STORE`: the child's registry URL).
+//! on PostgreSQL (`CIVITAS_CRASH_CHILD_STORE`: the child's registry URL). On PostgreSQL, two
+//! instances also run as two processes sharing one database, and the one that publishes the
+//! status lists is killed mid-batch: the other takes publishing over within seconds
+//! (`CIVITAS_CRASH_CHILD_BASE`: the public base URL the instances share).
 
 use crate::common;
 
@@ -21,6 +24,7 @@ use serde_json::json;
 const DIR_ENV: &str = "CIVITAS_CRASH_CHILD_DIR";
 const PORT_ENV: &str = "CIVITAS_CRASH_CHILD_PORT";
 const STORE_ENV: &str = "CIVITAS_CRASH_CHILD_STORE";
+const BASE_ENV: &str = "CIVITAS_CRASH_CHILD_BASE";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_child_server() {
@@ -29,12 +33,17 @@ async fn crash_child_server() {
     };
     let port: u16 = port.parse().unwrap();
     let store = std::env::var(STORE_ENV).ok();
+    let base = std::env::var(BASE_ENV).ok();
     let server =
         TestServer::restart_adjusted(std::path::Path::new(&dir), port, DidMethod::Web, |c| {
-            match store {
+            let mut c = match store {
                 Some(url) => c.store(StoreLocation::parse(&url).unwrap()),
                 None => c,
+            };
+            if let Some(base) = base {
+                c.base_url = base;
             }
+            c
         })
         .await;
     if let Some(t) = &server.token {
@@ -46,10 +55,24 @@ async fn crash_child_server() {
 }
 
 fn spawn_child(dir: &std::path::Path, port: u16, store: Option<&str>) -> std::process::Child {
+    spawn_instance(dir, port, store, None)
+}
+
+/// A child serving the registry `store` from `dir` on `port`, under the public base URL
+/// `base` (default: its own address).
+fn spawn_instance(
+    dir: &std::path::Path,
+    port: u16,
+    store: Option<&str>,
+    base: Option<&str>,
+) -> std::process::Child {
     let _ = std::fs::remove_file(dir.join("ready"));
     let mut command = std::process::Command::new(std::env::current_exe().unwrap());
     if let Some(url) = store {
         command.env(STORE_ENV, url);
+    }
+    if let Some(base) = base {
+        command.env(BASE_ENV, base);
     }
     command
         .args([
@@ -265,4 +288,202 @@ async fn kill_mid_batch(store: Option<String>) {
         revoked.len(),
         records.len()
     );
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Two issuer processes on one PostgreSQL database; clients issue at both; the instance that
+/// publishes the status lists is killed with SIGKILL mid-batch. The other takes the publisher
+/// lease: a revocation it acknowledges after the kill is served within seconds. Nothing either
+/// acknowledged is lost, no index was used twice, the audit chain is one chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_of_the_publishing_instance_hands_publishing_over() {
+    let Some(pg) = civitas_testkit::postgres::PgServer::shared() else {
+        return;
+    };
+    let url = pg.database();
+    let root = tempfile::tempdir().unwrap();
+    let dirs = [root.path().join("a"), root.path().join("b")];
+    let ports = [free_port(), free_port()];
+    let base = format!("https://127.0.0.1:{}", ports[0]);
+    std::fs::create_dir_all(&dirs[0]).unwrap();
+    let first = spawn_instance(&dirs[0], ports[0], Some(&url), None);
+    wait_ready(&dirs[0]).await;
+    common::copy_data_dir(&dirs[0], &dirs[1]);
+    let second = spawn_instance(&dirs[1], ports[1], Some(&url), Some(&base));
+    wait_ready(&dirs[1]).await;
+    let mut children = [first, second];
+    let token = std::fs::read_to_string(dirs[0].join("token.txt")).unwrap();
+    let cert = std::fs::read(civitas_issuer::http::tls::self_signed_cert_path(&dirs[0])).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&cert).unwrap()])
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let bases = ports.map(|p| format!("https://127.0.0.1:{p}"));
+
+    // the one that publishes
+    let publishing = |i: usize| {
+        let (client, url) = (client.clone(), format!("{}/healthz", bases[i]));
+        async move {
+            let r = client.get(url).send().await.ok()?;
+            r.json::<serde_json::Value>().await.ok()?["publisher"].as_bool()
+        }
+    };
+    let started = Instant::now();
+    let leader = loop {
+        match (publishing(0).await, publishing(1).await) {
+            (Some(true), Some(false)) => break 0,
+            (Some(false), Some(true)) => break 1,
+            _ => {}
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no single publisher"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let survivor = 1 - leader;
+
+    let received: Arc<Mutex<Vec<(String, usize)>>> = Arc::default();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for c in 0..4usize {
+        let at = c % 2;
+        let (client, url, token, received, stop) = (
+            client.clone(),
+            format!("{}/credentials/batch", bases[at]),
+            token.clone(),
+            received.clone(),
+            stop.clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            let mut n = c * 1_000_000;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let items: Vec<_> = (n..n + 40).map(birth_item).collect();
+                n += 40;
+                let Ok(r) = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"items": items}))
+                    .send()
+                    .await
+                else {
+                    return;
+                };
+                let Ok(body) = r.json::<serde_json::Value>().await else {
+                    return;
+                };
+                for x in body["results"].as_array().into_iter().flatten() {
+                    if let Some(id) = x["credentialId"].as_str() {
+                        received.lock().unwrap().push((id.to_owned(), at));
+                    }
+                }
+            }
+        }));
+    }
+    let started = Instant::now();
+    while received.lock().unwrap().len() < 400 && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(137)).await;
+    children[leader].kill().unwrap(); // SIGKILL, mid-batch
+    children[leader].wait().unwrap();
+    let killed = Instant::now();
+
+    // the survivor revokes a credential the killed instance issued; its list is served with
+    // the change once the survivor has taken publishing over
+    let victim = received
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(_, at)| *at == leader)
+        .map(|(id, _)| id.clone())
+        .expect("the killed instance issued something");
+    let r = client
+        .post(format!("{}/credentials/status", bases[survivor]))
+        .bearer_auth(&token)
+        .json(&json!({"credentialId": victim, "action": "revoke"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let record: serde_json::Value = client
+        .get(format!("{}/credentials/{victim}", bases[survivor]))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = record["record"]["revocation"]["list"].as_str().unwrap();
+    let index = record["record"]["revocation"]["index"].as_u64().unwrap();
+    let path = &list[list.find("/status/").unwrap()..];
+    loop {
+        let served = async {
+            let r = client
+                .get(format!("{}{path}", bases[survivor]))
+                .send()
+                .await
+                .ok()?;
+            let body: serde_json::Value = r.json().await.ok()?;
+            let encoded = body["credentialSubject"]["encodedList"].as_str()?;
+            civitas_status::bitstring::Bitstring::decode(encoded)
+                .ok()?
+                .get(index, civitas_status::StatusSize::ONE)
+                .ok()
+        };
+        if served.await == Some(1) {
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(15),
+            "publishing was not taken over"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let handover = killed.elapsed();
+    assert_eq!(publishing(survivor).await, Some(true));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for c in clients {
+        let _ = tokio::time::timeout(Duration::from_secs(30), c).await;
+    }
+    children[survivor].kill().unwrap();
+    children[survivor].wait().unwrap();
+
+    // what both acknowledged is there, once
+    let received: Vec<String> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut config = common::config(&dirs[survivor], ports[survivor], DidMethod::Web);
+    config.base_url = base.clone();
+    let (issuer, _) = Issuer::open(config).await.unwrap();
+    let mut records = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = issuer.credentials(after.as_deref(), 1000).unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        records.extend(page);
+    }
+    crate::instances::check_registry(&records, &received);
+    assert_eq!(records.len() as u64, issuer.credential_count().unwrap());
+    let (victim_record, _) = issuer.credential(&victim).unwrap().unwrap();
+    assert!(victim_record.revoked_at.is_some());
+    issuer
+        .verify_audit()
+        .unwrap()
+        .expect("the audit chain verifies");
+    eprintln!(
+        "publisher killed: {} credentials acknowledged by two instances; a revocation made after the kill was served by the other instance {handover:?} after it",
+        received.len()
+    );
+    assert!(handover < Duration::from_secs(10), "{handover:?}");
 }

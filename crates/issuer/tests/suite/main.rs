@@ -7,6 +7,7 @@ mod console;
 mod crash;
 mod hardening;
 mod http_flow;
+mod instances;
 mod js_interop;
 mod oid4vci;
 mod postgres;

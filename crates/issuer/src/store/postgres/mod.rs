@@ -8,12 +8,19 @@
 //!
 //! One [`WriteBatch`] is one transaction; `COMMIT` returns when the transaction is durable
 //! (`synchronous_commit` as the server has it, `on` by default), so [`RegistryStore::flush`]
-//! has nothing left to do. Two connections: the writer (transactions, one at a time, as the
-//! issuer's single committer needs) and the reader (lookups and OpenID4VCI's single-statement
-//! compare-and-swap, pipelined). The writer's session holds an advisory lock on the registry:
-//! one issuer process per database, as sled's directory lock gives on one machine. A
-//! connection that is lost is opened again on the next call; what fails meanwhile answers
+//! has nothing left to do. Three connections: the writer (transactions, one at a time, as the
+//! issuer's single committer needs), the reader (lookups and single-statement
+//! compare-and-swaps, pipelined) and the publisher lease's session. A connection that is lost
+//! is opened again on the next call; what fails meanwhile answers
 //! [`IssuerError::Unavailable`] (HTTP 503).
+//!
+//! Several issuer instances may use one database at once (SPEC.md §21.9): every transaction
+//! locks the audit chain's head first (one chain, and transactions that cannot deadlock),
+//! batches are applied against what the transaction reads ([`batch`]), allocator leases are
+//! compare-and-swapped, and the instance whose session holds the publisher's advisory lock
+//! signs the lists whose stored version is ahead of the published one. PostgreSQL releases
+//! that lock when the session ends, a killed process included: another instance takes it on its
+//! next try (every [`LEAD_RETRY`](crate::status::LEAD_RETRY)).
 
 /// Boxed query parameters.
 macro_rules! params {
@@ -27,6 +34,7 @@ mod bridge;
 mod exchange;
 mod queries;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,11 +44,8 @@ use serde::de::DeserializeOwned;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Row};
 
-use super::{
-    CredentialRecord, IssuerMeta, LOCK_ATTEMPTS, LOCK_RETRY, PublishedList, RegistryStore,
-    WriteBatch,
-};
-use crate::audit::AuditEntry;
+use super::{CredentialRecord, IssuerMeta, PublishedList, RegistryStore, WriteBatch};
+use crate::audit::{AuditEntry, ChainHead};
 use crate::error::{IssuerError, StoreError, UnavailableReason};
 use crate::keystore::KeyRecord;
 use crate::tokens::TokenRecord;
@@ -48,12 +53,15 @@ use bridge::{BridgeError, DbThread};
 use queries::{Prepared, Q};
 
 /// The migrations, in order: (version, SQL).
-const MIGRATIONS: [(i32, &str); 1] = [(1, include_str!("migrations/0001_registry.sql"))];
+const MIGRATIONS: [(i32, &str); 2] = [
+    (1, include_str!("migrations/0001_registry.sql")),
+    (2, include_str!("migrations/0002_instances.sql")),
+];
 
-/// The advisory lock key taken while migrating (any instance), and the one the writer's session
-/// holds (one issuer process per database): `civitas` and `civitas1` as big-endian integers.
+/// The advisory lock key taken while migrating (any instance), and the one the publishing
+/// instance's session holds: `civitas` and `civitasP` as big-endian integers.
 const MIGRATION_LOCK: i64 = 0x0063_6976_6974_6173;
-const WRITER_LOCK: i64 = 0x6369_7669_7461_7331;
+const PUBLISHER_LOCK: i64 = 0x6369_7669_7461_7350;
 
 /// How long one call may take before it fails as unavailable.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,6 +90,8 @@ struct Shared {
     url: String,
     reader: tokio::sync::Mutex<Option<Arc<Conn>>>,
     writer: tokio::sync::Mutex<Option<Conn>>,
+    /// The publisher lease's session, and whether it holds the lease.
+    lease: tokio::sync::Mutex<Option<(Client, bool)>>,
 }
 
 /// The database thread and the connections, shared by the registry store and its OpenID4VCI
@@ -256,37 +266,38 @@ fn reconnect_error(e: IssuerError) -> IssuerError {
 }
 
 impl Shared {
-    /// The writer connection, opened (and its advisory lock taken) when there is none.
+    /// The writer connection, opened when there is none.
     async fn writer(&self) -> Result<tokio::sync::MutexGuard<'_, Option<Conn>>, IssuerError> {
         let mut slot = self.writer.lock().await;
         if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
             *slot = None;
-            let conn = connect(self).await.map_err(reconnect_error)?;
-            // A process that just closed the database (a command before the service) leaves
-            // the server ending its session: wait for its lock a little.
-            let mut locked = false;
-            for attempt in 0..LOCK_ATTEMPTS {
-                if attempt > 0 {
-                    tokio::time::sleep(LOCK_RETRY).await;
-                }
-                locked = conn
-                    .client
-                    .query_one("SELECT pg_try_advisory_lock($1)", &[&WRITER_LOCK])
-                    .await
-                    .map_err(|e| db_error("locking the registry", e))?
-                    .get(0);
-                if locked {
-                    break;
-                }
-            }
-            if !locked {
-                return Err(IssuerError::Store(StoreError::InUse {
-                    url: self.url.clone(),
-                }));
-            }
-            *slot = Some(conn);
+            *slot = Some(connect(self).await.map_err(reconnect_error)?);
         }
         Ok(slot)
+    }
+
+    /// Whether this instance holds the publisher lease, taking it when it is free.
+    async fn lead(&self) -> Result<bool, IssuerError> {
+        let op = "taking the publisher lease";
+        let mut slot = self.lease.lock().await;
+        if let Some((client, held)) = slot.as_ref()
+            && !client.is_closed()
+            && *held
+        {
+            return Ok(true);
+        }
+        if slot.as_ref().is_none_or(|(c, _)| c.is_closed()) {
+            *slot = Some((open_client(self).await.map_err(reconnect_error)?, false));
+        }
+        let Some((client, held)) = slot.as_mut() else {
+            return Ok(false);
+        };
+        *held = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&PUBLISHER_LOCK])
+            .await
+            .map_err(|e| db_error(op, e))?
+            .get(0);
+        Ok(*held)
     }
 
     /// The reader connection, opened when there is none.
@@ -304,7 +315,7 @@ impl Shared {
 impl PgStore {
     /// Connects to the database at `url` (a `postgres://` URL; the password, when the URL has
     /// none, from `PGPASSWORD`), applies the migrations it lacks and takes the registry's
-    /// writer lock. Fails if another issuer process holds the database.
+    /// connections. Other issuer instances may use the same database.
     pub fn connect(url: &str) -> Result<Self, IssuerError> {
         let shown = super::location::redact(url);
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
@@ -333,6 +344,7 @@ impl PgStore {
                 url: shown,
                 reader: tokio::sync::Mutex::new(None),
                 writer: tokio::sync::Mutex::new(None),
+                lease: tokio::sync::Mutex::new(None),
             }),
             thread: Arc::new(thread),
             timeout: DEFAULT_TIMEOUT,
@@ -454,30 +466,69 @@ impl RegistryStore for PgStore {
         if batch.is_empty() {
             return Ok(());
         }
-        let statements = batch::statements(batch)?;
+        let urls = batch::entry_lists(&batch);
         self.db.call("writing a batch", move |shared| async move {
             let op = "writing a batch";
             let mut writer = shared.writer().await?;
-            let Some(conn) = writer.as_mut() else {
+            let Some(Conn { client, prepared }) = writer.as_mut() else {
                 return Err(IssuerError::Unavailable(UnavailableReason::Database(
                     format!("{op}: no connection"),
                 )));
             };
-            let tx = conn
-                .client
-                .transaction()
+            let tx = client.transaction().await.map_err(|e| db_error(op, e))?;
+            // the chain's head first: every instance's transactions take their turn here
+            let row = tx
+                .query_one(prepared.get(Q::ChainHead), &[])
                 .await
                 .map_err(|e| db_error(op, e))?;
+            let mut head = ChainHead {
+                seq: u64::try_from(row.get::<_, i64>(0)).map_err(|_| {
+                    IssuerError::Store(StoreError::Corrupt {
+                        what: "audit chain head",
+                        reason: "a negative sequence number".into(),
+                    })
+                })?,
+                hash: row.get(1),
+            };
+            let mut lists = HashMap::new();
+            if !urls.is_empty() {
+                for row in tx
+                    .query(prepared.get(Q::ListsForUpdate), &[&urls])
+                    .await
+                    .map_err(|e| db_error(op, e))?
+                {
+                    let list: StatusList = parse("status list", &row.get::<_, String>(0))?;
+                    lists.insert(list.url().to_owned(), list);
+                }
+            }
+            let steps = batch::statements(batch, &mut head, lists)?;
             // one statement per table, sent at once (pipelined), executed in order
-            let runs = statements.iter().map(|(q, params)| {
-                let refs = refs(params);
-                let statement = conn.prepared.get(*q);
+            let runs = steps.iter().map(|step| {
+                let refs = refs(&step.params);
+                let statement = prepared.get(step.q);
                 let tx = &tx;
-                async move { tx.execute(statement, &refs).await }
+                async move {
+                    if step.counted {
+                        let row = tx.query_one(statement, &refs).await?;
+                        Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+                    } else {
+                        tx.execute(statement, &refs).await
+                    }
+                }
             });
-            futures_util::future::try_join_all(runs)
+            let changed = futures_util::future::try_join_all(runs)
                 .await
                 .map_err(|e| db_error(op, e))?;
+            for (step, rows) in steps.iter().zip(changed) {
+                if let Some((expected, what)) = step.expect
+                    && rows != expected
+                {
+                    // dropping the transaction rolls it back
+                    return Err(IssuerError::Unavailable(
+                        UnavailableReason::ConcurrentChange(what.to_owned()),
+                    ));
+                }
+            }
             tx.commit().await.map_err(|e| db_error(op, e))
         })
     }
@@ -553,11 +604,78 @@ impl RegistryStore for PgStore {
     }
 
     fn put_status_list(&self, list: &StatusList) -> Result<(), IssuerError> {
+        // a new list: the first one stored stays (its entries change one by one)
         self.db.write_one(
             "writing a status list",
             Q::PutStatusList,
-            params![list.url().to_owned(), json(list)?],
+            params![
+                list.url().to_owned(),
+                json(list)?,
+                bigint("list version", list.version())?
+            ],
         )
+    }
+
+    fn status_list(&self, url: &str) -> Result<Option<StatusList>, IssuerError> {
+        self.db
+            .value("status list", Q::StatusList, params![url.to_owned()])
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn swap_allocator_state(
+        &self,
+        purpose: StatusPurpose,
+        previous: u64,
+        state: &AllocatorState,
+    ) -> Result<bool, IssuerError> {
+        let changed = self.db.change(
+            "taking an allocator lease",
+            Q::SwapAllocator,
+            params![
+                purpose.as_str().to_owned(),
+                json(state)?,
+                bigint("allocator generation", state.generation())?,
+                bigint("allocator generation", previous)?
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn lead_publishing(&self) -> Result<bool, IssuerError> {
+        self.db
+            .call("taking the publisher lease", |shared| async move {
+                shared.lead().await
+            })
+    }
+
+    fn unpublished_lists(&self) -> Result<Vec<String>, IssuerError> {
+        Ok(self
+            .db
+            .rows("unpublished lists", Q::Unpublished, params![])?
+            .iter()
+            .map(|row| row.get::<_, String>(0))
+            .collect())
+    }
+
+    fn published_since(&self, since: u64) -> Result<(Vec<PublishedList>, u64), IssuerError> {
+        let from = bigint("publication mark", since)?;
+        let mut mark = since;
+        let mut lists = Vec::new();
+        for row in self
+            .db
+            .rows("published lists", Q::PublishedSince, params![from])?
+        {
+            lists.push(parse("published list", &row.get::<_, String>(0))?);
+            mark = mark.max(u64::try_from(row.get::<_, i64>(1)).unwrap_or(0));
+        }
+        Ok((lists, mark))
+    }
+
+    fn sd_jwt_copies(&self) -> Result<Vec<CredentialRecord>, IssuerError> {
+        self.db.values("credential", Q::SdJwtCopies, params![])
     }
 
     fn published(&self, url: &str) -> Result<Option<PublishedList>, IssuerError> {
@@ -569,7 +687,11 @@ impl RegistryStore for PgStore {
         self.db.write_one(
             "writing a published list",
             Q::PutPublished,
-            params![list.url.clone(), json(list)?],
+            params![
+                list.url.clone(),
+                json(list)?,
+                bigint("list version", list.version)?
+            ],
         )
     }
 
@@ -592,7 +714,11 @@ impl RegistryStore for PgStore {
         self.db.write_one(
             "writing an allocator lease",
             Q::PutAllocator,
-            params![purpose.as_str().to_owned(), json(state)?],
+            params![
+                purpose.as_str().to_owned(),
+                json(state)?,
+                bigint("allocator generation", state.generation())?
+            ],
         )
     }
 

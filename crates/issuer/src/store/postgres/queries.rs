@@ -8,10 +8,15 @@ use tokio_postgres::{Client, Statement};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Q {
     PutMeta,
+    ChainHead,
+    PutChain,
     PutCredentials,
     PutTexts,
-    PutSources,
+    InsertSources,
+    UpdateSources,
     PutSourceVersions,
+    ListsForUpdate,
+    AddCounter,
     PutStatusList,
     PutStatusLists,
     PutAuditEntries,
@@ -20,6 +25,7 @@ pub(super) enum Q {
     PutCounter,
     PutPublished,
     PutAllocator,
+    SwapAllocator,
     Meta,
     Credential,
     Text,
@@ -29,6 +35,10 @@ pub(super) enum Q {
     CredentialsAfter,
     Counter,
     StatusLists,
+    StatusList,
+    Unpublished,
+    PublishedSince,
+    SdJwtCopies,
     Published,
     Allocator,
     Audit,
@@ -50,12 +60,17 @@ pub(super) enum Q {
 
 impl Q {
     /// Every statement, in the order of [`Prepared`]'s array.
-    pub(super) const ALL: [Q; 39] = [
+    pub(super) const ALL: [Q; 49] = [
         Q::PutMeta,
+        Q::ChainHead,
+        Q::PutChain,
         Q::PutCredentials,
         Q::PutTexts,
-        Q::PutSources,
+        Q::InsertSources,
+        Q::UpdateSources,
         Q::PutSourceVersions,
+        Q::ListsForUpdate,
+        Q::AddCounter,
         Q::PutStatusList,
         Q::PutStatusLists,
         Q::PutAuditEntries,
@@ -64,6 +79,7 @@ impl Q {
         Q::PutCounter,
         Q::PutPublished,
         Q::PutAllocator,
+        Q::SwapAllocator,
         Q::Meta,
         Q::Credential,
         Q::Text,
@@ -73,6 +89,10 @@ impl Q {
         Q::CredentialsAfter,
         Q::Counter,
         Q::StatusLists,
+        Q::StatusList,
+        Q::Unpublished,
+        Q::PublishedSince,
+        Q::SdJwtCopies,
         Q::Published,
         Q::Allocator,
         Q::Audit,
@@ -99,21 +119,46 @@ impl Q {
                 "INSERT INTO civitas_meta (only_row, meta) VALUES (true, $1) \
                  ON CONFLICT (only_row) DO UPDATE SET meta = EXCLUDED.meta"
             }
+            Q::ChainHead => "SELECT seq, hash FROM civitas_chain FOR UPDATE",
+            Q::PutChain => "UPDATE civitas_chain SET seq = $1, hash = $2",
+            // a record that exists changes only from the revision it was read at; one that
+            // does not is added; the count says how many of the rows were written
             Q::PutCredentials => {
-                "INSERT INTO civitas_credentials (id, source_record_id, issued_at, record) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) \
-                 ON CONFLICT (id) DO UPDATE SET \
-                 source_record_id = EXCLUDED.source_record_id, record = EXCLUDED.record"
+                "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], \
+                 $4::text[], $5::bigint[], $6::bigint[]) \
+                 AS u(id, source_record_id, issued_at, record, revision, expected)), \
+                 changed AS (UPDATE civitas_credentials c SET source_record_id = u.source_record_id, \
+                 record = u.record, revision = u.revision FROM u \
+                 WHERE c.id = u.id AND c.revision = u.expected RETURNING c.id), \
+                 added AS (INSERT INTO civitas_credentials \
+                 (id, source_record_id, issued_at, record, revision) \
+                 SELECT u.id, u.source_record_id, u.issued_at, u.record, u.revision FROM u \
+                 WHERE NOT EXISTS (SELECT 1 FROM civitas_credentials c WHERE c.id = u.id) \
+                 ON CONFLICT (id) DO NOTHING RETURNING id) \
+                 SELECT (SELECT count(*) FROM changed) + (SELECT count(*) FROM added)"
             }
             Q::PutTexts => {
                 "INSERT INTO civitas_credential_texts (id, text) \
                  SELECT * FROM unnest($1::text[], $2::text[]) \
                  ON CONFLICT (id) DO UPDATE SET text = EXCLUDED.text"
             }
-            Q::PutSources => {
+            Q::InsertSources => {
                 "INSERT INTO civitas_sources (source_record_id, credential_id) \
                  SELECT * FROM unnest($1::text[], $2::text[]) \
-                 ON CONFLICT (source_record_id) DO UPDATE SET credential_id = EXCLUDED.credential_id"
+                 ON CONFLICT (source_record_id) DO NOTHING"
+            }
+            Q::UpdateSources => {
+                "UPDATE civitas_sources s SET credential_id = u.credential_id \
+                 FROM unnest($1::text[], $2::text[], $3::text[]) \
+                 AS u(source_record_id, credential_id, expected) \
+                 WHERE s.source_record_id = u.source_record_id AND s.credential_id = u.expected"
+            }
+            Q::ListsForUpdate => {
+                "SELECT list FROM civitas_status_lists WHERE url = ANY($1) ORDER BY url FOR UPDATE"
+            }
+            Q::AddCounter => {
+                "INSERT INTO civitas_counters (name, value) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET value = civitas_counters.value + EXCLUDED.value"
             }
             Q::PutSourceVersions => {
                 "INSERT INTO civitas_source_versions (source_record_id, version) \
@@ -121,8 +166,8 @@ impl Q {
                  ON CONFLICT (source_record_id) DO UPDATE SET version = EXCLUDED.version"
             }
             Q::PutStatusList => {
-                "INSERT INTO civitas_status_lists (url, list) VALUES ($1, $2) \
-                 ON CONFLICT (url) DO UPDATE SET list = EXCLUDED.list"
+                "INSERT INTO civitas_status_lists (url, list, version) VALUES ($1, $2, $3) \
+                 ON CONFLICT (url) DO NOTHING"
             }
             Q::PutAuditEntries => {
                 "INSERT INTO civitas_audit (seq, entry) \
@@ -140,21 +185,30 @@ impl Q {
                  ON CONFLICT (hash) DO UPDATE SET token = EXCLUDED.token"
             }
             Q::PutStatusLists => {
-                "INSERT INTO civitas_status_lists (url, list) \
-                 SELECT * FROM unnest($1::text[], $2::text[]) \
-                 ON CONFLICT (url) DO UPDATE SET list = EXCLUDED.list"
+                "INSERT INTO civitas_status_lists (url, list, version) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) \
+                 ON CONFLICT (url) DO UPDATE SET list = EXCLUDED.list, version = EXCLUDED.version"
             }
             Q::PutCounter => {
                 "INSERT INTO civitas_counters (name, value) VALUES ($1, $2) \
                  ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
             }
             Q::PutPublished => {
-                "INSERT INTO civitas_published_lists (url, list) VALUES ($1, $2) \
-                 ON CONFLICT (url) DO UPDATE SET list = EXCLUDED.list"
+                "INSERT INTO civitas_published_lists (url, list, version, mark) \
+                 VALUES ($1, $2, $3, nextval('civitas_published_mark')) \
+                 ON CONFLICT (url) DO UPDATE SET list = EXCLUDED.list, \
+                 version = EXCLUDED.version, mark = EXCLUDED.mark \
+                 WHERE civitas_published_lists.version <= EXCLUDED.version"
             }
             Q::PutAllocator => {
-                "INSERT INTO civitas_allocators (purpose, state) VALUES ($1, $2) \
-                 ON CONFLICT (purpose) DO UPDATE SET state = EXCLUDED.state"
+                "INSERT INTO civitas_allocators (purpose, state, generation) VALUES ($1, $2, $3) \
+                 ON CONFLICT (purpose) DO UPDATE SET state = EXCLUDED.state, \
+                 generation = EXCLUDED.generation"
+            }
+            Q::SwapAllocator => {
+                "INSERT INTO civitas_allocators (purpose, state, generation) VALUES ($1, $2, $3) \
+                 ON CONFLICT (purpose) DO UPDATE SET state = EXCLUDED.state, \
+                 generation = EXCLUDED.generation WHERE civitas_allocators.generation = $4"
             }
             Q::Meta => "SELECT meta FROM civitas_meta",
             Q::Credential => "SELECT record FROM civitas_credentials WHERE id = $1",
@@ -169,6 +223,19 @@ impl Q {
             }
             Q::Counter => "SELECT value FROM civitas_counters WHERE name = $1",
             Q::StatusLists => "SELECT list FROM civitas_status_lists ORDER BY url",
+            Q::StatusList => "SELECT list FROM civitas_status_lists WHERE url = $1",
+            Q::Unpublished => {
+                "SELECT s.url FROM civitas_status_lists s \
+                 LEFT JOIN civitas_published_lists p ON p.url = s.url \
+                 WHERE p.version IS NULL OR p.version < s.version ORDER BY s.url"
+            }
+            Q::PublishedSince => {
+                "SELECT list, mark FROM civitas_published_lists WHERE mark > $1 ORDER BY mark"
+            }
+            Q::SdJwtCopies => {
+                "SELECT record FROM civitas_credentials \
+                 WHERE (record::jsonb ->> 'sdJwt') = 'true' ORDER BY id"
+            }
             Q::Published => "SELECT list FROM civitas_published_lists WHERE url = $1",
             Q::Allocator => "SELECT state FROM civitas_allocators WHERE purpose = $1",
             Q::Audit => "SELECT entry FROM civitas_audit WHERE seq >= $1 ORDER BY seq LIMIT $2",

@@ -74,6 +74,20 @@ impl TestServer {
         Self::start_configured(dir, listener, config(dir, port, method)).await
     }
 
+    /// Starts another instance of an issuer on a free port: its data directory `dir` (a copy
+    /// of the first instance's, see [`copy_data_dir`]), the public base URL `base_url` that all
+    /// instances share, and the configuration `adjust` makes of the default one.
+    pub async fn start_instance(
+        dir: &Path,
+        base_url: &str,
+        adjust: impl FnOnce(IssuerConfig) -> IssuerConfig,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut config = config(dir, 0, DidMethod::Web);
+        config.base_url = base_url.to_owned();
+        Self::start_configured(dir, listener, adjust(config)).await
+    }
+
     /// Starts on a free port with the configuration `adjust` makes of the default one.
     pub async fn start_adjusted(
         dir: &Path,
@@ -179,6 +193,21 @@ impl TestServer {
 }
 
 /// A birth record request body with a source record id.
+/// Copies an issuer's data directory (its key, TLS certificate and `store.toml`) to `to`: what
+/// another instance of the same issuer on a shared registry starts from.
+pub fn copy_data_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_data_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 pub fn birth_body(source: &str) -> Value {
     let mut v = civitas_testkit::samples::birth_record();
     v["sourceRecordId"] = json!(source);
