@@ -99,6 +99,10 @@ struct Args {
     /// programs).
     #[arg(long)]
     postgres: bool,
+    /// With `--profile-issuance --postgres`: issuer instances sharing the database (each its
+    /// own data directory, connections and committer), taking batches from one queue.
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
     /// OpenID4VCI flows (and as many direct issues) per round for the OpenID4VCI issuance
     /// figure, over 5 rounds (0: skip).
     #[arg(long, default_value_t = 40)]
@@ -205,10 +209,17 @@ fn main() -> Result<()> {
             Some(server) => civitas_issuer::store::StoreLocation::parse(&server.database())?,
             None => civitas_issuer::store::StoreLocation::Sled,
         };
-        let t = issuance::run(args.batches, args.batch_size, args.in_flight, &store)?;
+        let t = issuance::run(
+            args.batches,
+            args.batch_size,
+            args.in_flight,
+            &store,
+            args.instances,
+        )?;
         println!(
-            "durable batch issuance ({}): {:.0} certificates/s ({} certificates, median batch {:.0} ms)",
+            "durable batch issuance ({}, {} instance(s)): {:.0} certificates/s ({} certificates, median batch {:.0} ms)",
             store.display(),
+            t.instances,
             t.per_second,
             t.certificates,
             t.median_batch_seconds * 1e3

@@ -193,19 +193,9 @@ impl TestServer {
 }
 
 /// A birth record request body with a source record id.
-/// Copies an issuer's data directory (its key, TLS certificate and `store.toml`) to `to`: what
-/// another instance of the same issuer on a shared registry starts from.
+/// Copies the data directory of an instance to `to`, for another instance.
 pub fn copy_data_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_data_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    civitas_testkit::postgres::copy_data_dir(from, to).unwrap();
 }
 
 pub fn birth_body(source: &str) -> Value {
