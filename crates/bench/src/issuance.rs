@@ -88,7 +88,10 @@ pub fn run(
         let queue = Arc::new(std::sync::Mutex::new(queue.into_iter()));
         let start = Instant::now();
         let mut tasks = Vec::new();
-        for issuer in all.iter().flat_map(|i| std::iter::repeat_n(i, in_flight.max(1))) {
+        for issuer in all
+            .iter()
+            .flat_map(|i| std::iter::repeat_n(i, in_flight.max(1)))
+        {
             let (issuer, queue) = (issuer.clone(), queue.clone());
             tasks.push(tokio::spawn(async move {
                 let mut times = Vec::new();

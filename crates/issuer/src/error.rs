@@ -287,6 +287,10 @@ pub enum UnavailableReason {
     /// group was written. Try again.
     #[error("another issuer instance changed {0} meanwhile; nothing was written, try again")]
     ConcurrentChange(String),
+    /// The signing key was rotated by another instance sharing the registry, and this
+    /// instance cannot open the new one: what it lacks.
+    #[error("{0}")]
+    KeyNotHeld(String),
     /// Status entries could not be allocated, for this request and the others of its batch:
     /// the error of the allocation.
     #[error("{0}")]

@@ -12,7 +12,7 @@ use crate::config::DidMethod;
 use crate::error::{IssuerError, RotationError, StoreError};
 use crate::issuer::Issuer;
 use crate::issuer::next_key;
-use crate::keystore::{KeyRecord, create_key};
+use crate::keystore::{FileSigner, KeyRecord, create_key};
 use crate::store::Write;
 use civitas_keys::signer::Signer;
 
@@ -89,6 +89,93 @@ impl Issuer {
         // Every list is re-signed with the new key in the background.
         inner.publisher.request_all(urls);
         Ok(record)
+    }
+
+    /// Follows the key history as another instance of a shared registry changed it (SPEC.md
+    /// §21.9): serves the new DID document, and signs with the new current key once this
+    /// instance can open it (a sealed key file copied into its `keys/`, or a key of the token it
+    /// shares); until then it refuses to issue rather than sign with a retired key.
+    pub(crate) async fn follow_keys(&self) -> Result<(), IssuerError> {
+        let inner = self.inner();
+        let store = inner.store.clone();
+        let stored = tokio::task::spawn_blocking(move || store.keys())
+            .await
+            .map_err(|e| IssuerError::Store(StoreError::WriterPanicked(e.to_string())))??;
+        let missing = inner.key_missing.read().map_or(true, |m| m.is_some());
+        if stored == self.keys() && !missing {
+            return Ok(());
+        }
+        let Some(current) = stored
+            .iter()
+            .rev()
+            .find(|k| k.valid_until.is_none())
+            .cloned()
+        else {
+            return Err(IssuerError::Store(StoreError::NoCurrentKey));
+        };
+        if let Ok(mut k) = inner.keys.write() {
+            *k = stored;
+        }
+        if self.signer().verification_method() == current.verification_method {
+            return Ok(());
+        }
+        let keys_dir = inner.config.keys_dir();
+        let passphrase = inner.passphrase.clone();
+        let token = inner.hsm.clone();
+        let key = current.clone();
+        let opened =
+            tokio::task::spawn_blocking(move || -> Result<Arc<dyn Signer>, IssuerError> {
+                if !key.file.is_empty() {
+                    return Ok(Arc::new(FileSigner::open(
+                        &keys_dir,
+                        &key,
+                        passphrase.as_bytes(),
+                    )?));
+                }
+                match (&token, &key.hsm_label) {
+                    (Some(token), Some(label)) => Ok(Arc::new(
+                        token
+                            .signer(label, key.algorithm)
+                            .map_err(IssuerError::Hsm)?
+                            .with_verification_method(&key.verification_method),
+                    )),
+                    _ => Err(IssuerError::Rotation(RotationError::ExternalSigner(
+                        key.verification_method.clone(),
+                    ))),
+                }
+            })
+            .await
+            .map_err(|e| IssuerError::Store(StoreError::WriterPanicked(e.to_string())))?;
+        match opened {
+            Ok(signer) => {
+                tracing::info!(key = %current.verification_method, "signing with the key another instance rotated to");
+                if let Ok(mut s) = inner.signer.write() {
+                    *s = signer;
+                }
+                if let Ok(mut m) = inner.key_missing.write() {
+                    *m = None;
+                }
+            }
+            Err(e) => {
+                let what = if current.file.is_empty() {
+                    format!(
+                        "the token's key {}",
+                        current.hsm_label.as_deref().unwrap_or("?")
+                    )
+                } else {
+                    format!("{} in its keys directory", current.file)
+                };
+                let reason = format!(
+                    "the signing key was rotated to {} by another instance, and this instance cannot open it ({e}): give it {what}, or restart it once it has",
+                    current.verification_method
+                );
+                tracing::warn!("{reason}");
+                if let Ok(mut m) = inner.key_missing.write() {
+                    *m = Some(reason);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Key `number` as a new sealed key file in the data directory.

@@ -69,7 +69,7 @@ pub fn router(issuer: Issuer) -> Router {
         .route("/audit", get(audit))
         .route("/audit/verify", get(audit_verify))
         .merge(super::oid4vci::routes())
-        .merge(super::console::routes())
+        .merge(super::console::routes(issuer.store().session_store()))
         .layer(axum::middleware::map_response(no_store))
         .merge(public)
         .fallback(not_found)

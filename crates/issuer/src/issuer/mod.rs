@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 use crate::audit::{AuditAction, AuditEntry, AuditEvent, BrokenLink, ChainReport, ChainVerifier};
 use crate::commit::{Committer, StatusAction};
 use crate::config::{DidMethod, IssuerConfig};
-use crate::error::{ConfigError, IssuerError};
+use crate::error::{ConfigError, IssuerError, UnavailableReason};
 use crate::keystore::{KeyRecord, did_document};
 use crate::locks::KeyedLocks;
 use crate::status::{Publisher, SigningContext, StatusBook};
@@ -109,6 +109,9 @@ pub(crate) struct Inner {
     pub(crate) committer: Committer,
     pub(crate) locks: Arc<KeyedLocks>,
     pub(crate) rotation: tokio::sync::Mutex<()>,
+    /// Why this instance cannot issue now: the key history's current key, rotated by another
+    /// instance of a shared registry, is not one it can open (SPEC.md §21.9).
+    pub(crate) key_missing: RwLock<Option<String>>,
     pub(crate) exchange: oid4vci::Exchange,
     pub(crate) tokens: status_token::TokenCache,
     /// The PKCS#11 token holding the signing keys, when the configuration names one.
@@ -223,6 +226,17 @@ impl Issuer {
     /// The passphrase that opens the key files (crate-internal: older keys are opened on demand).
     pub(crate) fn passphrase(&self) -> &str {
         &self.inner.passphrase
+    }
+
+    /// The signer of new credentials: the current signer, unless the key history's current
+    /// key was rotated by another instance and this one cannot open it (then 503).
+    pub(crate) fn issuing_signer(&self) -> Result<Arc<dyn Signer>, IssuerError> {
+        match self.inner.key_missing.read().as_deref() {
+            Ok(Some(reason)) => Err(IssuerError::Unavailable(UnavailableReason::KeyNotHeld(
+                reason.clone(),
+            ))),
+            _ => Ok(self.signer()),
+        }
     }
 
     /// The current signer.
@@ -492,6 +506,8 @@ async fn shared_publish_task(
     let mut mark = 0;
     let mut leading = false;
     let mut next_try = tokio::time::Instant::now();
+    // a failure is logged when it starts and when it ends, not every round
+    let mut failing = Failing::default();
     loop {
         tokio::select! {
             () = publisher.wait() => {}
@@ -503,22 +519,36 @@ async fn shared_publish_task(
         let Some(strong) = inner.upgrade() else {
             return;
         };
-        let ctx = strong.signing_context();
-        let book = strong.book.clone();
-        let store = strong.store.clone();
-        drop(strong);
-        match publisher.follow(mark, &book, store.as_ref()) {
-            Ok(next) => mark = next,
-            Err(e) => tracing::warn!(error = %e, "reading published status lists failed"),
-        }
+        let issuer = Issuer { inner: strong };
+        let store = issuer.inner.store.clone();
+        let book = issuer.inner.book.clone();
+        failing.note(
+            "reading published status lists",
+            publisher
+                .follow(mark, &book, store.as_ref())
+                .map(|next| mark = next),
+        );
         let now = tokio::time::Instant::now();
-        if leading || now >= next_try {
+        let due = now >= next_try;
+        if due {
             next_try = now + crate::status::LEAD_RETRY;
+            failing.note("reading the key history", issuer.follow_keys().await);
+        }
+        // an instance that cannot sign with the current key leaves publishing to the others
+        let can_sign = issuer.issuing_signer().is_ok();
+        if leading || (can_sign && due) {
             let was = leading;
-            leading = store.lead_publishing().unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "the publisher lease cannot be checked");
-                false
-            });
+            leading = match store.lead_publishing() {
+                Ok(held) => held,
+                Err(e) => {
+                    failing.note("checking the publisher lease", Err(e));
+                    false
+                }
+            };
+            if leading && !can_sign {
+                failing.note("giving the publisher lease up", store.release_publishing());
+                leading = false;
+            }
             if leading != was {
                 publisher.set_leading(leading);
                 tracing::info!(leading, "publisher lease");
@@ -528,8 +558,33 @@ async fn shared_publish_task(
             publisher.drop_pending();
             continue;
         }
-        if let Err(e) = publisher.lead_round(&book, store.as_ref(), &ctx).await {
-            tracing::warn!(error = %e, "publishing status lists failed; trying again");
+        let ctx = issuer.inner.signing_context();
+        drop(issuer);
+        failing.note(
+            "publishing status lists",
+            publisher.lead_round(&book, store.as_ref(), &ctx).await,
+        );
+    }
+}
+
+/// The failures of the shared publisher's steps going on now, by step: each is logged when it
+/// starts and when it ends.
+#[derive(Default)]
+struct Failing(std::collections::BTreeSet<&'static str>);
+
+impl Failing {
+    fn note(&mut self, step: &'static str, outcome: Result<(), IssuerError>) {
+        match outcome {
+            Ok(()) => {
+                if self.0.remove(step) {
+                    tracing::info!(step, "works again");
+                }
+            }
+            Err(e) => {
+                if self.0.insert(step) {
+                    tracing::warn!(step, error = %e, "failed; trying again");
+                }
+            }
         }
     }
 }

@@ -250,6 +250,7 @@ impl IssuerBuilder {
             committer,
             locks: Arc::new(KeyedLocks::default()),
             rotation: tokio::sync::Mutex::new(()),
+            key_missing: RwLock::new(None),
             exchange: super::oid4vci::Exchange::new(&config, store.exchange_store()),
             tokens: Default::default(),
             hsm: hsm_token,

@@ -269,7 +269,15 @@ impl Issuer {
     ) {
         let inner = &self.inner;
         let now = now_secs();
-        let signer: Arc<dyn Signer> = self.signer();
+        let signer: Arc<dyn Signer> = match self.issuing_signer() {
+            Ok(signer) => signer,
+            Err(e) => {
+                for (i, _, _) in &todo {
+                    results[*i] = Some(Err(e.for_group()));
+                }
+                return;
+            }
+        };
         let method = signer.verification_method().to_owned();
         let jobs: Vec<SignJob> = todo
             .into_iter()

@@ -89,7 +89,7 @@ impl Issuer {
             uri,
         });
         options.selectively_disclosable = disclosable_paths(&kind);
-        let signer = self.signer();
+        let signer = self.issuing_signer()?;
         let issued = issue(&claims, &options, signer.as_ref())
             .await
             .map_err(sd_error)?;

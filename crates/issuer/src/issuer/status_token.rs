@@ -95,7 +95,7 @@ impl Issuer {
         }
         let now = Utc::now().timestamp();
         let ttl = self.config().status_list_ttl.as_secs();
-        let signer = self.signer();
+        let signer = self.issuing_signer()?;
         let body =
             status_list::sign_status_list_token(&list, &url, now, None, Some(ttl), signer.as_ref())
                 .await

@@ -20,6 +20,7 @@ mod copy;
 mod exchange;
 mod location;
 mod postgres;
+mod sessions;
 mod sled_exchange;
 mod sled_store;
 
@@ -28,6 +29,7 @@ pub use exchange::{ExchangeStore, MemoryExchangeStore, StoredOffer};
 pub(crate) use location::remember;
 pub use location::{PASSWORD_ENV, StoreLocation, parse_store_file, recall, redact, store_file};
 pub use postgres::PgStore;
+pub use sessions::{SessionStore, StoredSession};
 pub use sled_store::SledStore;
 
 use std::sync::Arc;
@@ -378,6 +380,11 @@ pub trait RegistryStore: Send + Sync {
         Ok(true)
     }
 
+    /// Gives the publisher lease up (an instance that cannot sign with the current key).
+    fn release_publishing(&self) -> Result<(), IssuerError> {
+        Ok(())
+    }
+
     /// The lists whose stored version is ahead of the published one (what the publisher of a
     /// shared store signs next).
     fn unpublished_lists(&self) -> Result<Vec<String>, IssuerError> {
@@ -400,6 +407,12 @@ pub trait RegistryStore: Send + Sync {
             found.extend(page.into_iter().filter(|r| r.sd_jwt));
         }
         Ok(found)
+    }
+
+    /// Where the console keeps its sessions when every instance must know them (a shared
+    /// registry); `None`: in the console's memory.
+    fn session_store(&self) -> Option<Arc<dyn SessionStore>> {
+        None
     }
 
     /// Where OpenID4VCI's pre-authorized codes, access tokens, nonces and offers by reference

@@ -671,3 +671,40 @@ async fn console_finds_issues_prints_revokes_and_shows_the_audit_chain() {
 
     server.stop().await;
 }
+
+/// Behind a load balancer a clerk's requests reach any instance of an issuer sharing its
+/// PostgreSQL registry: a session opened at one is known at the other, and signing out at one
+/// ends it at both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_session_opened_at_one_instance_works_at_another() {
+    let Some(pg) = civitas_testkit::postgres::PgServer::shared() else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let (servers, token) = crate::instances::start_instances(&pg.database(), 2, root.path()).await;
+    let mut b = Browser::new(&servers[0], &root.path().join("instance-1"));
+    let signed_in = b.sign_in(&token).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let session = b.cookies.get("civitas_console").cloned().unwrap();
+    // the next request reaches the other instance
+    b.base = servers[1].base.clone();
+    let page = b.get("/console").await;
+    assert_eq!(page.status, 200, "{:?}", page.location);
+    let csrf = csrf_of(&page.body);
+    let out = b.post("/console/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert!(!b.cookies.contains_key("civitas_console"));
+    // the first instance no longer knows it either
+    b.base = servers[0].base.clone();
+    b.cookies.insert("civitas_console".to_owned(), session);
+    let page = b.get("/console").await;
+    assert_eq!(page.status, 303);
+    assert!(
+        page.location
+            .as_deref()
+            .unwrap()
+            .contains("/console/sign-in"),
+        "{:?}",
+        page.location
+    );
+}

@@ -300,3 +300,91 @@ async fn one_source_record_at_two_instances_is_issued_once() {
     let records = all_records(&servers[0]);
     assert_eq!(records.len(), 10, "one credential per source record");
 }
+
+/// A key rotated at one instance is followed by the other: it serves the new DID document at
+/// once, refuses to issue while it cannot open the new key (503, naming the key file), and
+/// signs with it once the sealed key file is in its keys directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_rotated_at_one_instance_is_followed_by_the_others() {
+    let Some(pg) = PgServer::shared() else { return };
+    let url = pg.database();
+    let root = tempfile::tempdir().unwrap();
+    let (servers, token) = start_instances(&url, 2, root.path()).await;
+    let r = servers[0]
+        .client
+        .post(servers[0].url("/keys/rotate"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let rotated: Value = r.json().await.unwrap();
+    let method = rotated["key"]["verificationMethod"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{rotated}"))
+        .to_owned();
+    let issue_at_second = || async {
+        let r = servers[1]
+            .client
+            .post(servers[1].url("/birth-certificates"))
+            .bearer_auth(&token)
+            .json(&common::birth_body(&format!(
+                "after-rotation-{}",
+                rand_suffix()
+            )))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap())
+    };
+    // the second instance serves the new key within LEAD_RETRY and will not sign with the old
+    let started = Instant::now();
+    loop {
+        let doc: Value = servers[1]
+            .client
+            .get(servers[1].url("/.well-known/did.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if doc.to_string().contains(&method) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "{doc}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, body) = issue_at_second().await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("key-2.json"),
+        "{body}"
+    );
+    // the sealed key file copied: it signs with the new key
+    std::fs::copy(
+        root.path().join("instance-1/keys/key-2.json"),
+        root.path().join("instance-2/keys/key-2.json"),
+    )
+    .unwrap();
+    let started = Instant::now();
+    loop {
+        let (status, body) = issue_at_second().await;
+        if status == 201 {
+            let proof = &body["verifiableCredential"]["proof"]["verificationMethod"];
+            assert_eq!(proof.as_str(), Some(method.as_str()), "{body}");
+            break;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}

@@ -47,9 +47,9 @@ use session::Sessions;
 
 type Shared = Arc<Issuer>;
 
-/// The console's routes, with their own session store (one per router: a server's sessions
-/// die with it).
-pub(crate) fn routes() -> Router<Shared> {
+/// The console's routes, with their session store: `store` (the registry's, when several
+/// instances share it), or one in memory per router (a server's sessions die with it).
+pub(crate) fn routes(store: Option<Arc<dyn crate::store::SessionStore>>) -> Router<Shared> {
     Router::new()
         .route("/console", get(records::search_page))
         .route("/console/search", post(records::search))
@@ -77,7 +77,7 @@ pub(crate) fn routes() -> Router<Shared> {
         .route("/console/sign-out", post(sign_in::sign_out))
         .layer(axum::extract::DefaultBodyLimit::max(form::MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(remember_language))
-        .layer(axum::Extension(Arc::new(Sessions::default())))
+        .layer(axum::Extension(Arc::new(Sessions::new(store))))
 }
 
 /// When a page is asked for with `?lang=` (the language link of every page), the answer also

@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::Utc;
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderValue;
@@ -21,6 +23,7 @@ use civitas_web::{Lang, Nav};
 use super::error::ConsoleError;
 use crate::issuer::Issuer;
 use crate::jcs::sha256_hex;
+use crate::store::{SessionStore, StoredSession};
 use crate::tokens::{Action, TokenRecord, random_secret};
 
 /// The session cookie's name.
@@ -30,55 +33,74 @@ pub(crate) const SESSION_LIFETIME: Duration = Duration::from_secs(30 * 60);
 /// Most sessions kept at once (expired ones are dropped first; beyond, the oldest).
 const MAX_SESSIONS: usize = 10_000;
 
-/// What the server keeps of a session.
-#[derive(Debug, Clone)]
-struct Session {
-    /// SHA-256 of the token signed in with (the registry's key for it).
-    token_hash: String,
-    /// The CSRF token every form of the session carries.
-    csrf: String,
-    /// When the session ends.
-    expires: Instant,
+/// The sessions of one console, by SHA-256 (hex) of their id: in the registry when several
+/// instances share it (any of them may receive the clerk's next request), else in memory.
+pub(crate) struct Sessions {
+    store: Option<Arc<dyn SessionStore>>,
+    map: Mutex<HashMap<String, StoredSession>>,
 }
 
-/// The sessions of one console, by SHA-256 (hex) of their id.
-#[derive(Debug, Default)]
-pub(crate) struct Sessions {
-    map: Mutex<HashMap<String, Session>>,
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("in_registry", &self.store.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sessions {
+    /// Sessions kept in `store`, or in memory.
+    pub(crate) fn new(store: Option<Arc<dyn SessionStore>>) -> Self {
+        Self {
+            store,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Opens a session for `token`; returns the session id (for the cookie only).
     pub(crate) fn open(&self, token: &TokenRecord) -> Result<String, ConsoleError> {
         let id = random_secret(32);
-        let session = Session {
+        let now = Utc::now();
+        let session = StoredSession {
             token_hash: token.hash.clone(),
             csrf: random_secret(32),
-            expires: Instant::now() + SESSION_LIFETIME,
+            expires_at: now + SESSION_LIFETIME,
         };
+        let key = sha256_hex(id.as_bytes());
+        if let Some(store) = &self.store {
+            store.put_session(&key, &session)?;
+            return Ok(id);
+        }
         let mut map = self.map.lock().map_err(|_| ConsoleError::SessionStore)?;
-        let now = Instant::now();
-        map.retain(|_, s| s.expires > now);
+        map.retain(|_, s| s.expires_at > now);
         if map.len() >= MAX_SESSIONS
             && let Some(oldest) = map
                 .iter()
-                .min_by_key(|(_, s)| s.expires)
+                .min_by_key(|(_, s)| s.expires_at)
                 .map(|(k, _)| k.clone())
         {
             map.remove(&oldest);
         }
-        map.insert(sha256_hex(id.as_bytes()), session);
+        map.insert(key, session);
         Ok(id)
     }
 
     /// The live session of id `id`.
-    fn get(&self, id: &str) -> Result<Option<Session>, ConsoleError> {
+    fn get(&self, id: &str) -> Result<Option<StoredSession>, ConsoleError> {
         let key = sha256_hex(id.as_bytes());
-        let mut map = self.map.lock().map_err(|_| ConsoleError::SessionStore)?;
-        match map.get(&key) {
-            Some(s) if s.expires > Instant::now() => Ok(Some(s.clone())),
+        let found = match &self.store {
+            Some(store) => store.session(&key)?,
+            None => self
+                .map
+                .lock()
+                .map_err(|_| ConsoleError::SessionStore)?
+                .get(&key)
+                .cloned(),
+        };
+        match found {
+            Some(s) if s.expires_at > Utc::now() => Ok(Some(s)),
             Some(_) => {
-                map.remove(&key);
+                self.close(id)?;
                 Ok(None)
             }
             None => Ok(None),
@@ -88,10 +110,15 @@ impl Sessions {
     /// Ends the session of id `id`.
     pub(crate) fn close(&self, id: &str) -> Result<(), ConsoleError> {
         let key = sha256_hex(id.as_bytes());
-        self.map
-            .lock()
-            .map_err(|_| ConsoleError::SessionStore)?
-            .remove(&key);
+        match &self.store {
+            Some(store) => store.remove_session(&key)?,
+            None => {
+                self.map
+                    .lock()
+                    .map_err(|_| ConsoleError::SessionStore)?
+                    .remove(&key);
+            }
+        }
         Ok(())
     }
 }

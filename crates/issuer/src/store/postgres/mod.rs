@@ -33,6 +33,7 @@ mod batch;
 mod bridge;
 mod exchange;
 mod queries;
+mod sessions;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -298,6 +299,22 @@ impl Shared {
             .map_err(|e| db_error(op, e))?
             .get(0);
         Ok(*held)
+    }
+
+    /// Gives the publisher lease up, if this instance holds it.
+    async fn release(&self) -> Result<(), IssuerError> {
+        let mut slot = self.lease.lock().await;
+        if let Some((client, held)) = slot.as_mut()
+            && *held
+            && !client.is_closed()
+        {
+            client
+                .query_one("SELECT pg_advisory_unlock($1)", &[&PUBLISHER_LOCK])
+                .await
+                .map_err(|e| db_error("giving the publisher lease up", e))?;
+            *held = false;
+        }
+        Ok(())
     }
 
     /// The reader connection, opened when there is none.
@@ -651,6 +668,13 @@ impl RegistryStore for PgStore {
             })
     }
 
+    fn release_publishing(&self) -> Result<(), IssuerError> {
+        self.db
+            .call("giving the publisher lease up", |shared| async move {
+                shared.release().await
+            })
+    }
+
     fn unpublished_lists(&self) -> Result<Vec<String>, IssuerError> {
         Ok(self
             .db
@@ -745,6 +769,12 @@ impl RegistryStore for PgStore {
 
     fn tokens(&self) -> Result<Vec<TokenRecord>, IssuerError> {
         self.db.values("token", Q::Tokens, params![])
+    }
+
+    fn session_store(&self) -> Option<Arc<dyn super::SessionStore>> {
+        Some(Arc::new(sessions::PgSessions {
+            db: self.db.clone(),
+        }))
     }
 
     fn exchange_store(&self) -> Arc<dyn super::ExchangeStore> {

@@ -56,11 +56,15 @@ pub(super) enum Q {
     TakeNonce,
     PutOffer,
     Offer,
+    PutSession,
+    Session,
+    RemoveSession,
+    PurgeSessions,
 }
 
 impl Q {
     /// Every statement, in the order of [`Prepared`]'s array.
-    pub(super) const ALL: [Q; 49] = [
+    pub(super) const ALL: [Q; 53] = [
         Q::PutMeta,
         Q::ChainHead,
         Q::PutChain,
@@ -110,6 +114,10 @@ impl Q {
         Q::TakeNonce,
         Q::PutOffer,
         Q::Offer,
+        Q::PutSession,
+        Q::Session,
+        Q::RemoveSession,
+        Q::PurgeSessions,
     ];
 
     /// Its SQL.
@@ -273,6 +281,13 @@ impl Q {
                  ON CONFLICT (hash) DO NOTHING"
             }
             Q::Offer => "SELECT offer FROM civitas_oid4vci_offers WHERE hash = $1",
+            Q::PutSession => {
+                "INSERT INTO civitas_console_sessions (hash, session, expires_at) \
+                 VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING"
+            }
+            Q::Session => "SELECT session FROM civitas_console_sessions WHERE hash = $1",
+            Q::RemoveSession => "DELETE FROM civitas_console_sessions WHERE hash = $1",
+            Q::PurgeSessions => "DELETE FROM civitas_console_sessions WHERE expires_at <= $1",
         }
     }
 }

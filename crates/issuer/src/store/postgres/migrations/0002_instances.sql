@@ -38,3 +38,12 @@ CREATE INDEX civitas_published_lists_mark ON civitas_published_lists (mark);
 -- Allocator leases are taken by compare-and-swap on the generation.
 ALTER TABLE civitas_allocators ADD COLUMN generation bigint NOT NULL DEFAULT 0;
 UPDATE civitas_allocators SET generation = (state::jsonb ->> 'generation')::bigint;
+
+-- Console sessions (SPEC.md §20.2), so that every instance knows the sessions of the others:
+-- under the SHA-256 of the session id.
+CREATE TABLE civitas_console_sessions (
+    hash       text PRIMARY KEY,
+    session    text NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX civitas_console_sessions_expires_at ON civitas_console_sessions (expires_at);
