@@ -183,28 +183,22 @@ impl IssuerBuilder {
             store.sd_jwt_copies()?
         } else {
             let mut sd_jwt_copies = Vec::new();
-            let mut after: Option<String> = None;
-            loop {
-                let page = store.credentials(after.as_deref(), 10_000)?;
-                let Some(last) = page.last() else { break };
-                after = Some(last.id.clone());
-                for r in page {
-                    used.entry(StatusPurpose::Revocation)
+            crate::store::each_credential(store.as_ref(), |r| {
+                used.entry(StatusPurpose::Revocation)
+                    .or_default()
+                    .push((r.revocation.list_number, r.revocation.index));
+                used.entry(StatusPurpose::Suspension)
+                    .or_default()
+                    .push((r.suspension.list_number, r.suspension.index));
+                if let Some(m) = &r.message {
+                    used.entry(StatusPurpose::Message)
                         .or_default()
-                        .push((r.revocation.list_number, r.revocation.index));
-                    used.entry(StatusPurpose::Suspension)
-                        .or_default()
-                        .push((r.suspension.list_number, r.suspension.index));
-                    if let Some(m) = &r.message {
-                        used.entry(StatusPurpose::Message)
-                            .or_default()
-                            .push((m.list_number, m.index));
-                    }
-                    if r.sd_jwt {
-                        sd_jwt_copies.push(r);
-                    }
+                        .push((m.list_number, m.index));
                 }
-            }
+                if r.sd_jwt {
+                    sd_jwt_copies.push(r);
+                }
+            })?;
             sd_jwt_copies
         };
         let mut configs: Vec<_> = crate::status::PURPOSES

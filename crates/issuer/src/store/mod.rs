@@ -272,6 +272,31 @@ pub fn open_store(
     })
 }
 
+/// Reads every credential record of `store`, in id order, a page at a time.
+fn each_credential_page<S: RegistryStore + ?Sized>(
+    store: &S,
+    mut page_read: impl FnMut(Vec<CredentialRecord>),
+) -> Result<(), IssuerError> {
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.credentials(after.as_deref(), 10_000)?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = Some(last.id.clone());
+        page_read(page);
+    }
+}
+
+/// Hands every credential record of `store` to `each`, in id order (O(credentials): for
+/// tools, tests and an exclusive store's opening, not for requests).
+pub fn each_credential(
+    store: &dyn RegistryStore,
+    mut each: impl FnMut(CredentialRecord),
+) -> Result<(), IssuerError> {
+    each_credential_page(store, |page| page.into_iter().for_each(&mut each))
+}
+
 /// The issuer's durable state.
 pub trait RegistryStore: Send + Sync {
     /// Applies `batch` atomically (not yet durable: see [`flush`](Self::flush)).
@@ -399,13 +424,9 @@ pub trait RegistryStore: Send + Sync {
     /// The records of holder-bound copies issued as SD-JWT VCs.
     fn sd_jwt_copies(&self) -> Result<Vec<CredentialRecord>, IssuerError> {
         let mut found = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.credentials(after.as_deref(), 10_000)?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id.clone());
-            found.extend(page.into_iter().filter(|r| r.sd_jwt));
-        }
+        each_credential_page(self, |page| {
+            found.extend(page.into_iter().filter(|r| r.sd_jwt))
+        })?;
         Ok(found)
     }
 

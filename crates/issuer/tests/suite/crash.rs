@@ -140,29 +140,12 @@ async fn kill_mid_batch(store: Option<String>) {
             token.clone(),
             received.clone(),
         );
+        let url = format!("{base}/credentials/batch");
         clients.push(tokio::spawn(async move {
-            let mut n = c * 1_000_000;
-            loop {
-                let items: Vec<_> = (n..n + 40).map(birth_item).collect();
-                n += 40;
-                let Ok(r) = client
-                    .post(format!("{base}/credentials/batch"))
-                    .bearer_auth(&token)
-                    .json(&json!({"items": items}))
-                    .send()
-                    .await
-                else {
-                    return;
-                };
-                let Ok(body) = r.json::<serde_json::Value>().await else {
-                    return;
-                };
-                for x in body["results"].as_array().into_iter().flatten() {
-                    if let Some(id) = x["credentialId"].as_str() {
-                        received.lock().unwrap().push(id.to_owned());
-                    }
-                }
-            }
+            issue_batches(&client, &url, &token, c * 1_000_000, None, |id| {
+                received.lock().unwrap().push(id);
+            })
+            .await;
         }));
     }
     {
@@ -238,14 +221,7 @@ async fn kill_mid_batch(store: Option<String>) {
             "{id}: acknowledged revocation lost"
         );
     }
-    let mut records = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = issuer.credentials(after.as_deref(), 1000).unwrap();
-        let Some(last) = page.last() else { break };
-        after = Some(last.id.clone());
-        records.extend(page);
-    }
+    let records = crate::instances::all_records(&issuer);
     assert_eq!(records.len() as u64, issuer.credential_count().unwrap());
     let rev: HashSet<_> = records
         .iter()
@@ -288,6 +264,40 @@ async fn kill_mid_batch(store: Option<String>) {
         revoked.len(),
         records.len()
     );
+}
+
+/// Posts batches of 40 births to `url` (numbered from `first`) until a request fails or `stop`
+/// is set, handing every credential id received to `received`.
+async fn issue_batches(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    first: usize,
+    stop: Option<&std::sync::atomic::AtomicBool>,
+    mut received: impl FnMut(String),
+) {
+    let mut n = first;
+    while !stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
+        let items: Vec<_> = (n..n + 40).map(birth_item).collect();
+        n += 40;
+        let Ok(r) = client
+            .post(url)
+            .bearer_auth(token)
+            .json(&json!({"items": items}))
+            .send()
+            .await
+        else {
+            return;
+        };
+        let Ok(body) = r.json::<serde_json::Value>().await else {
+            return;
+        };
+        for x in body["results"].as_array().into_iter().flatten() {
+            if let Some(id) = x["credentialId"].as_str() {
+                received(id.to_owned());
+            }
+        }
+    }
 }
 
 fn free_port() -> u16 {
@@ -361,28 +371,10 @@ async fn sigkill_of_the_publishing_instance_hands_publishing_over() {
             stop.clone(),
         );
         clients.push(tokio::spawn(async move {
-            let mut n = c * 1_000_000;
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                let items: Vec<_> = (n..n + 40).map(birth_item).collect();
-                n += 40;
-                let Ok(r) = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&json!({"items": items}))
-                    .send()
-                    .await
-                else {
-                    return;
-                };
-                let Ok(body) = r.json::<serde_json::Value>().await else {
-                    return;
-                };
-                for x in body["results"].as_array().into_iter().flatten() {
-                    if let Some(id) = x["credentialId"].as_str() {
-                        received.lock().unwrap().push((id.to_owned(), at));
-                    }
-                }
-            }
+            issue_batches(&client, &url, &token, c * 1_000_000, Some(&stop), |id| {
+                received.lock().unwrap().push((id, at));
+            })
+            .await;
         }));
     }
     let started = Instant::now();
@@ -422,22 +414,10 @@ async fn sigkill_of_the_publishing_instance_hands_publishing_over() {
         .unwrap();
     let list = record["record"]["revocation"]["list"].as_str().unwrap();
     let index = record["record"]["revocation"]["index"].as_u64().unwrap();
-    let path = &list[list.find("/status/").unwrap()..];
     loop {
-        let served = async {
-            let r = client
-                .get(format!("{}{path}", bases[survivor]))
-                .send()
-                .await
-                .ok()?;
-            let body: serde_json::Value = r.json().await.ok()?;
-            let encoded = body["credentialSubject"]["encodedList"].as_str()?;
-            civitas_status::bitstring::Bitstring::decode(encoded)
-                .ok()?
-                .get(index, civitas_status::StatusSize::ONE)
-                .ok()
-        };
-        if served.await == Some(1) {
+        let served =
+            crate::instances::served_entry_at(&client, &bases[survivor], list, index).await;
+        if served == Some(1) {
             break;
         }
         assert!(
@@ -465,14 +445,7 @@ async fn sigkill_of_the_publishing_instance_hands_publishing_over() {
     let mut config = common::config(&dirs[survivor], ports[survivor], DidMethod::Web);
     config.base_url = base.clone();
     let (issuer, _) = Issuer::open(config).await.unwrap();
-    let mut records = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = issuer.credentials(after.as_deref(), 1000).unwrap();
-        let Some(last) = page.last() else { break };
-        after = Some(last.id.clone());
-        records.extend(page);
-    }
+    let records = crate::instances::all_records(&issuer);
     crate::instances::check_registry(&records, &received);
     assert_eq!(records.len() as u64, issuer.credential_count().unwrap());
     let (victim_record, _) = issuer.credential(&victim).unwrap().unwrap();

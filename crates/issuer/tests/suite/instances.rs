@@ -13,8 +13,8 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use civitas_issuer::DidMethod;
 use civitas_issuer::store::{CredentialRecord, StoreLocation};
+use civitas_issuer::{DidMethod, Issuer};
 use civitas_status::StatusSize;
 use civitas_status::bitstring::Bitstring;
 use civitas_testkit::postgres::PgServer;
@@ -40,16 +40,9 @@ pub async fn start_instances(url: &str, n: usize, root: &Path) -> (Vec<TestServe
 }
 
 /// Every record in the registry.
-pub fn all_records(server: &TestServer) -> Vec<CredentialRecord> {
-    let store = server.issuer.store();
+pub fn all_records(issuer: &Issuer) -> Vec<CredentialRecord> {
     let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store.credentials(after.as_deref(), 1000).unwrap();
-        let Some(last) = page.last() else { break };
-        after = Some(last.id.clone());
-        out.extend(page);
-    }
+    civitas_issuer::store::each_credential(issuer.store().as_ref(), |r| out.push(r)).unwrap();
     out
 }
 
@@ -76,8 +69,18 @@ pub fn check_registry(records: &[CredentialRecord], acknowledged: &[String]) {
 /// The value of entry `index` in the list at `list_url` as `server` serves it (None while it
 /// serves none).
 pub async fn served_entry(server: &TestServer, list_url: &str, index: u64) -> Option<u8> {
+    served_entry_at(&server.client, &server.base, list_url, index).await
+}
+
+/// The value of entry `index` in the list at `list_url` as the instance at `base` serves it.
+pub async fn served_entry_at(
+    client: &reqwest::Client,
+    base: &str,
+    list_url: &str,
+    index: u64,
+) -> Option<u8> {
     let path = &list_url[list_url.find("/status/")?..];
-    let r = server.client.get(server.url(path)).send().await.ok()?;
+    let r = client.get(format!("{base}{path}")).send().await.ok()?;
     if !r.status().is_success() {
         return None;
     }
@@ -193,7 +196,7 @@ async fn instances_issue_concurrently(n: usize) {
             acknowledged.len() as u64
         );
     }
-    let records = all_records(&servers[0]);
+    let records = all_records(&servers[0].issuer);
     assert_eq!(records.len(), acknowledged.len());
     check_registry(&records, &acknowledged);
     // one chain: every issuance once, linked across instances
@@ -297,7 +300,7 @@ async fn one_source_record_at_two_instances_is_issued_once() {
             .unwrap();
         assert_eq!(indexed.iter().collect::<HashSet<_>>().len(), 1);
     }
-    let records = all_records(&servers[0]);
+    let records = all_records(&servers[0].issuer);
     assert_eq!(records.len(), 10, "one credential per source record");
 }
 
