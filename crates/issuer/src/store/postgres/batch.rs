@@ -10,9 +10,10 @@
 //! revision, the source index entry, as they were read).
 //!
 //! Several instances write one database (SPEC.md §21.9), so a batch is applied against what
-//! the transaction reads, not what the instance remembers: audit entries are linked after the
-//! chain's head, status entries set in the lists as stored, new records and index entries
-//! inserted only where none exist, changed ones updated only from what they were read as.
+//! the transaction reads, not what the instance remembers: status entries set in the lists as
+//! stored, new records and index entries inserted only where none exist, changed ones updated
+//! only from what they were read as; then, holding the chain's head, the audit entries linked
+//! after it and the count.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -24,7 +25,7 @@ use civitas_status::StatusList;
 
 use super::queries::Q;
 use super::{CREDENTIAL_COUNT, bigint, json};
-use crate::audit::ChainHead;
+use crate::audit::{AuditEntry, ChainHead};
 use crate::error::{IssuerError, StoreError};
 use crate::store::{Write, WriteBatch};
 
@@ -83,11 +84,24 @@ struct Tables {
     replaces: HashMap<String, Option<String>>,
     versions: Rows<String, String>,
     lists: Rows<String, (String, i64)>,
-    audit: Rows<i64, String>,
     keys: Rows<i64, String>,
     tokens: Rows<String, String>,
+}
+
+/// What a batch writes once it holds the chain's head ([`Plan::chained`]): its audit entries
+/// (linked then), and the credential count.
+#[derive(Default)]
+pub(super) struct Chained {
+    audit: Vec<AuditEntry>,
     count: Option<i64>,
     issued: i64,
+}
+
+/// The statements of a batch: those that need no order between instances, then what is
+/// written under the chain's head.
+pub(super) struct Plan {
+    pub(super) steps: Vec<Step>,
+    pub(super) chained: Chained,
 }
 
 /// One statement of a batch, and for a compare-and-swap the number of rows it must change
@@ -153,15 +167,15 @@ pub(super) fn entry_lists(batch: &WriteBatch) -> Vec<String> {
     urls
 }
 
-/// The statements that apply `batch`, in one transaction: its audit entries linked after
-/// `head` (which moves), its status entries set in `lists` (read in the transaction), its
-/// record and source index changes guarded by what they were decided on.
+/// The statements that apply `batch`, in one transaction: its status entries set in `lists`
+/// (read in the transaction), its record and source index changes guarded by what they were
+/// decided on; its audit entries and count are kept for [`Chained::steps`].
 pub(super) fn statements(
     batch: WriteBatch,
-    head: &mut ChainHead,
     mut lists: HashMap<String, StatusList>,
-) -> Result<Vec<Step>, IssuerError> {
+) -> Result<Plan, IssuerError> {
     let mut t = Tables::default();
+    let mut c = Chained::default();
     let mut changed_lists = Vec::new();
     for write in batch.writes {
         match write {
@@ -200,18 +214,15 @@ pub(super) fn statements(
                 list.set(index, value)?;
                 changed_lists.push(url);
             }
-            Write::Audit(e) => {
-                let e = head.relink(e);
-                t.audit.put(bigint("audit seq", e.seq)?, json(&e)?)
-            }
+            Write::Audit(e) => c.audit.push(e),
             Write::Key(k) => t.keys.put(i64::from(k.number), json(&k)?),
             Write::Token(tok) => t.tokens.put(tok.hash.clone(), json(&tok)?),
             Write::CredentialCount(n) => {
-                t.count = Some(bigint("credential count", n)?);
-                t.issued = 0;
+                c.count = Some(bigint("credential count", n)?);
+                c.issued = 0;
             }
             Write::CredentialsIssued(n) => {
-                t.issued = t
+                c.issued = c
                     .issued
                     .checked_add(bigint("credentials issued", n)?)
                     .ok_or_else(|| {
@@ -239,24 +250,41 @@ pub(super) fn statements(
         let (texts, versions): (Vec<String>, Vec<i64>) = rows.into_iter().unzip();
         out.push(Step::new(Q::PutStatusLists, params![urls, texts, versions]));
     }
-    pairs(&mut out, Q::PutAuditEntries, t.audit);
     pairs(&mut out, Q::PutKeys, t.keys);
     pairs(&mut out, Q::PutTokens, t.tokens);
-    if let Some(n) = t.count {
-        out.push(Step::new(
-            Q::PutCounter,
-            params![CREDENTIAL_COUNT.to_owned(), n],
-        ));
+    Ok(Plan {
+        steps: out,
+        chained: c,
+    })
+}
+
+impl Chained {
+    /// The statements written under the chain's head `head` (which moves): the audit entries
+    /// linked after it, the count, the new head.
+    pub(super) fn steps(self, head: &mut ChainHead) -> Result<Vec<Step>, IssuerError> {
+        let mut audit = Rows::default();
+        for e in self.audit {
+            let e = head.relink(e);
+            audit.put(bigint("audit seq", e.seq)?, json(&e)?);
+        }
+        let mut out = Vec::new();
+        pairs(&mut out, Q::PutAuditEntries, audit);
+        if let Some(n) = self.count {
+            out.push(Step::new(
+                Q::PutCounter,
+                params![CREDENTIAL_COUNT.to_owned(), n],
+            ));
+        }
+        if self.issued > 0 {
+            out.push(Step::new(
+                Q::AddCounter,
+                params![CREDENTIAL_COUNT.to_owned(), self.issued],
+            ));
+        }
+        let seq = bigint("audit seq", head.seq)?;
+        out.push(Step::new(Q::PutChain, params![seq, head.hash.clone()]));
+        Ok(out)
     }
-    if t.issued > 0 {
-        out.push(Step::new(
-            Q::AddCounter,
-            params![CREDENTIAL_COUNT.to_owned(), t.issued],
-        ));
-    }
-    let seq = bigint("audit seq", head.seq)?;
-    out.push(Step::new(Q::PutChain, params![seq, head.hash.clone()]));
-    Ok(out)
 }
 
 /// Records: a new one (revision 0 at its first write) added where none exists, a changed

@@ -161,6 +161,12 @@ fn db_error(op: &'static str, e: tokio_postgres::Error) -> IssuerError {
             code.starts_with("08") || code.starts_with("57P")
         });
     let text = format!("{op}: {}", describe(&e));
+    // two instances' transactions waiting on each other's rows (PostgreSQL ended one)
+    if e.code()
+        .is_some_and(|c| c.code() == "40P01" || c.code() == "40001")
+    {
+        return IssuerError::Unavailable(UnavailableReason::ConcurrentChange(text));
+    }
     if lost {
         IssuerError::Unavailable(UnavailableReason::Database(text))
     } else {
@@ -478,6 +484,42 @@ impl Db {
     }
 }
 
+/// Runs `steps` in `tx`, sent at once (pipelined) and executed in order; a guarded step that
+/// wrote fewer rows than it must means another instance wrote first: nothing is written
+/// (dropping the transaction rolls it back).
+async fn run_steps(
+    tx: &tokio_postgres::Transaction<'_>,
+    prepared: &Prepared,
+    steps: &[batch::Step],
+    op: &'static str,
+) -> Result<(), IssuerError> {
+    let runs = steps.iter().map(|step| {
+        let refs = refs(&step.params);
+        let statement = prepared.get(step.q);
+        async move {
+            if step.counted {
+                let row = tx.query_one(statement, &refs).await?;
+                Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+            } else {
+                tx.execute(statement, &refs).await
+            }
+        }
+    });
+    let changed = futures_util::future::try_join_all(runs)
+        .await
+        .map_err(|e| db_error(op, e))?;
+    for (step, rows) in steps.iter().zip(changed) {
+        if let Some((expected, what)) = step.expect
+            && rows != expected
+        {
+            return Err(IssuerError::Unavailable(
+                UnavailableReason::ConcurrentChange(what.to_owned()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl RegistryStore for PgStore {
     fn apply(&self, batch: WriteBatch) -> Result<(), IssuerError> {
         if batch.is_empty() {
@@ -493,7 +535,22 @@ impl RegistryStore for PgStore {
                 )));
             };
             let tx = client.transaction().await.map_err(|e| db_error(op, e))?;
-            // the chain's head first: every instance's transactions take their turn here
+            let mut lists = HashMap::new();
+            if !urls.is_empty() {
+                for row in tx
+                    .query(prepared.get(Q::ListsForUpdate), &[&urls])
+                    .await
+                    .map_err(|e| db_error(op, e))?
+                {
+                    let list: StatusList = parse("status list", &row.get::<_, String>(0))?;
+                    lists.insert(list.url().to_owned(), list);
+                }
+            }
+            let plan = batch::statements(batch, lists)?;
+            // what needs no order between instances first, in parallel with theirs
+            run_steps(&tx, prepared, &plan.steps, op).await?;
+            // then the chain's head: the instances' transactions take their turn here, each
+            // for its audit entries, count and commit only
             let row = tx
                 .query_one(prepared.get(Q::ChainHead), &[])
                 .await
@@ -507,45 +564,8 @@ impl RegistryStore for PgStore {
                 })?,
                 hash: row.get(1),
             };
-            let mut lists = HashMap::new();
-            if !urls.is_empty() {
-                for row in tx
-                    .query(prepared.get(Q::ListsForUpdate), &[&urls])
-                    .await
-                    .map_err(|e| db_error(op, e))?
-                {
-                    let list: StatusList = parse("status list", &row.get::<_, String>(0))?;
-                    lists.insert(list.url().to_owned(), list);
-                }
-            }
-            let steps = batch::statements(batch, &mut head, lists)?;
-            // one statement per table, sent at once (pipelined), executed in order
-            let runs = steps.iter().map(|step| {
-                let refs = refs(&step.params);
-                let statement = prepared.get(step.q);
-                let tx = &tx;
-                async move {
-                    if step.counted {
-                        let row = tx.query_one(statement, &refs).await?;
-                        Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
-                    } else {
-                        tx.execute(statement, &refs).await
-                    }
-                }
-            });
-            let changed = futures_util::future::try_join_all(runs)
-                .await
-                .map_err(|e| db_error(op, e))?;
-            for (step, rows) in steps.iter().zip(changed) {
-                if let Some((expected, what)) = step.expect
-                    && rows != expected
-                {
-                    // dropping the transaction rolls it back
-                    return Err(IssuerError::Unavailable(
-                        UnavailableReason::ConcurrentChange(what.to_owned()),
-                    ));
-                }
-            }
+            let chained = plan.chained.steps(&mut head)?;
+            run_steps(&tx, prepared, &chained, op).await?;
             tx.commit().await.map_err(|e| db_error(op, e))
         })
     }
