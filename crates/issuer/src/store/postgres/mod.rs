@@ -14,9 +14,9 @@
 //! is opened again on the next call; what fails meanwhile answers
 //! [`IssuerError::Unavailable`] (HTTP 503).
 //!
-//! Several issuer instances may use one database at once (SPEC.md §21.9): every transaction
-//! locks the audit chain's head first (one chain, and transactions that cannot deadlock),
-//! batches are applied against what the transaction reads ([`batch`]), allocator leases are
+//! Several issuer instances may use one database at once (SPEC.md §21.9): batches are applied
+//! against what the transaction reads ([`batch`]), each transaction ending with its audit
+//! entries and count under the audit chain's head (one chain), allocator leases are
 //! compare-and-swapped, and the instance whose session holds the publisher's advisory lock
 //! signs the lists whose stored version is ahead of the published one. PostgreSQL releases
 //! that lock when the session ends, a killed process included: another instance takes it on its

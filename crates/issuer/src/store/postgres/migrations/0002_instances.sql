@@ -1,8 +1,9 @@
 -- civitas registry schema, version 2: several issuer instances on one database (SPEC.md §21.9).
 
--- The audit chain's head. Every transaction that writes the registry locks this row first
--- (SELECT … FOR UPDATE): the transactions of all instances take their turn, the audit entries
--- of each are linked after the entries of the one before, and no two of them can deadlock.
+-- The audit chain's head. Every transaction that writes the registry locks this row (SELECT …
+-- FOR UPDATE) for its audit entries, count and commit, after its other writes: the
+-- transactions of all instances take their turn, and the audit entries of each are linked
+-- after the entries of the one before.
 CREATE TABLE civitas_chain (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     seq      bigint NOT NULL CHECK (seq >= 0),
