@@ -11,7 +11,7 @@
 //! ([`AllocatorState::recover`]), so even a store that lost the last lease write never hands out
 //! an index twice.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::error::{IssuerError, SigningError, StoreError, UnavailableReason};
 use crate::jcs::sha256_hex;
-use crate::store::{PublishedList, RegistryStore, StatusRef};
+use crate::store::{CredentialRecord, PublishedList, RegistryStore, StatusRef};
 
 /// The two purposes every credential carries.
 pub const PURPOSES: [StatusPurpose; 2] = [StatusPurpose::Revocation, StatusPurpose::Suspension];
@@ -45,6 +45,8 @@ pub struct StatusBook {
     /// The copies issued as SD-JWT VCs, by revocation list URL: their revocation index and
     /// their suspension entry (what a Token Status List of that revocation list says).
     sd_links: HashMap<String, Vec<(u64, StatusRef)>>,
+    /// The copies linked in `sd_links`, by id.
+    sd_linked: HashSet<String>,
 }
 
 /// What a Token Status List says, derived from one revocation list (SPEC.md §12.12).
@@ -124,16 +126,20 @@ impl StatusBook {
             allocators,
             lists,
             sd_links: HashMap::new(),
+            sd_linked: HashSet::new(),
         })
     }
 
-    /// Records that the copy whose entries are `revocation` and `suspension` was issued as an
-    /// SD-JWT VC: the Token Status List of its revocation list reports its suspension too.
-    pub fn link_sd_jwt(&mut self, revocation: &StatusRef, suspension: &StatusRef) {
+    /// Records that the copy `record` was issued as an SD-JWT VC: the Token Status List of its
+    /// revocation list reports its suspension too. (Once per copy.)
+    pub fn link_sd_jwt(&mut self, record: &CredentialRecord) {
+        if !self.sd_linked.insert(record.id.clone()) {
+            return;
+        }
         self.sd_links
-            .entry(revocation.list.clone())
+            .entry(record.revocation.list.clone())
             .or_default()
-            .push((revocation.index, suspension.clone()));
+            .push((record.revocation.index, record.suspension.clone()));
     }
 
     /// The Token Status List state of revocation list `url`: `0x01` where its bit is set,
@@ -274,6 +280,35 @@ pub const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 /// How often an instance of a shared store that does not publish tries to take the
 /// publisher lease: the longest a killed publisher's lists wait for another one.
 pub const LEAD_RETRY: Duration = Duration::from_secs(1);
+
+/// How far back an instance of a shared store looks for SD-JWT VC copies other instances
+/// issued, before the newest it has seen: a copy is recorded with the second it was signed in,
+/// and committed a moment later (a write that takes longer than the store's 10 s fails).
+pub const SD_JWT_OVERLAP: Duration = Duration::from_secs(15);
+
+/// Links in `book` the SD-JWT VC copies issued (by any instance) since `since`, less
+/// [`SD_JWT_OVERLAP`]; returns the time to ask from next. A Token Status List served by this
+/// instance then reports the suspension of copies other instances issued (SPEC.md §21.9).
+pub(crate) fn follow_sd_jwt_copies(
+    book: &Mutex<StatusBook>,
+    store: &dyn RegistryStore,
+    since: chrono::DateTime<Utc>,
+) -> Result<chrono::DateTime<Utc>, IssuerError> {
+    let from = chrono::TimeDelta::from_std(SD_JWT_OVERLAP)
+        .ok()
+        .and_then(|d| since.checked_sub_signed(d))
+        .unwrap_or(since);
+    let copies = store.sd_jwt_copies(Some(from))?;
+    let newest = copies.iter().map(|r| r.issued_at).max().unwrap_or(since);
+    if !copies.is_empty()
+        && let Ok(mut b) = book.lock()
+    {
+        for r in &copies {
+            b.link_sd_jwt(r);
+        }
+    }
+    Ok(newest.max(since))
+}
 
 /// How many times an allocation is tried when other instances keep taking the lease first.
 const LEASE_ATTEMPTS: u32 = 64;
@@ -520,12 +555,19 @@ impl Publisher {
             {
                 b.replace_list(list);
             }
-            if let Ok(mut map) = self.published.write() {
-                map.insert(published.url.clone(), Arc::new(published));
-            }
+            self.adopt(published);
+        }
+        Ok(mark)
+    }
+
+    /// Serves `published`, a list another instance published (or this one, seen again).
+    pub(crate) fn adopt(&self, published: PublishedList) -> Arc<PublishedList> {
+        let published = Arc::new(published);
+        if let Ok(mut map) = self.published.write() {
+            map.insert(published.url.clone(), published.clone());
         }
         self.round.send_modify(|r| *r += 1);
-        Ok(mark)
+        published
     }
 
     /// Signs `list` as it is now and publishes it.

@@ -283,9 +283,35 @@ impl Issuer {
         }
     }
 
-    /// The signed status list published at `url`.
+    /// The signed status list published at `url`. On a registry shared by several instances,
+    /// one this instance has not followed yet (published a moment ago by another) is read from
+    /// the registry.
     pub fn published_list(&self, url: &str) -> Option<Arc<PublishedList>> {
-        self.inner.publisher.get(url)
+        let inner = &self.inner;
+        inner.publisher.get(url).or_else(|| {
+            let stored = inner.store.shared().then(|| inner.store.published(url));
+            Some(inner.publisher.adopt(stored?.ok()??))
+        })
+    }
+
+    /// Makes sure the book holds the list at `url` when a registry shared by several instances
+    /// has it (another instance opened it a moment ago).
+    pub(crate) fn know_list(&self, url: &str) -> Result<(), IssuerError> {
+        let inner = &self.inner;
+        let known = inner
+            .book
+            .lock()
+            .map_err(|_| IssuerError::Unavailable(UnavailableReason::Poisoned("status book")))?
+            .list(url)
+            .is_some();
+        if !known
+            && inner.store.shared()
+            && let Some(list) = inner.store.status_list(url)?
+            && let Ok(mut book) = inner.book.lock()
+        {
+            book.replace_list(list);
+        }
+        Ok(())
     }
 
     /// The record of credential `id`, and its signed text.
@@ -504,6 +530,8 @@ async fn shared_publish_task(
     closed: Arc<AtomicBool>,
 ) {
     let mut mark = 0;
+    // the SD-JWT VC copies linked when the instance opened are those issued until now
+    let mut copies_since = chrono::Utc::now();
     let mut leading = false;
     let mut next_try = tokio::time::Instant::now();
     // a failure is logged when it starts and when it ends, not every round
@@ -533,6 +561,11 @@ async fn shared_publish_task(
         if due {
             next_try = now + crate::status::LEAD_RETRY;
             failing.note("reading the key history", issuer.follow_keys().await);
+            failing.note(
+                "reading the SD-JWT VC copies other instances issued",
+                crate::status::follow_sd_jwt_copies(&book, store.as_ref(), copies_since)
+                    .map(|next| copies_since = next),
+            );
         }
         // an instance that cannot sign with the current key leaves publishing to the others
         let can_sign = issuer.issuing_signer().is_ok();

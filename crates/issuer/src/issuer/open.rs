@@ -180,7 +180,7 @@ impl IssuerBuilder {
         // backed up whole (SPEC.md §21.8), so it is not scanned: opening stays O(lists).
         let mut used: HashMap<StatusPurpose, Vec<(u64, u64)>> = HashMap::new();
         let sd_jwt_copies = if store.shared() {
-            store.sd_jwt_copies()?
+            store.sd_jwt_copies(None)?
         } else {
             let mut sd_jwt_copies = Vec::new();
             crate::store::each_credential(store.as_ref(), |r| {
@@ -226,7 +226,7 @@ impl IssuerBuilder {
         }
         let mut book = StatusBook::load(store.as_ref(), configs, &used)?;
         for r in &sd_jwt_copies {
-            book.link_sd_jwt(&r.revocation, &r.suspension);
+            book.link_sd_jwt(r);
         }
         store.flush()?;
         let urls = book.urls();

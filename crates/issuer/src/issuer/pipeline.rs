@@ -330,7 +330,7 @@ impl Issuer {
                         && let Ok(mut book) = inner.book.lock()
                     {
                         // before the commit: a token list signed from now on knows the copy
-                        book.link_sd_jwt(&record.revocation, &record.suspension);
+                        book.link_sd_jwt(&record);
                     }
                     positions.push(job.i);
                     prepared.push(Prepared {

@@ -64,6 +64,7 @@ impl Issuer {
         let revocation = self.list_url(StatusPurpose::Revocation, number);
         let url = self.token_list_url(number);
         let cache = &self.inner().tokens;
+        self.know_list(&revocation)?;
         let state = {
             let book = self.inner().book.lock().map_err(|_| {
                 IssuerError::Unavailable(UnavailableReason::Poisoned("status book"))

@@ -421,12 +421,20 @@ pub trait RegistryStore: Send + Sync {
         Ok((Vec::new(), since))
     }
 
-    /// The records of holder-bound copies issued as SD-JWT VCs.
-    fn sd_jwt_copies(&self) -> Result<Vec<CredentialRecord>, IssuerError> {
+    /// The records of holder-bound copies issued as SD-JWT VCs, issued at `since` or later
+    /// (`None`: all), oldest first.
+    fn sd_jwt_copies(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<CredentialRecord>, IssuerError> {
         let mut found = Vec::new();
         each_credential_page(self, |page| {
-            found.extend(page.into_iter().filter(|r| r.sd_jwt))
+            found.extend(
+                page.into_iter()
+                    .filter(|r| r.sd_jwt && since.is_none_or(|t| r.issued_at >= t)),
+            );
         })?;
+        found.sort_by_key(|r| r.issued_at);
         Ok(found)
     }
 

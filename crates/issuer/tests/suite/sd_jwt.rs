@@ -206,3 +206,66 @@ async fn a_suspended_copy_shows_suspended_in_the_token_list_after_a_restart() {
     assert_eq!(r.status(), 404);
     server.stop().await;
 }
+
+/// Two instances of one issuer on a shared PostgreSQL registry: a copy issued as an SD-JWT VC at
+/// one, its record suspended there, and the Token Status List served by the other says
+/// suspended (it follows the copies other instances issue, SPEC.md §21.9).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_instance_token_list_shows_a_copy_it_did_not_issue_as_suspended() {
+    let Some(pg) = civitas_testkit::postgres::PgServer::shared() else {
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let (servers, _) = crate::instances::start_instances(&pg.database(), 2, root.path()).await;
+    let (original, flow) = Flow::birth(&servers[0], "SD-3").await;
+    let holder = KeyPair::generate(KeyAlgorithm::P256);
+    let token = flow.token().await;
+    let nonce = flow.nonce().await;
+    let (s, body) = flow
+        .credential(&token, &request(BIRTH_SD_JWT, &flow.proof(&holder, &nonce)))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let sd_jwt = body["credentials"][0]["credential"].as_str().unwrap();
+    let issuer_key = servers[0].issuer.signer().public_key();
+    let status = verify(
+        sd_jwt,
+        &issuer_key,
+        &VerifyOptions::new(Utc::now().timestamp()),
+    )
+    .unwrap()
+    .status
+    .unwrap();
+    servers[0]
+        .issuer
+        .suspend(&original, Some("under review"), "registrar")
+        .await
+        .unwrap();
+    // the other instance serves the same list, under the same URL's path
+    let path = &status.uri[status.uri.find("/status/token/").unwrap()..];
+    let started = std::time::Instant::now();
+    loop {
+        let r = servers[1]
+            .client
+            .get(servers[1].url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        let list =
+            verify_status_list_token(&body, &issuer_key, &status.uri, Utc::now().timestamp())
+                .unwrap();
+        if list.get(status.idx).unwrap() == 2 {
+            eprintln!(
+                "the other instance's token list said suspended {:?} after the suspension",
+                started.elapsed()
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the other instance does not show the copy suspended"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

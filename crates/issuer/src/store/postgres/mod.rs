@@ -718,8 +718,12 @@ impl RegistryStore for PgStore {
         Ok((lists, mark))
     }
 
-    fn sd_jwt_copies(&self) -> Result<Vec<CredentialRecord>, IssuerError> {
-        self.db.values("credential", Q::SdJwtCopies, params![])
+    fn sd_jwt_copies(
+        &self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<CredentialRecord>, IssuerError> {
+        let since = since.unwrap_or(chrono::DateTime::UNIX_EPOCH);
+        self.db.values("credential", Q::SdJwtCopies, params![since])
     }
 
     fn published(&self, url: &str) -> Result<Option<PublishedList>, IssuerError> {

@@ -242,7 +242,8 @@ impl Q {
             }
             Q::SdJwtCopies => {
                 "SELECT record FROM civitas_credentials \
-                 WHERE (record::jsonb ->> 'sdJwt') = 'true' ORDER BY id"
+                 WHERE (record::jsonb ->> 'sdJwt') = 'true' AND issued_at >= $1 \
+                 ORDER BY issued_at"
             }
             Q::Published => "SELECT list FROM civitas_published_lists WHERE url = $1",
             Q::Allocator => "SELECT state FROM civitas_allocators WHERE purpose = $1",

@@ -18,8 +18,9 @@ FROM civitas_audit;
 -- A record is changed only from the revision the change was decided on.
 ALTER TABLE civitas_credentials ADD COLUMN revision bigint NOT NULL DEFAULT 0;
 
--- The holder-bound copies issued as SD-JWT VCs, found without reading every record.
-CREATE INDEX civitas_credentials_sd_jwt ON civitas_credentials (id)
+-- The holder-bound copies issued as SD-JWT VCs, found without reading every record (when an
+-- instance opens, and those other instances issued since, every few moments).
+CREATE INDEX civitas_credentials_sd_jwt ON civitas_credentials (issued_at)
     WHERE (record::jsonb ->> 'sdJwt') = 'true';
 
 -- What the publisher compares: a list's version, and the version last published.
