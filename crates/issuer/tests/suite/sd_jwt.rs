@@ -27,6 +27,21 @@ async fn token_value(server: &TestServer, key: &PublicKey, uri: &str, idx: u64) 
     list.get(idx).unwrap()
 }
 
+/// Runs the OpenID4VCI flow for `flow`'s offer, the proof signed by `holder`: the SD-JWT VC
+/// copy, as issued.
+async fn sd_jwt_copy(flow: &Flow<'_>, holder: &KeyPair) -> String {
+    let token = flow.token().await;
+    let nonce = flow.nonce().await;
+    let (s, body) = flow
+        .credential(&token, &request(BIRTH_SD_JWT, &flow.proof(holder, &nonce)))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    body["credentials"][0]["credential"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_sd_jwt_vc_is_issued_bound_to_the_key_and_its_token_status_follows_the_record() {
     let dir = tempfile::tempdir().unwrap();
@@ -48,13 +63,7 @@ async fn an_sd_jwt_vc_is_issued_bound_to_the_key_and_its_token_status_follows_th
         "{ids}"
     );
     let holder = KeyPair::generate(KeyAlgorithm::Ed25519);
-    let token = flow.token().await;
-    let nonce = flow.nonce().await;
-    let (s, body) = flow
-        .credential(&token, &request(BIRTH_SD_JWT, &flow.proof(&holder, &nonce)))
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let sd_jwt = body["credentials"][0]["credential"].as_str().unwrap();
+    let sd_jwt = sd_jwt_copy(&flow, &holder).await;
     // the parents' national ids are only in disclosures, never in the signed payload
     let jwt = sd_jwt.split('~').next().unwrap();
     let payload = civitas_core::jwt::decode(jwt).unwrap().payload;
@@ -69,7 +78,7 @@ async fn an_sd_jwt_vc_is_issued_bound_to_the_key_and_its_token_status_follows_th
 
     let issuer_key = server.issuer.signer().public_key();
     let options = VerifyOptions::new(Utc::now().timestamp());
-    let verified = verify(sd_jwt, &issuer_key, &options).unwrap();
+    let verified = verify(&sd_jwt, &issuer_key, &options).unwrap();
     assert_eq!(verified.vct, "urn:civitas:type:BirthCertificate");
     assert_eq!(verified.iss.as_deref(), Some(server.issuer.did()));
     assert_eq!(
@@ -170,17 +179,7 @@ async fn a_suspended_copy_shows_suspended_in_the_token_list_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path(), DidMethod::Key).await;
     let (original, flow) = Flow::birth(&server, "SD-2").await;
-    let holder = KeyPair::generate(KeyAlgorithm::P256);
-    let token = flow.token().await;
-    let nonce = flow.nonce().await;
-    let (s, body) = flow
-        .credential(&token, &request(BIRTH_SD_JWT, &flow.proof(&holder, &nonce)))
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let sd_jwt = body["credentials"][0]["credential"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sd_jwt = sd_jwt_copy(&flow, &KeyPair::generate(KeyAlgorithm::P256)).await;
     let issuer_key = server.issuer.signer().public_key();
     let options = VerifyOptions::new(Utc::now().timestamp());
     let status = verify(&sd_jwt, &issuer_key, &options)
@@ -218,17 +217,10 @@ async fn another_instance_token_list_shows_a_copy_it_did_not_issue_as_suspended(
     let root = tempfile::tempdir().unwrap();
     let (servers, _) = crate::instances::start_instances(&pg.database(), 2, root.path()).await;
     let (original, flow) = Flow::birth(&servers[0], "SD-3").await;
-    let holder = KeyPair::generate(KeyAlgorithm::P256);
-    let token = flow.token().await;
-    let nonce = flow.nonce().await;
-    let (s, body) = flow
-        .credential(&token, &request(BIRTH_SD_JWT, &flow.proof(&holder, &nonce)))
-        .await;
-    assert_eq!(s, 200, "{body}");
-    let sd_jwt = body["credentials"][0]["credential"].as_str().unwrap();
+    let sd_jwt = sd_jwt_copy(&flow, &KeyPair::generate(KeyAlgorithm::P256)).await;
     let issuer_key = servers[0].issuer.signer().public_key();
     let status = verify(
-        sd_jwt,
+        &sd_jwt,
         &issuer_key,
         &VerifyOptions::new(Utc::now().timestamp()),
     )
