@@ -662,9 +662,13 @@ fn audit_action(action: StatusAction) -> AuditAction {
 }
 
 impl Task {
-    /// Reads the lists at `urls` from the store into the book again (best effort: a list
-    /// that cannot be read now is read before its next change anyway).
-    async fn reload_lists(&self, urls: Vec<String>) {
+    /// Reads the lists at `urls` from the store into the book again, and returns their
+    /// versions (best effort: a list that cannot be read now is read before its next change
+    /// anyway, and a committed group is not failed for it).
+    async fn reload_lists(&self, urls: Vec<String>) -> Vec<(String, u64)> {
+        if urls.is_empty() {
+            return Vec::new();
+        }
         let store = self.store.clone();
         let read = tokio::task::spawn_blocking(move || {
             urls.iter()
@@ -673,11 +677,16 @@ impl Task {
         })
         .await
         .unwrap_or_default();
+        let versions = read
+            .iter()
+            .map(|l| (l.url().to_owned(), l.version()))
+            .collect();
         if let Ok(mut book) = self.book.lock() {
             for list in read {
                 book.replace_list(list);
             }
         }
+        versions
     }
 
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Job>) {
@@ -782,23 +791,12 @@ impl Task {
             (batch, lists)
         };
         let store = self.store.clone();
-        let shared = self.shared;
-        let changed: Vec<String> = lists.keys().cloned().collect();
         let outcome = if batch.is_empty() {
-            Ok(Vec::new())
+            Ok(())
         } else {
             tokio::task::spawn_blocking(move || {
                 store.apply(batch)?;
-                store.flush()?;
-                // the changed lists as stored now (with other instances' changes, and the
-                // versions to wait for)
-                let mut stored = Vec::new();
-                if shared {
-                    for url in &changed {
-                        stored.extend(store.status_list(url)?);
-                    }
-                }
-                Ok(stored)
+                store.flush()
             })
             .await
             .unwrap_or_else(|e| {
@@ -808,21 +806,19 @@ impl Task {
             })
         };
         let mut lists = lists;
-        let outcome = outcome.map(|stored| {
-            if let Ok(mut book) = self.book.lock() {
-                for list in stored {
-                    lists.insert(list.url().to_owned(), list.version());
-                    book.replace_list(list);
+        if self.shared {
+            // the changed lists as stored now: with other instances' changes, and the versions
+            // to wait for (after a failure: read again before their next change, and for the
+            // Token Status Lists now; nothing else in memory is ahead of the store)
+            for (url, version) in self.reload_lists(lists.keys().cloned().collect()).await {
+                if outcome.is_ok() {
+                    lists.insert(url, version);
                 }
             }
-        });
+        }
         if let Err(e) = outcome {
             self.head = head_before;
-            if self.shared {
-                // nothing in memory is ahead of the store but the lists this group changed:
-                // read again before their next change, and for the Token Status Lists now
-                self.reload_lists(lists.keys().cloned().collect()).await;
-            } else {
+            if !self.shared {
                 self.failed.store(true, Ordering::SeqCst);
             }
             for r in replies {
